@@ -1,0 +1,159 @@
+import type { Message } from '../contract.js';
+import {
+  compareIdKeys,
+  InvalidCursorError,
+  parseId,
+  type AppendInput,
+  type AppendResult,
+  type HistoryStore,
+  type IdKey,
+  type Page,
+  type Replay,
+} from './store.js';
+
+export interface MemoryStoreOptions {
+  /** Messages kept per room. */
+  limit: number;
+  /** How long a clientId is remembered for dedup, in milliseconds. */
+  dedupTtlMs: number;
+  /** Cap on remembered clientIds across rooms, so a flood cannot grow memory without bound. */
+  dedupMaxEntries?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  key: IdKey;
+  message: Message;
+}
+
+interface RoomLog {
+  entries: Entry[];
+  /** Highest id trimmed from this room; asking for messages after it loses nothing. */
+  lastTrimmed: IdKey | undefined;
+}
+
+interface DedupEntry {
+  message: Message;
+  expiresAt: number;
+}
+
+/**
+ * History held in this process: the embedded default. It is lost on restart; the ids
+ * carry the time so that ids a client holds from an earlier process are not found again
+ * and lead to a reported gap rather than a silent skip.
+ */
+export function createMemoryHistoryStore(options: MemoryStoreOptions): HistoryStore {
+  const now = options.now ?? Date.now;
+  const dedupMax = options.dedupMaxEntries ?? 100_000;
+  const rooms = new Map<string, RoomLog>();
+  // Insertion order is expiry order (constant TTL), so expired entries sit at the front.
+  const dedup = new Map<string, DedupEntry>();
+  let lastKey: IdKey = [0, 0];
+
+  const nextKey = (): IdKey => {
+    const ms = Math.max(now(), lastKey[0]);
+    lastKey = ms === lastKey[0] ? [ms, lastKey[1] + 1] : [ms, 0];
+    return lastKey;
+  };
+
+  const sweepDedup = (at: number): void => {
+    for (const [key, entry] of dedup) {
+      if (entry.expiresAt > at && dedup.size <= dedupMax) break;
+      dedup.delete(key);
+    }
+  };
+
+  // First index whose key is greater than `key`.
+  const upperBound = (entries: Entry[], key: IdKey): number => {
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const entry = entries[mid];
+      if (entry && compareIdKeys(entry.key, key) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+
+  const pageEnding = (entries: Entry[], end: number, limit: number): Page => {
+    const start = Math.max(0, end - limit);
+    return {
+      messages: entries.slice(start, end).map((e) => e.message),
+      hasMore: start > 0,
+    };
+  };
+
+  return {
+    append(input: AppendInput): Promise<AppendResult> {
+      const at = now();
+      sweepDedup(at);
+      const dedupKey = `${input.room}\n${input.clientId}`;
+      const seen = dedup.get(dedupKey);
+      if (seen) return Promise.resolve({ message: seen.message, duplicate: true });
+
+      const key = nextKey();
+      const message: Message = {
+        id: `${key[0]}-${key[1]}`,
+        room: input.room,
+        author: { name: input.author.name },
+        text: input.text,
+        ts: key[0],
+      };
+      let log = rooms.get(input.room);
+      if (!log) {
+        log = { entries: [], lastTrimmed: undefined };
+        rooms.set(input.room, log);
+      }
+      log.entries.push({ key, message });
+      while (log.entries.length > options.limit) {
+        log.lastTrimmed = log.entries.shift()?.key;
+      }
+      dedup.set(dedupKey, { message, expiresAt: at + options.dedupTtlMs });
+      return Promise.resolve({ message, duplicate: false });
+    },
+
+    latest(room: string, limit: number): Promise<Page> {
+      const entries = rooms.get(room)?.entries ?? [];
+      return Promise.resolve(pageEnding(entries, entries.length, limit));
+    },
+
+    after(room: string, id: string): Promise<Replay> {
+      const key = parseId(id);
+      const log = rooms.get(room);
+      if (!key || !log) return Promise.resolve({ messages: [], gap: true, hasMore: false });
+      const index = upperBound(log.entries, key);
+      const held = log.entries[index - 1];
+      // Continuity holds only from an id this store issued and still knows: the id itself
+      // is held, or it is exactly the newest id trimmed away.
+      const known =
+        (held !== undefined && compareIdKeys(held.key, key) === 0) ||
+        (log.lastTrimmed !== undefined && compareIdKeys(log.lastTrimmed, key) === 0);
+      if (!known) return Promise.resolve({ messages: [], gap: true, hasMore: false });
+      return Promise.resolve({
+        messages: log.entries.slice(index).map((e) => e.message),
+        gap: false,
+        hasMore: index > 0 || log.lastTrimmed !== undefined,
+      });
+    },
+
+    before(room: string, id: string, limit: number): Promise<Page> {
+      const key = parseId(id);
+      if (!key) return Promise.reject(new InvalidCursorError(id));
+      const entries = rooms.get(room)?.entries ?? [];
+      // Index of the first entry not older than `id`.
+      const end = upperBound(entries, [key[0], key[1] - 1]);
+      return Promise.resolve(pageEnding(entries, end, limit));
+    },
+
+    rooms(): Promise<string[]> {
+      return Promise.resolve([...rooms.keys()]);
+    },
+
+    close(): Promise<void> {
+      rooms.clear();
+      dedup.clear();
+      return Promise.resolve();
+    },
+  };
+}

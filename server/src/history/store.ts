@@ -1,0 +1,79 @@
+import type { Message } from '../contract.js';
+
+export interface AppendInput {
+  room: string;
+  author: { name: string };
+  text: string;
+  /** Retries of one message carry the same clientId; the store keeps the first only. */
+  clientId: string;
+}
+
+export interface AppendResult {
+  message: Message;
+  /** True when this clientId was already stored in this room: nothing new was written. */
+  duplicate: boolean;
+}
+
+export interface Page {
+  /** Oldest first. */
+  messages: Message[];
+  /** Older messages exist before the first one returned. */
+  hasMore: boolean;
+}
+
+export interface Replay {
+  /** Every message after the given id, oldest first. Empty when `gap` is true. */
+  messages: Message[];
+  /** The messages right after the given id are no longer held (trimmed or lost). */
+  gap: boolean;
+  /** Messages at or before the given id are still held (meaningless when `gap`). */
+  hasMore: boolean;
+}
+
+/**
+ * Message history per room. Every call is async and the store, not the caller, makes the
+ * ids, so a Redis Streams implementation fits behind the same interface.
+ */
+export interface HistoryStore {
+  /** Stores a message, or returns the stored one when its clientId was seen in this room. */
+  append(input: AppendInput): Promise<AppendResult>;
+  /** The newest `limit` messages. */
+  latest(room: string, limit: number): Promise<Page>;
+  /** Every held message after `id`, or `gap` when continuity from `id` cannot be proved. */
+  after(room: string, id: string): Promise<Replay>;
+  /** The newest `limit` messages older than `id`. Throws InvalidCursorError for a malformed id. */
+  before(room: string, id: string, limit: number): Promise<Page>;
+  /** Rooms that hold at least one message. */
+  rooms(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export class InvalidCursorError extends Error {
+  constructor(id: string) {
+    super(`not a message id: ${JSON.stringify(id.slice(0, 80))}`);
+    this.name = 'InvalidCursorError';
+  }
+}
+
+/** Ids have the shape of Redis stream ids, `<ms>-<seq>`, ordered by both numbers. */
+export type IdKey = readonly [ms: number, seq: number];
+
+const ID_PATTERN = /^(\d{1,15})-(\d{1,15})$/;
+
+export function parseId(id: string): IdKey | undefined {
+  const m = ID_PATTERN.exec(id);
+  if (!m) return undefined;
+  return [Number(m[1]), Number(m[2])];
+}
+
+export function compareIdKeys(a: IdKey, b: IdKey): number {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+/** The store cannot be reached right now; the request may be retried (ack code UNAVAILABLE). */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('history store unavailable', { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}

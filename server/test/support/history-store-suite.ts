@@ -1,0 +1,151 @@
+import { describe, expect, test } from 'vitest';
+import { InvalidCursorError, type HistoryStore } from '../../src/history/store.js';
+
+export interface StoreFactoryOptions {
+  limit: number;
+  dedupTtlMs: number;
+}
+
+/**
+ * The behaviour every HistoryStore must have. Each implementation runs this suite with a
+ * factory that returns a fresh, empty store (and cleans it up when the test finishes).
+ */
+export function historyStoreSuite(
+  name: string,
+  create: (options: StoreFactoryOptions) => Promise<HistoryStore>,
+): void {
+  const author = { name: 'alice' };
+  let n = 0;
+  const input = (room: string, text: string) => ({ room, author, text, clientId: `id${n++}` });
+  const fill = async (store: HistoryStore, room: string, count: number) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push((await store.append(input(room, `m${i}`))).message.id);
+    return ids;
+  };
+
+  describe(`history store: ${name}`, () => {
+    test('append returns the stored message with an id and a time', async () => {
+      const store = await create({ limit: 10, dedupTtlMs: 60_000 });
+      const before = Date.now();
+      const { message, duplicate } = await store.append(input('r1', 'hello'));
+      expect(duplicate).toBe(false);
+      expect(message).toMatchObject({ room: 'r1', author: { name: 'alice' }, text: 'hello' });
+      expect(typeof message.id).toBe('string');
+      expect(message.ts).toBeGreaterThanOrEqual(before - 1000);
+      expect(message.ts).toBeLessThanOrEqual(Date.now() + 1000);
+    });
+
+    test('latest returns the newest messages, oldest first, with hasMore', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const ids = await fill(store, 'r1', 7);
+      const page = await store.latest('r1', 5);
+      expect(page.messages.map((m) => m.id)).toEqual(ids.slice(2));
+      expect(page.messages.map((m) => m.text)).toEqual(['m2', 'm3', 'm4', 'm5', 'm6']);
+      expect(page.hasMore).toBe(true);
+      const all = await store.latest('r1', 50);
+      expect(all.messages).toHaveLength(7);
+      expect(all.hasMore).toBe(false);
+      expect(await store.latest('empty', 5)).toEqual({ messages: [], hasMore: false });
+    });
+
+    test('rooms are independent', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      await fill(store, 'a', 2);
+      await fill(store, 'b', 3);
+      expect((await store.latest('a', 10)).messages).toHaveLength(2);
+      expect((await store.latest('b', 10)).messages).toHaveLength(3);
+      expect((await store.rooms()).sort()).toEqual(['a', 'b']);
+    });
+
+    test('ids are strictly increasing within a room, even within one millisecond', async () => {
+      const store = await create({ limit: 1000, dedupTtlMs: 60_000 });
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => store.append(input('r1', `m${i}`))),
+      );
+      const page = await store.latest('r1', 1000);
+      expect(page.messages.map((m) => m.text)).toEqual(results.map((r) => r.message.text));
+      const ids = page.messages.map((m) => m.id);
+      expect(new Set(ids).size).toBe(200);
+      // Each id must be replayable from the previous one: that is the order clients rely on.
+      for (let i = 0; i < ids.length - 1; i++) {
+        const replay = await store.after('r1', ids[i] ?? '');
+        expect(replay.messages[0]?.id).toBe(ids[i + 1]);
+      }
+    });
+
+    test('the same clientId in the same room is stored once', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const first = await store.append({ room: 'r1', author, text: 'once', clientId: 'dup' });
+      const again = await store.append({ room: 'r1', author, text: 'once', clientId: 'dup' });
+      expect(again.duplicate).toBe(true);
+      expect(again.message).toEqual(first.message);
+      expect((await store.latest('r1', 10)).messages).toHaveLength(1);
+      // Another room is another message.
+      const other = await store.append({ room: 'r2', author, text: 'once', clientId: 'dup' });
+      expect(other.duplicate).toBe(false);
+    });
+
+    test('concurrent retries of one clientId store one message', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.append({ room: 'r1', author, text: 'x', clientId: 'same' }),
+        ),
+      );
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
+      expect((await store.latest('r1', 10)).messages).toHaveLength(1);
+    });
+
+    test('history is bounded per room', async () => {
+      const store = await create({ limit: 5, dedupTtlMs: 60_000 });
+      await fill(store, 'r1', 12);
+      const page = await store.latest('r1', 100);
+      expect(page.messages.map((m) => m.text)).toEqual(['m7', 'm8', 'm9', 'm10', 'm11']);
+    });
+
+    test('after returns every held message after the id', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const ids = await fill(store, 'r1', 6);
+      const replay = await store.after('r1', ids[2] ?? '');
+      expect(replay.gap).toBe(false);
+      expect(replay.hasMore).toBe(true);
+      expect(replay.messages.map((m) => m.id)).toEqual(ids.slice(3));
+      const upToDate = await store.after('r1', ids[5] ?? '');
+      expect(upToDate).toMatchObject({ messages: [], gap: false });
+    });
+
+    test('after reports a gap when the messages after the id were trimmed', async () => {
+      const store = await create({ limit: 5, dedupTtlMs: 60_000 });
+      const ids = await fill(store, 'r1', 12);
+      // ids[6] is the newest trimmed message: everything after it is still held.
+      const edge = await store.after('r1', ids[6] ?? '');
+      expect(edge.gap).toBe(false);
+      expect(edge.messages.map((m) => m.text)).toEqual(['m7', 'm8', 'm9', 'm10', 'm11']);
+      const lost = await store.after('r1', ids[2] ?? '');
+      expect(lost.gap).toBe(true);
+      expect(lost.messages).toEqual([]);
+    });
+
+    test('after reports a gap for ids it never issued', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      await fill(store, 'r1', 3);
+      expect((await store.after('r1', 'garbage')).gap).toBe(true);
+      expect((await store.after('r1', '1-0')).gap).toBe(true);
+      expect((await store.after('r1', '99999999999999-0')).gap).toBe(true);
+      expect((await store.after('nothing-here', '1-0')).gap).toBe(true);
+    });
+
+    test('before pages backwards through history', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const ids = await fill(store, 'r1', 10);
+      const page1 = await store.before('r1', ids[7] ?? '', 3);
+      expect(page1.messages.map((m) => m.text)).toEqual(['m4', 'm5', 'm6']);
+      expect(page1.hasMore).toBe(true);
+      const page2 = await store.before('r1', page1.messages[0]?.id ?? '', 10);
+      expect(page2.messages.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3']);
+      expect(page2.hasMore).toBe(false);
+      await expect(store.before('r1', 'not an id', 3)).rejects.toBeInstanceOf(InvalidCursorError);
+    });
+  });
+}
