@@ -1,0 +1,147 @@
+import { z } from 'zod';
+
+/** Server configuration. Every field maps to one environment variable (see README). */
+export interface Config {
+  /** `PORT`: TCP port; 0 picks a free one. Default 3000. */
+  port: number;
+  /** `HOST`: address to bind. Default all interfaces. */
+  host: string | undefined;
+  /** `HISTORY_LIMIT`: messages kept per room, in messages. Default 1000. */
+  historyLimit: number;
+  /** `HISTORY_PAGE`: messages replayed on join, and default `history:fetch` page. Default 50. */
+  historyPage: number;
+  /** `MAX_TEXT_LENGTH`: message text, in characters after trimming. Default 2000. */
+  maxTextLength: number;
+  /** `MAX_PAYLOAD_BYTES`: largest Socket.IO frame, in bytes; larger closes the connection. Default 65536. */
+  maxPayloadBytes: number;
+  /** `RATE_LIMIT_PER_SEC`: messages a connection may send per second, sustained. Default 5. */
+  messageRatePerSec: number;
+  /** `RATE_LIMIT_BURST`: messages a connection may send at once before the rate applies. Default 10. */
+  messageBurst: number;
+  /** `EVENT_RATE_PER_SEC`: events of any kind per connection per second. Default 30. */
+  eventRatePerSec: number;
+  /** `EVENT_BURST`: events of any kind at once. Default 60. */
+  eventBurst: number;
+  /** `FLOOD_STRIKES`: rate-limited requests within `FLOOD_WINDOW_MS` that disconnect the client. Default 30. */
+  floodStrikes: number;
+  /** `FLOOD_WINDOW_MS`: the window for counting strikes, in milliseconds. Default 10000. */
+  floodWindowMs: number;
+  /** `MAX_ROOMS_PER_CONNECTION`: rooms one connection may be in at once. Default 20. */
+  maxRoomsPerConnection: number;
+  /** `DEDUP_TTL_MS`: how long a clientId is remembered for retries, in milliseconds. Default 600000. */
+  dedupTtlMs: number;
+  /** `ALLOWED_ORIGINS`: comma-separated origins allowed to connect; unset allows any. */
+  allowedOrigins: string[] | undefined;
+  /** `SHUTDOWN_DRAIN_MS`: on SIGTERM, time `/readyz` reports 503 before sockets close, in ms. Default 0. */
+  shutdownDrainMs: number;
+  /** `SHUTDOWN_TIMEOUT_MS`: bound on a graceful shutdown before the process exits anyway, in ms. Default 10000. */
+  shutdownTimeoutMs: number;
+  /** `LOG_LEVEL`: pino level. Default `info`. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `LOG_FORMAT`: `json` (default) or `pretty` for humans. */
+  logFormat: 'json' | 'pretty';
+}
+
+export const defaultConfig: Config = {
+  port: 3000,
+  host: undefined,
+  historyLimit: 1000,
+  historyPage: 50,
+  maxTextLength: 2000,
+  maxPayloadBytes: 64 * 1024,
+  messageRatePerSec: 5,
+  messageBurst: 10,
+  eventRatePerSec: 30,
+  eventBurst: 60,
+  floodStrikes: 30,
+  floodWindowMs: 10_000,
+  maxRoomsPerConnection: 20,
+  dedupTtlMs: 600_000,
+  allowedOrigins: undefined,
+  shutdownDrainMs: 0,
+  shutdownTimeoutMs: 10_000,
+  logLevel: 'info',
+  logFormat: 'json',
+};
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const positive = (max: number) => int(1, max);
+
+const origins = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0),
+  )
+  .pipe(
+    z
+      .array(
+        z.string().regex(/^https?:\/\/[^/\s]+$/, {
+          error: 'each origin must look like https://host[:port]',
+        }),
+      )
+      .min(1, { error: 'list at least one origin, or unset it' }),
+  );
+
+/** Environment variable → config field, with the parser for its value. */
+const variables = {
+  PORT: ['port', int(0, 65535)],
+  HOST: ['host', z.string().trim().min(1)],
+  HISTORY_LIMIT: ['historyLimit', positive(1_000_000)],
+  HISTORY_PAGE: ['historyPage', positive(1000)],
+  MAX_TEXT_LENGTH: ['maxTextLength', positive(100_000)],
+  MAX_PAYLOAD_BYTES: ['maxPayloadBytes', int(1024, 100 * 1024 * 1024)],
+  RATE_LIMIT_PER_SEC: ['messageRatePerSec', positive(1_000_000)],
+  RATE_LIMIT_BURST: ['messageBurst', positive(1_000_000)],
+  EVENT_RATE_PER_SEC: ['eventRatePerSec', positive(1_000_000)],
+  EVENT_BURST: ['eventBurst', positive(1_000_000)],
+  FLOOD_STRIKES: ['floodStrikes', positive(1_000_000)],
+  FLOOD_WINDOW_MS: ['floodWindowMs', positive(3_600_000)],
+  MAX_ROOMS_PER_CONNECTION: ['maxRoomsPerConnection', positive(10_000)],
+  DEDUP_TTL_MS: ['dedupTtlMs', positive(7 * 24 * 3_600_000)],
+  ALLOWED_ORIGINS: ['allowedOrigins', origins],
+  SHUTDOWN_DRAIN_MS: ['shutdownDrainMs', int(0, 600_000)],
+  SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', positive(600_000)],
+  LOG_LEVEL: ['logLevel', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])],
+  LOG_FORMAT: ['logFormat', z.enum(['json', 'pretty'])],
+} as const satisfies Record<string, readonly [keyof Config, z.ZodType]>;
+
+export const CONFIG_VARIABLES = Object.keys(variables) as (keyof typeof variables)[];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the configuration once from the environment. Unset or empty variables take their
+ * default; a bad value throws a ConfigError naming every offending variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config: Record<string, unknown> = { ...defaultConfig };
+  const problems: string[] = [];
+  for (const [name, [field, schema]] of Object.entries(variables)) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) {
+      config[field] = parsed.data;
+    } else {
+      const reason = parsed.error.issues.map((i) => i.message).join('; ');
+      problems.push(`${name}=${JSON.stringify(raw)}: ${reason}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as unknown as Config;
+}

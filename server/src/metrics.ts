@@ -1,0 +1,74 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Registry } from 'prom-client';
+
+export interface MetricsOptions {
+  registry?: Registry;
+  /** Open connections by transport name (`polling`, `websocket`), read at scrape time. */
+  connectionsByTransport: () => Map<string, number>;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Prometheus metrics of one server instance; `stop()` releases the event-loop monitor. */
+export function createMetrics(options: MetricsOptions) {
+  const registry = options.registry ?? new Registry();
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+
+  new Gauge({
+    name: 'chat_connections',
+    help: 'Open Socket.IO connections on this node, by transport',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [transport, count] of options.connectionsByTransport()) {
+        this.set({ transport }, count);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'chat_event_loop_lag_seconds',
+    help: 'Event-loop delay on this node since the previous scrape',
+    labelNames: ['quantile'] as const,
+    registers: [registry],
+    collect() {
+      // The histogram reports nanoseconds; it starts at NaN-like huge values when empty.
+      const seconds = (ns: number) => (Number.isFinite(ns) && lag.count > 0 ? ns / 1e9 : 0);
+      this.set({ quantile: '0.5' }, seconds(lag.percentile(50)));
+      this.set({ quantile: '0.99' }, seconds(lag.percentile(99)));
+      this.set({ quantile: '1' }, seconds(lag.max));
+      lag.reset();
+    },
+  });
+
+  return {
+    registry,
+    messagesReceived: new Counter({
+      name: 'chat_messages_received_total',
+      help: 'Messages accepted from clients and stored (retries not counted)',
+      registers: [registry],
+    }),
+    messagesDelivered: new Counter({
+      name: 'chat_messages_delivered_total',
+      help: 'Message copies handed to recipients connected to this node',
+      registers: [registry],
+    }),
+    acks: new Counter({
+      name: 'chat_acks_total',
+      help: 'Acks sent, by event and result code (OK for success)',
+      labelNames: ['event', 'code'] as const,
+      registers: [registry],
+    }),
+    disconnects: new Counter({
+      name: 'chat_disconnects_total',
+      help: 'Disconnections, by Socket.IO reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    stop(): void {
+      lag.disable();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { ErrorCode } from '../contract.js';
+import { historySchema, sendSchema } from '../validation.js';
+import { checkRoom, checkText, fail } from './guards.js';
+import { onRequest, rateLimited, type ConnectionContext } from './request.js';
+
+export function registerMessageHandlers(ctx: ConnectionContext): void {
+  const { socket, deps, guard } = ctx;
+
+  onRequest(
+    ctx,
+    'message:send',
+    { schema: sendSchema, needsAck: true },
+    async ({ room, text, clientId }) => {
+      const invalid = checkRoom(room);
+      if (invalid) return invalid;
+      if (!socket.rooms.has(room)) return fail(ErrorCode.NOT_IN_ROOM, `join ${room} first`);
+      if (!guard.allowMessage()) {
+        guard.strike();
+        return rateLimited();
+      }
+      const checked = checkText(text, deps.config.maxTextLength);
+      if (typeof checked !== 'string') return checked;
+
+      // Stored before the ack and before the broadcast: an acknowledged message is never lost.
+      const { message, duplicate } = await deps.history.append({
+        room,
+        author: { name: socket.data.member.name },
+        text: checked,
+        clientId,
+      });
+      if (!duplicate) {
+        socket.to(room).emit('message', message);
+        deps.metrics.messagesReceived.inc();
+        const local = deps.io.of('/').adapter.rooms.get(room)?.size ?? 1;
+        deps.metrics.messagesDelivered.inc(local - 1);
+      }
+      return { ok: true, message };
+    },
+  );
+
+  onRequest(
+    ctx,
+    'history:fetch',
+    { schema: historySchema, needsAck: true },
+    async ({ room, before, limit }) => {
+      const invalid = checkRoom(room);
+      if (invalid) return invalid;
+      if (!socket.rooms.has(room)) return fail(ErrorCode.NOT_IN_ROOM, `join ${room} first`);
+      const page = await deps.history.before(room, before, limit ?? deps.config.historyPage);
+      return { ok: true, ...page };
+    },
+  );
+}

@@ -1,0 +1,37 @@
+import type { Server, Socket } from 'socket.io';
+import type { Config } from '../config.js';
+import type {
+  ClientToServerEvents,
+  InterServerEvents,
+  ServerToClientEvents,
+  SocketData,
+} from '../contract.js';
+import type { HistoryStore } from '../history/store.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+
+export type ChatIO = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+export type ChatSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+
+/** What every socket handler may use. */
+export interface SocketDeps {
+  io: ChatIO;
+  config: Config;
+  history: HistoryStore;
+  logger: Logger;
+  metrics: Metrics;
+  /** Clock for rate limits, in milliseconds; tests pass their own. */
+  now: () => number;
+  /** True once a shutdown has begun: no presence is announced for sockets closed by it. */
+  isClosing: () => boolean;
+}

@@ -1,0 +1,149 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { onTestFinished } from 'vitest';
+import type {
+  Ack,
+  ClientToServerEvents,
+  JoinResult,
+  Message,
+  SendResult,
+  ServerToClientEvents,
+} from '../../src/contract.js';
+
+export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type Transport = 'websocket' | 'polling';
+
+export interface ClientOptions extends Partial<ManagerOptions & SocketOptions> {
+  name?: string;
+}
+
+/** An unconnected client; disconnected when the calling test finishes. */
+export function createClient(url: string, options: ClientOptions = {}): ChatClient {
+  const { name = 'alice', ...rest } = options;
+  const socket: ChatClient = io(url, {
+    auth: { name },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    ...rest,
+  });
+  onTestFinished(() => {
+    socket.disconnect();
+  });
+  return socket;
+}
+
+/** A connected client: resolves on `connect`, rejects on `connect_error`. */
+export async function connect(url: string, options: ClientOptions = {}): Promise<ChatClient> {
+  const socket = createClient(url, options);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+interface Listenable<T> {
+  on(event: string, fn: (arg: T) => void): unknown;
+  off(event: string, fn: (arg: T) => void): unknown;
+}
+
+/** Resolves with the first argument of `event` that passes `predicate`. */
+export function waitFor<T = unknown>(
+  emitter: ChatClient | Listenable<T>,
+  event: string,
+  predicate: (arg: T) => boolean = () => true,
+): Promise<T> {
+  // The typed client only accepts its own event names; tests also wait on reserved ones.
+  const target = emitter as Listenable<T>;
+  return new Promise((resolve) => {
+    const listener = (arg: T) => {
+      if (!predicate(arg)) return;
+      target.off(event, listener);
+      resolve(arg);
+    };
+    target.on(event, listener);
+  });
+}
+
+const ACK_TIMEOUT_MS = 5000;
+
+type AckEvent = Exclude<keyof ClientToServerEvents, 'typing'>;
+type AckOf<E extends AckEvent> = Parameters<ClientToServerEvents[E]>[1] extends (
+  result: infer R,
+) => void
+  ? R
+  : never;
+
+/** Emits a contract event and resolves with its ack (rejects when no ack comes in 5 s). */
+export function request<E extends AckEvent>(
+  socket: ChatClient,
+  event: E,
+  payload: Parameters<ClientToServerEvents[E]>[0],
+): Promise<AckOf<E>> {
+  const untyped = socket as unknown as Socket;
+  return untyped.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload) as Promise<AckOf<E>>;
+}
+
+export async function join(
+  socket: ChatClient,
+  room: string,
+  since?: string,
+): Promise<Ack<JoinResult>> {
+  return request(socket, 'room:join', since === undefined ? { room } : { room, since });
+}
+
+let sequence = 0;
+export const newClientId = (): string => `c${Date.now().toString(36)}${(sequence++).toString(36)}`;
+
+export async function send(
+  socket: ChatClient,
+  room: string,
+  text: string,
+  clientId: string = newClientId(),
+): Promise<Ack<SendResult>> {
+  return request(socket, 'message:send', { room, text, clientId });
+}
+
+/** Sends and asserts success, returning the stored message. */
+export async function sendOk(socket: ChatClient, room: string, text: string): Promise<Message> {
+  const ack = await send(socket, room, text);
+  if (!ack.ok) throw new Error(`send failed: ${ack.error.code} ${ack.error.message}`);
+  return ack.message;
+}
+
+export async function joinOk(
+  socket: ChatClient,
+  room: string,
+  since?: string,
+): Promise<JoinResult> {
+  const ack = await join(socket, room, since);
+  if (!ack.ok) throw new Error(`join failed: ${ack.error.code} ${ack.error.message}`);
+  return ack;
+}
+
+/** Sends a raw event with arbitrary arguments and an ack, bypassing the typed API. */
+export function emitRaw(socket: ChatClient, event: string, ...args: unknown[]): Promise<unknown> {
+  const untyped = socket as unknown as Socket;
+  return untyped.timeout(ACK_TIMEOUT_MS).emitWithAck(event, ...args) as Promise<unknown>;
+}
+
+/** Collects every `event` the socket receives from now on. */
+export function collect<T>(socket: ChatClient, event: keyof ServerToClientEvents): T[] {
+  const seen: T[] = [];
+  (socket as unknown as Socket).on(event, (arg: T) => seen.push(arg));
+  return seen;
+}
+
+/**
+ * Repeats `act` every `everyMs` until `done` settles. For volatile events, which the server
+ * drops when a polling client has no request open: real clients re-send typing likewise.
+ */
+export async function repeatUntil<T>(act: () => void, done: Promise<T>, everyMs = 50): Promise<T> {
+  act();
+  const timer = setInterval(act, everyMs);
+  try {
+    return await done;
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,28 @@
+import { pino } from 'pino';
+import { onTestFinished } from 'vitest';
+import { createServer, type ChatServer, type ServerDeps } from '../../src/app.js';
+import { defaultConfig, type Config } from '../../src/config.js';
+
+export interface TestServer {
+  server: ChatServer;
+  url: string;
+  port: number;
+}
+
+/** A real server on a free loopback port, closed when the calling test finishes. */
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  deps: ServerDeps = {},
+): Promise<TestServer> {
+  const config: Config = {
+    ...defaultConfig,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    ...overrides,
+  };
+  const server = createServer(config, { logger: pino({ level: 'silent' }), ...deps });
+  const { url, port } = await server.listen();
+  onTestFinished(() => server.close());
+  return { server, url, port };
+}
