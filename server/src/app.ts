@@ -96,7 +96,6 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     history,
     logger,
     metrics,
-    isClosing,
     now: deps.now ?? Date.now,
   };
   authenticate(io);

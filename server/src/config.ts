@@ -97,7 +97,7 @@ const variables = {
   PORT: ['port', int(0, 65535)],
   HOST: ['host', z.string().trim().min(1)],
   HISTORY_LIMIT: ['historyLimit', positive(1_000_000)],
-  HISTORY_PAGE: ['historyPage', positive(1000)],
+  HISTORY_PAGE: ['historyPage', positive(100)],
   MAX_TEXT_LENGTH: ['maxTextLength', positive(100_000)],
   MAX_PAYLOAD_BYTES: ['maxPayloadBytes', int(1024, 100 * 1024 * 1024)],
   RATE_LIMIT_PER_SEC: ['messageRatePerSec', positive(1_000_000)],
@@ -114,6 +114,9 @@ const variables = {
   LOG_LEVEL: ['logLevel', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])],
   LOG_FORMAT: ['logFormat', z.enum(['json', 'pretty'])],
 } as const satisfies Record<string, readonly [keyof Config, z.ZodType]>;
+
+/** Room, clientId, event name and framing around a message's text, with room to spare. */
+const FRAME_OVERHEAD_BYTES = 1024;
 
 export const CONFIG_VARIABLES = Object.keys(variables) as (keyof typeof variables)[];
 
@@ -143,5 +146,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return config as unknown as Config;
+  const result = config as unknown as Config;
+  // A message of allowed length must fit in a frame (UTF-8 takes up to 4 bytes a
+  // character), or a client would be disconnected for text the limit says is fine.
+  const needed = result.maxTextLength * 4 + FRAME_OVERHEAD_BYTES;
+  if (needed > result.maxPayloadBytes) {
+    throw new ConfigError([
+      `MAX_TEXT_LENGTH=${result.maxTextLength} needs MAX_PAYLOAD_BYTES of at least ${needed} (it is ${result.maxPayloadBytes})`,
+    ]);
+  }
+  return result;
 }

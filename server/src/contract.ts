@@ -111,10 +111,12 @@ export type RoomsListRequest = Record<string, never>;
 // Ack results.
 export interface JoinResult {
   room: string;
+  /** This connection as the others see it in `members` and in `presence` events. */
+  self: Member;
   /** Oldest first. */
   history: Message[];
   members: Member[];
-  /** Older messages exist than the first one in `history` (use `history:fetch`). */
+  /** The store holds messages older than the first one in `history` (use `history:fetch`). */
   hasMore: boolean;
   /**
    * True when `since` was given but the messages right after it are no longer held

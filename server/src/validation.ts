@@ -39,8 +39,10 @@ export const typingSchema = z.object({
   typing: z.boolean(),
 }) satisfies z.ZodType<TypingRequest>;
 
+// `emit('rooms:list', ack)` with no payload is accepted as well as `{}`.
 export const roomsListSchema = z
   .object({})
+  .optional()
   .transform((): RoomsListRequest => ({})) satisfies z.ZodType<RoomsListRequest>;
 
 /** A short, safe description of why a payload was refused (no input is echoed back). */

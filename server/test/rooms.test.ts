@@ -29,6 +29,7 @@ describe('room:join', () => {
       gap: false,
     });
     expect(ack.members.map((m) => m.name)).toEqual(['alice']);
+    expect(ack.self).toEqual(ack.members[0]);
   });
 
   test('tells the others with a presence event and lists every member', async () => {
@@ -176,9 +177,19 @@ describe('rooms:list', () => {
     expect(ack.ok && ack.rooms).toContainEqual({ name: 'archive', members: 0 });
   });
 
-  test('the payload must be an object', async () => {
+  test('general stays listed however many rooms are busier', async () => {
+    const { url } = await startTestServer({ maxRoomsPerConnection: 300, eventBurst: 1000 });
+    const alice = await connect(url);
+    await Promise.all(Array.from({ length: 210 }, (_, i) => joinOk(alice, `busy-${i}`)));
+    const ack = await request(alice, 'rooms:list', {});
+    expect(ack.ok && ack.rooms).toHaveLength(200);
+    expect(ack.ok && ack.rooms[199]).toEqual({ name: 'general', members: 0 });
+  });
+
+  test('the payload may be omitted, but must be an object when present', async () => {
     const { url } = await startTestServer();
     const alice = await connect(url);
+    expect(await emitRaw(alice, 'rooms:list')).toMatchObject({ ok: true });
     expect(await emitRaw(alice, 'rooms:list', 'nope')).toMatchObject({
       ok: false,
       error: { code: ErrorCode.BAD_REQUEST },

@@ -88,7 +88,8 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
     append(input: AppendInput): Promise<AppendResult> {
       const at = now();
       sweepDedup(at);
-      const dedupKey = `${input.room}\n${input.clientId}`;
+      // Scoped to the author too, so one user's clientId can never shadow another's message.
+      const dedupKey = `${input.room}\n${input.author.name}\n${input.clientId}`;
       const seen = dedup.get(dedupKey);
       if (seen) return Promise.resolve({ message: seen.message, duplicate: true });
 
@@ -133,13 +134,13 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       return Promise.resolve({
         messages: log.entries.slice(index).map((e) => e.message),
         gap: false,
-        hasMore: index > 0 || log.lastTrimmed !== undefined,
+        hasMore: index > 0,
       });
     },
 
     before(room: string, id: string, limit: number): Promise<Page> {
       const key = parseId(id);
-      if (!key) return Promise.reject(new InvalidCursorError(id));
+      if (!key) return Promise.reject(new InvalidCursorError());
       const entries = rooms.get(room)?.entries ?? [];
       // Index of the first entry not older than `id`.
       const end = upperBound(entries, [key[0], key[1] - 1]);

@@ -35,7 +35,7 @@ export interface Replay {
  * ids, so a Redis Streams implementation fits behind the same interface.
  */
 export interface HistoryStore {
-  /** Stores a message, or returns the stored one when its clientId was seen in this room. */
+  /** Stores a message, or returns the stored one when this author sent its clientId to this room. */
   append(input: AppendInput): Promise<AppendResult>;
   /** The newest `limit` messages. */
   latest(room: string, limit: number): Promise<Page>;
@@ -49,8 +49,8 @@ export interface HistoryStore {
 }
 
 export class InvalidCursorError extends Error {
-  constructor(id: string) {
-    super(`not a message id: ${JSON.stringify(id.slice(0, 80))}`);
+  constructor() {
+    super('not a message id');
     this.name = 'InvalidCursorError';
   }
 }

@@ -14,12 +14,12 @@ export function registerMessageHandlers(ctx: ConnectionContext): void {
       const invalid = checkRoom(room);
       if (invalid) return invalid;
       if (!socket.rooms.has(room)) return fail(ErrorCode.NOT_IN_ROOM, `join ${room} first`);
+      const checked = checkText(text, deps.config.maxTextLength);
+      if (typeof checked !== 'string') return checked;
       if (!guard.allowMessage()) {
         guard.strike();
         return rateLimited();
       }
-      const checked = checkText(text, deps.config.maxTextLength);
-      if (typeof checked !== 'string') return checked;
 
       // Stored before the ack and before the broadcast: an acknowledged message is never lost.
       const { message, duplicate } = await deps.history.append({

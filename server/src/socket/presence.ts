@@ -31,8 +31,9 @@ export async function announceLeave(deps: SocketDeps, room: string, member: Memb
 
 /** Tells the rooms of a disconnecting socket that its member left. */
 export function registerPresence(socket: ChatSocket, deps: SocketDeps): void {
-  socket.on('disconnecting', () => {
-    if (deps.isClosing()) return;
+  socket.on('disconnecting', (reason) => {
+    // Sockets closed by this server's own shutdown have nobody local left to tell.
+    if (reason === 'server shutting down') return;
     const rooms = joinedRooms(socket);
     const member = socket.data.member;
     // Counting waits for the socket to be out of its rooms, which happens after this event.

@@ -60,7 +60,7 @@ export function registerRoomHandlers(ctx: ConnectionContext): void {
             count: members.length,
           });
         }
-        return { ok: true, room, members, ...replay };
+        return { ok: true, room, self: socket.data.member, members, ...replay };
       } catch (err) {
         if (!rejoin) await socket.leave(room);
         throw err;
@@ -73,17 +73,29 @@ export function registerRoomHandlers(ctx: ConnectionContext): void {
     if (invalid) return invalid;
     if (!socket.rooms.has(room)) return fail(ErrorCode.NOT_IN_ROOM, `not in room ${room}`);
     await socket.leave(room);
-    await announceLeave(deps, room, socket.data.member);
+    // The leave has happened whatever becomes of the announcement, so the ack does not wait.
+    announceLeave(deps, room, socket.data.member).catch((err: unknown) => {
+      deps.logger.warn({ err, room }, 'could not announce a leave');
+    });
     return { ok: true, room };
   });
 
   onRequest(ctx, 'rooms:list', { schema: roomsListSchema, needsAck: true }, async () => {
     const [stored, counts] = await Promise.all([deps.history.rooms(), roomCounts(deps)]);
-    const names = new Set([DEFAULT_ROOM, ...stored, ...counts.keys()]);
-    const rooms: RoomSummary[] = [...names]
+    const names = new Set([...stored, ...counts.keys()]);
+    names.delete(DEFAULT_ROOM);
+    const busiest: RoomSummary[] = [...names]
       .map((name) => ({ name, members: counts.get(name) ?? 0 }))
       .sort((a, b) => b.members - a.members || a.name.localeCompare(b.name))
-      .slice(0, ROOMS_LIST_MAX);
-    return { ok: true, rooms };
+      .slice(0, ROOMS_LIST_MAX - 1);
+    // The default room is always listed, in its place by member count.
+    const general = { name: DEFAULT_ROOM, members: counts.get(DEFAULT_ROOM) ?? 0 };
+    const at = busiest.findIndex(
+      (r) =>
+        r.members < general.members ||
+        (r.members === general.members && r.name.localeCompare(general.name) > 0),
+    );
+    busiest.splice(at === -1 ? busiest.length : at, 0, general);
+    return { ok: true, rooms: busiest };
   });
 }

@@ -32,6 +32,4 @@ export interface SocketDeps {
   metrics: Metrics;
   /** Clock for rate limits, in milliseconds; tests pass their own. */
   now: () => number;
-  /** True once a shutdown has begun: no presence is announced for sockets closed by it. */
-  isClosing: () => boolean;
 }

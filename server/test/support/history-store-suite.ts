@@ -80,9 +80,16 @@ export function historyStoreSuite(
       expect(again.duplicate).toBe(true);
       expect(again.message).toEqual(first.message);
       expect((await store.latest('r1', 10)).messages).toHaveLength(1);
-      // Another room is another message.
+      // Another room, or another author, is another message.
       const other = await store.append({ room: 'r2', author, text: 'once', clientId: 'dup' });
       expect(other.duplicate).toBe(false);
+      const bob = await store.append({
+        room: 'r1',
+        author: { name: 'bob' },
+        text: 'once',
+        clientId: 'dup',
+      });
+      expect(bob.duplicate).toBe(false);
     });
 
     test('concurrent retries of one clientId store one message', async () => {

@@ -1,0 +1,108 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigError, CONFIG_VARIABLES, defaultConfig, loadConfig } from '../src/config.js';
+import { spawnServer } from './support/process.js';
+
+describe('loadConfig', () => {
+  test('uses the defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual(defaultConfig);
+    expect(defaultConfig).toMatchObject({
+      port: 3000,
+      historyLimit: 1000,
+      historyPage: 50,
+      maxTextLength: 2000,
+      maxPayloadBytes: 65536,
+      messageRatePerSec: 5,
+      messageBurst: 10,
+      maxRoomsPerConnection: 20,
+    });
+  });
+
+  test('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      HISTORY_LIMIT: '10',
+      HISTORY_PAGE: '5',
+      MAX_TEXT_LENGTH: '100',
+      MAX_PAYLOAD_BYTES: '2048',
+      RATE_LIMIT_PER_SEC: '1',
+      RATE_LIMIT_BURST: '2',
+      EVENT_RATE_PER_SEC: '3',
+      EVENT_BURST: '4',
+      FLOOD_STRIKES: '6',
+      FLOOD_WINDOW_MS: '7000',
+      MAX_ROOMS_PER_CONNECTION: '8',
+      DEDUP_TTL_MS: '9000',
+      ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000',
+      SHUTDOWN_DRAIN_MS: '100',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'pretty',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      historyLimit: 10,
+      historyPage: 5,
+      maxTextLength: 100,
+      maxPayloadBytes: 2048,
+      messageRatePerSec: 1,
+      messageBurst: 2,
+      eventRatePerSec: 3,
+      eventBurst: 4,
+      floodStrikes: 6,
+      floodWindowMs: 7000,
+      maxRoomsPerConnection: 8,
+      dedupTtlMs: 9000,
+      allowedOrigins: ['https://a.example', 'http://localhost:3000'],
+      shutdownDrainMs: 100,
+      shutdownTimeoutMs: 2000,
+      logLevel: 'warn',
+      logFormat: 'pretty',
+    });
+    expect(CONFIG_VARIABLES).toHaveLength(19);
+  });
+
+  test.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['HISTORY_LIMIT', '0'],
+    ['HISTORY_LIMIT', '1.5'],
+    ['MAX_PAYLOAD_BYTES', '10'],
+    ['RATE_LIMIT_PER_SEC', '5/s'],
+    ['ALLOWED_ORIGINS', 'not-a-url'],
+    ['ALLOWED_ORIGINS', ' , '],
+    ['LOG_LEVEL', 'loud'],
+  ])('%s=%j is refused with a message naming it', (name, value) => {
+    const load = () => loadConfig({ [name]: value });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(new RegExp(`${name}=`));
+  });
+
+  test('MAX_TEXT_LENGTH must fit in MAX_PAYLOAD_BYTES', () => {
+    expect(() => loadConfig({ MAX_TEXT_LENGTH: '20000' })).toThrow(
+      /MAX_TEXT_LENGTH=20000 needs MAX_PAYLOAD_BYTES of at least 81024/,
+    );
+    expect(loadConfig({ MAX_TEXT_LENGTH: '20000', MAX_PAYLOAD_BYTES: '81024' }).maxTextLength).toBe(
+      20000,
+    );
+  });
+
+  test('every bad variable is reported at once', () => {
+    try {
+      loadConfig({ PORT: 'x', HISTORY_PAGE: 'y' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toHaveLength(2);
+    }
+  });
+});
+
+test('the server process refuses to start on bad config: exit 1, variable named', async () => {
+  const server = spawnServer({ RATE_LIMIT_BURST: 'lots' });
+  expect((await server.exited).code).toBe(1);
+  expect(server.stderr()).toContain('RATE_LIMIT_BURST="lots"');
+  expect(server.stderr()).toContain('must be a whole number');
+  expect(server.stderr()).not.toMatch(/\n\s+at /);
+});
