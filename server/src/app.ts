@@ -69,8 +69,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       : {}),
   });
 
-  // The handshake request is kept by Engine.IO for the life of each connection; nothing
-  // here needs it after the handshake (socket.handshake holds a copy of what matters).
+  // Engine.IO keeps the handshake request for the life of each connection, a few KB each.
+  // Nothing reads it later: origin is checked in allowRequest and the name comes from
+  // `auth`, so socket.handshake.headers is left empty on purpose.
   io.engine.on('connection', (rawSocket: { request: unknown }) => {
     rawSocket.request = null;
   });

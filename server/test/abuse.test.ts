@@ -10,16 +10,13 @@ import {
   connect,
   emitRaw,
   joinOk,
-  request,
+  roundTrip,
   send,
   sendOk,
   waitFor,
-  type ChatClient,
   type Transport,
 } from './support/client.js';
 import { startTestServer } from './support/server.js';
-
-const roundTrip = (socket: ChatClient) => request(socket, 'rooms:list', {});
 
 /** Proves the server still does its whole job for a fresh pair of clients. */
 async function expectServerHealthy(url: string) {

@@ -6,6 +6,7 @@ import {
   emitRaw,
   joinOk,
   request,
+  roundTrip,
   send,
   sendOk,
   waitFor,
@@ -20,9 +21,6 @@ const fetchHistory = (socket: ChatClient, room: string, before: string, limit?: 
     'history:fetch',
     limit === undefined ? { room, before } : { room, before, limit },
   );
-
-/** A round trip on `socket`: every event the server sent it before is now received. */
-const roundTrip = (socket: ChatClient) => request(socket, 'rooms:list', {});
 
 describe('message:send', () => {
   test('stores, acks with the message and broadcasts to the others only', async () => {

@@ -11,6 +11,14 @@ export function checkRoom(room: string): AckFailure | undefined {
     : fail(ErrorCode.INVALID_ROOM, 'room must be 1–64 characters of a-z, 0-9, _ or -');
 }
 
+/** The room name is valid and this connection is in the room. */
+export function checkMember(rooms: ReadonlySet<string>, room: string): AckFailure | undefined {
+  return (
+    checkRoom(room) ??
+    (rooms.has(room) ? undefined : fail(ErrorCode.NOT_IN_ROOM, `join ${room} first`))
+  );
+}
+
 const codePoints = (s: string): number => {
   let n = 0;
   for (const _ of s) n++;

@@ -1,6 +1,5 @@
-import { ErrorCode } from '../contract.js';
 import { historySchema, sendSchema } from '../validation.js';
-import { checkRoom, checkText, fail } from './guards.js';
+import { checkMember, checkText } from './guards.js';
 import { onRequest, rateLimited, type ConnectionContext } from './request.js';
 
 export function registerMessageHandlers(ctx: ConnectionContext): void {
@@ -11,9 +10,8 @@ export function registerMessageHandlers(ctx: ConnectionContext): void {
     'message:send',
     { schema: sendSchema, needsAck: true },
     async ({ room, text, clientId }) => {
-      const invalid = checkRoom(room);
-      if (invalid) return invalid;
-      if (!socket.rooms.has(room)) return fail(ErrorCode.NOT_IN_ROOM, `join ${room} first`);
+      const refused = checkMember(socket.rooms, room);
+      if (refused) return refused;
       const checked = checkText(text, deps.config.maxTextLength);
       if (typeof checked !== 'string') return checked;
       if (!guard.allowMessage()) {
@@ -43,9 +41,8 @@ export function registerMessageHandlers(ctx: ConnectionContext): void {
     'history:fetch',
     { schema: historySchema, needsAck: true },
     async ({ room, before, limit }) => {
-      const invalid = checkRoom(room);
-      if (invalid) return invalid;
-      if (!socket.rooms.has(room)) return fail(ErrorCode.NOT_IN_ROOM, `join ${room} first`);
+      const refused = checkMember(socket.rooms, room);
+      if (refused) return refused;
       const page = await deps.history.before(room, before, limit ?? deps.config.historyPage);
       return { ok: true, ...page };
     },

@@ -1,6 +1,6 @@
-import { ErrorCode, type Ack } from '../contract.js';
+import type { Ack } from '../contract.js';
 import { typingSchema } from '../validation.js';
-import { checkRoom, fail } from './guards.js';
+import { checkMember } from './guards.js';
 import { onRequest, type ConnectionContext } from './request.js';
 
 export function registerTypingHandlers(ctx: ConnectionContext): void {
@@ -11,9 +11,8 @@ export function registerTypingHandlers(ctx: ConnectionContext): void {
     { schema: typingSchema, needsAck: false },
     // eslint-disable-next-line @typescript-eslint/require-await -- handlers share one async shape
     async ({ room, typing }): Promise<Ack> => {
-      const invalid = checkRoom(room);
-      if (invalid) return invalid;
-      if (!socket.rooms.has(room)) return fail(ErrorCode.NOT_IN_ROOM, `join ${room} first`);
+      const refused = checkMember(socket.rooms, room);
+      if (refused) return refused;
       // Volatile: a stale typing notice is worthless, so it is dropped rather than buffered.
       socket.to(room).volatile.emit('typing', { room, member: socket.data.member, typing });
       return { ok: true };

@@ -121,6 +121,12 @@ export async function joinOk(
   return ack;
 }
 
+/**
+ * A round trip on `socket`: the server answers in order, so every event it sent this
+ * client before answering has arrived when this resolves.
+ */
+export const roundTrip = (socket: ChatClient) => request(socket, 'rooms:list', {});
+
 /** Sends a raw event with arbitrary arguments and an ack, bypassing the typed API. */
 export function emitRaw(socket: ChatClient, event: string, ...args: unknown[]): Promise<unknown> {
   const untyped = socket as unknown as Socket;
