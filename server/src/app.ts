@@ -11,9 +11,12 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { onConnection } from './socket/connection.js';
 import { allowRequest, authenticate, refuseUpgrades } from './socket/handshake.js';
+import { createDirectory } from './socket/presence.js';
 import type { ChatIO, SocketDeps } from './socket/types.js';
 
 const SOCKET_PATH = '/socket.io/';
+/** How long one computed room directory serves every `rooms:list`, in ms. */
+const DIRECTORY_TTL_MS = 2000;
 /** After sockets close, in-flight HTTP requests get this long before their connections are cut. */
 const HTTP_CLOSE_GRACE_MS = 1000;
 
@@ -91,13 +94,15 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     },
   });
 
+  const now = deps.now ?? Date.now;
   const socketDeps: SocketDeps = {
     io,
     config,
     history,
     logger,
     metrics,
-    now: deps.now ?? Date.now,
+    directory: createDirectory({ io, history }, DIRECTORY_TTL_MS, now),
+    now,
   };
   authenticate(io);
   io.on('connection', onConnection(socketDeps));

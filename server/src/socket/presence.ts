@@ -1,4 +1,4 @@
-import type { Member } from '../contract.js';
+import { DEFAULT_ROOM, type Member, type RoomSummary } from '../contract.js';
 import type { ChatSocket, SocketDeps } from './types.js';
 
 // Membership is read through the adapter (fetchSockets), so the same code is right on one
@@ -10,7 +10,7 @@ export async function roomMembers(deps: SocketDeps, room: string): Promise<Membe
 }
 
 /** Connections per chat room, across every node. */
-export async function roomCounts(deps: SocketDeps): Promise<Map<string, number>> {
+export async function roomCounts(deps: Pick<SocketDeps, 'io'>): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const s of await deps.io.fetchSockets()) {
     for (const room of s.rooms) {
@@ -45,4 +45,49 @@ export function registerPresence(socket: ChatSocket, deps: SocketDeps): void {
       }
     });
   });
+}
+
+/** `rooms:list` answers with at most this many rooms, the busiest first. */
+const DIRECTORY_MAX = 200;
+
+const byBusiest = (a: RoomSummary, b: RoomSummary): number =>
+  b.members - a.members || a.name.localeCompare(b.name);
+
+/**
+ * The room directory, computed at most once per `ttlMs` on this node: every client polls
+ * it, and counting walks every socket in the cluster.
+ */
+export function createDirectory(
+  deps: Pick<SocketDeps, 'io' | 'history'>,
+  ttlMs: number,
+  now: () => number,
+): () => Promise<RoomSummary[]> {
+  let cached: { at: number; rooms: Promise<RoomSummary[]> } | undefined;
+  const compute = async (): Promise<RoomSummary[]> => {
+    const [stored, counts] = await Promise.all([deps.history.rooms(), roomCounts(deps)]);
+    const names = new Set([...stored, ...counts.keys()]);
+    names.delete(DEFAULT_ROOM);
+    const rooms = [...names]
+      .map((name) => ({ name, members: counts.get(name) ?? 0 }))
+      .sort(byBusiest)
+      .slice(0, DIRECTORY_MAX - 1);
+    // The default room is always listed, in its place by member count.
+    const general = { name: DEFAULT_ROOM, members: counts.get(DEFAULT_ROOM) ?? 0 };
+    const at = rooms.findIndex((r) => byBusiest(general, r) < 0);
+    rooms.splice(at === -1 ? rooms.length : at, 0, general);
+    return rooms;
+  };
+  return () => {
+    const t = now();
+    if (!cached || t - cached.at >= ttlMs) {
+      const rooms = compute();
+      const entry = { at: t, rooms };
+      cached = entry;
+      // A failed computation is not kept: the next request tries again.
+      rooms.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.rooms;
+  };
 }

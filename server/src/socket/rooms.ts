@@ -1,18 +1,9 @@
-import {
-  DEFAULT_ROOM,
-  ErrorCode,
-  type Ack,
-  type JoinResult,
-  type RoomSummary,
-} from '../contract.js';
+import { ErrorCode, type Ack, type JoinResult } from '../contract.js';
 import { joinSchema, leaveSchema, roomsListSchema } from '../validation.js';
 import { checkRoom, fail } from './guards.js';
-import { announceLeave, joinedRooms, roomCounts, roomMembers } from './presence.js';
+import { announceLeave, joinedRooms, roomMembers } from './presence.js';
 import { onRequest, type ConnectionContext } from './request.js';
 import type { SocketDeps } from './types.js';
-
-/** `rooms:list` answers with at most this many rooms, the busiest first. */
-const ROOMS_LIST_MAX = 200;
 
 async function historyOnJoin(
   deps: SocketDeps,
@@ -80,22 +71,8 @@ export function registerRoomHandlers(ctx: ConnectionContext): void {
     return { ok: true, room };
   });
 
-  onRequest(ctx, 'rooms:list', { schema: roomsListSchema, needsAck: true }, async () => {
-    const [stored, counts] = await Promise.all([deps.history.rooms(), roomCounts(deps)]);
-    const names = new Set([...stored, ...counts.keys()]);
-    names.delete(DEFAULT_ROOM);
-    const busiest: RoomSummary[] = [...names]
-      .map((name) => ({ name, members: counts.get(name) ?? 0 }))
-      .sort((a, b) => b.members - a.members || a.name.localeCompare(b.name))
-      .slice(0, ROOMS_LIST_MAX - 1);
-    // The default room is always listed, in its place by member count.
-    const general = { name: DEFAULT_ROOM, members: counts.get(DEFAULT_ROOM) ?? 0 };
-    const at = busiest.findIndex(
-      (r) =>
-        r.members < general.members ||
-        (r.members === general.members && r.name.localeCompare(general.name) > 0),
-    );
-    busiest.splice(at === -1 ? busiest.length : at, 0, general);
-    return { ok: true, rooms: busiest };
-  });
+  onRequest(ctx, 'rooms:list', { schema: roomsListSchema, needsAck: true }, async () => ({
+    ok: true,
+    rooms: await deps.directory(),
+  }));
 }

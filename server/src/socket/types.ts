@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { Config } from '../config.js';
+import type { RoomSummary } from '../contract.js';
 import type {
   ClientToServerEvents,
   InterServerEvents,
@@ -30,6 +31,8 @@ export interface SocketDeps {
   history: HistoryStore;
   logger: Logger;
   metrics: Metrics;
+  /** The room directory for `rooms:list`, cached briefly per node. */
+  directory: () => Promise<RoomSummary[]>;
   /** Clock for rate limits, in milliseconds; tests pass their own. */
   now: () => number;
 }
