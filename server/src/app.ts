@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Registry } from 'prom-client';
 import { Server } from 'socket.io';
+import { createClientAssets, securityHeaders, type ClientAssets } from './client-assets.js';
 import type { Config } from './config.js';
 import { createMemoryHistoryStore } from './history/memory-store.js';
 import type { HistoryStore } from './history/store.js';
@@ -107,7 +108,12 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   authenticate(io);
   io.on('connection', onConnection(socketDeps));
 
+  app.use(securityHeaders(config.client));
   app.use(createOpsRoutes({ registry: metrics.registry, isReady: () => state === 'listening' }));
+  // Filled in by listen(): the page is served from the same origin as /socket.io/.
+  const clientRouter = express.Router();
+  app.use(clientRouter);
+  let clientAssets: ClientAssets | undefined;
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
@@ -139,6 +145,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     }, HTTP_CLOSE_GRACE_MS);
     await httpClosed;
     clearTimeout(cut);
+    await clientAssets?.close();
     await history.close();
     metrics.stop();
     state = 'closed';
@@ -152,7 +159,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     get state() {
       return state;
     },
-    listen() {
+    async listen() {
+      clientAssets = await createClientAssets(config, httpServer, logger);
+      if (clientAssets) clientRouter.use(clientAssets.handler);
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => {

@@ -36,6 +36,14 @@ export interface Config {
   shutdownDrainMs: number;
   /** `SHUTDOWN_TIMEOUT_MS`: bound on a graceful shutdown before the process exits anyway, in ms. Default 10000. */
   shutdownTimeoutMs: number;
+  /**
+   * `CLIENT`: how the browser client is served on the same origin: `static` (the built
+   * files in `CLIENT_DIR`, the default), `vite` (Vite's dev middleware with hot reload, for
+   * `npm run dev`) or `off`.
+   */
+  client: 'static' | 'vite' | 'off';
+  /** `CLIENT_DIR`: the built client, relative to the working directory. Default `dist/client`. */
+  clientDir: string;
   /** `LOG_LEVEL`: pino level. Default `info`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `LOG_FORMAT`: `json` (default) or `pretty` for humans. */
@@ -60,6 +68,8 @@ export const defaultConfig: Config = {
   allowedOrigins: undefined,
   shutdownDrainMs: 0,
   shutdownTimeoutMs: 10_000,
+  client: 'static',
+  clientDir: 'dist/client',
   logLevel: 'info',
   logFormat: 'json',
 };
@@ -111,6 +121,8 @@ const variables = {
   ALLOWED_ORIGINS: ['allowedOrigins', origins],
   SHUTDOWN_DRAIN_MS: ['shutdownDrainMs', int(0, 600_000)],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', positive(600_000)],
+  CLIENT: ['client', z.enum(['static', 'vite', 'off'])],
+  CLIENT_DIR: ['clientDir', z.string().trim().min(1)],
   LOG_LEVEL: ['logLevel', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])],
   LOG_FORMAT: ['logFormat', z.enum(['json', 'pretty'])],
 } as const satisfies Record<string, readonly [keyof Config, z.ZodType]>;

@@ -36,6 +36,8 @@ describe('loadConfig', () => {
       ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000',
       SHUTDOWN_DRAIN_MS: '100',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      CLIENT: 'vite',
+      CLIENT_DIR: 'somewhere/else',
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'pretty',
     });
@@ -57,10 +59,12 @@ describe('loadConfig', () => {
       allowedOrigins: ['https://a.example', 'http://localhost:3000'],
       shutdownDrainMs: 100,
       shutdownTimeoutMs: 2000,
+      client: 'vite',
+      clientDir: 'somewhere/else',
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(19);
+    expect(CONFIG_VARIABLES).toHaveLength(21);
   });
 
   test.each([
@@ -74,6 +78,7 @@ describe('loadConfig', () => {
     ['ALLOWED_ORIGINS', 'not-a-url'],
     ['ALLOWED_ORIGINS', ' , '],
     ['LOG_LEVEL', 'loud'],
+    ['CLIENT', 'webpack'],
   ])('%s=%j is refused with a message naming it', (name, value) => {
     const load = () => loadConfig({ [name]: value });
     expect(load).toThrow(ConfigError);

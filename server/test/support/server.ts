@@ -19,6 +19,7 @@ export async function startTestServer(
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',
+    client: 'off',
     ...overrides,
   };
   const server = createServer(config, { logger: pino({ level: 'silent' }), ...deps });

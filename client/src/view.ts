@@ -1,0 +1,334 @@
+import type { Member, Message } from '../../server/src/contract.js';
+import type { Chat, OutgoingMessage, RoomState } from './chat.js';
+import { CONNECTION_LABELS } from './connection-state.js';
+import type { TimelineItem } from './timeline.js';
+
+/** The element with this id, checked to be of the given class (HTMLElement by default). */
+export function byId(id: string): HTMLElement;
+export function byId<T extends HTMLElement>(id: string, type: new () => T): T;
+export function byId(id: string, type: new () => HTMLElement = HTMLElement): HTMLElement {
+  const node = document.getElementById(id);
+  if (!(node instanceof type)) throw new Error(`#${id} is missing or not a ${type.name}`);
+  return node;
+}
+
+/** Makes an element; text is always set as text, never parsed as HTML. */
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { className?: string; text?: string; attrs?: Record<string, string> } = {},
+  ...children: Node[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (props.className !== undefined) node.className = props.className;
+  if (props.text !== undefined) node.textContent = props.text;
+  for (const [name, value] of Object.entries(props.attrs ?? {})) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/**
+ * Brings `parent`'s children in line with `items`, reusing the node of each key. Nodes are
+ * rebuilt only when their signature changes, so focus and text selection survive renders.
+ */
+function reconcile<T>(
+  parent: HTMLElement,
+  items: readonly T[],
+  key: (item: T) => string,
+  signature: (item: T) => string,
+  build: (item: T) => HTMLElement,
+): void {
+  const existing = new Map<string, HTMLElement>();
+  for (const child of Array.from(parent.children)) {
+    if (child instanceof HTMLElement && child.dataset.key !== undefined) {
+      existing.set(child.dataset.key, child);
+    }
+  }
+  let cursor: Element | null = parent.firstElementChild;
+  for (const item of items) {
+    const k = key(item);
+    const sig = signature(item);
+    let node = existing.get(k);
+    existing.delete(k);
+    if (!node || node.dataset.sig !== sig) {
+      const fresh = build(item);
+      fresh.dataset.key = k;
+      fresh.dataset.sig = sig;
+      if (node) {
+        node.replaceWith(fresh);
+        // The cursor must stay attached, or the next insertBefore throws.
+        if (node === cursor) cursor = fresh;
+      }
+      node = fresh;
+    }
+    if (node !== cursor) parent.insertBefore(node, cursor);
+    cursor = node.nextElementSibling;
+  }
+  for (const stale of existing.values()) stale.remove();
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+function messageNode(message: Message, own: boolean, status: 'sent' | 'pending' | 'failed') {
+  const time = el('time', {
+    className: 'msg-time',
+    text: timeFormat.format(message.ts),
+    attrs: { datetime: new Date(message.ts).toISOString() },
+  });
+  const head = el(
+    'div',
+    { className: 'msg-head' },
+    el('span', { className: 'msg-author', text: message.author.name }),
+    time,
+  );
+  return el(
+    'li',
+    {
+      className: `msg${own ? ' own' : ''}`,
+      attrs: { 'data-status': status, 'data-testid': 'message' },
+    },
+    head,
+    el('p', { className: 'msg-text', text: message.text }),
+  );
+}
+
+function timelineNode(item: TimelineItem): HTMLElement {
+  if (item.kind === 'notice') {
+    return el('li', {
+      className: `notice ${item.tone}`,
+      text: item.text,
+      attrs: { 'data-testid': item.tone === 'warning' ? 'gap-notice' : 'notice' },
+    });
+  }
+  return messageNode(item.message, item.own, 'sent');
+}
+
+function pendingNode(item: OutgoingMessage, chat: Chat, name: string): HTMLElement {
+  const message: Message = {
+    id: item.clientId,
+    room: item.room,
+    author: { name },
+    text: item.text,
+    ts: Date.now(),
+  };
+  const node = messageNode(message, true, item.status);
+  const state = el('div', { className: 'msg-state' });
+  if (item.status === 'pending') {
+    state.append(el('span', { className: 'pending-mark', text: 'Sending…' }));
+  } else {
+    const retry = el('button', {
+      className: 'link-button',
+      text: 'Retry',
+      attrs: { type: 'button' },
+    });
+    retry.addEventListener('click', () => {
+      chat.retry(item.clientId);
+    });
+    const discard = el('button', {
+      className: 'link-button',
+      text: 'Discard',
+      attrs: { type: 'button' },
+    });
+    discard.addEventListener('click', () => {
+      chat.discard(item.clientId);
+    });
+    state.append(
+      el('span', { className: 'failed-mark', text: item.error ?? 'Not delivered.' }),
+      retry,
+      discard,
+    );
+  }
+  node.append(state);
+  return node;
+}
+
+function typingText(room: RoomState): string {
+  const names = [...room.typing.values()].map((t) => t.member.name);
+  if (names.length === 0) return '';
+  if (names.length === 1) return `${names[0] ?? ''} is typing…`;
+  if (names.length === 2) return `${names[0] ?? ''} and ${names[1] ?? ''} are typing…`;
+  return `${names.length} people are typing…`;
+}
+
+function memberNode(member: Member, isSelf: boolean): HTMLElement {
+  return el(
+    'li',
+    { className: 'member', attrs: { 'data-testid': 'member' } },
+    el('span', {
+      className: 'avatar',
+      text: initial(member.name),
+      attrs: { 'aria-hidden': 'true' },
+    }),
+    el('span', { className: 'member-name', text: member.name }),
+    ...(isSelf ? [el('span', { className: 'you', text: '(you)' })] : []),
+  );
+}
+
+const initial = (name: string): string => Array.from(name)[0]?.toUpperCase() ?? '?';
+
+/** Renders the whole chat; safe to call on every change. */
+export function render(chat: Chat): void {
+  const status = byId('status');
+  status.dataset.state = chat.connection;
+  byId('status-text').textContent = CONNECTION_LABELS[chat.connection];
+  const transport = byId('transport');
+  transport.dataset.transport = chat.transport ?? '';
+  transport.textContent = chat.transport ?? '—';
+  byId('me-name').textContent = chat.name;
+
+  renderRooms(chat);
+  renderCurrentRoom(chat);
+}
+
+function renderRooms(chat: Chat): void {
+  const joined = [...chat.rooms.values()];
+  reconcile(
+    byId('joined-rooms'),
+    joined,
+    (r) => r.name,
+    (r) => `${r.name}|${r.unread}|${chat.current === r.name}`,
+    (r) => {
+      const button = el(
+        'button',
+        {
+          className: 'room-button',
+          attrs: {
+            type: 'button',
+            'data-room': r.name,
+            'aria-current': String(chat.current === r.name),
+          },
+        },
+        el('span', { className: 'room-name', text: `#${r.name}` }),
+      );
+      if (r.unread > 0) {
+        button.append(
+          el('span', {
+            className: 'badge',
+            text: String(r.unread),
+            attrs: { 'aria-label': `${r.unread} unread`, 'data-testid': 'unread' },
+          }),
+        );
+      }
+      button.addEventListener('click', () => {
+        chat.select(r.name);
+      });
+      return el('li', {}, button);
+    },
+  );
+
+  const error = byId('join-error');
+  error.textContent = chat.joinError ?? '';
+
+  const others = chat.directory.filter((r) => !chat.rooms.has(r.name));
+  reconcile(
+    byId('all-rooms'),
+    others,
+    (r) => r.name,
+    (r) => `${r.name}|${r.members}`,
+    (r) => {
+      const button = el(
+        'button',
+        { className: 'room-button', attrs: { type: 'button', 'data-room': r.name } },
+        el('span', { className: 'room-name', text: `#${r.name}` }),
+        el('span', {
+          className: 'count',
+          text: String(r.members),
+          attrs: { 'aria-label': `${r.members} online` },
+        }),
+      );
+      button.addEventListener('click', () => {
+        void chat.join(r.name);
+      });
+      return el('li', {}, button);
+    },
+  );
+}
+
+function renderCurrentRoom(chat: Chat): void {
+  const room = chat.currentRoom;
+  const list = byId('message-list');
+  const scroller = byId('messages');
+  const composer = byId('composer-input', HTMLTextAreaElement);
+  byId('leave-room').hidden = room === undefined;
+  if (!room) {
+    byId('room-title').textContent = 'No room';
+    byId('room-count').textContent = 'Join a room to start chatting';
+    reconcile(
+      list,
+      [],
+      () => '',
+      () => '',
+      () => el('li'),
+    );
+    byId('member-list').replaceChildren();
+    byId('typing').textContent = '';
+    byId('load-earlier').hidden = true;
+    byId('empty-room').hidden = true;
+    composer.disabled = true;
+    return;
+  }
+  composer.disabled = false;
+  composer.placeholder = `Message #${room.name}`;
+  byId('room-title').textContent = `#${room.name}`;
+  byId('room-count').textContent = room.joined
+    ? `${room.count} ${room.count === 1 ? 'member' : 'members'} online`
+    : 'joining…';
+
+  // Keep the view pinned to the newest message unless the reader scrolled up.
+  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  const firstBefore = list.firstElementChild;
+  const offsetBefore = firstBefore instanceof HTMLElement ? firstBefore.offsetTop : 0;
+  const switched = list.dataset.room !== room.name;
+  list.dataset.room = room.name;
+
+  type Row = { key: string; sig: string; build: () => HTMLElement };
+  const rows: Row[] = room.timeline.items.map((item) => ({
+    key: item.key,
+    sig: item.kind,
+    build: () => timelineNode(item),
+  }));
+  for (const item of chat.pendingFor(room.name)) {
+    rows.push({
+      key: `pending-${item.clientId}`,
+      sig: `${item.status}|${item.error ?? ''}`,
+      build: () => pendingNode(item, chat, chat.name),
+    });
+  }
+  reconcile(
+    list,
+    rows,
+    (r) => r.key,
+    (r) => r.sig,
+    (r) => r.build(),
+  );
+
+  const loadEarlier = byId('load-earlier', HTMLButtonElement);
+  loadEarlier.hidden = !room.timeline.hasMore;
+  loadEarlier.disabled = room.loadingEarlier;
+  loadEarlier.textContent = room.loadingEarlier ? 'Loading…' : 'Load earlier messages';
+  byId('empty-room').hidden = rows.length > 0 || !room.joined;
+
+  if (switched || atBottom) {
+    scroller.scrollTop = scroller.scrollHeight;
+  } else if (firstBefore instanceof HTMLElement && firstBefore.isConnected) {
+    // Older messages were put above: keep what the reader was looking at in place.
+    scroller.scrollTop += firstBefore.offsetTop - offsetBefore;
+  }
+
+  byId('typing').textContent = typingText(room);
+  const members = [...room.members.values()].sort((a, b) => a.name.localeCompare(b.name));
+  reconcile(
+    byId('member-list'),
+    members,
+    (m) => m.id,
+    (m) => `${m.name}|${m.id === chat.self?.id}`,
+    (m) => memberNode(m, m.id === chat.self?.id),
+  );
+}
+
+/** Reads a new message aloud to screen-reader users, without re-reading the whole list. */
+export function announce(message: Message): void {
+  const announcer = byId('announcer');
+  const line = el('p', { text: `${message.author.name} in #${message.room}: ${message.text}` });
+  announcer.append(line);
+  while (announcer.childElementCount > 5) announcer.firstElementChild?.remove();
+}

@@ -1,0 +1,166 @@
+import { expect, test } from './support/fixtures.js';
+
+test('two users chat in general: each message once on each side, pending mark cleared', async ({
+  user,
+}) => {
+  const alice = await user('alice');
+  const bob = await user('bob');
+  await expect(alice.page.locator('#room-title')).toHaveText('#general');
+
+  await alice.send('Hello Bob!');
+  await expect(alice.messages('Hello Bob!')).toHaveAttribute('data-status', 'sent');
+  await expect(alice.messages('Hello Bob!').locator('.pending-mark')).toHaveCount(0);
+  await expect(bob.messages('Hello Bob!')).toHaveCount(1);
+  await expect(bob.messages('Hello Bob!').locator('.msg-author')).toHaveText('alice');
+
+  // Shift+Enter is a new line, Enter sends.
+  await bob.composer.fill('Hi Alice,');
+  await bob.composer.press('Shift+Enter');
+  await bob.composer.pressSequentially('two lines here');
+  await bob.composer.press('Enter');
+  await expect(alice.messages('Hi Alice,\ntwo lines here')).toHaveCount(1);
+  await expect(bob.messages('Hi Alice,\ntwo lines here')).toHaveAttribute('data-status', 'sent');
+  await expect(bob.composer).toHaveValue('');
+
+  // Later traffic has arrived, and still each message is there once.
+  await alice.send('Last one');
+  await expect(bob.messages('Last one')).toHaveCount(1);
+  for (const u of [alice, bob]) {
+    await expect(u.messages('Hello Bob!')).toHaveCount(1);
+    await expect(u.messages('Hi Alice,\ntwo lines here')).toHaveCount(1);
+    await expect(u.page.getByTestId('message')).toHaveCount(3);
+    expect(u.problems).toEqual([]);
+  }
+});
+
+test.describe('history', () => {
+  test.use({ serverEnv: { HISTORY_PAGE: '5', RATE_LIMIT_BURST: '50' } });
+
+  test('a late joiner sees the history; load earlier fetches older messages in order', async ({
+    user,
+  }) => {
+    const alice = await user('alice');
+    for (let i = 0; i < 12; i++) await alice.send(`m${i}`);
+    await expect(alice.messages('m11')).toHaveAttribute('data-status', 'sent');
+
+    const bob = await user('bob');
+    const texts = bob.page.locator('.msg-text');
+    await expect(texts).toHaveText(['m7', 'm8', 'm9', 'm10', 'm11']);
+    const loadEarlier = bob.page.getByRole('button', { name: 'Load earlier messages' });
+    await loadEarlier.click();
+    await expect(texts).toHaveText(['m2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11']);
+    await loadEarlier.click();
+    await expect(texts).toHaveText(Array.from({ length: 12 }, (_, i) => `m${i}`));
+    await expect(loadEarlier).toBeHidden();
+    expect(bob.problems).toEqual([]);
+  });
+});
+
+test('join and leave notices, member list and a typing indicator that expires', async ({
+  user,
+}) => {
+  const alice = await user('alice');
+  const members = alice.page.getByTestId('member');
+  await expect(members).toHaveText(['Aalice(you)']);
+
+  const bob = await user('bob');
+  await expect(alice.page.getByTestId('notice').filter({ hasText: 'bob joined' })).toBeVisible();
+  await expect(members).toHaveText(['Aalice(you)', 'Bbob']);
+  await expect(alice.page.locator('#room-count')).toHaveText('2 members online');
+
+  await bob.composer.pressSequentially('I am typ');
+  const typing = alice.page.locator('#typing');
+  await expect(typing).toHaveText('bob is typing…');
+  // Nobody sends typing: false here; the indicator goes away by itself.
+  await expect(typing).toHaveText('', { timeout: 12_000 });
+
+  await bob.page.getByRole('button', { name: 'Leave room' }).click();
+  await expect(alice.page.getByTestId('notice').filter({ hasText: 'bob left' })).toBeVisible();
+  await expect(members).toHaveText(['Aalice(you)']);
+  await expect(alice.page.locator('#room-count')).toHaveText('1 member online');
+  expect(alice.problems).toEqual([]);
+});
+
+test('names and messages that look like HTML are shown literally and run nothing', async ({
+  user,
+}) => {
+  const payloads = [
+    '<img src=x onerror=alert(1)>',
+    '<script>alert(1)</script>',
+    '"><svg onload=alert(1)>',
+  ];
+  const mallory = await user('<img src=x onerror=alert(1)>');
+  const victim = await user('victim');
+  for (const text of payloads) await mallory.send(text);
+
+  for (const u of [mallory, victim]) {
+    for (const text of payloads) await expect(u.messages(text)).toHaveCount(1);
+    await expect(
+      u.page.locator('#message-list img, #message-list script, #message-list svg'),
+    ).toHaveCount(0);
+    await expect(u.page.locator('#member-list img')).toHaveCount(0);
+  }
+  await expect(victim.messages('<img src=x onerror=alert(1)>').locator('.msg-author')).toHaveText(
+    '<img src=x onerror=alert(1)>',
+  );
+  await expect(victim.page.getByTestId('member').filter({ hasText: '<img src=x' })).toHaveCount(1);
+  expect(mallory.problems).toEqual([]);
+  expect(victim.problems).toEqual([]);
+});
+
+test('rooms: join by name, unread counts on rooms not in view, switch, list with counts', async ({
+  user,
+}) => {
+  const alice = await user('alice');
+  const bob = await user('bob');
+  await alice.page.getByLabel('Join or create a room').fill('Random Stuff');
+  await alice.page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(alice.page.locator('#room-title')).toHaveText('#random-stuff');
+
+  // Bob sees the new room in the directory with one member, and joins it from there.
+  const listed = bob.page.locator('#all-rooms [data-room="random-stuff"]');
+  await expect(listed).toContainText('1');
+  await listed.click();
+  await expect(bob.page.locator('#room-title')).toHaveText('#random-stuff');
+
+  // Alice looks at general while Bob writes in random-stuff.
+  await alice.page.locator('#joined-rooms [data-room="general"]').click();
+  await bob.send('over here');
+  await bob.send('still here');
+  const badge = alice.page.locator(
+    '#joined-rooms [data-room="random-stuff"] [data-testid="unread"]',
+  );
+  await expect(badge).toHaveText('2');
+  await alice.page.locator('#joined-rooms [data-room="random-stuff"]').click();
+  await expect(badge).toHaveCount(0);
+  await expect(alice.messages('still here')).toHaveCount(1);
+  await expect(alice.page).toHaveTitle('Chat');
+  expect(alice.problems).toEqual([]);
+});
+
+test('works at phone width with the keyboard alone', async ({ user }) => {
+  const alice = await user('alice');
+  await alice.page.setViewportSize({ width: 375, height: 740 });
+  const bob = await user('bob');
+  await bob.page.setViewportSize({ width: 375, height: 740 });
+
+  // Keyboard only: the skip link leads to the message box.
+  await bob.page.keyboard.press('Tab');
+  await expect(bob.page.getByRole('link', { name: 'Skip to message box' })).toBeFocused();
+  await bob.page.keyboard.press('Enter');
+  await expect(bob.composer).toBeFocused();
+  await bob.page.keyboard.type('from my phone');
+  await bob.page.keyboard.press('Enter');
+  await expect(alice.messages('from my phone')).toHaveCount(1);
+
+  // The member list sits behind a button at this width.
+  const toggle = alice.page.getByRole('button', { name: 'Members' });
+  await expect(alice.page.locator('#members-panel')).toBeHidden();
+  await toggle.click();
+  await expect(alice.page.locator('#members-panel')).toBeVisible();
+  await expect(alice.page.getByTestId('member')).toHaveCount(2);
+  const overflow = await alice.page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  expect(overflow).toBe(0);
+});

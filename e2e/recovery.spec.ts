@@ -1,0 +1,66 @@
+import { expect, test } from './support/fixtures.js';
+
+test('server restart mid-conversation: reconnecting, connected, offline messages delivered once', async ({
+  user,
+  server,
+}) => {
+  const alice = await user('alice');
+  const bob = await user('bob');
+  await alice.send('before the restart');
+  await expect(bob.messages('before the restart')).toHaveCount(1);
+
+  await server.stop();
+  await expect(alice.status).toHaveAttribute('data-state', 'reconnecting');
+  await expect(bob.status).toHaveAttribute('data-state', 'reconnecting');
+  await expect(alice.page.locator('#status-text')).toHaveText('Reconnecting…');
+
+  // Typed while the server is down: shown as pending.
+  await alice.send('typed while offline');
+  await bob.send('bob during the outage');
+  await expect(alice.messages('typed while offline')).toHaveAttribute('data-status', 'pending');
+
+  await server.start();
+  await expect(alice.status).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
+  await expect(bob.status).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
+
+  for (const u of [alice, bob]) {
+    await expect(u.messages('typed while offline')).toHaveCount(1);
+    await expect(u.messages('bob during the outage')).toHaveCount(1);
+    await expect(u.messages('before the restart')).toHaveCount(1);
+  }
+  await expect(alice.messages('typed while offline')).toHaveAttribute('data-status', 'sent');
+  await expect(bob.messages('bob during the outage')).toHaveAttribute('data-status', 'sent');
+  // The restarted server lost its in-memory history, and the client says so.
+  await expect(alice.page.getByTestId('gap-notice')).toBeVisible();
+
+  // Nothing arrives twice later on either.
+  await bob.send('after recovery');
+  await expect(alice.messages('after recovery')).toHaveCount(1);
+  for (const u of [alice, bob]) {
+    await expect(u.messages('typed while offline')).toHaveCount(1);
+    await expect(u.messages('bob during the outage')).toHaveCount(1);
+  }
+});
+
+test('reload: the name, the joined rooms and the room in view come back, with history', async ({
+  user,
+}) => {
+  const alice = await user('alice');
+  await alice.send('in general');
+  await alice.page.getByLabel('Join or create a room').fill('dev');
+  await alice.page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(alice.page.locator('#room-title')).toHaveText('#dev');
+  await alice.send('in dev');
+  await expect(alice.messages('in dev')).toHaveAttribute('data-status', 'sent');
+
+  await alice.page.reload();
+  await expect(alice.page.getByLabel('Your name')).toBeHidden();
+  await expect(alice.status).toHaveAttribute('data-state', 'connected');
+  await expect(alice.page.locator('#me-name')).toHaveText('alice');
+  await expect(alice.page.locator('#joined-rooms .room-name')).toHaveText(['#general', '#dev']);
+  await expect(alice.page.locator('#room-title')).toHaveText('#dev');
+  await expect(alice.messages('in dev')).toHaveCount(1);
+  await alice.page.locator('#joined-rooms [data-room="general"]').click();
+  await expect(alice.messages('in general')).toHaveCount(1);
+  expect(alice.problems).toEqual([]);
+});

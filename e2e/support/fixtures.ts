@@ -1,0 +1,99 @@
+import {
+  expect,
+  test as base,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from '@playwright/test';
+import { ServerProcess } from './server.js';
+
+export interface ChatUser {
+  name: string;
+  page: Page;
+  context: BrowserContext;
+  /** Console errors, uncaught exceptions and dialogs seen on the page. */
+  problems: string[];
+  composer: Locator;
+  /** Every message bubble whose text is exactly `text`. */
+  messages: (text: string) => Locator;
+  send: (text: string) => Promise<void>;
+  status: Locator;
+  transport: Locator;
+}
+
+export interface UserOptions {
+  /** Appended to the page URL, e.g. `?transport=polling`. */
+  query?: string;
+  /** Runs on the fresh context before the page loads (to route WebSockets, say). */
+  prepare?: (context: BrowserContext) => Promise<unknown>;
+}
+
+interface Fixtures {
+  /** Environment for the test's server; override with test.use({ serverEnv }). */
+  serverEnv: Record<string, string>;
+  server: ServerProcess;
+  /** Opens the chat as a new user in a context of its own, named and connected. */
+  user: (name: string, options?: UserOptions) => Promise<ChatUser>;
+}
+
+export const test = base.extend<Fixtures>({
+  serverEnv: [{}, { option: true }],
+
+  server: async ({ serverEnv }, use) => {
+    const server = new ServerProcess(serverEnv);
+    await server.start();
+    await use(server);
+    await server.stop();
+  },
+
+  user: async ({ browser, server }, use, testInfo) => {
+    const users: ChatUser[] = [];
+    await use(async (name, options = {}) => {
+      const context = await browser.newContext();
+      await options.prepare?.(context);
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
+      page.on('dialog', (d) => {
+        problems.push(`dialog: ${d.message()}`);
+        void d.dismiss();
+      });
+      await page.goto(`${server.url}/${options.query ?? ''}`);
+      await page.getByLabel('Your name').fill(name);
+      await page.getByRole('button', { name: 'Start chatting' }).click();
+      const composer = page.getByRole('textbox', { name: 'Message' });
+      const user: ChatUser = {
+        name,
+        page,
+        context,
+        problems,
+        composer,
+        messages: (text) =>
+          page.getByTestId('message').filter({
+            has: page.locator('.msg-text').getByText(text, { exact: true }),
+          }),
+        send: async (text) => {
+          await composer.fill(text);
+          await composer.press('Enter');
+        },
+        status: page.locator('#status'),
+        transport: page.locator('#transport'),
+      };
+      await expect(user.status).toHaveAttribute('data-state', 'connected');
+      users.push(user);
+      return user;
+    });
+    for (const u of users) {
+      await testInfo.attach(`final state: ${u.name}`, {
+        body: await u.page.screenshot(),
+        contentType: 'image/png',
+      });
+      await u.context.close();
+    }
+  },
+});
+
+export { expect };
