@@ -227,9 +227,18 @@ export class Chat {
 
   private listen(): void {
     const socket = this.socket;
+    // The transport belongs to the Engine.IO connection, which opens (on polling) before the
+    // Socket.IO handshake completes and may upgrade before or after it.
+    socket.io.on('open', () => {
+      this.watchTransport();
+    });
+    socket.io.on('close', () => {
+      this.transport = undefined;
+      this.changed();
+    });
+
     socket.on('connect', () => {
       this.setConnection(ConnectionState.connected);
-      this.watchTransport();
       for (const room of this.rooms.keys()) void this.joinOnServer(room);
       this.refreshDirectory();
       clearInterval(this.directoryTimer);
@@ -289,7 +298,6 @@ export class Chat {
     const oldState = this.connection;
     if (oldState === newState) return;
     this.connection = newState;
-    if (newState !== ConnectionState.connected) this.transport = undefined;
     this.emit({ type: 'connection', change: { newState, oldState } });
     this.changed();
   }
