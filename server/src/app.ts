@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Registry } from 'prom-client';
 import { Server } from 'socket.io';
+import type { AdapterFactory } from './adapter.js';
 import { createClientAssets, securityHeaders, type ClientAssets } from './client-assets.js';
 import type { Config } from './config.js';
 import { createMemoryHistoryStore } from './history/memory-store.js';
@@ -28,6 +29,10 @@ export interface ServerDeps {
   registry?: Registry;
   /** Clock for rate limits, in milliseconds. Default `Date.now`. */
   now?: () => number;
+  /** Socket.IO adapter shared by the nodes of a cluster; in-memory (one node) by default. */
+  adapter?: AdapterFactory;
+  /** Dependencies /readyz must see healthy, by name (e.g. `redis`). */
+  checks?: Record<string, () => boolean>;
 }
 
 export type ServerState = 'created' | 'listening' | 'draining' | 'closed';
@@ -68,6 +73,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     // One encode and one frame per broadcast: compression would cost a deflate per recipient.
     perMessageDeflate: false,
     allowRequest: allowRequest(policy),
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
     ...(config.allowedOrigins
       ? { cors: { origin: config.allowedOrigins, credentials: true } }
       : {}),
@@ -103,13 +109,20 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     logger,
     metrics,
     directory: createDirectory({ io, history }, DIRECTORY_TTL_MS, now),
+    background: new Set(),
     now,
   };
   authenticate(io);
   io.on('connection', onConnection(socketDeps));
 
   app.use(securityHeaders(config.client));
-  app.use(createOpsRoutes({ registry: metrics.registry, isReady: () => state === 'listening' }));
+  app.use(
+    createOpsRoutes({
+      registry: metrics.registry,
+      isServing: () => state === 'listening',
+      checks: deps.checks ?? {},
+    }),
+  );
   // Filled in by listen(): the page is served from the same origin as /socket.io/.
   const clientRouter = express.Router();
   app.use(clientRouter);
@@ -132,6 +145,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       logger.info({ drainMs: config.shutdownDrainMs }, 'draining');
       await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
     }
+    // Announcements still on their way need the adapter, which io.close() shuts.
+    await Promise.allSettled([...socketDeps.background]);
     const httpClosed = new Promise<void>((resolve) => {
       // Closes every socket without a disconnect packet, so clients reconnect by themselves.
       // The callback also runs (with an error) when the server never listened.

@@ -44,6 +44,15 @@ export interface Config {
   client: 'static' | 'vite' | 'off';
   /** `CLIENT_DIR`: the built client, relative to the working directory. Default `dist/client`. */
   clientDir: string;
+  /**
+   * `REDIS_URL`: when set, history lives in Redis Streams and broadcasts go through the
+   * Redis adapter, so several nodes serve one chat. Unset: in-memory, single node.
+   */
+  redisUrl: string | undefined;
+  /** `REDIS_ADAPTER`: `classic` (default; works with @socket.io/redis-emitter) or `sharded` (Redis 7 sharded pub/sub). */
+  redisAdapter: 'classic' | 'sharded';
+  /** `REDIS_PREFIX`: prefix of every Redis key and channel of this deployment. Default `chat:`. */
+  redisPrefix: string;
   /** `LOG_LEVEL`: pino level. Default `info`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `LOG_FORMAT`: `json` (default) or `pretty` for humans. */
@@ -70,6 +79,9 @@ export const defaultConfig: Config = {
   shutdownTimeoutMs: 10_000,
   client: 'static',
   clientDir: 'dist/client',
+  redisUrl: undefined,
+  redisAdapter: 'classic',
+  redisPrefix: 'chat:',
   logLevel: 'info',
   logFormat: 'json',
 };
@@ -123,6 +135,21 @@ const variables = {
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', positive(600_000)],
   CLIENT: ['client', z.enum(['static', 'vite', 'off'])],
   CLIENT_DIR: ['clientDir', z.string().trim().min(1)],
+  REDIS_URL: [
+    'redisUrl',
+    z
+      .string()
+      .trim()
+      .regex(/^rediss?:\/\/\S+$/, { error: 'must look like redis://host:port' }),
+  ],
+  REDIS_ADAPTER: ['redisAdapter', z.enum(['classic', 'sharded'])],
+  REDIS_PREFIX: [
+    'redisPrefix',
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.:-]{1,32}$/, { error: 'must be 1–32 of A-Z a-z 0-9 _ . : -' }),
+  ],
   LOG_LEVEL: ['logLevel', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])],
   LOG_FORMAT: ['logFormat', z.enum(['json', 'pretty'])],
 } as const satisfies Record<string, readonly [keyof Config, z.ZodType]>;

@@ -4,7 +4,9 @@ import type { Registry } from 'prom-client';
 export interface RouteDeps {
   registry: Registry;
   /** False while the server drains for shutdown; load balancers then stop sending clients. */
-  isReady: () => boolean;
+  isServing: () => boolean;
+  /** Dependencies that must be healthy for the node to take clients, by name. */
+  checks: Record<string, () => boolean>;
 }
 
 /** Operational endpoints: liveness, readiness and Prometheus metrics. */
@@ -14,8 +16,13 @@ export function createOpsRoutes(deps: RouteDeps): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', (_req, res) => {
-    if (deps.isReady()) res.json({ status: 'ready' });
-    else res.status(503).json({ status: 'draining' });
+    const checks = Object.fromEntries(
+      Object.entries(deps.checks).map(([name, healthy]) => [name, healthy() ? 'up' : 'down']),
+    );
+    const depsUp = Object.values(checks).every((c) => c === 'up');
+    if (!deps.isServing()) res.status(503).json({ status: 'draining', checks });
+    else if (!depsUp) res.status(503).json({ status: 'unavailable', checks });
+    else res.json({ status: 'ready', checks });
   });
   router.get('/metrics', async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics());

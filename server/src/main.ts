@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { connectRedis } from './adapter.js';
 import { createServer } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -19,7 +20,15 @@ const config = readConfig();
 const logger = createLogger(config);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
-const server = createServer(config, { logger, registry });
+// With REDIS_URL, history and broadcasts are shared with the other nodes through Redis.
+const redis = config.redisUrl === undefined ? undefined : connectRedis(config, logger);
+const server = createServer(config, {
+  logger,
+  registry,
+  ...(redis
+    ? { history: redis.history, adapter: redis.adapter, checks: { redis: redis.healthy } }
+    : {}),
+});
 
 const stop = (signal: NodeJS.Signals) => {
   logger.info({ signal }, 'shutting down');
@@ -28,13 +37,16 @@ const stop = (signal: NodeJS.Signals) => {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   bound.unref();
-  server.close().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
+  server
+    .close()
+    .then(() => redis?.close())
+    .then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

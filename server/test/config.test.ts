@@ -38,6 +38,9 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: '2000',
       CLIENT: 'vite',
       CLIENT_DIR: 'somewhere/else',
+      REDIS_URL: 'redis://127.0.0.1:6390',
+      REDIS_ADAPTER: 'sharded',
+      REDIS_PREFIX: 'prod:',
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'pretty',
     });
@@ -61,10 +64,13 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 2000,
       client: 'vite',
       clientDir: 'somewhere/else',
+      redisUrl: 'redis://127.0.0.1:6390',
+      redisAdapter: 'sharded',
+      redisPrefix: 'prod:',
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(21);
+    expect(CONFIG_VARIABLES).toHaveLength(24);
   });
 
   test.each([
@@ -79,6 +85,8 @@ describe('loadConfig', () => {
     ['ALLOWED_ORIGINS', ' , '],
     ['LOG_LEVEL', 'loud'],
     ['CLIENT', 'webpack'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_ADAPTER', 'cluster'],
   ])('%s=%j is refused with a message naming it', (name, value) => {
     const load = () => loadConfig({ [name]: value });
     expect(load).toThrow(ConfigError);

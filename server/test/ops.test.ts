@@ -27,7 +27,7 @@ describe('HTTP endpoints', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await get(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready' });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: {} });
   });
 
   test('unknown paths are a JSON 404 without framework banners', async () => {

@@ -24,9 +24,21 @@ export async function roomCounts(deps: Pick<SocketDeps, 'io'>): Promise<Map<stri
 export const joinedRooms = (socket: ChatSocket): string[] =>
   [...socket.rooms].filter((room) => room !== socket.id);
 
-export async function announceLeave(deps: SocketDeps, room: string, member: Member) {
+async function announceLeave(deps: SocketDeps, room: string, member: Member): Promise<void> {
   const count = (await roomMembers(deps, room)).length;
   deps.io.to(room).emit('presence', { room, action: 'leave', member, count });
+}
+
+/**
+ * Tells a room that a member left, without making anyone wait for it. The work is tracked
+ * in `deps.background` so that shutdown lets it finish before the adapter closes.
+ */
+export function announceLeaveLater(deps: SocketDeps, room: string, member: Member): void {
+  const task = announceLeave(deps, room, member).catch((err: unknown) => {
+    deps.logger.warn({ err, room }, 'could not announce a leave');
+  });
+  deps.background.add(task);
+  void task.finally(() => deps.background.delete(task));
 }
 
 /** Tells the rooms of a disconnecting socket that its member left. */
@@ -38,11 +50,7 @@ export function registerPresence(socket: ChatSocket, deps: SocketDeps): void {
     const member = socket.data.member;
     // Counting waits for the socket to be out of its rooms, which happens after this event.
     socket.once('disconnect', () => {
-      for (const room of rooms) {
-        announceLeave(deps, room, member).catch((err: unknown) => {
-          deps.logger.warn({ err, room }, 'could not announce a leave');
-        });
-      }
+      for (const room of rooms) announceLeaveLater(deps, room, member);
     });
   });
 }

@@ -1,7 +1,7 @@
 import { ErrorCode, type Ack, type JoinResult } from '../contract.js';
 import { joinSchema, leaveSchema, roomsListSchema } from '../validation.js';
 import { checkRoom, fail } from './guards.js';
-import { announceLeave, joinedRooms, roomMembers } from './presence.js';
+import { announceLeaveLater, joinedRooms, roomMembers } from './presence.js';
 import { onRequest, type ConnectionContext } from './request.js';
 import type { SocketDeps } from './types.js';
 
@@ -65,9 +65,7 @@ export function registerRoomHandlers(ctx: ConnectionContext): void {
     if (!socket.rooms.has(room)) return fail(ErrorCode.NOT_IN_ROOM, `not in room ${room}`);
     await socket.leave(room);
     // The leave has happened whatever becomes of the announcement, so the ack does not wait.
-    announceLeave(deps, room, socket.data.member).catch((err: unknown) => {
-      deps.logger.warn({ err, room }, 'could not announce a leave');
-    });
+    announceLeaveLater(deps, room, socket.data.member);
     return { ok: true, room };
   });
 

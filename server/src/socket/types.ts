@@ -31,6 +31,8 @@ export interface SocketDeps {
   history: HistoryStore;
   logger: Logger;
   metrics: Metrics;
+  /** Work started by events that nobody awaits (presence announcements); shutdown waits for it. */
+  background: Set<Promise<unknown>>;
   /** The room directory for `rooms:list`, cached briefly per node. */
   directory: () => Promise<RoomSummary[]>;
   /** Clock for rate limits, in milliseconds; tests pass their own. */

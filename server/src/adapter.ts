@@ -1,0 +1,94 @@
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Config } from './config.js';
+import { createRedisHistoryStore } from './history/redis-store.js';
+import type { HistoryStore } from './history/store.js';
+import type { Logger } from './logger.js';
+
+export type AdapterFactory =
+  ReturnType<typeof createAdapter> | ReturnType<typeof createShardedAdapter>;
+
+/** Everything a node shares with the others through Redis. */
+export interface RedisCluster {
+  adapter: AdapterFactory;
+  history: HistoryStore;
+  /** True while every connection to Redis is up; /readyz reports it. */
+  healthy: () => boolean;
+  /** Resolves once every connection is up (it may take a while if Redis is down). */
+  ready: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+/** Reconnect quickly at first, then every two seconds at most, forever: Redis will return. */
+const retryStrategy = (attempt: number): number => Math.min(100 * attempt, 2000);
+
+/**
+ * Connects a node to Redis: one connection for history, two for the adapter (a subscriber
+ * cannot run other commands). ioredis is used for its reconnect behaviour: it resubscribes
+ * every channel by itself when Redis comes back (the test suite proves it).
+ */
+export function connectRedis(config: Config, logger: Logger): RedisCluster {
+  const url = config.redisUrl;
+  if (url === undefined) throw new Error('connectRedis needs REDIS_URL');
+  const base: RedisOptions = { retryStrategy, connectionName: 'chat' };
+  // No offline queue for history: during an outage a send fails at once (UNAVAILABLE, the
+  // client retries) instead of waiting, unacknowledged, for Redis to come back.
+  const store = new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const pub = new Redis(url, base);
+  const sub = new Redis(url, base);
+  const clients = { store, pub, sub };
+
+  for (const [role, client] of Object.entries(clients)) {
+    client.on('error', (err: Error) => {
+      // ioredis reports every failed reconnect; the first line of each outage is enough.
+      if (client.status !== 'reconnecting') logger.warn({ err: err.message, role }, 'redis error');
+    });
+    client.on('ready', () => {
+      logger.info({ role }, 'redis ready');
+    });
+    client.on('close', () => {
+      logger.warn({ role }, 'redis connection closed');
+    });
+  }
+
+  const channelPrefix = `${config.redisPrefix}socket.io`;
+  const adapter =
+    config.redisAdapter === 'sharded'
+      ? createShardedAdapter(pub, sub, { channelPrefix, subscriptionMode: 'dynamic' })
+      : createAdapter(pub, sub, { key: channelPrefix, requestsTimeout: 3000 });
+
+  return {
+    adapter,
+    history: createRedisHistoryStore(store, {
+      limit: config.historyLimit,
+      dedupTtlMs: config.dedupTtlMs,
+      prefix: config.redisPrefix,
+    }),
+    healthy: () => Object.values(clients).every((c) => c.status === 'ready'),
+    ready: async () => {
+      await Promise.all(
+        Object.values(clients).map((c) =>
+          c.status === 'ready'
+            ? Promise.resolve()
+            : new Promise<void>((resolve) => {
+                c.once('ready', () => {
+                  resolve();
+                });
+              }),
+        ),
+      );
+    },
+    close: async () => {
+      await Promise.all(
+        Object.values(clients).map((c) =>
+          c.quit().then(
+            () => undefined,
+            () => {
+              c.disconnect();
+            },
+          ),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import type { Redis } from 'ioredis';
+import type { Message } from '../contract.js';
+import {
+  InvalidCursorError,
+  parseId,
+  StoreUnavailableError,
+  type AppendInput,
+  type AppendResult,
+  type HistoryStore,
+  type Page,
+  type Replay,
+} from './store.js';
+
+export interface RedisStoreOptions {
+  /** Messages kept per room; the stream is trimmed approximately (`MAXLEN ~`). */
+  limit: number;
+  /** How long a clientId is remembered for dedup, in milliseconds. */
+  dedupTtlMs: number;
+  /** Key prefix, so that several deployments or test runs can share one Redis. */
+  prefix?: string;
+}
+
+// Stores a message unless this author already sent this clientId to the room, atomically:
+// two nodes handling retries of one message at once still store it once. The dedup entry
+// keeps the whole message, so a retry gets it back even after the stream was trimmed.
+// Each entry also records the id before it (`p`): after any trim, the first entry held
+// names the newest one trimmed, which is what proving continuity needs (below).
+// KEYS: stream, dedup key. ARGV: maxlen, ttl ms, author, text.
+const APPEND = `
+local seen = redis.call('GET', KEYS[2])
+if seen then return {0, seen} end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local prev = ''
+if last[1] then prev = last[1][1] end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
+  'a', ARGV[3], 't', ARGV[4], 'p', prev)
+local stored = cjson.encode({id = id, a = ARGV[3], t = ARGV[4]})
+redis.call('SET', KEYS[2], stored, 'PX', ARGV[2])
+return {1, stored}
+`;
+
+// Every entry after an id, or a gap when continuity from it cannot be proved: the id must
+// still be in the stream, or be exactly the newest id trimmed away (the first entry's `p`).
+// A stream Redis lost, or started afresh, does not hold the client's id, so the loss is
+// reported rather than skipped.
+// KEYS: stream. ARGV: since, max count. Returns {known, entries, olderCount}.
+const AFTER = `
+local since = ARGV[1]
+local known = #redis.call('XRANGE', KEYS[1], since, since) > 0
+if not known then
+  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+  if first[1] then
+    local fields = first[1][2]
+    for i = 1, #fields, 2 do
+      if fields[i] == 'p' and fields[i + 1] == since then known = true end
+    end
+  end
+end
+if not known then return {0, {}, 0} end
+local entries = redis.call('XRANGE', KEYS[1], '(' .. since, '+', 'COUNT', ARGV[2])
+local older = redis.call('XREVRANGE', KEYS[1], since, '-', 'COUNT', 1)
+return {1, entries, #older}
+`;
+
+type StreamEntry = [id: string, fields: string[]];
+
+interface StoredJson {
+  id: string;
+  a: string;
+  t: string;
+}
+
+const msOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
+
+/**
+ * History in Redis: one Stream per room, ids straight from XADD. Keys of one room share a
+ * hash tag, so the scripts also run on Redis Cluster. The client should be created with
+ * `enableOfflineQueue: false`: during an outage calls fail at once with
+ * StoreUnavailableError (ack code UNAVAILABLE) instead of hanging until Redis returns.
+ */
+export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions): HistoryStore {
+  const prefix = options.prefix ?? 'chat:';
+  const streamKey = (room: string) => `${prefix}{${room}}:log`;
+  const dedupKey = (room: string, author: string, clientId: string) =>
+    `${prefix}{${room}}:dedup:${clientId}:${encodeURIComponent(author)}`;
+  const roomsKey = `${prefix}rooms`;
+  // Replays are bounded by what the stream holds; approximate trimming can leave a little more.
+  const replayMax = options.limit * 2 + 100;
+
+  const toMessage = (room: string, [id, fields]: StreamEntry): Message => {
+    let name = '';
+    let text = '';
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i] === 'a') name = fields[i + 1] ?? '';
+      else if (fields[i] === 't') text = fields[i + 1] ?? '';
+    }
+    return { id, room, author: { name }, text, ts: msOf(id) };
+  };
+
+  /** Turns connection failures into StoreUnavailableError; Redis's own errors stay as they are. */
+  const call = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ReplyError') throw err;
+      throw new StoreUnavailableError(err);
+    }
+  };
+
+  const page = (room: string, entries: StreamEntry[], limit: number): Page => ({
+    messages: entries
+      .slice(0, limit)
+      .reverse()
+      .map((e) => toMessage(room, e)),
+    hasMore: entries.length > limit,
+  });
+
+  return {
+    append: (input: AppendInput) =>
+      call(async (): Promise<AppendResult> => {
+        const [fresh, stored] = (await redis.eval(
+          APPEND,
+          2,
+          streamKey(input.room),
+          dedupKey(input.room, input.author.name, input.clientId),
+          options.limit,
+          options.dedupTtlMs,
+          input.author.name,
+          input.text,
+        )) as [number, string];
+        if (fresh === 1) await redis.sadd(roomsKey, input.room);
+        const json = JSON.parse(stored) as StoredJson;
+        return {
+          message: {
+            id: json.id,
+            room: input.room,
+            author: { name: json.a },
+            text: json.t,
+            ts: msOf(json.id),
+          },
+          duplicate: fresh !== 1,
+        };
+      }),
+
+    latest: (room: string, limit: number) =>
+      call(async () => {
+        const entries = (await redis.xrevrange(
+          streamKey(room),
+          '+',
+          '-',
+          'COUNT',
+          limit + 1,
+        )) as StreamEntry[];
+        return page(room, entries, limit);
+      }),
+
+    after: (room: string, id: string) =>
+      call(async (): Promise<Replay> => {
+        if (!parseId(id)) return { messages: [], gap: true, hasMore: false };
+        const [known, entries, older] = (await redis.eval(
+          AFTER,
+          1,
+          streamKey(room),
+          id,
+          replayMax,
+        )) as [number, StreamEntry[], number];
+        if (known !== 1) return { messages: [], gap: true, hasMore: false };
+        return { messages: entries.map((e) => toMessage(room, e)), gap: false, hasMore: older > 0 };
+      }),
+
+    before: async (room: string, id: string, limit: number) => {
+      if (!parseId(id)) throw new InvalidCursorError();
+      return call(async () => {
+        const entries = (await redis.xrevrange(
+          streamKey(room),
+          `(${id}`,
+          '-',
+          'COUNT',
+          limit + 1,
+        )) as StreamEntry[];
+        return page(room, entries, limit);
+      });
+    },
+
+    rooms: () => call(() => redis.smembers(roomsKey)),
+
+    close: async () => {
+      // The connection belongs to the caller, who may share it; nothing of ours to release.
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
+import { createRedisHistoryStore } from '../src/history/redis-store.js';
+import { StoreUnavailableError } from '../src/history/store.js';
+import { historyStoreSuite, type StoreFactoryOptions } from './support/history-store-suite.js';
+import { RedisProcess } from './support/redis.js';
+
+const redis = new RedisProcess();
+let prefixes = 0;
+
+beforeAll(() => redis.start());
+afterAll(() => redis.stop());
+
+function connect(options: RedisOptions = {}): Redis {
+  const client = new Redis(redis.url, { enableOfflineQueue: false, ...options });
+  onTestFinished(() => {
+    client.disconnect();
+  });
+  return client;
+}
+
+async function createStore(options: StoreFactoryOptions) {
+  const client = connect({ enableOfflineQueue: true });
+  await client.ping();
+  // Each test gets keys of its own on the one shared server.
+  return createRedisHistoryStore(client, { ...options, prefix: `t${prefixes++}:` });
+}
+
+// Redis trims whole stream nodes (stream-node-max-entries, 100 by default).
+historyStoreSuite('redis', createStore, 100);
+
+/** Resolves once the client is connected: with no offline queue, commands before that fail. */
+async function ready(client: Redis): Promise<Redis> {
+  if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+  return client;
+}
+
+test('retries of one clientId from several connections at once store it once', async () => {
+  const prefix = `t${prefixes++}:`;
+  const clients = await Promise.all([connect(), connect(), connect()].map(ready));
+  const stores = clients.map((c) =>
+    createRedisHistoryStore(c, { limit: 100, dedupTtlMs: 60_000, prefix }),
+  );
+  const input = { room: 'r', author: { name: 'a' }, text: 'once', clientId: 'k' };
+  const results = await Promise.all(
+    stores.flatMap((s) => [s.append(input), s.append(input), s.append(input)]),
+  );
+  expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+  expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
+  expect((await stores[0]?.latest('r', 10))?.messages).toHaveLength(1);
+});
+
+test('a retry gets the stored message back even after the stream was trimmed past it', async () => {
+  const store = await createStore({ limit: 3, dedupTtlMs: 60_000 });
+  const author = { name: 'a' };
+  const first = await store.append({ room: 'r', author, text: 'first', clientId: 'k0' });
+  for (let i = 1; i < 300; i++)
+    await store.append({ room: 'r', author, text: `m${i}`, clientId: `k${i}` });
+  const again = await store.append({ room: 'r', author, text: 'first', clientId: 'k0' });
+  expect(again).toEqual({ message: first.message, duplicate: true });
+});
+
+test('the stream is trimmed to about HISTORY_LIMIT entries', async () => {
+  const client = connect({ enableOfflineQueue: true });
+  const prefix = `t${prefixes++}:`;
+  const store = createRedisHistoryStore(client, { limit: 50, dedupTtlMs: 60_000, prefix });
+  const author = { name: 'a' };
+  for (let i = 0; i < 500; i++)
+    await store.append({ room: 'r', author, text: `m${i}`, clientId: `k${i}` });
+  const length = await client.xlen(`${prefix}{r}:log`);
+  // MAXLEN ~ trims whole macro nodes (100 entries by default), never below the limit.
+  expect(length).toBeGreaterThanOrEqual(50);
+  expect(length).toBeLessThanOrEqual(150);
+});
+
+test('an unreachable Redis makes calls fail at once with StoreUnavailableError', async () => {
+  const down = new Redis({
+    port: 1,
+    host: '127.0.0.1',
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  });
+  onTestFinished(() => {
+    down.disconnect();
+  });
+  const store = createRedisHistoryStore(down, { limit: 10, dedupTtlMs: 1000 });
+  const input = { room: 'r', author: { name: 'a' }, text: 'x', clientId: 'k' };
+  await expect(store.append(input)).rejects.toBeInstanceOf(StoreUnavailableError);
+  await expect(store.latest('r', 5)).rejects.toBeInstanceOf(StoreUnavailableError);
+});
