@@ -86,13 +86,14 @@ export const test = base.extend<Fixtures>({
       users.push(user);
       return user;
     });
-    for (const u of users) {
-      await testInfo.attach(`final state: ${u.name}`, {
-        body: await u.page.screenshot(),
-        contentType: 'image/png',
-      });
-      await u.context.close();
+    // Each page's final state, kept as a file in the test's output folder (test-results/),
+    // all taken before any user leaves so that none shows the others going.
+    for (const [i, u] of users.entries()) {
+      const path = testInfo.outputPath(`final-${i + 1}.png`);
+      await u.page.screenshot({ path });
+      await testInfo.attach(`final state: ${u.name}`, { path, contentType: 'image/png' });
     }
+    for (const u of users) await u.context.close();
   },
 });
 
