@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { createMemoryHistoryStore } from './history/memory-store.js';
 import type { HistoryStore } from './history/store.js';
 import { createOpsRoutes } from './http-routes.js';
+import { createPushApi } from './push-api.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { onConnection } from './socket/connection.js';
@@ -123,6 +124,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       checks: deps.checks ?? {},
     }),
   );
+  app.use(createPushApi({ ...socketDeps, logger }));
   // Filled in by listen(): the page is served from the same origin as /socket.io/.
   const clientRouter = express.Router();
   app.use(clientRouter);

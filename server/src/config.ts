@@ -53,6 +53,8 @@ export interface Config {
   redisAdapter: 'classic' | 'sharded';
   /** `REDIS_PREFIX`: prefix of every Redis key and channel of this deployment. Default `chat:`. */
   redisPrefix: string;
+  /** `PUSH_TOKEN`: bearer token of the HTTP push API; unset disables the API (404). */
+  pushToken: string | undefined;
   /** `LOG_LEVEL`: pino level. Default `info`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `LOG_FORMAT`: `json` (default) or `pretty` for humans. */
@@ -82,6 +84,7 @@ export const defaultConfig: Config = {
   redisUrl: undefined,
   redisAdapter: 'classic',
   redisPrefix: 'chat:',
+  pushToken: undefined,
   logLevel: 'info',
   logFormat: 'json',
 };
@@ -149,6 +152,14 @@ const variables = {
       .string()
       .trim()
       .regex(/^[A-Za-z0-9_.:-]{1,32}$/, { error: 'must be 1–32 of A-Z a-z 0-9 _ . : -' }),
+  ],
+  PUSH_TOKEN: [
+    'pushToken',
+    z
+      .string()
+      .trim()
+      .min(16, { error: 'must be at least 16 characters' })
+      .regex(/^\S+$/, { error: 'must have no spaces' }),
   ],
   LOG_LEVEL: ['logLevel', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])],
   LOG_FORMAT: ['logFormat', z.enum(['json', 'pretty'])],

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://127.0.0.1:6390',
       REDIS_ADAPTER: 'sharded',
       REDIS_PREFIX: 'prod:',
+      PUSH_TOKEN: 'a-long-enough-token',
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'pretty',
     });
@@ -67,10 +68,11 @@ describe('loadConfig', () => {
       redisUrl: 'redis://127.0.0.1:6390',
       redisAdapter: 'sharded',
       redisPrefix: 'prod:',
+      pushToken: 'a-long-enough-token',
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(24);
+    expect(CONFIG_VARIABLES).toHaveLength(25);
   });
 
   test.each([
@@ -87,6 +89,7 @@ describe('loadConfig', () => {
     ['CLIENT', 'webpack'],
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_ADAPTER', 'cluster'],
+    ['PUSH_TOKEN', 'short'],
   ])('%s=%j is refused with a message naming it', (name, value) => {
     const load = () => loadConfig({ [name]: value });
     expect(load).toThrow(ConfigError);
