@@ -16,6 +16,8 @@ export interface RedisCluster {
   healthy: () => boolean;
   /** Resolves once every connection is up (it may take a while if Redis is down). */
   ready: () => Promise<void>;
+  /** Calls `listener` whenever `healthy()` changes. */
+  onHealthChange: (listener: (healthy: boolean) => void) => void;
   close: () => Promise<void>;
 }
 
@@ -38,16 +40,29 @@ export function connectRedis(config: Config, logger: Logger): RedisCluster {
   const sub = new Redis(url, base);
   const clients = { store, pub, sub };
 
+  const healthy = () => Object.values(clients).every((c) => c.status === 'ready');
+  const listeners = new Set<(healthy: boolean) => void>();
+  let wasHealthy = false;
+  const checkHealth = () => {
+    const now = healthy();
+    if (now === wasHealthy) return;
+    wasHealthy = now;
+    logger.info({ healthy: now }, now ? 'redis up' : 'redis down');
+    for (const listener of listeners) listener(now);
+  };
+
   for (const [role, client] of Object.entries(clients)) {
     client.on('error', (err: Error) => {
       // ioredis reports every failed reconnect; the first line of each outage is enough.
       if (client.status !== 'reconnecting') logger.warn({ err: err.message, role }, 'redis error');
     });
     client.on('ready', () => {
-      logger.info({ role }, 'redis ready');
+      logger.debug({ role }, 'redis ready');
+      checkHealth();
     });
     client.on('close', () => {
-      logger.warn({ role }, 'redis connection closed');
+      logger.debug({ role }, 'redis connection closed');
+      checkHealth();
     });
   }
 
@@ -64,7 +79,10 @@ export function connectRedis(config: Config, logger: Logger): RedisCluster {
       dedupTtlMs: config.dedupTtlMs,
       prefix: config.redisPrefix,
     }),
-    healthy: () => Object.values(clients).every((c) => c.status === 'ready'),
+    healthy,
+    onHealthChange: (listener) => {
+      listeners.add(listener);
+    },
     ready: async () => {
       await Promise.all(
         Object.values(clients).map((c) =>

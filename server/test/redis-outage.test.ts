@@ -1,0 +1,74 @@
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { ErrorCode, type Message } from '../src/contract.js';
+import type { RedisCluster } from '../src/adapter.js';
+import { collect, connect, joinOk, newClientId, send, waitFor } from './support/client.js';
+import { startNodes } from './support/cluster.js';
+import { RedisProcess } from './support/redis.js';
+
+const health = (redis: RedisCluster, wanted: boolean) =>
+  redis.healthy() === wanted
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => {
+        redis.onHealthChange((h) => {
+          if (h === wanted) resolve();
+        });
+      });
+
+describe.each(['classic', 'sharded'] as const)(
+  'Redis restart with the %s adapter',
+  (redisAdapter) => {
+    test('no node exits, sends fail fast meanwhile, delivery resumes, nothing acknowledged is lost', async () => {
+      const redis = new RedisProcess({ appendonly: true });
+      await redis.start();
+      onTestFinished(() => redis.stop());
+      const [n1, n2] = await startNodes(2, redis.url, { redisAdapter });
+      if (!n1 || !n2) throw new Error('nodes did not start');
+      const alice = await connect(n1.url, { name: 'alice' });
+      const bob = await connect(n2.url, { name: 'bob' });
+      await joinOk(alice, 'general');
+      await joinOk(bob, 'general');
+      const bobGot = collect<Message>(bob, 'message');
+      const acked: Message[] = [];
+      const before = await send(alice, 'general', 'before the outage');
+      if (before.ok) acked.push(before.message);
+
+      await redis.stop();
+      await Promise.all([health(n1.redis, false), health(n2.redis, false)]);
+      for (const node of [n1, n2]) {
+        const ready = await fetch(`${node.url}/readyz`);
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toMatchObject({
+          status: 'unavailable',
+          checks: { redis: 'down' },
+        });
+        expect(node.server.state).toBe('listening');
+      }
+      // A send during the outage is refused at once, with a code that says retry.
+      const during = await send(alice, 'general', 'during the outage');
+      expect(during).toMatchObject({ ok: false, error: { code: ErrorCode.UNAVAILABLE } });
+
+      await redis.start();
+      const restarted = Date.now();
+      await Promise.all([health(n1.redis, true), health(n2.redis, true)]);
+      expect((await fetch(`${n1.url}/readyz`)).status).toBe(200);
+
+      // The client's retry loop: the same clientId until the server acknowledges it.
+      const clientId = newClientId();
+      const delivered = waitFor<Message>(bob, 'message', (m) => m.text === 'after the outage');
+      let ack = await send(alice, 'general', 'after the outage', clientId);
+      while (!ack.ok && ack.error.code === ErrorCode.UNAVAILABLE) {
+        ack = await send(alice, 'general', 'after the outage', clientId);
+      }
+      expect(ack.ok).toBe(true);
+      if (ack.ok) acked.push(ack.message);
+      await delivered;
+      const resumedAfterMs = Date.now() - restarted;
+      expect(resumedAfterMs).toBeLessThan(5000);
+
+      // Every acknowledged message is in history, once, and bob saw each exactly once.
+      const history = await joinOk(bob, 'general');
+      expect(history.history.map((m) => m.id)).toEqual(acked.map((m) => m.id));
+      expect(bobGot.map((m) => m.id)).toEqual(acked.map((m) => m.id));
+    });
+  },
+);
