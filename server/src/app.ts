@@ -103,6 +103,11 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   });
 
   const now = deps.now ?? Date.now;
+  io.engine.on('connection_error', (err: { code: number; message: string }) => {
+    metrics.engineErrors.inc({ reason: err.message });
+    logger.debug({ code: err.code, reason: err.message }, 'engine.io request refused');
+  });
+
   const socketDeps: SocketDeps = {
     io,
     config,

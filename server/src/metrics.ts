@@ -61,6 +61,12 @@ export function createMetrics(options: MetricsOptions) {
       labelNames: ['event', 'code'] as const,
       registers: [registry],
     }),
+    engineErrors: new Counter({
+      name: 'chat_engine_errors_total',
+      help: 'Engine.IO requests refused, by reason ("Session ID unknown" means a load balancer without stickiness)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     disconnects: new Counter({
       name: 'chat_disconnects_total',
       help: 'Disconnections, by Socket.IO reason',

@@ -96,6 +96,7 @@ export function createPushApi(
         author: { name: author.name },
         text,
         clientId: parsed.data.clientId ?? randomUUID(),
+        origin: 'push-api',
       });
       if (!duplicate) {
         deps.io.to(room).emit('message', message);

@@ -15,7 +15,9 @@ import { RedisProcess } from './support/redis.js';
 
 const redis = new RedisProcess();
 beforeAll(() => redis.start());
-afterAll(() => redis.stop());
+afterAll(async () => {
+  await redis.stop();
+});
 
 describe.each(['classic', 'sharded'] as const)('%s adapter', (redisAdapter) => {
   describe.each<Transport>(['websocket', 'polling'])('clients on %s', (transport) => {

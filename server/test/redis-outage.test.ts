@@ -20,7 +20,9 @@ describe.each(['classic', 'sharded'] as const)(
     test('no node exits, sends fail fast meanwhile, delivery resumes, nothing acknowledged is lost', async () => {
       const redis = new RedisProcess({ appendonly: true });
       await redis.start();
-      onTestFinished(() => redis.stop());
+      onTestFinished(async () => {
+        await redis.stop();
+      });
       const [n1, n2] = await startNodes(2, redis.url, { redisAdapter });
       if (!n1 || !n2) throw new Error('nodes did not start');
       const alice = await connect(n1.url, { name: 'alice' });

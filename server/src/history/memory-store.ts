@@ -34,6 +34,7 @@ interface RoomLog {
 
 interface DedupEntry {
   message: Message;
+  origin: string;
   expiresAt: number;
 }
 
@@ -91,7 +92,9 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       // Scoped to the author too, so one user's clientId can never shadow another's message.
       const dedupKey = `${input.room}\n${input.author.name}\n${input.clientId}`;
       const seen = dedup.get(dedupKey);
-      if (seen) return Promise.resolve({ message: seen.message, duplicate: true });
+      if (seen) {
+        return Promise.resolve({ message: seen.message, duplicate: true, origin: seen.origin });
+      }
 
       const key = nextKey();
       const message: Message = {
@@ -110,8 +113,8 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       while (log.entries.length > options.limit) {
         log.lastTrimmed = log.entries.shift()?.key;
       }
-      dedup.set(dedupKey, { message, expiresAt: at + options.dedupTtlMs });
-      return Promise.resolve({ message, duplicate: false });
+      dedup.set(dedupKey, { message, origin: input.origin, expiresAt: at + options.dedupTtlMs });
+      return Promise.resolve({ message, duplicate: false, origin: input.origin });
     },
 
     latest(room: string, limit: number): Promise<Page> {

@@ -25,7 +25,7 @@ export interface RedisStoreOptions {
 // keeps the whole message, so a retry gets it back even after the stream was trimmed.
 // Each entry also records the id before it (`p`): after any trim, the first entry held
 // names the newest one trimmed, which is what proving continuity needs (below).
-// KEYS: stream, dedup key. ARGV: maxlen, ttl ms, author, text.
+// KEYS: stream, dedup key. ARGV: maxlen, ttl ms, author, text, origin.
 const APPEND = `
 local seen = redis.call('GET', KEYS[2])
 if seen then return {0, seen} end
@@ -34,7 +34,7 @@ local prev = ''
 if last[1] then prev = last[1][1] end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
   'a', ARGV[3], 't', ARGV[4], 'p', prev)
-local stored = cjson.encode({id = id, a = ARGV[3], t = ARGV[4]})
+local stored = cjson.encode({id = id, a = ARGV[3], t = ARGV[4], o = ARGV[5]})
 redis.call('SET', KEYS[2], stored, 'PX', ARGV[2])
 return {1, stored}
 `;
@@ -68,6 +68,7 @@ interface StoredJson {
   id: string;
   a: string;
   t: string;
+  o: string;
 }
 
 const msOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
@@ -127,6 +128,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
           options.dedupTtlMs,
           input.author.name,
           input.text,
+          input.origin,
         )) as [number, string];
         if (fresh === 1) await redis.sadd(roomsKey, input.room);
         const json = JSON.parse(stored) as StoredJson;
@@ -139,6 +141,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
             ts: msOf(json.id),
           },
           duplicate: fresh !== 1,
+          origin: json.o,
         };
       }),
 

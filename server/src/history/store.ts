@@ -6,12 +6,20 @@ export interface AppendInput {
   text: string;
   /** Retries of one message carry the same clientId; the store keeps the first only. */
   clientId: string;
+  /** The connection that sent it (a socket id, or the push API): see AppendResult.origin. */
+  origin: string;
 }
 
 export interface AppendResult {
   message: Message;
   /** True when this clientId was already stored in this room: nothing new was written. */
   duplicate: boolean;
+  /**
+   * The connection that stored the message first. A retry from that same connection needs
+   * no second broadcast; one from elsewhere may follow a node that died between storing
+   * and broadcasting.
+   */
+  origin: string;
 }
 
 export interface Page {

@@ -20,15 +20,19 @@ export function registerMessageHandlers(ctx: ConnectionContext): void {
       }
 
       // Stored before the ack and before the broadcast: an acknowledged message is never lost.
-      const { message, duplicate } = await deps.history.append({
+      const { message, duplicate, origin } = await deps.history.append({
         room,
         author: { name: socket.data.member.name },
         text: checked,
         clientId,
+        origin: socket.id,
       });
-      if (!duplicate) {
+      if (!duplicate) deps.metrics.messagesReceived.inc();
+      // A retry on the connection that stored it was broadcast then. From another
+      // connection (after a reconnect) it is broadcast again: the node that stored it may have
+      // died before broadcasting, and clients dedupe by id, so nobody sees it twice.
+      if (!duplicate || origin !== socket.id) {
         socket.to(room).emit('message', message);
-        deps.metrics.messagesReceived.inc();
         const local = deps.io.of('/').adapter.rooms.get(room)?.size ?? 1;
         deps.metrics.messagesDelivered.inc(local - 1);
       }

@@ -18,7 +18,13 @@ export function historyStoreSuite(
 ): void {
   const author = { name: 'alice' };
   let n = 0;
-  const input = (room: string, text: string) => ({ room, author, text, clientId: `id${n++}` });
+  const input = (room: string, text: string) => ({
+    room,
+    author,
+    text,
+    clientId: `id${n++}`,
+    origin: 'o1',
+  });
   const fill = async (store: HistoryStore, room: string, count: number) => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push((await store.append(input(room, `m${i}`))).message.id);
@@ -77,19 +83,41 @@ export function historyStoreSuite(
 
     test('the same clientId in the same room is stored once', async () => {
       const store = await create({ limit: 100, dedupTtlMs: 60_000 });
-      const first = await store.append({ room: 'r1', author, text: 'once', clientId: 'dup' });
-      const again = await store.append({ room: 'r1', author, text: 'once', clientId: 'dup' });
+      const first = await store.append({
+        room: 'r1',
+        author,
+        text: 'once',
+        clientId: 'dup',
+        origin: 'o1',
+      });
+      const again = await store.append({
+        room: 'r1',
+        author,
+        text: 'once',
+        clientId: 'dup',
+        origin: 'o2',
+      });
+      // The origin is the connection that stored it first, not the one retrying.
+      expect(first.origin).toBe('o1');
+      expect(again.origin).toBe('o1');
       expect(again.duplicate).toBe(true);
       expect(again.message).toEqual(first.message);
       expect((await store.latest('r1', 10)).messages).toHaveLength(1);
       // Another room, or another author, is another message.
-      const other = await store.append({ room: 'r2', author, text: 'once', clientId: 'dup' });
+      const other = await store.append({
+        room: 'r2',
+        author,
+        text: 'once',
+        clientId: 'dup',
+        origin: 'o1',
+      });
       expect(other.duplicate).toBe(false);
       const bob = await store.append({
         room: 'r1',
         author: { name: 'bob' },
         text: 'once',
         clientId: 'dup',
+        origin: 'o1',
       });
       expect(bob.duplicate).toBe(false);
     });
@@ -98,7 +126,7 @@ export function historyStoreSuite(
       const store = await create({ limit: 100, dedupTtlMs: 60_000 });
       const results = await Promise.all(
         Array.from({ length: 10 }, () =>
-          store.append({ room: 'r1', author, text: 'x', clientId: 'same' }),
+          store.append({ room: 'r1', author, text: 'x', clientId: 'same', origin: 'o1' }),
         ),
       );
       expect(results.filter((r) => !r.duplicate)).toHaveLength(1);

@@ -1,0 +1,206 @@
+// Real processes of a local cluster: redis-server, chat nodes and HAProxy, each on loopback
+// ports, started and stopped by their own PIDs. Used by `npm run cluster` and by the tests.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { connect as tcpConnect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+
+type Child = ChildProcessByStdio<null, Readable, Readable>;
+
+/** A TCP port free on 127.0.0.1 right now, for programs that cannot bind port 0 and report it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on the port: a readiness probe. */
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = tcpConnect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => {
+        resolve(false);
+      });
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/** A child process whose output lines are kept and can be waited for. */
+class Supervised {
+  protected child: Child | undefined;
+  readonly lines: string[] = [];
+  private waiters: { test: (line: string) => boolean; resolve: () => void }[] = [];
+
+  protected launch(command: string, args: string[], env: NodeJS.ProcessEnv): Child {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.lines.length = 0;
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        this.lines.push(line);
+        for (const w of [...this.waiters]) {
+          if (w.test(line)) {
+            this.waiters.splice(this.waiters.indexOf(w), 1);
+            w.resolve();
+          }
+        }
+      });
+    }
+    return child;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves when a line passing `test` has been printed (or was already). */
+  waitForLine(test: (line: string) => boolean, what = 'a log line'): Promise<void> {
+    if (this.lines.some(test)) return Promise.resolve();
+    const child = this.child;
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ test, resolve });
+      child?.once('exit', (code, signal) => {
+        const tail = this.lines.slice(-15).join('\n');
+        reject(new Error(`exited (${String(code ?? signal)}) before ${what}:\n${tail}`));
+      });
+    });
+  }
+
+  /** Sends `signal` and resolves once the process has exited. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.child;
+    if (!child || !this.running) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('exit', (code) => {
+        resolve(code);
+      });
+    });
+    child.kill(signal);
+    return exited;
+  }
+}
+
+/** redis-server on a loopback port with a data directory of its own. */
+export class RedisProcess extends Supervised {
+  port = 0;
+  /** Kept across restarts, so that a restarted server reloads its AOF. */
+  readonly dir: string;
+
+  constructor(
+    private readonly options: { appendonly?: boolean; port?: number; dir?: string } = {},
+  ) {
+    super();
+    this.port = options.port ?? 0;
+    this.dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chat-redis-'));
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts redis-server (on the same port after a stop); resolves once it accepts connections. */
+  async start(): Promise<void> {
+    if (this.port === 0) this.port = await freePort();
+    // prettier-ignore
+    this.launch('redis-server', [
+      '--port', String(this.port),
+      '--bind', '127.0.0.1',
+      '--dir', this.dir,
+      '--save', '',
+      '--appendonly', this.options.appendonly ? 'yes' : 'no',
+      '--appendfsync', 'everysec',
+      '--daemonize', 'no',
+    ], process.env);
+    await this.waitForLine((l) => l.includes('Ready to accept connections'), 'redis readiness');
+  }
+}
+
+export interface NodeOptions {
+  /** Run the built server (dist/) instead of the TypeScript sources through tsx. */
+  built?: boolean;
+  env: Record<string, string>;
+}
+
+/** One chat node as its own process, like production runs it. */
+export class ChatNodeProcess extends Supervised {
+  port = 0;
+
+  constructor(private readonly options: NodeOptions) {
+    super();
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the node; resolves once it listens and, with REDIS_URL, once Redis is up. */
+  async start(): Promise<void> {
+    if (this.port === 0) this.port = Number(this.options.env.PORT ?? 0) || (await freePort());
+    const args = this.options.built
+      ? ['dist/server/src/main.js']
+      : ['--import', 'tsx', 'server/src/main.ts'];
+    this.launch(process.execPath, args, {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      CLIENT: 'off',
+      ...this.options.env,
+      PORT: String(this.port),
+    });
+    await this.waitForLine((l) => l.includes('"msg":"listening"'), 'listening');
+    if (this.options.env.REDIS_URL) {
+      await this.waitForLine((l) => l.includes('"msg":"redis up"'), 'redis up');
+    }
+  }
+}
+
+export interface HaproxyOptions {
+  config: string;
+  env: Record<string, string>;
+  httpsPort: number;
+}
+
+/** HAProxy in the foreground (-db), configured only through the environment. */
+export class HaproxyProcess extends Supervised {
+  constructor(private readonly options: HaproxyOptions) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    const binary = process.env.HAPROXY_PATH ?? 'haproxy';
+    this.launch(binary, ['-db', '-f', this.options.config], { ...process.env, ...this.options.env });
+    await waitForPort(this.options.httpsPort);
+  }
+
+  /** Resolves when HAProxy reports a server of the chat backend as `state` (UP or DOWN). */
+  serverState(server: string, state: 'UP' | 'DOWN'): Promise<void> {
+    return this.waitForLine(
+      (l) => l.includes(`Server chat/${server} is ${state}`),
+      `${server} ${state}`,
+    );
+  }
+}

@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { onTestFinished } from 'vitest';
+import {
+  ChatNodeProcess,
+  freePort,
+  HaproxyProcess,
+  RedisProcess,
+} from '../../../scripts/lib/processes.js';
+
+export interface Deployment {
+  redis: RedisProcess;
+  nodes: ChatNodeProcess[];
+  haproxy: HaproxyProcess;
+  /** The public HTTPS URL, through HAProxy. */
+  url: string;
+  httpUrl: string;
+}
+
+export interface DeploymentOptions {
+  redisAdapter?: 'classic' | 'sharded';
+  /** Drop the sticky cookie from the HAProxy config: shows what stickiness is for. */
+  sticky?: boolean;
+  env?: Record<string, string>;
+}
+
+let cert: Promise<string> | undefined;
+/** One self-signed certificate for every deployment of the test run. */
+function certificate(): Promise<string> {
+  cert ??= (async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'chat-cert-')), 'local.pem');
+    await promisify(execFile)('bash', ['scripts/make-cert.sh', path]);
+    return path;
+  })();
+  return cert;
+}
+
+function haproxyConfig(sticky: boolean): string {
+  if (sticky) return 'haproxy/haproxy.cfg';
+  const text = readFileSync('haproxy/haproxy.cfg', 'utf8')
+    .replace(/^\s*cookie SERVERID .*$/m, '')
+    .replace(/ cookie app\d/g, '');
+  const path = join(mkdtempSync(join(tmpdir(), 'chat-haproxy-')), 'non-sticky.cfg');
+  writeFileSync(path, text);
+  return path;
+}
+
+/**
+ * The production topology on loopback: redis-server (AOF on), three chat node processes
+ * and HAProxy with TLS in front, each on free ports. Stopped when the test finishes.
+ */
+export async function startDeployment(options: DeploymentOptions = {}): Promise<Deployment> {
+  const redis = new RedisProcess({ appendonly: true });
+  await redis.start();
+  onTestFinished(() => redis.stop().then(() => undefined));
+
+  const nodes = await Promise.all(
+    [1, 2, 3].map(async () => {
+      const node = new ChatNodeProcess({
+        env: {
+          REDIS_URL: redis.url,
+          REDIS_ADAPTER: options.redisAdapter ?? 'classic',
+          SHUTDOWN_DRAIN_MS: '3000',
+          LOG_LEVEL: 'debug',
+          ...options.env,
+        },
+      });
+      onTestFinished(() => node.stop('SIGKILL').then(() => undefined));
+      await node.start();
+      return node;
+    }),
+  );
+
+  const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  const haproxy = new HaproxyProcess({
+    config: haproxyConfig(options.sticky ?? true),
+    httpsPort,
+    env: {
+      HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
+      HAPROXY_HTTPS_BIND: `127.0.0.1:${httpsPort}`,
+      HAPROXY_HTTPS_PORT: String(httpsPort),
+      HAPROXY_CERT: await certificate(),
+      ...Object.fromEntries(nodes.map((n, i) => [`APP${i + 1}_ADDR`, `127.0.0.1:${n.port}`])),
+    },
+  });
+  onTestFinished(() => haproxy.stop().then(() => undefined));
+  await haproxy.start();
+  return {
+    redis,
+    nodes,
+    haproxy,
+    url: `https://127.0.0.1:${httpsPort}`,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+  };
+}
