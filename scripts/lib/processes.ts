@@ -74,7 +74,9 @@ class Supervised {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   /** Resolves when a line passing `test` has been printed (or was already). */
@@ -192,7 +194,10 @@ export class HaproxyProcess extends Supervised {
 
   async start(): Promise<void> {
     const binary = process.env.HAPROXY_PATH ?? 'haproxy';
-    this.launch(binary, ['-db', '-f', this.options.config], { ...process.env, ...this.options.env });
+    this.launch(binary, ['-db', '-f', this.options.config], {
+      ...process.env,
+      ...this.options.env,
+    });
     await waitForPort(this.options.httpsPort);
   }
 
