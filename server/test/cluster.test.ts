@@ -79,4 +79,24 @@ describe.each(['classic', 'sharded'] as const)('%s adapter', (redisAdapter) => {
     const since = await joinOk(carol, 'other');
     expect(since.history).toEqual([]);
   });
+
+  test('a push to node 1 reaches clients on nodes 2 and 3', async () => {
+    const token = 'cluster-push-token-0123';
+    const [n1, n2, n3] = await startNodes(3, redis.url, { redisAdapter, pushToken: token });
+    const bob = await connect(n2?.url ?? '', { name: 'bob' });
+    const carol = await connect(n3?.url ?? '', { name: 'carol', transports: ['polling'] });
+    await joinOk(bob, 'alerts');
+    await joinOk(carol, 'alerts');
+    const toBob = waitFor<Message>(bob, 'message');
+    const toCarol = waitFor<Message>(carol, 'message');
+    const res = await fetch(`${n1?.url ?? ''}/api/rooms/alerts/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'disk almost full', author: 'monitor' }),
+    });
+    expect(res.status).toBe(201);
+    const { message } = (await res.json()) as { message: Message };
+    expect(await toBob).toEqual(message);
+    expect(await toCarol).toEqual(message);
+  });
 });

@@ -29,8 +29,20 @@ async function connectionsOn(url: string): Promise<number> {
   return text
     .split('\n')
     .filter((l) => l.startsWith('chat_connections{'))
-    .reduce((sum, l) => sum + Number(l.split(' ')[1]), 0);
+    .reduce((total, l) => total + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
+
+/** Engine.IO requests one node refused as 'Session ID unknown', from its /metrics. */
+async function unknownSessions(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('chat_engine_errors_total{reason="Session ID unknown"}'));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+const sum = async (values: Promise<number>[]) =>
+  (await Promise.all(values)).reduce((a, b) => a + b, 0);
 
 /** What Redis holds for a room: the ground truth for "stored once, nothing lost". */
 async function storedIds(deployment: Deployment, room: string): Promise<string[]> {
@@ -192,3 +204,27 @@ test(
   },
   FAULT_TEST_MS,
 );
+
+test('stickiness: polling clients chat for a minute with zero "Session ID unknown"; without the cookie, errors', async () => {
+  const [sticky, loose] = await Promise.all([
+    startDeployment({ env: LOAD_ENV }),
+    startDeployment({ sticky: false, env: LOAD_ENV }),
+  ]);
+  const polling: Transport[] = ['polling'];
+  const chatting = await agents(sticky, 'general', [polling, polling, polling, polling]);
+  // The same clients against the same nodes, minus the cookie: they cannot even keep a session.
+  const lost = [0, 1, 2, 3].map((i) => new ChatAgent(loose.url, `user${i}`, 'general', polling));
+
+  // A minute of chat: each client sends every two seconds.
+  await chatWhile(chatting, 30, 2000, () => Promise.resolve());
+
+  const stickyErrors = await sum(sticky.nodes.map((n) => unknownSessions(n.url)));
+  const looseErrors = await sum(loose.nodes.map((n) => unknownSessions(n.url)));
+  console.info(
+    `one minute of polling: ${stickyErrors} "Session ID unknown" with the sticky cookie, ` +
+      `${looseErrors} without it (${lost.filter((a) => a.connectedAt.length > 0).length} of 4 ever connected)`,
+  );
+  expect(stickyErrors).toBe(0);
+  expect(looseErrors).toBeGreaterThan(0);
+  await expectExactlyOnce(sticky, 'general', chatting, 120);
+}, 150_000);
