@@ -173,9 +173,21 @@ export class ChatNodeProcess extends Supervised {
       ...this.options.env,
       PORT: String(this.port),
     });
-    await this.waitForLine((l) => l.includes('"msg":"listening"'), 'listening');
-    if (this.options.env.REDIS_URL) {
-      await this.waitForLine((l) => l.includes('"msg":"redis up"'), 'redis up');
+    await this.ready();
+  }
+
+  /** Readiness probe: /readyz answers 200 once the node listens and its Redis is up. */
+  private async ready(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+      if (!this.running) throw new Error(`node exited:\n${this.lines.slice(-15).join('\n')}`);
+      const status = await fetch(`${this.url}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status === 200) return;
+      if (Date.now() > deadline) throw new Error(`node on ${this.url} not ready (${status})`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }
