@@ -49,6 +49,11 @@ export interface RoomState {
   /** Joined on the current connection; sends wait for this. */
   joined: boolean;
   loadingEarlier: boolean;
+  /**
+   * Presence events that arrive while a join is on its way. The ack's member list is a
+   * snapshot that may predate them, so they are applied again on top of it.
+   */
+  presenceDuringJoin: PresenceEvent[] | undefined;
 }
 
 export interface ChatOptions {
@@ -320,6 +325,8 @@ export class Chat {
     const state = this.rooms.get(room);
     if (!state) return;
     const since = state.timeline.newestId;
+    const duringJoin: PresenceEvent[] = [];
+    state.presenceDuringJoin = duringJoin;
     let ack;
     try {
       ack = await this.request('room:join', since === undefined ? { room } : { room, since });
@@ -343,7 +350,9 @@ export class Chat {
     state.joined = true;
     this.self = ack.self;
     state.members = new Map(ack.members.map((m) => [m.id, m]));
-    state.count = ack.members.length;
+    for (const event of duringJoin) applyPresence(state.members, event);
+    state.presenceDuringJoin = undefined;
+    state.count = state.members.size;
     const first = state.timeline.messageCount === 0;
     if (ack.gap && !first) {
       state.timeline.notice(
@@ -430,12 +439,12 @@ export class Chat {
     const room = this.rooms.get(event.room);
     if (!room) return;
     room.count = event.count;
+    room.presenceDuringJoin?.push(event);
     const known = room.members.has(event.member.id);
+    applyPresence(room.members, event);
     if (event.action === 'join') {
-      room.members.set(event.member.id, event.member);
       if (!known) room.timeline.notice(`${event.member.name} joined`);
     } else {
-      room.members.delete(event.member.id);
       const typing = room.typing.get(event.member.id);
       if (typing) clearTimeout(typing.timer);
       room.typing.delete(event.member.id);
@@ -514,6 +523,11 @@ type AckOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEven
   ? R
   : never;
 
+function applyPresence(members: Map<string, Member>, event: PresenceEvent): void {
+  if (event.action === 'join') members.set(event.member.id, event.member);
+  else members.delete(event.member.id);
+}
+
 function newRoom(name: string): RoomState {
   return {
     name,
@@ -524,5 +538,6 @@ function newRoom(name: string): RoomState {
     unread: 0,
     joined: false,
     loadingEarlier: false,
+    presenceDuringJoin: undefined,
   };
 }

@@ -1,9 +1,11 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
+import { createClusterPresence, type PresenceRegistry } from './cluster-presence.js';
 import type { Config } from './config.js';
 import { createRedisHistoryStore } from './history/redis-store.js';
 import type { HistoryStore } from './history/store.js';
 import type { Logger } from './logger.js';
+import type { ChatIO } from './socket/types.js';
 
 export type AdapterFactory =
   ReturnType<typeof createAdapter> | ReturnType<typeof createShardedAdapter>;
@@ -12,6 +14,8 @@ export type AdapterFactory =
 export interface RedisCluster {
   adapter: AdapterFactory;
   history: HistoryStore;
+  /** Presence shared through Redis, so that a dead node's members are announced as left. */
+  presence: (io: ChatIO, logger: Logger) => PresenceRegistry;
   /** True while every connection to Redis is up; /readyz reports it. */
   healthy: () => boolean;
   /** Resolves once every connection is up (it may take a while if Redis is down). */
@@ -79,6 +83,7 @@ export function connectRedis(config: Config, logger: Logger): RedisCluster {
       dedupTtlMs: config.dedupTtlMs,
       prefix: config.redisPrefix,
     }),
+    presence: (io, log) => createClusterPresence(store, io, log, { prefix: config.redisPrefix }),
     healthy,
     onHealthChange: (listener) => {
       listeners.add(listener);

@@ -4,6 +4,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Registry } from 'prom-client';
 import { Server } from 'socket.io';
 import type { AdapterFactory } from './adapter.js';
+import { localPresence, type PresenceRegistry } from './cluster-presence.js';
 import { createClientAssets, securityHeaders, type ClientAssets } from './client-assets.js';
 import type { Config } from './config.js';
 import { createMemoryHistoryStore } from './history/memory-store.js';
@@ -34,6 +35,8 @@ export interface ServerDeps {
   adapter?: AdapterFactory;
   /** Dependencies /readyz must see healthy, by name (e.g. `redis`). */
   checks?: Record<string, () => boolean>;
+  /** Presence shared with the other nodes of a cluster; nothing to share on one node. */
+  presence?: (io: ChatIO, logger: Logger) => PresenceRegistry;
 }
 
 export type ServerState = 'created' | 'listening' | 'draining' | 'closed';
@@ -115,6 +118,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     logger,
     metrics,
     directory: createDirectory({ io, history }, DIRECTORY_TTL_MS, now),
+    presence: deps.presence?.(io, logger) ?? localPresence,
     background: new Set(),
     now,
   };
@@ -154,6 +158,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     }
     // Announcements still on their way need the adapter, which io.close() shuts.
     await Promise.allSettled([...socketDeps.background]);
+    // The other nodes announce this node's members as left once it stops beating.
+    await socketDeps.presence.close();
     const httpClosed = new Promise<void>((resolve) => {
       // Closes every socket without a disconnect packet, so clients reconnect by themselves.
       // The callback also runs (with an error) when the server never listened.

@@ -26,7 +26,12 @@ const server = createServer(config, {
   logger,
   registry,
   ...(redis
-    ? { history: redis.history, adapter: redis.adapter, checks: { redis: redis.healthy } }
+    ? {
+        history: redis.history,
+        adapter: redis.adapter,
+        presence: redis.presence,
+        checks: { redis: redis.healthy },
+      }
     : {}),
 });
 

@@ -228,3 +228,39 @@ test('stickiness: polling clients chat for a minute with zero "Session ID unknow
   expect(looseErrors).toBeGreaterThan(0);
   await expectExactlyOnce(sticky, 'general', chatting, 120);
 }, 150_000);
+
+test(
+  'presence heals when a node dies: the others hear its members leave within seconds',
+  async () => {
+    const d = await startDeployment();
+    const ws: Transport[] = ['websocket'];
+    const list = await agents(d, 'general', [ws, ws, ws, ws, ws, ws]);
+    const victim = d.nodes[2];
+    if (!victim) throw new Error('no node');
+    const onVictim = await connectionsOn(victim.url);
+    expect(onVictim).toBeGreaterThan(0);
+    const killedAt = Date.now();
+    await victim.stop('SIGKILL');
+
+    const dropped = (a: ChatAgent) => a.disconnectedAt.some((t) => t >= killedAt);
+    // Each client notices on its own: wait until all of the victim's have.
+    await Promise.race(list.map((a) => a.until(() => list.filter(dropped).length === onVictim)));
+    const moved = list.filter(dropped);
+    const stayed = list.filter((a) => !dropped(a));
+    const ghosts = moved.map((a) => a.selves[0] ?? '');
+    // Nobody on the dead node said goodbye; a live node announces it for them.
+    await Promise.all(stayed.map((a) => a.until(() => ghosts.every((g) => !a.members.has(g)))));
+    const healedMs = Date.now() - killedAt;
+    // Once the moved clients are back, every list shows exactly the six live connections.
+    await Promise.all(moved.map((a) => a.until(() => a.selves.length === 2)));
+    const live = list.map((a) => a.selves[a.selves.length - 1] ?? '');
+    await Promise.all(
+      list.map((a) =>
+        a.until(() => a.members.size === live.length && live.every((id) => a.members.has(id))),
+      ),
+    );
+    console.info(`presence healed ${healedMs} ms after a node with ${moved.length} clients died`);
+    expect(healedMs).toBeLessThan(10_000);
+  },
+  FAULT_TEST_MS,
+);

@@ -34,6 +34,7 @@ async function announceLeave(deps: SocketDeps, room: string, member: Member): Pr
  * in `deps.background` so that shutdown lets it finish before the adapter closes.
  */
 export function announceLeaveLater(deps: SocketDeps, room: string, member: Member): void {
+  deps.presence.left(room, member);
   const task = announceLeave(deps, room, member).catch((err: unknown) => {
     deps.logger.warn({ err, room }, 'could not announce a leave');
   });

@@ -44,6 +44,7 @@ export function registerRoomHandlers(ctx: ConnectionContext): void {
           roomMembers(deps, room),
         ]);
         if (!rejoin) {
+          deps.presence.joined(room, socket.data.member);
           socket.to(room).emit('presence', {
             room,
             action: 'join',

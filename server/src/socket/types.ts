@@ -1,4 +1,5 @@
 import type { Server, Socket } from 'socket.io';
+import type { PresenceRegistry } from '../cluster-presence.js';
 import type { Config } from '../config.js';
 import type { RoomSummary } from '../contract.js';
 import type {
@@ -33,6 +34,8 @@ export interface SocketDeps {
   metrics: Metrics;
   /** Work started by events that nobody awaits (presence announcements); shutdown waits for it. */
   background: Set<Promise<unknown>>;
+  /** Tells the other nodes who is here, so that they can announce our members if we die. */
+  presence: PresenceRegistry;
   /** The room directory for `rooms:list`, cached briefly per node. */
   directory: () => Promise<RoomSummary[]>;
   /** Clock for rate limits, in milliseconds; tests pass their own. */

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import { onTestFinished } from 'vitest';
-import { RETRYABLE_CODES, type Ack, type JoinResult, type Message } from '../../src/contract.js';
+import {
+  RETRYABLE_CODES,
+  type Ack,
+  type JoinResult,
+  type Member,
+  type Message,
+  type PresenceEvent,
+} from '../../src/contract.js';
 import type { Transport } from './client.js';
 
 /**
@@ -18,9 +25,14 @@ export class ChatAgent {
   /** Receipts of an id already shown (harmless: the UI dedupes them). */
   duplicateReceipts = 0;
   gaps = 0;
+  /** The room's members as this client's presence events and join acks say. */
+  readonly members = new Map<string, Member>();
+  /** This client's own member id, one per connection. */
+  readonly selves: string[] = [];
   readonly disconnectedAt: number[] = [];
   readonly connectedAt: number[] = [];
   private joined = false;
+  private presenceDuringJoin: PresenceEvent[] | undefined;
   private newest: string | undefined;
   private readonly pending = new Map<string, string>();
   private readonly inFlight = new Set<string>();
@@ -49,9 +61,16 @@ export class ChatAgent {
     this.socket.on('disconnect', () => {
       this.joined = false;
       this.disconnectedAt.push(Date.now());
+      this.changed();
     });
     this.socket.on('message', (m: Message) => {
       this.show(m);
+    });
+    this.socket.on('presence', (p: PresenceEvent) => {
+      if (p.room !== this.room) return;
+      this.presenceDuringJoin?.push(p);
+      this.applyPresence(p);
+      this.changed();
     });
     onTestFinished(() => {
       this.socket.disconnect();
@@ -84,7 +103,8 @@ export class ChatAgent {
     return this.until(() => ids.every((id) => this.shown.has(id)));
   }
 
-  private until(condition: () => boolean): Promise<void> {
+  /** Resolves once `condition` holds, checked whenever this agent's state changes. */
+  until(condition: () => boolean): Promise<void> {
     if (condition()) return Promise.resolve();
     return new Promise((resolve) => {
       const check = () => {
@@ -108,7 +128,14 @@ export class ChatAgent {
     this.changed();
   }
 
+  private applyPresence(p: PresenceEvent): void {
+    if (p.action === 'join') this.members.set(p.member.id, p.member);
+    else this.members.delete(p.member.id);
+  }
+
   private async join(): Promise<void> {
+    const duringJoin: PresenceEvent[] = [];
+    this.presenceDuringJoin = duringJoin;
     const payload =
       this.newest === undefined ? { room: this.room } : { room: this.room, since: this.newest };
     let ack: Ack<JoinResult>;
@@ -123,6 +150,12 @@ export class ChatAgent {
       return;
     }
     if (ack.gap) this.gaps++;
+    this.selves.push(ack.self.id);
+    // The ack's list is a snapshot that may predate presence events received meanwhile.
+    this.members.clear();
+    for (const m of ack.members) this.members.set(m.id, m);
+    for (const p of duringJoin) this.applyPresence(p);
+    this.presenceDuringJoin = undefined;
     for (const m of ack.history) this.show(m);
     this.joined = true;
     this.changed();

@@ -41,6 +41,7 @@ export async function startNode(
     logger,
     history: redis.history,
     adapter: redis.adapter,
+    presence: redis.presence,
     checks: { redis: redis.healthy },
   });
   const { url } = await server.listen();

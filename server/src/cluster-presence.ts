@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Member } from './contract.js';
+import type { Logger } from './logger.js';
+import type { ChatIO } from './socket/types.js';
+
+/**
+ * Who is in which room, per node, as far as the rest of the cluster must know: when a node
+ * dies without saying goodbye, another node announces the leaves of its members.
+ */
+export interface PresenceRegistry {
+  joined(room: string, member: Member): void;
+  left(room: string, member: Member): void;
+  /** Stops the heartbeat; the node's members are announced as left by the others shortly. */
+  close(): Promise<void>;
+}
+
+/** One node alone needs no registry: its own disconnects announce every leave. */
+export const localPresence: PresenceRegistry = {
+  joined: () => undefined,
+  left: () => undefined,
+  close: () => Promise.resolve(),
+};
+
+export interface ClusterPresenceOptions {
+  prefix: string;
+  /** How often this node says it is alive and looks for dead ones, in ms. */
+  heartbeatMs?: number;
+  /** A node silent this long is dead, in ms. */
+  deadAfterMs?: number;
+}
+
+/**
+ * Presence through Redis. Each node keeps `node:<id>:members` (room + member id → member)
+ * and an `alive` key it refreshes; every node checks the others' keys, and the first to
+ * take a lock on a node whose key expired announces its members' leaves to the cluster.
+ */
+export function createClusterPresence(
+  redis: Redis,
+  io: ChatIO,
+  logger: Logger,
+  options: ClusterPresenceOptions,
+): PresenceRegistry {
+  const heartbeatMs = options.heartbeatMs ?? 1000;
+  const deadAfterMs = options.deadAfterMs ?? 3000;
+  const node = randomBytes(6).toString('hex');
+  const key = {
+    nodes: `${options.prefix}nodes`,
+    alive: (id: string) => `${options.prefix}node:${id}:alive`,
+    members: (id: string) => `${options.prefix}node:${id}:members`,
+    reaper: (id: string) => `${options.prefix}node:${id}:reaper`,
+  };
+  const field = (room: string, member: Member) => `${room}\n${member.id}`;
+
+  // Registry writes are best effort: a failed one (Redis down) costs at most a ghost or a
+  // stray leave later, never a message.
+  const quietly = (what: string, p: Promise<unknown>) => {
+    p.catch((err: unknown) => {
+      logger.debug({ err, what }, 'presence registry write failed');
+    });
+  };
+
+  const reap = async (dead: string): Promise<void> => {
+    // One node announces; the lock outlives the work.
+    const locked = await redis.set(key.reaper(dead), node, 'PX', 10_000, 'NX');
+    if (locked !== 'OK') return;
+    const entries = await redis.hgetall(key.members(dead));
+    for (const [name, value] of Object.entries(entries)) {
+      const room = name.slice(0, name.indexOf('\n'));
+      const member = JSON.parse(value) as Member;
+      const count = (await io.in(room).fetchSockets()).length;
+      io.to(room).emit('presence', { room, action: 'leave', member, count });
+    }
+    await redis.multi().del(key.members(dead)).srem(key.nodes, dead).exec();
+    if (Object.keys(entries).length > 0) {
+      logger.info(
+        { node: dead, members: Object.keys(entries).length },
+        'announced leaves of a dead node',
+      );
+    }
+  };
+
+  // Registering and staying alive go together, in one MULTI with every membership write:
+  // a node that dies before its first heartbeat is still known, and never reaped alive.
+  const register = () =>
+    redis.multi().set(key.alive(node), '1', 'PX', deadAfterMs).sadd(key.nodes, node);
+
+  const beat = async (): Promise<void> => {
+    await register().exec();
+    for (const other of await redis.smembers(key.nodes)) {
+      if (other !== node && (await redis.exists(key.alive(other))) === 0) await reap(other);
+    }
+  };
+
+  let running = true;
+  const timer = setInterval(() => {
+    if (running) quietly('heartbeat', beat());
+  }, heartbeatMs);
+  timer.unref();
+  quietly('heartbeat', beat());
+
+  return {
+    joined(room, member) {
+      quietly(
+        'join',
+        register().hset(key.members(node), field(room, member), JSON.stringify(member)).exec(),
+      );
+    },
+    left(room, member) {
+      quietly('leave', redis.hdel(key.members(node), field(room, member)));
+    },
+    async close() {
+      running = false;
+      clearInterval(timer);
+      // Gone now rather than after deadAfterMs: the others reap this node at their next beat.
+      await redis.del(key.alive(node)).catch(() => undefined);
+    },
+  };
+}
