@@ -20,9 +20,11 @@ export function createOpsRoutes(deps: RouteDeps): Router {
       Object.entries(deps.checks).map(([name, healthy]) => [name, healthy() ? 'up' : 'down']),
     );
     const depsUp = Object.values(checks).every((c) => c === 'up');
+    // Only draining takes a node out of the load balancer. A shared dependency such as Redis
+    // fails on every node at once: pulling them all would turn a degraded chat (sends refused
+    // with UNAVAILABLE and retried) into no chat, with every connection cut.
     if (!deps.isServing()) res.status(503).json({ status: 'draining', checks });
-    else if (!depsUp) res.status(503).json({ status: 'unavailable', checks });
-    else res.json({ status: 'ready', checks });
+    else res.json({ status: depsUp ? 'ready' : 'degraded', checks });
   });
   router.get('/metrics', async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics());
