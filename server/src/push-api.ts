@@ -63,15 +63,15 @@ export function createPushApi(
     next();
   });
   router.use('/api', express.json({ limit: deps.config.maxPayloadBytes }));
+  router.param('room', (_req, res, next, room: string) => {
+    const invalid = checkRoom(room);
+    if (invalid) sendError(res, invalid.error.code, invalid.error.message);
+    else next();
+  });
 
   router.post('/api/rooms/:room/messages', async (req, res, next) => {
     try {
       const room = req.params.room;
-      const invalidRoom = checkRoom(room);
-      if (invalidRoom) {
-        sendError(res, invalidRoom.error.code, invalidRoom.error.message);
-        return;
-      }
       const parsed = pushSchema.safeParse(req.body);
       if (!parsed.success) {
         sendError(res, ErrorCode.BAD_REQUEST, describeIssues(parsed.error));
@@ -111,11 +111,6 @@ export function createPushApi(
   router.get('/api/rooms/:room/messages', async (req, res, next) => {
     try {
       const room = req.params.room;
-      const invalidRoom = checkRoom(room);
-      if (invalidRoom) {
-        sendError(res, invalidRoom.error.code, invalidRoom.error.message);
-        return;
-      }
       const limit = z.coerce
         .number()
         .int()

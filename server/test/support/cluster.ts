@@ -2,7 +2,8 @@ import { pino } from 'pino';
 import { onTestFinished } from 'vitest';
 import { connectRedis, type RedisCluster } from '../../src/adapter.js';
 import { createServer, type ChatServer } from '../../src/app.js';
-import { defaultConfig, type Config } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
+import { testConfig } from './server.js';
 
 export interface ClusterNode {
   server: ChatServer;
@@ -24,16 +25,7 @@ export async function startNode(
   deployment: string,
   overrides: Partial<Config> = {},
 ): Promise<ClusterNode> {
-  const config: Config = {
-    ...defaultConfig,
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    client: 'off',
-    redisUrl,
-    redisPrefix: deployment,
-    ...overrides,
-  };
+  const config = testConfig({ redisUrl, redisPrefix: deployment, ...overrides });
   const logger = pino({ level: 'silent' });
   const redis = connectRedis(config, logger);
   await redis.ready();

@@ -9,19 +9,22 @@ export interface TestServer {
   port: number;
 }
 
+/** The configuration tests start from: defaults, a free loopback port, quiet, no page. */
+export const testConfig = (overrides: Partial<Config> = {}): Config => ({
+  ...defaultConfig,
+  port: 0,
+  host: '127.0.0.1',
+  logLevel: 'silent',
+  client: 'off',
+  ...overrides,
+});
+
 /** A real server on a free loopback port, closed when the calling test finishes. */
 export async function startTestServer(
   overrides: Partial<Config> = {},
   deps: ServerDeps = {},
 ): Promise<TestServer> {
-  const config: Config = {
-    ...defaultConfig,
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    client: 'off',
-    ...overrides,
-  };
+  const config = testConfig(overrides);
   const server = createServer(config, { logger: pino({ level: 'silent' }), ...deps });
   const { url, port } = await server.listen();
   onTestFinished(() => server.close());
