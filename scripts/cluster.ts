@@ -53,7 +53,7 @@ const nodes = Array.from(
 );
 const haproxy = new HaproxyProcess({
   config: 'haproxy/haproxy.cfg',
-  httpsPort: PORTS.https,
+  httpPort: PORTS.http,
   env: {
     HAPROXY_HTTP_BIND: `127.0.0.1:${PORTS.http}`,
     HAPROXY_HTTPS_BIND: `127.0.0.1:${PORTS.https}`,

@@ -2,7 +2,7 @@
 // ports, started and stopped by their own PIDs. Used by `npm run cluster` and by the tests.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,23 +25,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once something accepts TCP connections on the port: a readiness probe. */
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = tcpConnect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => {
-        resolve(false);
-      });
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
+/**
+ * Runs `start` with a fresh free port, again with another one if the process died: between
+ * the probe and the bind, the OS may hand the port to an outgoing connection.
+ */
+export async function onSomeFreePort(start: (port: number) => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start(await freePort());
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
   }
 }
 
@@ -126,7 +121,17 @@ export class RedisProcess extends Supervised {
 
   /** Starts redis-server (on the same port after a stop); resolves once it accepts connections. */
   async start(): Promise<void> {
-    if (this.port === 0) this.port = await freePort();
+    if (this.port === 0) {
+      await onSomeFreePort((port) => {
+        this.port = port;
+        return this.launchAndWait();
+      });
+      return;
+    }
+    await this.launchAndWait();
+  }
+
+  private async launchAndWait(): Promise<void> {
     // prettier-ignore
     this.launch('redis-server', [
       '--port', String(this.port),
@@ -161,7 +166,18 @@ export class ChatNodeProcess extends Supervised {
 
   /** Starts the node; resolves once it listens and, with REDIS_URL, once Redis is up. */
   async start(): Promise<void> {
-    if (this.port === 0) this.port = Number(this.options.env.PORT ?? 0) || (await freePort());
+    if (this.port !== 0 || this.options.env.PORT !== undefined) {
+      this.port ||= Number(this.options.env.PORT);
+      await this.launchAndWait();
+      return;
+    }
+    await onSomeFreePort((port) => {
+      this.port = port;
+      return this.launchAndWait();
+    });
+  }
+
+  private async launchAndWait(): Promise<void> {
     const args = this.options.built
       ? ['dist/server/src/main.js']
       : ['--import', 'tsx', 'server/src/main.ts'];
@@ -195,7 +211,28 @@ export class ChatNodeProcess extends Supervised {
 export interface HaproxyOptions {
   config: string;
   env: Record<string, string>;
-  httpsPort: number;
+  /** The plain HTTP port, where HAProxy answers every request with a 301 to HTTPS. */
+  httpPort: number;
+}
+
+/**
+ * Readiness probe for HAProxy: only it answers plain HTTP with a redirect to HTTPS, so a
+ * 301 proves it listens (an open port alone could belong to anyone).
+ */
+async function waitForRedirect(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    const status = await fetch(`http://127.0.0.1:${port}/`, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(1000),
+    }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 301) return;
+    if (Date.now() > deadline) throw new Error(`no redirect from port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
 }
 
 /** HAProxy in the foreground (-db), configured only through the environment. */
@@ -206,11 +243,17 @@ export class HaproxyProcess extends Supervised {
 
   async start(): Promise<void> {
     const binary = process.env.HAPROXY_PATH ?? 'haproxy';
-    this.launch(binary, ['-db', '-f', this.options.config], {
+    const child = this.launch(binary, ['-db', '-f', this.options.config], {
       ...process.env,
       ...this.options.env,
     });
-    await waitForPort(this.options.httpsPort);
+    // A bind failure makes HAProxy exit: fail then, rather than probe a port someone else has.
+    const exited = new Promise<never>((_, reject) => {
+      child.once('exit', (code) => {
+        reject(new Error(`haproxy exited (${String(code)}):\n${this.lines.slice(-10).join('\n')}`));
+      });
+    });
+    await Promise.race([waitForRedirect(this.options.httpPort), exited]);
   }
 
   /** Resolves when HAProxy reports a server of the chat backend as `state` (UP or DOWN). */

@@ -74,20 +74,33 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     }),
   );
 
-  const [httpPort, httpsPort] = [await freePort(), await freePort()];
-  const haproxy = new HaproxyProcess({
-    config: haproxyConfig(options.sticky ?? true),
-    httpsPort,
-    env: {
-      HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
-      HAPROXY_HTTPS_BIND: `127.0.0.1:${httpsPort}`,
-      HAPROXY_HTTPS_PORT: String(httpsPort),
-      HAPROXY_CERT: await certificate(),
-      ...Object.fromEntries(nodes.map((n, i) => [`APP${i + 1}_ADDR`, `127.0.0.1:${n.port}`])),
-    },
-  });
-  onTestFinished(() => haproxy.stop().then(() => undefined));
-  await haproxy.start();
+  const cert = await certificate();
+  // HAProxy binds two ports; if either was taken meanwhile it exits, and gets two others.
+  let haproxy: HaproxyProcess | undefined;
+  let httpPort = 0;
+  let httpsPort = 0;
+  for (let attempt = 1; !haproxy; attempt++) {
+    [httpPort, httpsPort] = [await freePort(), await freePort()];
+    const candidate = new HaproxyProcess({
+      config: haproxyConfig(options.sticky ?? true),
+      httpPort,
+      env: {
+        HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
+        HAPROXY_HTTPS_BIND: `127.0.0.1:${httpsPort}`,
+        HAPROXY_HTTPS_PORT: String(httpsPort),
+        HAPROXY_CERT: cert,
+        ...Object.fromEntries(nodes.map((n, i) => [`APP${i + 1}_ADDR`, `127.0.0.1:${n.port}`])),
+      },
+    });
+    onTestFinished(() => candidate.stop().then(() => undefined));
+    try {
+      await candidate.start();
+      haproxy = candidate;
+    } catch (err) {
+      await candidate.stop();
+      if (attempt >= 3) throw err;
+    }
+  }
   return {
     redis,
     nodes,
