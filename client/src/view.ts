@@ -102,6 +102,12 @@ function timelineNode(item: TimelineItem): HTMLElement {
   return messageNode(item.message, item.own, 'sent');
 }
 
+function linkButton(text: string, onClick: () => void): HTMLButtonElement {
+  const button = el('button', { className: 'link-button', text, attrs: { type: 'button' } });
+  button.addEventListener('click', onClick);
+  return button;
+}
+
 function pendingNode(item: OutgoingMessage, chat: Chat, name: string): HTMLElement {
   const message: Message = {
     id: item.clientId,
@@ -115,20 +121,10 @@ function pendingNode(item: OutgoingMessage, chat: Chat, name: string): HTMLEleme
   if (item.status === 'pending') {
     state.append(el('span', { className: 'pending-mark', text: 'Sending…' }));
   } else {
-    const retry = el('button', {
-      className: 'link-button',
-      text: 'Retry',
-      attrs: { type: 'button' },
-    });
-    retry.addEventListener('click', () => {
+    const retry = linkButton('Retry', () => {
       chat.retry(item.clientId);
     });
-    const discard = el('button', {
-      className: 'link-button',
-      text: 'Discard',
-      attrs: { type: 'button' },
-    });
-    discard.addEventListener('click', () => {
+    const discard = linkButton('Discard', () => {
       chat.discard(item.clientId);
     });
     state.append(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Message } from '../contract.js';
 import {
@@ -88,6 +89,28 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
   // Replays are bounded by what the stream holds; approximate trimming can leave a little more.
   const replayMax = options.limit * 2 + 100;
 
+  /** Runs a Lua script by its hash (EVALSHA), sending the body only when Redis lacks it. */
+  const script = (body: string) => {
+    const sha = createHash('sha1').update(body).digest('hex');
+    return async (numKeys: number, ...args: (string | number)[]): Promise<unknown> => {
+      try {
+        return await redis.evalsha(sha, numKeys, ...args);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return redis.eval(body, numKeys, ...args);
+      }
+    };
+  };
+  const appendScript = script(APPEND);
+  const afterScript = script(AFTER);
+
+  // Rooms this process has put in the rooms set: one SADD per room, not one per message.
+  // Forgotten on every (re)connection, in case Redis came back without its data.
+  const listedRooms = new Set<string>();
+  redis.on('ready', () => {
+    listedRooms.clear();
+  });
+
   const toMessage = (room: string, [id, fields]: StreamEntry): Message => {
     let name = '';
     let text = '';
@@ -119,8 +142,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
   return {
     append: (input: AppendInput) =>
       call(async (): Promise<AppendResult> => {
-        const [fresh, stored] = (await redis.eval(
-          APPEND,
+        const [fresh, stored] = (await appendScript(
           2,
           streamKey(input.room),
           dedupKey(input.room, input.author.name, input.clientId),
@@ -130,7 +152,10 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
           input.text,
           input.origin,
         )) as [number, string];
-        if (fresh === 1) await redis.sadd(roomsKey, input.room);
+        if (fresh === 1 && !listedRooms.has(input.room)) {
+          await redis.sadd(roomsKey, input.room);
+          listedRooms.add(input.room);
+        }
         const json = JSON.parse(stored) as StoredJson;
         return {
           message: {
@@ -160,13 +185,11 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
     after: (room: string, id: string) =>
       call(async (): Promise<Replay> => {
         if (!parseId(id)) return { messages: [], gap: true, hasMore: false };
-        const [known, entries, older] = (await redis.eval(
-          AFTER,
-          1,
-          streamKey(room),
-          id,
-          replayMax,
-        )) as [number, StreamEntry[], number];
+        const [known, entries, older] = (await afterScript(1, streamKey(room), id, replayMax)) as [
+          number,
+          StreamEntry[],
+          number,
+        ];
         if (known !== 1) return { messages: [], gap: true, hasMore: false };
         return { messages: entries.map((e) => toMessage(room, e)), gap: false, hasMore: older > 0 };
       }),
