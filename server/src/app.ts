@@ -62,6 +62,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     deps.history ??
     createMemoryHistoryStore({ limit: config.historyLimit, dedupTtlMs: config.dedupTtlMs });
   let state: ServerState = 'created';
+  let quiescing = false;
   const isClosing = () => state === 'draining' || state === 'closed';
 
   const app = express();
@@ -120,6 +121,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     directory: createDirectory({ io, history }, DIRECTORY_TTL_MS, now),
     presence: deps.presence?.(io, logger) ?? localPresence,
     background: new Set(),
+    quiescing: () => quiescing,
     now,
   };
   authenticate(io);
@@ -156,7 +158,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       logger.info({ drainMs: config.shutdownDrainMs }, 'draining');
       await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
     }
-    // Announcements still on their way need the adapter, which io.close() shuts.
+    // Announcements still on their way need the adapter, which io.close() shuts; none may
+    // start from here on, so one wait covers them all.
+    quiescing = true;
     await Promise.allSettled([...socketDeps.background]);
     // The other nodes announce this node's members as left once it stops beating.
     await socketDeps.presence.close();

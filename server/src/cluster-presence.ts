@@ -93,11 +93,19 @@ export function createClusterPresence(
   };
 
   let running = true;
+  // The beat in flight, if any: close() waits for it, so that a reap never broadcasts
+  // through an adapter that shutdown has already closed.
+  let beating: Promise<void> = Promise.resolve();
+  const beatQuietly = () => {
+    beating = beat().catch((err: unknown) => {
+      logger.debug({ err }, 'presence heartbeat failed');
+    });
+  };
   const timer = setInterval(() => {
-    if (running) quietly('heartbeat', beat());
+    if (running) beatQuietly();
   }, heartbeatMs);
   timer.unref();
-  quietly('heartbeat', beat());
+  beatQuietly();
 
   return {
     joined(room, member) {
@@ -112,6 +120,7 @@ export function createClusterPresence(
     async close() {
       running = false;
       clearInterval(timer);
+      await beating;
       // Gone now rather than after deadAfterMs: the others reap this node at their next beat.
       await redis.del(key.alive(node)).catch(() => undefined);
     },

@@ -34,6 +34,9 @@ async function announceLeave(deps: SocketDeps, room: string, member: Member): Pr
  * in `deps.background` so that shutdown lets it finish before the adapter closes.
  */
 export function announceLeaveLater(deps: SocketDeps, room: string, member: Member): void {
+  // The adapter is closing: leave the member in the cluster registry, and the other nodes
+  // announce it with the rest of this node's members once its heartbeat stops.
+  if (deps.quiescing()) return;
   deps.presence.left(room, member);
   const task = announceLeave(deps, room, member).catch((err: unknown) => {
     deps.logger.warn({ err, room }, 'could not announce a leave');

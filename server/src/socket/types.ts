@@ -34,6 +34,8 @@ export interface SocketDeps {
   metrics: Metrics;
   /** Work started by events that nobody awaits (presence announcements); shutdown waits for it. */
   background: Set<Promise<unknown>>;
+  /** True once shutdown closes sockets (after the drain): no new background work may start. */
+  quiescing: () => boolean;
   /** Tells the other nodes who is here, so that they can announce our members if we die. */
   presence: PresenceRegistry;
   /** The room directory for `rooms:list`, cached briefly per node. */
