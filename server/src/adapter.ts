@@ -18,6 +18,8 @@ export interface RedisCluster {
   presence: (io: ChatIO, logger: Logger) => PresenceRegistry;
   /** True while every connection to Redis is up; /readyz reports it. */
   healthy: () => boolean;
+  /** True once every connection has been up at the same time, at least once. */
+  started: () => boolean;
   /** Resolves once every connection is up (it may take a while if Redis is down). */
   ready: () => Promise<void>;
   /** Calls `listener` whenever `healthy()` changes. */
@@ -47,10 +49,12 @@ export function connectRedis(config: Config, logger: Logger): RedisCluster {
   const healthy = () => Object.values(clients).every((c) => c.status === 'ready');
   const listeners = new Set<(healthy: boolean) => void>();
   let wasHealthy = false;
+  let started = false;
   const checkHealth = () => {
     const now = healthy();
     if (now === wasHealthy) return;
     wasHealthy = now;
+    started ||= now;
     logger.info({ healthy: now }, now ? 'redis up' : 'redis down');
     for (const listener of listeners) listener(now);
   };
@@ -85,6 +89,7 @@ export function connectRedis(config: Config, logger: Logger): RedisCluster {
     }),
     presence: (io, log) => createClusterPresence(store, io, log, { prefix: config.redisPrefix }),
     healthy,
+    started: () => started,
     onHealthChange: (listener) => {
       listeners.add(listener);
     },

@@ -35,6 +35,8 @@ export interface ServerDeps {
   adapter?: AdapterFactory;
   /** Dependencies /readyz must see healthy, by name (e.g. `redis`). */
   checks?: Record<string, () => boolean>;
+  /** False until the dependencies have been reached once; /readyz answers 503 until then. */
+  started?: () => boolean;
   /** Presence shared with the other nodes of a cluster; nothing to share on one node. */
   presence?: (io: ChatIO, logger: Logger) => PresenceRegistry;
 }
@@ -133,6 +135,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       registry: metrics.registry,
       isServing: () => state === 'listening',
       checks: deps.checks ?? {},
+      started: deps.started ?? (() => true),
     }),
   );
   app.use(createPushApi({ ...socketDeps, logger }));

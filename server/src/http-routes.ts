@@ -7,6 +7,8 @@ export interface RouteDeps {
   isServing: () => boolean;
   /** Dependencies that must be healthy for the node to take clients, by name. */
   checks: Record<string, () => boolean>;
+  /** False until the dependencies have been reached once. */
+  started: () => boolean;
 }
 
 /** Operational endpoints: liveness, readiness and Prometheus metrics. */
@@ -24,6 +26,9 @@ export function createOpsRoutes(deps: RouteDeps): Router {
     // fails on every node at once: pulling them all would turn a degraded chat (sends refused
     // with UNAVAILABLE and retried) into no chat, with every connection cut.
     if (!deps.isServing()) res.status(503).json({ status: 'draining', checks });
+    // A node that has never reached its dependencies would fail every request: it is not
+    // ready yet. Once they have been up, an outage only degrades it (see above).
+    else if (!deps.started()) res.status(503).json({ status: 'starting', checks });
     else res.json({ status: depsUp ? 'ready' : 'degraded', checks });
   });
   router.get('/metrics', async (_req, res) => {

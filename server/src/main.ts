@@ -31,6 +31,7 @@ const server = createServer(config, {
         adapter: redis.adapter,
         presence: redis.presence,
         checks: { redis: redis.healthy },
+        started: redis.started,
       }
     : {}),
 });

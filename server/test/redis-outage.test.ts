@@ -2,8 +2,8 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import { ErrorCode, type Message } from '../src/contract.js';
 import type { RedisCluster } from '../src/adapter.js';
 import { collect, connect, joinOk, newClientId, send, waitFor } from './support/client.js';
-import { startNodes } from './support/cluster.js';
-import { RedisProcess } from './support/redis.js';
+import { newDeployment, startNode, startNodes } from './support/cluster.js';
+import { freePort, RedisProcess } from './support/redis.js';
 
 const health = (redis: RedisCluster, wanted: boolean) =>
   redis.healthy() === wanted
@@ -76,3 +76,29 @@ describe.each(['classic', 'sharded'] as const)(
     });
   },
 );
+
+test('a node that has never reached Redis is not ready until it does', async () => {
+  const port = await freePort();
+  const redis = new RedisProcess({ port });
+  onTestFinished(async () => {
+    await redis.stop();
+  });
+  const node = await startNode(
+    `redis://127.0.0.1:${port}`,
+    newDeployment(),
+    {},
+    {
+      waitForRedis: false,
+    },
+  );
+  // Out of rotation: every join would be refused with UNAVAILABLE.
+  const starting = await fetch(`${node.url}/readyz`);
+  expect(starting.status).toBe(503);
+  expect(await starting.json()).toEqual({ status: 'starting', checks: { redis: 'down' } });
+
+  await redis.start();
+  await health(node.redis, true);
+  const ready = await fetch(`${node.url}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'up' } });
+});

@@ -24,17 +24,19 @@ export async function startNode(
   redisUrl: string,
   deployment: string,
   overrides: Partial<Config> = {},
+  { waitForRedis = true } = {},
 ): Promise<ClusterNode> {
   const config = testConfig({ redisUrl, redisPrefix: deployment, ...overrides });
   const logger = pino({ level: 'silent' });
   const redis = connectRedis(config, logger);
-  await redis.ready();
+  if (waitForRedis) await redis.ready();
   const server = createServer(config, {
     logger,
     history: redis.history,
     adapter: redis.adapter,
     presence: redis.presence,
     checks: { redis: redis.healthy },
+    started: redis.started,
   });
   const { url } = await server.listen();
   onTestFinished(async () => {

@@ -1,1 +1,1 @@
-export { RedisProcess } from '../../../scripts/lib/processes.js';
+export { freePort, RedisProcess } from '../../../scripts/lib/processes.js';
