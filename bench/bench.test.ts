@@ -1,0 +1,76 @@
+// The bench rig at toy size, for correctness only: every scenario runs against real servers
+// (F, U, T, a Redis-backed pair, HAProxy), every delivery is accounted for, and the report is
+// written. No figure from this run is asserted: timing belongs to `npm run bench`.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { runBench, type BenchResults } from './lib/bench.js';
+import { profiles } from './lib/profile.js';
+import type { StepResult } from './lib/scenarios.js';
+
+function expectComplete(step: StepResult, what: string): void {
+  expect(step.sent, what).toBeGreaterThan(0);
+  expect(step.expectedDeliveries, what).toBeGreaterThan(0);
+  expect(step.deliveries, what).toBe(step.expectedDeliveries);
+  expect({ lost: step.lost, refused: step.refused, unacked: step.unacked }, what).toEqual({
+    lost: 0,
+    refused: 0,
+    unacked: 0,
+  });
+  expect({ disorder: step.disorder, gaps: step.gaps }, what).toEqual({ disorder: 0, gaps: 0 });
+  expect(step.latency.count, what).toBeGreaterThan(0);
+}
+
+test('the bench runs every scenario, counts every delivery and writes its report', async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const { results, files } = await runBench({
+    profile: profiles.tiny,
+    only: undefined,
+    outDir,
+    built: false,
+    // The test runner's own process must not be pinned to a core.
+    cores: { server: undefined, generator: undefined },
+    log: () => undefined,
+  });
+
+  const tiny = profiles.tiny;
+  for (const server of ['F', 'U', 'T'] as const) {
+    const idle = results.s1?.[server];
+    expect(idle?.connect.connected, `S1 ${server}`).toBe(tiny.s1.connections);
+    expect(idle?.heapAfter, `S1 ${server}`).toBeGreaterThan(0);
+    const s2 = results.s2?.[server];
+    if (!s2) throw new Error(`no S2 result for ${server}`);
+    expectComplete(s2.fixed, `S2 ${server} fixed`);
+    expect(s2.steps.length).toBeGreaterThan(0);
+    for (const step of s2.steps) expectComplete(step, `S2 ${server}`);
+    const s3 = results.s3?.[server];
+    expect(s3?.steps).toHaveLength(tiny.s3.rates.length);
+    for (const step of s3?.steps ?? []) expectComplete(step, `S3 ${server}`);
+  }
+
+  const s4 = results.s4;
+  if (!s4) throw new Error('no S4 result');
+  for (const load of [s4.s2, s4.s3]) {
+    for (const run of [load.single, load.classic, load.sharded]) expectComplete(run, 'S4');
+  }
+  // Both nodes had sampled recipients, so cross-node latency was measured.
+  expect(s4.s2.classic.byGroup?.remote?.count).toBeGreaterThan(0);
+  expect(s4.isolation.sharded.messages).toBeGreaterThan(0);
+
+  const s5 = results.s5;
+  expect(s5?.s1.connect.connected).toBe(tiny.s5.connections);
+  if (!s5) throw new Error('no S5 result');
+  for (const step of [s5.s2.fixed, ...s5.s2.steps]) expectComplete(step, 'S5');
+
+  const json = JSON.parse(readFileSync(files.json, 'utf8')) as BenchResults;
+  // (S3's target is stated at 1,000 messages/s, a rate the tiny run does not reach.)
+  expect(json.checks.map((c) => c.scenario)).toEqual(
+    expect.arrayContaining(['S1', 'S2', 'S4', 'S5']),
+  );
+  const report = readFileSync(files.markdown, 'utf8');
+  for (const heading of ['## Targets', '## S1', '## S2', '## S3', '## S4', '## S5']) {
+    expect(report).toContain(heading);
+  }
+  expect(readFileSync(files.chart, 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<polyline[\s\S]*<\/svg>\n$/);
+}, 240_000);

@@ -1,0 +1,263 @@
+// Runs the selected scenarios against F, U and T and writes the report files.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { latencyChart } from './chart.js';
+import { hasTaskset, pinSelf } from './processes.js';
+import type { Profile } from './profile.js';
+import { markdownReport } from './report.js';
+import {
+  s1,
+  s2,
+  s3,
+  s4,
+  s5,
+  startSingle,
+  type Cores,
+  type S1Result,
+  type S2Result,
+  type S3Result,
+  type S4Result,
+  type S5Result,
+} from './scenarios.js';
+import type { ServerName } from './targets.js';
+
+export interface BenchOptions {
+  profile: Profile;
+  /** Scenario names (S1…S5) to run; all when undefined. */
+  only: string[] | undefined;
+  outDir: string;
+  built: boolean;
+  cores: Cores;
+  log: (line: string) => void;
+}
+
+export interface Check {
+  scenario: string;
+  what: string;
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  profile: Profile['name'];
+  date: string;
+  machine: { cpu: string; cores: number; node: string; socketIo: string; pinned: boolean };
+  s1?: Record<ServerName, S1Result>;
+  s2?: Record<ServerName, S2Result>;
+  s3?: Record<ServerName, S3Result>;
+  s4?: S4Result;
+  s5?: S5Result;
+  checks: Check[];
+}
+
+const SERVERS: ServerName[] = ['F', 'U', 'T'];
+
+function version(pkg: string): string {
+  const json = JSON.parse(readFileSync(join('node_modules', pkg, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return json.version;
+}
+
+export async function runBench(
+  options: BenchOptions,
+): Promise<{ results: BenchResults; files: { json: string; markdown: string; chart: string } }> {
+  const { profile, log } = options;
+  const wants = (s: string): boolean => !options.only || options.only.includes(s);
+  const pinned = options.cores.generator !== undefined && pinSelf(options.cores.generator);
+  const start = { core: pinned ? options.cores.server : undefined, built: options.built };
+  const results: BenchResults = {
+    profile: profile.name,
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      node: process.version,
+      socketIo: version('socket.io'),
+      pinned: pinned && hasTaskset,
+    },
+    checks: [],
+  };
+  log(
+    `profile ${profile.name}; servers on core ${String(start.core)}, load generator on core ${String(pinned ? options.cores.generator : undefined)}`,
+  );
+
+  const each = async <R>(
+    name: string,
+    run: (server: ServerName) => Promise<R>,
+  ): Promise<Record<ServerName, R>> => {
+    const out: Partial<Record<ServerName, R>> = {};
+    for (const server of SERVERS) {
+      const t0 = performance.now();
+      out[server] = await run(server);
+      log(`${name} ${server} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    return out as Record<ServerName, R>;
+  };
+
+  if (wants('S1')) results.s1 = await each('S1', (s) => s1(startSingle(s, start), profile));
+  if (wants('S2')) results.s2 = await each('S2', (s) => s2(startSingle(s, start), profile));
+  if (wants('S3')) results.s3 = await each('S3', (s) => s3(startSingle(s, start), profile));
+  if (wants('S4')) {
+    results.s4 = await s4(start, profile);
+    log('S4 done');
+  }
+  if (wants('S5')) {
+    results.s5 = await s5(start, options.cores, profile);
+    log('S5 done');
+  }
+  results.checks = checks(results);
+
+  mkdirSync(options.outDir, { recursive: true });
+  const files = {
+    json: join(options.outDir, 'results.json'),
+    markdown: join(options.outDir, 'report.md'),
+    chart: join(options.outDir, 'latency.svg'),
+  };
+  writeFileSync(files.json, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(files.markdown, markdownReport(results));
+  writeFileSync(files.chart, chart(results));
+  return { results, files };
+}
+
+const COLORS: Record<string, string> = {
+  F: '#2a7ab0',
+  U: '#d9822b',
+  T: '#2f9e44',
+  'T via HAProxy': '#8e44ad',
+};
+
+function chart(results: BenchResults): string {
+  const series = [];
+  for (const name of SERVERS) {
+    const r = results.s2?.[name];
+    if (r)
+      series.push({
+        name: name,
+        color: COLORS[name] ?? '#000',
+        points: r.steps.map((s) => ({ x: s.deliveredPerSec, y: s.latency.p99 })),
+      });
+  }
+  const via = results.s5?.s2;
+  if (via)
+    series.push({
+      name: 'T via HAProxy',
+      color: COLORS['T via HAProxy'] ?? '#000',
+      points: via.steps.map((s) => ({ x: s.deliveredPerSec, y: s.latency.p99 })),
+    });
+  return latencyChart(`S2: p99 latency against load (${results.profile} run)`, series);
+}
+
+const ratio = (a: number, b: number): number => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
+
+function checks(r: BenchResults): Check[] {
+  const out: Check[] = [];
+  const add = (
+    scenario: string,
+    what: string,
+    goal: string,
+    measured: string,
+    met: boolean,
+  ): void => {
+    out.push({ scenario, what, goal, measured, met });
+  };
+  if (r.s2) {
+    const { F, U, T } = r.s2;
+    add(
+      'S2',
+      'T max deliveries/s (p99 < 100 ms)',
+      '≥ 60,000',
+      T.maxDeliveriesPerSec.toLocaleString('en'),
+      T.maxDeliveriesPerSec >= 60_000,
+    );
+    add(
+      'S2',
+      'T/F max deliveries/s',
+      '≥ 0.5',
+      String(ratio(T.maxDeliveriesPerSec, F.maxDeliveriesPerSec)),
+      ratio(T.maxDeliveriesPerSec, F.maxDeliveriesPerSec) >= 0.5,
+    );
+    add(
+      'S2',
+      'T/U max deliveries/s',
+      '≥ 2',
+      String(ratio(T.maxDeliveriesPerSec, U.maxDeliveriesPerSec)),
+      ratio(T.maxDeliveriesPerSec, U.maxDeliveriesPerSec) >= 2,
+    );
+    add(
+      'S2',
+      'T p99 at the fixed rate',
+      '≤ 20 ms',
+      `${T.fixed.latency.p99} ms`,
+      T.fixed.latency.p99 <= 20 && T.fixed.lost === 0,
+    );
+  }
+  if (r.s1) {
+    const { U, T } = r.s1;
+    add(
+      'S1',
+      'T heap per idle connection',
+      '≤ 8 KB',
+      `${(T.heapPerConnection / 1024).toFixed(1)} KB`,
+      T.heapPerConnection <= 8192,
+    );
+    add(
+      'S1',
+      'T/U heap per connection',
+      '≤ 0.5',
+      String(ratio(T.heapPerConnection, U.heapPerConnection)),
+      ratio(T.heapPerConnection, U.heapPerConnection) <= 0.5,
+    );
+  }
+  if (r.s3) {
+    const at1000 = r.s3.T.steps.find((s) => s.offeredPerSec === 1000);
+    if (at1000)
+      add(
+        'S3',
+        'T p99 at 1,000 messages/s',
+        '≤ 20 ms',
+        `${at1000.latency.p99} ms`,
+        at1000.latency.p99 <= 20 && at1000.lost === 0,
+      );
+  }
+  if (r.s4) {
+    const { s2: a, s3: b, isolation } = r.s4;
+    for (const adapter of ['classic', 'sharded'] as const) {
+      const x2 = ratio(a[adapter].serverMicrosPerDelivery, a.single.serverMicrosPerDelivery);
+      add(
+        'S4',
+        `${adapter}: cluster CPU per delivery / one node (S2 load)`,
+        '≤ 1.2',
+        String(x2),
+        x2 <= 1.2,
+      );
+      const x3 = ratio(b[adapter].serverMicrosPerDelivery, b.single.serverMicrosPerDelivery);
+      add(
+        'S4',
+        `${adapter}: cluster CPU per delivery / one node (S3 load)`,
+        '≤ 1.35',
+        String(x3),
+        x3 <= 1.35,
+      );
+      const added =
+        Math.round(((a[adapter].byGroup?.remote?.p99 ?? 0) - a.single.latency.p99) * 100) / 100;
+      add('S4', `${adapter}: cross-node p99 added (S2 load)`, '≤ 5 ms', `${added} ms`, added <= 5);
+    }
+    const perMsg = (x: { messages: number; nodeBBytesRead: number }): number =>
+      x.nodeBBytesRead / Math.max(1, x.messages);
+    add(
+      'S4',
+      'sharded: bytes node B reads per message of rooms local to node A',
+      '≈ 0 (classic for contrast)',
+      `${perMsg(isolation.sharded).toFixed(1)} B (classic ${perMsg(isolation.classic).toFixed(1)} B)`,
+      perMsg(isolation.sharded) < 0.05 * perMsg(isolation.classic),
+    );
+  }
+  if (r.s5 && r.s2) {
+    const x = ratio(r.s5.s2.maxDeliveriesPerSec, r.s2.T.maxDeliveriesPerSec);
+    add('S5', 'via HAProxy / direct max deliveries/s', '≥ 0.7', String(x), x >= 0.7);
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+// Process CPU time and memory, read from outside the processes measured, and latency
+// summaries from HDR histograms.
+import { readFileSync } from 'node:fs';
+import { build, type Histogram } from 'hdr-histogram-js';
+
+const TICKS_PER_SECOND = 100; // sysconf(_SC_CLK_TCK) on Linux
+
+/** User + system CPU time of a process (all its threads), in microseconds. */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name, which may itself contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / TICKS_PER_SECOND;
+}
+
+/** Resident set size of a process, in bytes. */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+  return Number(kb ?? 0) * 1024;
+}
+
+/** Bytes a process has read through read(2)-like calls, sockets included. */
+export function bytesRead(pid: number): number {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return Number(/rchar:\s+(\d+)/.exec(io)?.[1] ?? 0);
+}
+
+/** CPU time used by a set of processes between `start()` and `stop()`. */
+export class CpuMeter {
+  private readonly before = new Map<string, number>();
+  private startedAt = 0;
+
+  constructor(private readonly pids: Record<string, number>) {}
+
+  start(): void {
+    this.startedAt = performance.now();
+    for (const [name, pid] of Object.entries(this.pids)) this.before.set(name, cpuMicros(pid));
+  }
+
+  /** Per process: CPU microseconds used, and the share of one core over the wall time. */
+  stop(): Record<string, { cpuMicros: number; cores: number }> {
+    const wallMicros = (performance.now() - this.startedAt) * 1000;
+    const out: Record<string, { cpuMicros: number; cores: number }> = {};
+    for (const [name, pid] of Object.entries(this.pids)) {
+      const used = cpuMicros(pid) - (this.before.get(name) ?? 0);
+      out[name] = { cpuMicros: used, cores: round(used / wallMicros, 3) };
+    }
+    return out;
+  }
+}
+
+export interface LatencySummary {
+  count: number;
+  /** Milliseconds. */
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export const newHistogram = (): Histogram =>
+  build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+
+export function summarize(h: Histogram): LatencySummary {
+  const ms = (micros: number): number => round(micros / 1000, 2);
+  return {
+    count: h.totalCount,
+    p50: ms(h.getValueAtPercentile(50)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    max: ms(h.maxValue),
+  };
+}
+
+export function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

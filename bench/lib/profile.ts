@@ -1,0 +1,81 @@
+// How big each scenario is. `full` is the published run; `quick` fits in two minutes; `tiny`
+// is the correctness check that runs inside `npm test` (no figure from it means anything).
+
+export interface Profile {
+  name: 'full' | 'quick' | 'tiny';
+  /** One client in `sampleStride` decodes send times; every client counts deliveries. */
+  sampleStride: number;
+  s1: { connections: number; perRoom: number; idleSeconds: number; concurrency: number };
+  s2: {
+    members: number;
+    /** Offered deliveries/s of each step, stepped up until p99 passes 100 ms or deliveries fall behind. */
+    steps: number[];
+    stepSeconds: number;
+    fixedDeliveries: number;
+    fixedSeconds: number;
+  };
+  s3: { rooms: number; members: number; sendersPerRoom: number; rates: number[]; seconds: number };
+  s4: {
+    s2Deliveries: number;
+    s3Rate: number;
+    seconds: number;
+    /** Rooms all on node A, to show what node B receives of them. */
+    localRooms: number;
+    localRate: number;
+  };
+  s5: { connections: number; steps: number[] };
+}
+
+export const profiles: Record<Profile['name'], Profile> = {
+  full: {
+    name: 'full',
+    sampleStride: 9,
+    s1: { connections: 10_000, perRoom: 10, idleSeconds: 26, concurrency: 100 },
+    s2: {
+      members: 1000,
+      steps: [
+        10_000, 25_000, 50_000, 75_000, 100_000, 125_000, 150_000, 200_000, 250_000, 300_000,
+        400_000,
+      ],
+      stepSeconds: 3,
+      fixedDeliveries: 50_000,
+      fixedSeconds: 5,
+    },
+    s3: { rooms: 100, members: 50, sendersPerRoom: 5, rates: [500, 1000, 2000], seconds: 4 },
+    s4: { s2Deliveries: 25_000, s3Rate: 500, seconds: 4, localRooms: 10, localRate: 200 },
+    s5: {
+      connections: 10_000,
+      steps: [10_000, 25_000, 50_000, 75_000, 100_000, 125_000, 150_000, 200_000],
+    },
+  },
+  quick: {
+    name: 'quick',
+    sampleStride: 9,
+    s1: { connections: 2000, perRoom: 10, idleSeconds: 2, concurrency: 100 },
+    s2: {
+      members: 1000,
+      steps: [25_000, 50_000, 100_000, 150_000],
+      stepSeconds: 1,
+      fixedDeliveries: 50_000,
+      fixedSeconds: 1.5,
+    },
+    s3: { rooms: 100, members: 50, sendersPerRoom: 5, rates: [1000], seconds: 1.5 },
+    s4: { s2Deliveries: 25_000, s3Rate: 500, seconds: 1.5, localRooms: 10, localRate: 200 },
+    s5: { connections: 2000, steps: [25_000, 50_000, 100_000] },
+  },
+  tiny: {
+    name: 'tiny',
+    sampleStride: 3,
+    s1: { connections: 40, perRoom: 10, idleSeconds: 0.2, concurrency: 10 },
+    s2: {
+      members: 20,
+      steps: [200, 400],
+      stepSeconds: 0.3,
+      fixedDeliveries: 300,
+      fixedSeconds: 0.3,
+    },
+    s3: { rooms: 4, members: 5, sendersPerRoom: 2, rates: [40], seconds: 0.3 },
+    s4: { s2Deliveries: 300, s3Rate: 40, seconds: 0.3, localRooms: 2, localRate: 20 },
+    s5: { connections: 20, steps: [200] },
+  },
+};

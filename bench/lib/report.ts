@@ -1,0 +1,270 @@
+// The Markdown report: the targets first, then one table per scenario with T/F and T/U ratios.
+import type { BenchResults } from './bench.js';
+import type { StepResult } from './scenarios.js';
+
+const n = (v: number): string => Math.round(v).toLocaleString('en');
+const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
+const r2 = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : '–');
+
+function table(head: string[], rows: string[][]): string {
+  return (
+    [
+      `| ${head.join(' | ')} |`,
+      `| ${head.map(() => '---').join(' | ')} |`,
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ].join('\n') + '\n'
+  );
+}
+
+function stepRow(label: string, s: StepResult): string[] {
+  const server = Object.entries(s.cpu)
+    .map(([k, c]) => `${k} ${Math.round(c.cores * 100)}%`)
+    .join(', ');
+  return [
+    label,
+    n(s.offeredPerSec * 1) + ' msg/s',
+    n(s.deliveredPerSec),
+    String(s.latency.p50),
+    String(s.latency.p95),
+    String(s.latency.p99),
+    String(s.latency.max),
+    server,
+    String(s.serverMicrosPerDelivery),
+    `${s.lost}${s.refused ? ` (+${s.refused} refused)` : ''}`,
+    `${Math.round(s.generatorCores * 100)}%`,
+    s.passed ? 'yes' : 'no',
+  ];
+}
+
+const STEP_HEAD = [
+  '',
+  'offered',
+  'delivered/s',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'max ms',
+  'CPU (one core = 100%)',
+  'CPU µs/delivery',
+  'lost',
+  'generator CPU',
+  'within bounds',
+];
+
+export function markdownReport(r: BenchResults): string {
+  const out: string[] = [];
+  out.push(
+    `# Benchmark report (${r.profile} run)\n`,
+    `${r.date} · ${r.machine.cores} × ${r.machine.cpu} · Node ${r.machine.node} · socket.io ${r.machine.socketIo} · ` +
+      (r.machine.pinned
+        ? 'servers pinned to core 0, load generator to core 1 (taskset)'
+        : 'no core pinning') +
+      '\n',
+    'F = minimal `ws` floor, U = classic Socket.IO chat sample with defaults, T = this server (in-memory store unless stated). ' +
+      "Latency is from the sender's timestamp to each receipt on sampled clients (HDR histogram); every delivery on every client is counted. " +
+      'CPU is user + system time of each process from /proc. "within bounds": nothing lost, p99 < 100 ms, at least 90 % of the offered deliveries/s delivered.\n',
+  );
+  if (r.checks.length > 0) {
+    out.push('## Targets\n');
+    out.push(
+      table(
+        ['scenario', 'what', 'goal', 'measured', 'met'],
+        r.checks.map((c) => [c.scenario, c.what, c.goal, c.measured, c.met ? 'yes' : '**no**']),
+      ),
+    );
+  }
+  if (r.s1) {
+    const { F, U, T } = r.s1;
+    out.push(`## S1: ${n(T.connect.connected)} idle connections (10 per room)\n`);
+    out.push(
+      table(
+        [
+          '',
+          'connections/s',
+          'connect p50 ms',
+          'connect p99 ms',
+          'heap/conn KB',
+          'RSS/conn KB',
+          'heap after MB',
+          'idle CPU',
+          'failed',
+        ],
+        [F, U, T].map((s) => [
+          s.target,
+          n(s.connect.perSecond),
+          String(s.connect.latency.p50),
+          String(s.connect.latency.p99),
+          kb(s.heapPerConnection),
+          kb(s.rssPerConnection),
+          (s.heapAfter / 2 ** 20).toFixed(1),
+          `${(s.idleCores * 100).toFixed(1)}%`,
+          String(s.connect.failed),
+        ]),
+      ),
+    );
+    out.push(
+      `Ratios: heap/conn T/F ${r2(T.heapPerConnection, F.heapPerConnection)}, T/U ${r2(T.heapPerConnection, U.heapPerConnection)}; connections/s T/F ${r2(T.connect.perSecond, F.connect.perSecond)}, T/U ${r2(T.connect.perSecond, U.connect.perSecond)}.\n`,
+    );
+  }
+  if (r.s2) {
+    const { F, U, T } = r.s2;
+    out.push('## S2: one room of 1,000, one sender stepping up\n');
+    out.push(
+      table(
+        [
+          '',
+          'max deliveries/s within bounds',
+          'p50 / p99 / max ms at the fixed rate',
+          'CPU µs/delivery at the fixed rate',
+          'lost',
+          'generator saturated',
+        ],
+        [F, U, T].map((s) => [
+          s.target,
+          n(s.maxDeliveriesPerSec),
+          `${s.fixed.latency.p50} / ${s.fixed.latency.p99} / ${s.fixed.latency.max}`,
+          String(s.fixed.serverMicrosPerDelivery),
+          String(s.fixed.lost + s.steps.reduce((x, st) => x + st.lost, 0)),
+          F === s && s.generatorSaturated
+            ? 'yes (F bounded by the generator)'
+            : s.generatorSaturated
+              ? 'yes'
+              : 'no',
+        ]),
+      ),
+    );
+    out.push(
+      `Ratios: max deliveries/s T/F ${r2(T.maxDeliveriesPerSec, F.maxDeliveriesPerSec)}, T/U ${r2(T.maxDeliveriesPerSec, U.maxDeliveriesPerSec)}; CPU per delivery T/F ${r2(T.fixed.serverMicrosPerDelivery, F.fixed.serverMicrosPerDelivery)}, T/U ${r2(T.fixed.serverMicrosPerDelivery, U.fixed.serverMicrosPerDelivery)}.\n`,
+    );
+    out.push('![p99 latency against load](latency.svg)\n');
+    for (const s of [F, U, T]) {
+      out.push(`### S2 steps: ${s.target}\n`);
+      out.push(
+        table(STEP_HEAD, [
+          stepRow('fixed', s.fixed),
+          ...s.steps.map((st, i) => stepRow(`step ${i + 1}`, st)),
+        ]),
+      );
+    }
+  }
+  if (r.s3) {
+    const { F, U, T } = r.s3;
+    out.push('## S3: 100 rooms of 50\n');
+    out.push(
+      table(
+        STEP_HEAD,
+        [F, U, T].flatMap((s) => s.steps.map((st) => stepRow(s.target, st))),
+      ),
+    );
+    const ratios = T.steps.map((st, i) => {
+      const f = F.steps[i];
+      const u = U.steps[i];
+      return `${n(st.offeredPerSec)} msg/s: CPU/delivery T/F ${r2(st.serverMicrosPerDelivery, f?.serverMicrosPerDelivery ?? 0)}, T/U ${r2(st.serverMicrosPerDelivery, u?.serverMicrosPerDelivery ?? 0)}`;
+    });
+    out.push(`Ratios: ${ratios.join('; ')}.\n`);
+  }
+  if (r.s4) {
+    const { s2, s3, isolation } = r.s4;
+    out.push('## S4: two nodes through Redis against one node\n');
+    out.push(
+      "Recipients split evenly between node A and node B; in S2 the sender is on node A, so node B's recipients are the cross-node ones. All server processes (nodes and redis-server) share core 0.\n",
+    );
+    const row = (label: string, base: StepResult, s: StepResult): string[] => [
+      label,
+      n(s.deliveredPerSec),
+      String(s.serverMicrosPerDelivery),
+      r2(s.serverMicrosPerDelivery, base.serverMicrosPerDelivery),
+      s.cpu.redis ? `${Math.round(s.cpu.redis.cores * 100)}%` : '–',
+      Object.entries(s.byGroup ?? {})
+        .map(([g, l]) => `${g} ${l.p50}/${l.p99}`)
+        .join(', '),
+      String(s.lost),
+    ];
+    const head = [
+      '',
+      'delivered/s',
+      'CPU µs/delivery (all processes)',
+      '× one node',
+      'redis CPU',
+      'p50/p99 ms by node',
+      'lost',
+    ];
+    out.push(
+      '### S2 load\n',
+      table(head, [
+        row('one node', s2.single, s2.single),
+        row('classic', s2.single, s2.classic),
+        row('sharded', s2.single, s2.sharded),
+      ]),
+    );
+    out.push(
+      '### S3 load\n',
+      table(head, [
+        row('one node', s3.single, s3.single),
+        row('classic', s3.single, s3.classic),
+        row('sharded', s3.single, s3.sharded),
+      ]),
+    );
+    out.push('### Rooms local to node A: what node B receives\n');
+    out.push(
+      table(
+        ['adapter', 'messages', 'bytes node B read', 'per message', 'node B CPU ms'],
+        (['classic', 'sharded'] as const).map((a) => [
+          a,
+          n(isolation[a].messages),
+          n(isolation[a].nodeBBytesRead),
+          (isolation[a].nodeBBytesRead / Math.max(1, isolation[a].messages)).toFixed(1),
+          (isolation[a].nodeBCpuMicros / 1000).toFixed(0),
+        ]),
+      ),
+    );
+  }
+  if (r.s5) {
+    const { s1, s2 } = r.s5;
+    out.push("## S5: through HAProxy (TLS, the deployment's haproxy.cfg) against direct\n");
+    const direct1 = r.s1?.T;
+    const direct2 = r.s2?.T;
+    out.push(
+      table(
+        [
+          '',
+          'connections/s',
+          'connect p99 ms',
+          'max deliveries/s within bounds',
+          'p99 ms at the fixed rate',
+        ],
+        [
+          ...(direct1 && direct2
+            ? [
+                [
+                  'T direct',
+                  n(direct1.connect.perSecond),
+                  String(direct1.connect.latency.p99),
+                  n(direct2.maxDeliveriesPerSec),
+                  String(direct2.fixed.latency.p99),
+                ],
+              ]
+            : []),
+          [
+            'T via HAProxy',
+            n(s1.connect.perSecond),
+            String(s1.connect.latency.p99),
+            n(s2.maxDeliveriesPerSec),
+            String(s2.fixed.latency.p99),
+          ],
+        ],
+      ),
+    );
+    out.push(
+      "HAProxy runs on the load generator's core (the only other core), and the generator terminates TLS for every client.\n",
+    );
+    out.push(
+      '### S5 steps\n',
+      table(STEP_HEAD, [
+        stepRow('fixed', s2.fixed),
+        ...s2.steps.map((st, i) => stepRow(`step ${i + 1}`, st)),
+      ]),
+    );
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,437 @@
+// The five scenarios. Each starts its servers fresh, loads them through a Fleet, and returns
+// plain figures; the report compares them.
+import type { BenchClient } from '../load/client.js';
+import { Fleet, type ClientSpec, type ConnectReport, type LoadReport } from '../load/fleet.js';
+import type { Endpoint } from '../load/light-socket.js';
+import { CpuMeter, bytesRead, round, type LatencySummary } from './measure.js';
+import type { Profile } from './profile.js';
+import {
+  startBehindHaproxy,
+  startCluster,
+  startServer,
+  type ServerName,
+  type StartOptions,
+  type Target,
+} from './targets.js';
+
+export interface Cores {
+  server: number | undefined;
+  generator: number | undefined;
+}
+
+export interface StepResult extends LoadReport {
+  latency: LatencySummary;
+  /** CPU used per process over the step, and per delivery (µs) for the target's processes. */
+  cpu: Record<string, { cpuMicros: number; cores: number }>;
+  serverMicrosPerDelivery: number;
+  generatorCores: number;
+  /** Whether the step is within bounds: nothing lost, p99 < 100 ms, deliveries kept up. */
+  passed: boolean;
+  byGroup?: Record<string, LatencySummary>;
+}
+
+export interface S1Result {
+  target: string;
+  connect: ConnectReport;
+  heapPerConnection: number;
+  rssPerConnection: number;
+  heapBefore: number;
+  heapAfter: number;
+  rssAfter: number;
+  idleCores: number;
+  generatorCores: number;
+}
+
+export interface S2Result {
+  target: string;
+  fixed: StepResult;
+  steps: StepResult[];
+  /** The highest deliveries/s of a passing step. */
+  maxDeliveriesPerSec: number;
+  /** The generator used ≥ 90 % of its core in a step (its figures then bound the result). */
+  generatorSaturated: boolean;
+}
+
+export interface S3Result {
+  target: string;
+  steps: StepResult[];
+}
+
+export interface S4Result {
+  s2: { single: StepResult; classic: StepResult; sharded: StepResult };
+  s3: { single: StepResult; classic: StepResult; sharded: StepResult };
+  /** Node B's reads and CPU while only rooms local to node A chat. */
+  isolation: Record<
+    'classic' | 'sharded',
+    { messages: number; nodeBBytesRead: number; nodeBCpuMicros: number }
+  >;
+}
+
+export interface S5Result {
+  s1: S1Result;
+  s2: S2Result;
+}
+
+const generatorCpu = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+const specs = (
+  count: number,
+  room: (i: number) => string,
+  endpoint: (i: number) => Endpoint,
+  group: (i: number) => string,
+): ClientSpec[] =>
+  Array.from({ length: count }, (_, i) => ({
+    room: room(i),
+    endpoint: endpoint(i),
+    group: group(i),
+  }));
+
+async function withTarget<R>(
+  start: () => Promise<Target>,
+  run: (t: Target) => Promise<R>,
+): Promise<R> {
+  const target = await start();
+  try {
+    return await run(target);
+  } catch (err) {
+    // What the servers said last is usually the reason.
+    const said = Object.values(target.processes)
+      .map((p) => `--- ${p.name}:\n${p.tail()}`)
+      .join('\n');
+    throw new Error(`${(err as Error).message}\n${said}`, { cause: err });
+  } finally {
+    await target.stop();
+  }
+}
+
+function requireAll(report: ConnectReport, what: string): void {
+  if (report.failed > 0) {
+    throw new Error(
+      `${what}: ${report.failed} of ${report.connected + report.failed} clients failed to connect (${report.firstError ?? ''})`,
+    );
+  }
+}
+
+/** One load step with CPU and latency measured around it. */
+async function step(
+  target: Target,
+  fleet: Fleet,
+  senders: BenchClient[],
+  ratePerSec: number,
+  seconds: number,
+  offeredDeliveries: number,
+): Promise<StepResult> {
+  const pids = Object.fromEntries(Object.entries(target.processes).map(([k, p]) => [k, p.pid]));
+  const meter = new CpuMeter(pids);
+  fleet.resetLatency();
+  const genBefore = generatorCpu();
+  const genStart = performance.now();
+  meter.start();
+  const report = await fleet.load(senders, ratePerSec, seconds);
+  for (const p of Object.values(target.processes)) {
+    if (!p.running) throw new Error(`${p.name} exited during a load step:\n${p.tail()}`);
+  }
+  const cpu = meter.stop();
+  const generatorCores = round(
+    (generatorCpu() - genBefore) / ((performance.now() - genStart) * 1000),
+    3,
+  );
+  const latency = fleet.latency();
+  const serverMicros = Object.values(cpu).reduce((n, c) => n + c.cpuMicros, 0);
+  const dropped = fleet.dropped();
+  return {
+    ...report,
+    latency,
+    cpu,
+    serverMicrosPerDelivery: round(serverMicros / Math.max(1, report.deliveries), 2),
+    generatorCores,
+    passed:
+      report.lost === 0 &&
+      report.unacked === 0 &&
+      report.refused === 0 &&
+      dropped === 0 &&
+      latency.p99 < 100 &&
+      report.deliveredPerSec >= 0.9 * offeredDeliveries,
+  };
+}
+
+/** S1: idle connections. Heap and RSS per connection after GC, idle CPU, connect rate and time. */
+export async function s1(start: () => Promise<Target>, profile: Profile): Promise<S1Result> {
+  const { connections, perRoom, idleSeconds, concurrency } = profile.s1;
+  return withTarget(start, async (target) => {
+    const server = target.servers[0];
+    if (!server) throw new Error('no server');
+    const before = await server.memory();
+    const fleet = new Fleet(target.dialect, profile.sampleStride);
+    const endpoint = target.endpoints[0] as Endpoint;
+    const connect = await fleet.connect(
+      specs(
+        connections,
+        (i) => `idle${Math.floor(i / perRoom)}`,
+        () => endpoint,
+        () => 'all',
+      ),
+      concurrency,
+    );
+    requireAll(connect, `${target.label} S1`);
+    const after = await server.memory();
+    const meter = new CpuMeter({ server: server.pid });
+    const genBefore = generatorCpu();
+    meter.start();
+    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+    const idle = meter.stop();
+    const generatorCores = round((generatorCpu() - genBefore) / (idleSeconds * 1e6), 3);
+    fleet.close();
+    return {
+      target: target.label,
+      connect,
+      heapPerConnection: Math.round((after.heapUsed - before.heapUsed) / connections),
+      rssPerConnection: Math.round((after.rss - before.rss) / connections),
+      heapBefore: before.heapUsed,
+      heapAfter: after.heapUsed,
+      rssAfter: after.rss,
+      idleCores: idle.server?.cores ?? 0,
+      generatorCores,
+    };
+  });
+}
+
+/** S2: one room, one sender stepping up; plus a fixed-rate step. */
+export async function s2(
+  start: () => Promise<Target>,
+  profile: Profile,
+  steps = profile.s2.steps,
+): Promise<S2Result> {
+  const { members, stepSeconds, fixedDeliveries, fixedSeconds } = profile.s2;
+  return withTarget(start, async (target) => {
+    const fleet = new Fleet(target.dialect, profile.sampleStride);
+    const endpoint = target.endpoints[0] as Endpoint;
+    requireAll(
+      await fleet.connect(
+        specs(
+          members,
+          () => 'r0',
+          () => endpoint,
+          () => 'all',
+        ),
+        50,
+      ),
+      `${target.label} S2`,
+    );
+    const sender = fleet.clients[0] as BenchClient;
+    const recipients = members - 1;
+    const fixed = await step(
+      target,
+      fleet,
+      [sender],
+      fixedDeliveries / recipients,
+      fixedSeconds,
+      fixedDeliveries,
+    );
+    const results: StepResult[] = [];
+    for (const deliveries of steps) {
+      const r = await step(
+        target,
+        fleet,
+        [sender],
+        deliveries / recipients,
+        stepSeconds,
+        deliveries,
+      );
+      results.push(r);
+      if (!r.passed) break;
+    }
+    fleet.close();
+    const passing = results.filter((r) => r.passed);
+    return {
+      target: target.label,
+      fixed,
+      steps: results,
+      maxDeliveriesPerSec: Math.max(0, ...passing.map((r) => r.deliveredPerSec)),
+      generatorSaturated: [fixed, ...results].some((r) => r.generatorCores >= 0.9),
+    };
+  });
+}
+
+/** S3: many rooms of 50, several senders per room, at a few total rates. */
+export async function s3(start: () => Promise<Target>, profile: Profile): Promise<S3Result> {
+  const { rooms, members, sendersPerRoom, rates, seconds } = profile.s3;
+  return withTarget(start, async (target) => {
+    const fleet = new Fleet(target.dialect, profile.sampleStride);
+    const endpoint = target.endpoints[0] as Endpoint;
+    requireAll(
+      await fleet.connect(
+        specs(
+          rooms * members,
+          (i) => `room${i % rooms}`,
+          () => endpoint,
+          () => 'all',
+        ),
+        100,
+      ),
+      `${target.label} S3`,
+    );
+    const senders = pickSenders(fleet.clients, sendersPerRoom);
+    const results: StepResult[] = [];
+    for (const rate of rates) {
+      results.push(await step(target, fleet, senders, rate, seconds, rate * (members - 1)));
+    }
+    fleet.close();
+    return { target: target.label, steps: results };
+  });
+}
+
+/** The first `perRoom` clients of each room, interleaved across rooms. */
+function pickSenders(clients: BenchClient[], perRoom: number): BenchClient[] {
+  const byRoom = new Map<string, BenchClient[]>();
+  for (const c of clients) {
+    const list = byRoom.get(c.room) ?? [];
+    if (list.length < perRoom) list.push(c);
+    byRoom.set(c.room, list);
+  }
+  const out: BenchClient[] = [];
+  for (let i = 0; i < perRoom; i++) {
+    for (const list of byRoom.values()) {
+      const client = list[i];
+      if (client) out.push(client);
+    }
+  }
+  return out;
+}
+
+/**
+ * S4: the S2 and S3 loads at fixed rates on one node and on two nodes through Redis, with the
+ * recipients split between the nodes; then rooms local to node A, to see what node B receives.
+ */
+export async function s4(options: StartOptions, profile: Profile): Promise<S4Result> {
+  const { s2Deliveries, s3Rate, seconds, localRooms, localRate } = profile.s4;
+  const s2Members = profile.s2.members;
+  const { rooms, members, sendersPerRoom } = profile.s3;
+
+  const s2Run = (start: () => Promise<Target>): Promise<StepResult> =>
+    withTarget(start, async (target) => {
+      const fleet = new Fleet(target.dialect, profile.sampleStride);
+      const nodes = target.endpoints.length;
+      requireAll(
+        await fleet.connect(
+          specs(
+            s2Members,
+            () => 'r0',
+            (i) => target.endpoints[i % nodes] as Endpoint,
+            (i) => (i % nodes === 0 ? 'local' : 'remote'),
+          ),
+          50,
+        ),
+        `${target.label} S4/S2`,
+      );
+      // The sender is on node A: recipients on node B are the cross-node ones.
+      const sender = fleet.clients.find((c) => c.group === 'local') as BenchClient;
+      const r = await step(
+        target,
+        fleet,
+        [sender],
+        s2Deliveries / (s2Members - 1),
+        seconds,
+        s2Deliveries,
+      );
+      r.byGroup = { local: fleet.latency('local'), remote: fleet.latency('remote') };
+      fleet.close();
+      return r;
+    });
+
+  const s3Run = (start: () => Promise<Target>): Promise<StepResult> =>
+    withTarget(start, async (target) => {
+      const fleet = new Fleet(target.dialect, profile.sampleStride);
+      const nodes = target.endpoints.length;
+      requireAll(
+        await fleet.connect(
+          specs(
+            rooms * members,
+            (i) => `room${i % rooms}`,
+            (i) => target.endpoints[Math.floor(i / rooms) % nodes] as Endpoint,
+            (i) => (Math.floor(i / rooms) % nodes === 0 ? 'a' : 'b'),
+          ),
+          100,
+        ),
+        `${target.label} S4/S3`,
+      );
+      const r = await step(
+        target,
+        fleet,
+        pickSenders(fleet.clients, sendersPerRoom),
+        s3Rate,
+        seconds,
+        s3Rate * (members - 1),
+      );
+      r.byGroup = { a: fleet.latency('a'), b: fleet.latency('b') };
+      fleet.close();
+      return r;
+    });
+
+  const isolationRun = (adapter: 'classic' | 'sharded') =>
+    withTarget(
+      () => startCluster(adapter, options),
+      async (target) => {
+        const fleet = new Fleet(target.dialect, profile.sampleStride);
+        const a = target.endpoints[0] as Endpoint;
+        requireAll(
+          await fleet.connect(
+            specs(
+              localRooms * members,
+              (i) => `local${i % localRooms}`,
+              () => a,
+              () => 'a',
+            ),
+            100,
+          ),
+          `${target.label} S4 isolation`,
+        );
+        const nodeB = target.processes.nodeB;
+        if (!nodeB) throw new Error('no node B');
+        const readBefore = bytesRead(nodeB.pid);
+        const meter = new CpuMeter({ nodeB: nodeB.pid });
+        meter.start();
+        const r = await fleet.load(pickSenders(fleet.clients, sendersPerRoom), localRate, seconds);
+        const cpu = meter.stop();
+        fleet.close();
+        if (r.lost > 0) throw new Error(`S4 isolation lost ${r.lost} deliveries`);
+        return {
+          messages: r.sent,
+          nodeBBytesRead: bytesRead(nodeB.pid) - readBefore,
+          nodeBCpuMicros: cpu.nodeB?.cpuMicros ?? 0,
+        };
+      },
+    );
+
+  const single = (): Promise<Target> => startServer('T', options);
+  return {
+    s2: {
+      single: await s2Run(single),
+      classic: await s2Run(() => startCluster('classic', options)),
+      sharded: await s2Run(() => startCluster('sharded', options)),
+    },
+    s3: {
+      single: await s3Run(single),
+      classic: await s3Run(() => startCluster('classic', options)),
+      sharded: await s3Run(() => startCluster('sharded', options)),
+    },
+    isolation: { classic: await isolationRun('classic'), sharded: await isolationRun('sharded') },
+  };
+}
+
+/** S5: S1 and S2 through HAProxy (TLS, the deployment's config), to set against direct. */
+export async function s5(options: StartOptions, cores: Cores, profile: Profile): Promise<S5Result> {
+  const start = (): Promise<Target> =>
+    startBehindHaproxy({ ...options, haproxyCore: cores.generator });
+  const s1Profile = { ...profile, s1: { ...profile.s1, connections: profile.s5.connections } };
+  return {
+    s1: await s1(start, s1Profile),
+    s2: await s2(start, profile, profile.s5.steps),
+  };
+}
+
+export const startSingle = (name: ServerName, options: StartOptions) => (): Promise<Target> =>
+  startServer(name, options);
