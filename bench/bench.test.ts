@@ -34,6 +34,7 @@ test('the bench runs every scenario, counts every delivery and writes its report
     log: () => undefined,
   });
 
+  expect(results.errors).toEqual({});
   const tiny = profiles.tiny;
   for (const server of ['F', 'U', 'T'] as const) {
     const idle = results.s1?.[server];

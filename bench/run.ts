@@ -17,6 +17,8 @@ const options: BenchOptions = {
     .map((s) => s.trim().toUpperCase()),
   outDir: flag('--out') ?? 'bench/results',
   built: !args.includes('--sources'),
+  // Profiles of T's processes land in bench/profiles/ (summarise with bench/profile-summary.ts).
+  nodeArgs: args.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],
   cores:
     cpus().length >= 2 ? { server: 0, generator: 1 } : { server: undefined, generator: undefined },
   log: (line) => {

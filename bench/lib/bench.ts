@@ -29,6 +29,8 @@ export interface BenchOptions {
   outDir: string;
   built: boolean;
   cores: Cores;
+  /** Extra Node options for T's processes (`--cpu-prof` writes a profile per process). */
+  nodeArgs?: string[];
   log: (line: string) => void;
 }
 
@@ -49,6 +51,8 @@ export interface BenchResults {
   s3?: Record<ServerName, S3Result>;
   s4?: S4Result;
   s5?: S5Result;
+  /** Scenarios that could not complete, with the reason; their figures are missing. */
+  errors: Record<string, string>;
   checks: Check[];
 }
 
@@ -67,7 +71,11 @@ export async function runBench(
   const { profile, log } = options;
   const wants = (s: string): boolean => !options.only || options.only.includes(s);
   const pinned = options.cores.generator !== undefined && pinSelf(options.cores.generator);
-  const start = { core: pinned ? options.cores.server : undefined, built: options.built };
+  const start = {
+    core: pinned ? options.cores.server : undefined,
+    built: options.built,
+    nodeArgs: options.nodeArgs,
+  };
   const results: BenchResults = {
     profile: profile.name,
     date: new Date().toISOString(),
@@ -78,6 +86,7 @@ export async function runBench(
       socketIo: version('socket.io'),
       pinned: pinned && hasTaskset,
     },
+    errors: {},
     checks: [],
   };
   log(
@@ -97,17 +106,33 @@ export async function runBench(
     return out as Record<ServerName, R>;
   };
 
-  if (wants('S1')) results.s1 = await each('S1', (s) => s1(startSingle(s, start), profile));
-  if (wants('S2')) results.s2 = await each('S2', (s) => s2(startSingle(s, start), profile));
-  if (wants('S3')) results.s3 = await each('S3', (s) => s3(startSingle(s, start), profile));
-  if (wants('S4')) {
+  // A scenario that fails is reported as such; the others still run and are written.
+  const attempt = async (name: string, run: () => Promise<void>): Promise<void> => {
+    if (!wants(name)) return;
+    try {
+      await run();
+    } catch (err) {
+      results.errors[name] = (err as Error).message;
+      log(`${name} failed: ${(err as Error).message}`);
+    }
+  };
+  await attempt('S1', async () => {
+    results.s1 = await each('S1', (s) => s1(startSingle(s, start), profile));
+  });
+  await attempt('S2', async () => {
+    results.s2 = await each('S2', (s) => s2(startSingle(s, start), profile));
+  });
+  await attempt('S3', async () => {
+    results.s3 = await each('S3', (s) => s3(startSingle(s, start), profile));
+  });
+  await attempt('S4', async () => {
     results.s4 = await s4(start, profile);
     log('S4 done');
-  }
-  if (wants('S5')) {
+  });
+  await attempt('S5', async () => {
     results.s5 = await s5(start, options.cores, profile);
     log('S5 done');
-  }
+  });
   results.checks = checks(results);
 
   mkdirSync(options.outDir, { recursive: true });

@@ -64,6 +64,9 @@ export function markdownReport(r: BenchResults): string {
       "Latency is from the sender's timestamp to each receipt on sampled clients (HDR histogram); every delivery on every client is counted. " +
       'CPU is user + system time of each process from /proc. "within bounds": nothing lost, p99 < 100 ms, at least 90 % of the offered deliveries/s delivered.\n',
   );
+  for (const [scenario, reason] of Object.entries(r.errors)) {
+    out.push(`**${scenario} did not complete:** ${reason.split('\n')[0] ?? ''}\n`);
+  }
   if (r.checks.length > 0) {
     out.push('## Targets\n');
     out.push(

@@ -29,6 +29,8 @@ export interface StartOptions {
   core: number | undefined;
   /** Run T from dist/ (as `npm start` does) rather than from the sources through tsx. */
   built: boolean;
+  /** Extra Node options for T's processes, such as `--cpu-prof`. */
+  nodeArgs?: string[];
 }
 
 const PROBE = ['--expose-gc', '--require', './bench/servers/probe.cjs'];
@@ -64,7 +66,7 @@ async function startChatNode(
   const proc = new BenchProcess(
     name,
     process.execPath,
-    [...PROBE, ...entry],
+    [...PROBE, ...(options.nodeArgs ?? []), ...entry],
     chatEnv(port, extra),
     options.core,
     true,

@@ -50,9 +50,16 @@ export class BenchClient implements FrameHandler {
     const timer = setTimeout(() => {
       this.settle?.reject(new Error(`client ${this.id} not ready after ${timeoutMs} ms`));
     }, timeoutMs);
+    this.socket = LightSocket.connect(endpoint, this.dialect.path(this.room), this);
+    this.socket.opened.then(
+      () => {
+        if (this.dialect.connectPacket('') === undefined) this.settle?.resolve();
+      },
+      (err: unknown) => {
+        this.settle?.reject(err as Error);
+      },
+    );
     try {
-      await LightSocket.open(endpoint, this.dialect.path(this.room), this);
-      if (this.dialect.connectPacket('') === undefined) this.settle?.resolve();
       await ready;
     } finally {
       clearTimeout(timer);
@@ -85,8 +92,8 @@ export class BenchClient implements FrameHandler {
     this.socket?.sendText(this.dialect.sendFrame(this.room, text, clientId, ackId));
   }
 
-  onOpen(socket: LightSocket): void {
-    this.socket = socket;
+  onOpen(): void {
+    // The socket is known from connect(); frames may follow at once.
   }
 
   onClose(reason: string): void {

@@ -18,7 +18,7 @@ export interface Endpoint {
 
 export interface FrameHandler {
   /** The upgrade succeeded; called before the first frame is handed over. */
-  onOpen(socket: LightSocket): void;
+  onOpen(): void;
   /** A text frame: its payload is `buf[start, end)`; valid only during the call. */
   onText(buf: Buffer, start: number, end: number): void;
   onClose(reason: string): void;
@@ -71,15 +71,26 @@ export class LightSocket {
   private socket!: Socket;
   private settle: { resolve: (s: LightSocket) => void; reject: (e: Error) => void } | undefined;
 
-  private constructor(private readonly handler: FrameHandler) {}
+  /** Resolves once the WebSocket upgrade has succeeded. */
+  readonly opened: Promise<LightSocket>;
 
-  /** Opens the TCP/TLS connection and completes the WebSocket upgrade of `path`. */
-  static open(endpoint: Endpoint, path: string, handler: FrameHandler): Promise<LightSocket> {
-    const light = new LightSocket(handler);
-    return new Promise((resolve, reject) => {
-      light.settle = { resolve, reject };
+  /**
+   * Starts opening the TCP/TLS connection and the WebSocket upgrade of `path`; the socket is
+   * returned at once so that it can be closed whatever state the opening is in.
+   */
+  static connect(endpoint: Endpoint, path: string, handler: FrameHandler): LightSocket {
+    return new LightSocket(handler, endpoint, path);
+  }
+
+  private constructor(
+    private readonly handler: FrameHandler,
+    endpoint: Endpoint,
+    path: string,
+  ) {
+    this.opened = new Promise((resolve, reject) => {
+      this.settle = { resolve, reject };
       const onBytes = (chunk: Buffer): void => {
-        light.onBytes(chunk);
+        this.onBytes(chunk);
       };
       const socket = endpoint.tls
         ? tlsConnect({
@@ -94,20 +105,20 @@ export class LightSocket {
             onread: {
               buffer: shared,
               callback: (size: number, buf: Uint8Array) => {
-                light.onBytes((buf as Buffer).subarray(0, size));
+                this.onBytes((buf as Buffer).subarray(0, size));
                 return true;
               },
             },
           });
       if (endpoint.tls) socket.on('data', onBytes);
-      light.socket = socket;
+      this.socket = socket;
       socket.setNoDelay(true);
       socket.on('error', (err: Error) => {
-        light.settle?.reject(err);
+        this.settle?.reject(err);
       });
       socket.on('close', () => {
-        light.settle?.reject(new Error('closed during the upgrade'));
-        light.finish('socket closed');
+        this.settle?.reject(new Error('closed during the upgrade'));
+        this.finish('socket closed');
       });
       socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
         socket.write(
@@ -118,6 +129,8 @@ export class LightSocket {
         );
       });
     });
+    // A failed opening is reported through `opened` only; nobody may be waiting yet.
+    this.opened.catch(() => undefined);
   }
 
   private onBytes(chunk: Buffer): void {
@@ -137,7 +150,7 @@ export class LightSocket {
       return;
     }
     this.upgraded = true;
-    this.handler.onOpen(this);
+    this.handler.onOpen();
     settle?.resolve(this);
     const rest = this.head.subarray(end + 4);
     this.head = Buffer.alloc(0);
