@@ -3,6 +3,7 @@
 import { cpus } from 'node:os';
 import { runBench, type BenchOptions } from './lib/bench.js';
 import { profiles } from './lib/profile.js';
+import type { ServerName } from './lib/targets.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -16,6 +17,10 @@ const options: BenchOptions = {
     ?.split(',')
     .map((s) => s.trim().toUpperCase()),
   outDir: flag('--out') ?? 'bench/results',
+  servers: flag('--servers')
+    ?.split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter((s): s is ServerName => s === 'F' || s === 'U' || s === 'T'),
   built: !args.includes('--sources'),
   // Profiles of T's processes land in bench/profiles/ (summarise with bench/profile-summary.ts).
   nodeArgs: args.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],

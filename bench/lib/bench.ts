@@ -26,6 +26,8 @@ export interface BenchOptions {
   profile: Profile;
   /** Scenario names (S1…S5) to run; all when undefined. */
   only: string[] | undefined;
+  /** Servers to run S1–S3 against (all three by default; ratios need all three). */
+  servers?: ServerName[];
   outDir: string;
   built: boolean;
   cores: Cores;
@@ -98,10 +100,13 @@ export async function runBench(
     run: (server: ServerName) => Promise<R>,
   ): Promise<Record<ServerName, R>> => {
     const out: Partial<Record<ServerName, R>> = {};
-    for (const server of SERVERS) {
+    for (const server of options.servers ?? SERVERS) {
       const t0 = performance.now();
-      out[server] = await run(server);
-      log(`${name} ${server} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const result = await run(server);
+      out[server] = result;
+      log(
+        `${name} ${server} done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${headline(result)}`,
+      );
     }
     return out as Record<ServerName, R>;
   };
@@ -133,7 +138,9 @@ export async function runBench(
     results.s5 = await s5(start, options.cores, profile);
     log('S5 done');
   });
-  results.checks = checks(results);
+  // Ratios need all three servers; a partial run (--servers) writes its figures only.
+  const complete = !options.servers || SERVERS.every((s) => options.servers?.includes(s));
+  if (complete) results.checks = checks(results);
 
   mkdirSync(options.outDir, { recursive: true });
   const files = {
@@ -142,9 +149,31 @@ export async function runBench(
     chart: join(options.outDir, 'latency.svg'),
   };
   writeFileSync(files.json, JSON.stringify(results, null, 2) + '\n');
-  writeFileSync(files.markdown, markdownReport(results));
-  writeFileSync(files.chart, chart(results));
+  if (complete) {
+    writeFileSync(files.markdown, markdownReport(results));
+    writeFileSync(files.chart, chart(results));
+  }
   return { results, files };
+}
+
+/** One line of figures per run, for the console. */
+function headline(r: unknown): string {
+  const x = r as Partial<S1Result & S2Result & S3Result>;
+  if (x.heapPerConnection !== undefined && x.connect) {
+    return `heap/conn ${(x.heapPerConnection / 1024).toFixed(1)} KB, ${x.connect.perSecond} conn/s`;
+  }
+  if (x.fixed && x.maxDeliveriesPerSec !== undefined) {
+    return `max ${x.maxDeliveriesPerSec}/s, fixed p99 ${x.fixed.latency.p99} ms, ${x.fixed.serverMicrosPerDelivery} µs/delivery`;
+  }
+  if (x.steps) {
+    return x.steps
+      .map(
+        (s) =>
+          `${s.offeredPerSec}/s p99 ${s.latency.p99} ms ${s.serverMicrosPerDelivery} µs/delivery`,
+      )
+      .join('; ');
+  }
+  return '';
 }
 
 const COLORS: Record<string, string> = {

@@ -34,8 +34,8 @@ export const profiles: Record<Profile['name'], Profile> = {
     s2: {
       members: 1000,
       steps: [
-        10_000, 25_000, 50_000, 75_000, 100_000, 125_000, 150_000, 200_000, 250_000, 300_000,
-        400_000,
+        10_000, 25_000, 40_000, 50_000, 60_000, 70_000, 80_000, 90_000, 100_000, 110_000, 120_000,
+        135_000, 150_000, 175_000, 200_000,
       ],
       stepSeconds: 3,
       fixedDeliveries: 50_000,
@@ -47,7 +47,7 @@ export const profiles: Record<Profile['name'], Profile> = {
       // Two descriptors per proxied client: under this machine's hard limit of 20,000
       // descriptors HAProxy holds about 9,990 clients, so S5 opens 9,000.
       connections: 9000,
-      steps: [10_000, 25_000, 50_000, 75_000, 100_000, 125_000, 150_000, 200_000],
+      steps: [10_000, 25_000, 40_000, 50_000, 60_000, 70_000, 80_000, 90_000, 100_000],
     },
   },
   quick: {

@@ -1,4 +1,8 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  ServerResponse,
+  type Server as HttpServer,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Registry } from 'prom-client';
@@ -86,9 +90,15 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       : {}),
   });
 
-  // Engine.IO keeps the handshake request for the life of each connection, a few KB each.
-  // Nothing reads it later: origin is checked in allowRequest and the name comes from
-  // `auth`, so socket.handshake.headers is left empty on purpose.
+  // Engine.IO keeps the handshake request for the life of each connection, a few KB each:
+  // on its socket, and for WebSocket upgrades on the stand-in response object too, which a
+  // `close` listener keeps alive. Nothing reads either later: origin is checked in
+  // allowRequest, the name comes from `auth` (socket.handshake.headers is left empty on
+  // purpose), and past the middlewares Engine.IO itself only uses its own reference.
+  io.engine.use((_req: unknown, res: object, next: () => void) => {
+    next();
+    if (!(res instanceof ServerResponse)) (res as { req?: unknown }).req = undefined;
+  });
   io.engine.on('connection', (rawSocket: { request: unknown }) => {
     rawSocket.request = null;
   });

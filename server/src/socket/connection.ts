@@ -1,5 +1,6 @@
 import { ClientEvent, ErrorCode } from '../contract.js';
 import { createStrikeCounter, createTokenBucket } from '../rate-limit.js';
+import { installDirectFrames } from './direct-frames.js';
 import { fail } from './guards.js';
 import { registerMessageHandlers } from './messages.js';
 import { registerPresence } from './presence.js';
@@ -35,6 +36,7 @@ function createGuard(socket: ChatSocket, deps: SocketDeps): ConnectionGuard {
 export function onConnection(deps: SocketDeps) {
   return (socket: ChatSocket): void => {
     const ctx: ConnectionContext = { socket, deps, guard: createGuard(socket, deps) };
+    if (!installDirectFrames(socket)) deps.logger.debug('broadcast fast path unavailable');
 
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && KNOWN_EVENTS.has(event)) return;
