@@ -1,7 +1,9 @@
 // `npm run bench [-- --quick] [-- --only S1,S2]`: runs the scenarios against F, U and T side by
 // side and writes bench/results/{report.md,results.json,latency.svg}.
 import { cpus } from 'node:os';
-import { runBench, type BenchOptions } from './lib/bench.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runBench, writeOutputs, type BenchOptions, type BenchResults } from './lib/bench.js';
 import { profiles } from './lib/profile.js';
 import type { ServerName } from './lib/targets.js';
 
@@ -22,6 +24,12 @@ const options: BenchOptions = {
     .map((s) => s.trim().toUpperCase())
     .filter((s): s is ServerName => s === 'F' || s === 'U' || s === 'T'),
   built: !args.includes('--sources'),
+  update: args.includes('--update'),
+  // Only a full run into the published folder updates the README's figures.
+  readme:
+    !args.includes('--quick') && flag('--out') === undefined && flag('--servers') === undefined
+      ? 'README.md'
+      : undefined,
   // Profiles of T's processes land in bench/profiles/ (summarise with bench/profile-summary.ts).
   nodeArgs: args.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],
   cores:
@@ -31,7 +39,16 @@ const options: BenchOptions = {
   },
 };
 
-runBench(options).then(
+// --report-only: rewrite the report, chart and README block from the results.json in place.
+const run = args.includes('--report-only')
+  ? Promise.resolve().then(() => {
+      const file = join(options.outDir, 'results.json');
+      const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+      return writeOutputs(results, options).then((files) => ({ files }));
+    })
+  : runBench(options);
+
+run.then(
   (result) => {
     console.log(`\nreport: ${result.files.markdown}`);
     process.exit(0);

@@ -27,6 +27,17 @@ export interface MemoryReading {
   rss: number;
 }
 
+/** Every process started and not yet seen to exit, so that no failure leaves one behind. */
+const live = new Set<BenchProcess>();
+process.on('exit', () => {
+  for (const p of live) p.kill();
+});
+
+/** Stops every bench process still running (after a scenario failed half-way, say). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...live].map((p) => p.stop()));
+}
+
 export class BenchProcess {
   readonly lines: string[] = [];
   private readonly child: ChildProcess;
@@ -44,6 +55,8 @@ export class BenchProcess {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? (['ipc'] as const) : [])],
     });
+    live.add(this);
+    this.child.once('exit', () => live.delete(this));
     for (const stream of [this.child.stdout, this.child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
@@ -112,6 +125,10 @@ export class BenchProcess {
       child.on('message', onMessage);
       child.send({ type: 'memory' });
     });
+  }
+
+  kill(): void {
+    if (this.running) this.child.kill('SIGKILL');
   }
 
   async stop(): Promise<void> {

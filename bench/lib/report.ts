@@ -64,6 +64,9 @@ export function markdownReport(r: BenchResults): string {
       "Latency is from the sender's timestamp to each receipt on sampled clients (HDR histogram); every delivery on every client is counted. " +
       'CPU is user + system time of each process from /proc. "within bounds": nothing lost, p99 < 100 ms, at least 90 % of the offered deliveries/s delivered.\n',
   );
+  for (const [scenario, date] of Object.entries(r.carried ?? {})) {
+    out.push(`${scenario} figures are carried over from the run of ${date}.\n`);
+  }
   for (const [scenario, reason] of Object.entries(r.errors)) {
     out.push(`**${scenario} did not complete:** ${reason.split('\n')[0] ?? ''}\n`);
   }
@@ -259,7 +262,7 @@ export function markdownReport(r: BenchResults): string {
       ),
     );
     out.push(
-      "HAProxy runs on the load generator's core (the only other core), and the generator terminates TLS for every client.\n",
+      "HAProxy runs on core 1 with the load generator, which also terminates TLS for every client: with two cores the proxy must share one, and on the node's core its health checks went unanswered at full load and it cut every session. Watch the generator CPU column: where core 1 is full, the proxy path is bounded by that core, not by the node.\n",
     );
     out.push(
       '### S5 steps\n',
@@ -267,6 +270,51 @@ export function markdownReport(r: BenchResults): string {
         stepRow('fixed', s2.fixed),
         ...s2.steps.map((st, i) => stepRow(`step ${i + 1}`, st)),
       ]),
+    );
+  }
+  return out.join('\n');
+}
+
+/** The few lines the README shows: one row per server, then the targets. */
+export function readmeSummary(r: BenchResults): string {
+  const out: string[] = [
+    `Latest full run: ${r.date.slice(0, 10)}, ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, socket.io ${r.machine.socketIo}. Full report: [bench/results/report.md](bench/results/report.md).\n`,
+  ];
+  if (r.s1 && r.s2 && r.s3) {
+    const { s1, s2, s3 } = r;
+    const at1000 = (name: 'F' | 'U' | 'T'): string => {
+      const st = s3[name].steps.find((x) => x.offeredPerSec === 1000);
+      return st ? String(st.latency.p99) : '–';
+    };
+    out.push(
+      table(
+        [
+          '',
+          'S1 heap/idle conn',
+          'S1 connections/s',
+          'S2 max deliveries/s',
+          'S2 CPU µs/delivery',
+          'S2 p99 at 50k/s',
+          'S3 p99 at 1,000 msg/s',
+        ],
+        (['F', 'U', 'T'] as const).map((name) => [
+          name,
+          `${kb(s1[name].heapPerConnection)} KB`,
+          n(s1[name].connect.perSecond),
+          n(s2[name].maxDeliveriesPerSec),
+          String(s2[name].fixed.serverMicrosPerDelivery),
+          `${s2[name].fixed.latency.p99} ms`,
+          `${at1000(name)} ms`,
+        ]),
+      ),
+    );
+  }
+  if (r.checks.length > 0) {
+    out.push(
+      table(
+        ['scenario', 'target', 'goal', 'measured', 'met'],
+        r.checks.map((c) => [c.scenario, c.what, c.goal, c.measured, c.met ? 'yes' : '**no**']),
+      ),
     );
   }
   return out.join('\n');
