@@ -222,6 +222,12 @@ function headline(r: unknown): string {
   return '';
 }
 
+const LEGEND: Record<ServerName, string> = {
+  F: 'F (ws floor)',
+  U: 'U (classic sample)',
+  T: 'T (this server)',
+};
+
 const COLORS: Record<string, string> = {
   F: '#2a7ab0',
   U: '#d9822b',
@@ -235,7 +241,7 @@ function chart(results: BenchResults): string {
     const r = results.s2?.[name];
     if (r)
       series.push({
-        name: name,
+        name: LEGEND[name],
         color: COLORS[name] ?? '#000',
         points: r.steps.map((s) => ({ x: s.deliveredPerSec, y: s.latency.p99 })),
       });

@@ -47,7 +47,7 @@ export function latencyChart(title: string, series: Series[]): string {
     );
   }
   out.push(
-    `<text x="${(M.left + W - M.right) / 2}" y="${H - 18}" text-anchor="middle">deliveries per second (one room of 1,000)</text>`,
+    `<text x="${(M.left + W - M.right) / 2}" y="${H - 18}" text-anchor="middle">deliveries per second (S2: one room, one sender)</text>`,
     `<text transform="translate(18 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">p99 latency (log scale)</text>`,
     `<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#999"/>`,
   );

@@ -51,20 +51,22 @@ export const profiles: Record<Profile['name'], Profile> = {
     },
   },
   quick: {
+    // A scaled-down run in under two minutes, build included: fewer clients and shorter steps.
     name: 'quick',
     sampleStride: 9,
-    s1: { connections: 2000, perRoom: 10, idleSeconds: 2, concurrency: 100 },
+    s1: { connections: 2000, perRoom: 10, idleSeconds: 1, concurrency: 100 },
     s2: {
-      members: 1000,
-      steps: [25_000, 50_000, 100_000, 150_000],
+      members: 500,
+      steps: [25_000, 50_000, 100_000],
       stepSeconds: 1,
       fixedDeliveries: 50_000,
-      fixedSeconds: 1.5,
+      fixedSeconds: 1,
     },
-    s3: { rooms: 100, members: 50, sendersPerRoom: 5, rates: [1000], seconds: 1.5 },
-    s4: { s2Deliveries: 25_000, s3Rate: 500, seconds: 1.5, localRooms: 10, localRate: 200 },
-    s5: { connections: 2000, steps: [25_000, 50_000, 100_000] },
+    s3: { rooms: 40, members: 25, sendersPerRoom: 3, rates: [1000], seconds: 1 },
+    s4: { s2Deliveries: 25_000, s3Rate: 500, seconds: 1, localRooms: 4, localRate: 200 },
+    s5: { connections: 500, steps: [25_000, 50_000] },
   },
+
   tiny: {
     name: 'tiny',
     sampleStride: 3,

@@ -1,5 +1,6 @@
 // The Markdown report: the targets first, then one table per scenario with T/F and T/U ratios.
 import type { BenchResults } from './bench.js';
+import { profiles } from './profile.js';
 import type { StepResult } from './scenarios.js';
 
 const n = (v: number): string => Math.round(v).toLocaleString('en');
@@ -114,7 +115,7 @@ export function markdownReport(r: BenchResults): string {
   }
   if (r.s2) {
     const { F, U, T } = r.s2;
-    out.push('## S2: one room of 1,000, one sender stepping up\n');
+    out.push(`## S2: one room of ${n(profiles[r.profile].s2.members)}, one sender stepping up\n`);
     out.push(
       table(
         [
@@ -155,7 +156,8 @@ export function markdownReport(r: BenchResults): string {
   }
   if (r.s3) {
     const { F, U, T } = r.s3;
-    out.push('## S3: 100 rooms of 50\n');
+    const { rooms, members } = profiles[r.profile].s3;
+    out.push(`## S3: ${rooms} rooms of ${members}\n`);
     out.push(
       table(
         STEP_HEAD,
