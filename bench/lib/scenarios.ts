@@ -77,18 +77,6 @@ const generatorCpu = (): number => {
   return u.user + u.system;
 };
 
-const specs = (
-  count: number,
-  room: (i: number) => string,
-  endpoint: (i: number) => Endpoint,
-  group: (i: number) => string,
-): ClientSpec[] =>
-  Array.from({ length: count }, (_, i) => ({
-    room: room(i),
-    endpoint: endpoint(i),
-    group: group(i),
-  }));
-
 async function withTarget<R>(
   start: () => Promise<Target>,
   run: (t: Target) => Promise<R>,
@@ -107,12 +95,36 @@ async function withTarget<R>(
   }
 }
 
-function requireAll(report: ConnectReport, what: string): void {
-  if (report.failed > 0) {
+interface Layout {
+  count: number;
+  room: (i: number) => string;
+  /** The node client `i` connects to; the first one by default. */
+  node?: (i: number) => number;
+  group?: (i: number) => string;
+  concurrency: number;
+}
+
+/** Connects and joins `count` clients laid out over rooms and nodes; fails unless all make it. */
+async function populate(
+  target: Target,
+  profile: Profile,
+  layout: Layout,
+  what: string,
+): Promise<{ fleet: Fleet; connect: ConnectReport }> {
+  const fleet = new Fleet(target.dialect, profile.sampleStride);
+  const specs: ClientSpec[] = Array.from({ length: layout.count }, (_, i) => ({
+    room: layout.room(i),
+    endpoint: target.endpoints[layout.node?.(i) ?? 0] as Endpoint,
+    group: layout.group?.(i) ?? 'all',
+  }));
+  const connect = await fleet.connect(specs, layout.concurrency);
+  if (connect.failed > 0) {
+    fleet.close();
     throw new Error(
-      `${what}: ${report.failed} of ${report.connected + report.failed} clients failed to connect (${report.firstError ?? ''})`,
+      `${target.label} ${what}: ${connect.failed} of ${layout.count} clients failed to connect (${connect.firstError ?? ''})`,
     );
   }
+  return { fleet, connect };
 }
 
 /** One load step with CPU and latency measured around it. */
@@ -165,18 +177,12 @@ export async function s1(start: () => Promise<Target>, profile: Profile): Promis
     const server = target.servers[0];
     if (!server) throw new Error('no server');
     const before = await server.memory();
-    const fleet = new Fleet(target.dialect, profile.sampleStride);
-    const endpoint = target.endpoints[0] as Endpoint;
-    const connect = await fleet.connect(
-      specs(
-        connections,
-        (i) => `idle${Math.floor(i / perRoom)}`,
-        () => endpoint,
-        () => 'all',
-      ),
-      concurrency,
+    const { fleet, connect } = await populate(
+      target,
+      profile,
+      { count: connections, room: (i) => `idle${Math.floor(i / perRoom)}`, concurrency },
+      'S1',
     );
-    requireAll(connect, `${target.label} S1`);
     const after = await server.memory();
     const meter = new CpuMeter({ server: server.pid });
     const genBefore = generatorCpu();
@@ -207,19 +213,11 @@ export async function s2(
 ): Promise<S2Result> {
   const { members, stepSeconds, fixedDeliveries, fixedSeconds } = profile.s2;
   return withTarget(start, async (target) => {
-    const fleet = new Fleet(target.dialect, profile.sampleStride);
-    const endpoint = target.endpoints[0] as Endpoint;
-    requireAll(
-      await fleet.connect(
-        specs(
-          members,
-          () => 'r0',
-          () => endpoint,
-          () => 'all',
-        ),
-        50,
-      ),
-      `${target.label} S2`,
+    const { fleet } = await populate(
+      target,
+      profile,
+      { count: members, room: () => 'r0', concurrency: 50 },
+      'S2',
     );
     const sender = fleet.clients[0] as BenchClient;
     const recipients = members - 1;
@@ -263,19 +261,11 @@ export async function s2(
 export async function s3(start: () => Promise<Target>, profile: Profile): Promise<S3Result> {
   const { rooms, members, sendersPerRoom, rates, seconds } = profile.s3;
   return withTarget(start, async (target) => {
-    const fleet = new Fleet(target.dialect, profile.sampleStride);
-    const endpoint = target.endpoints[0] as Endpoint;
-    requireAll(
-      await fleet.connect(
-        specs(
-          rooms * members,
-          (i) => `room${i % rooms}`,
-          () => endpoint,
-          () => 'all',
-        ),
-        100,
-      ),
-      `${target.label} S3`,
+    const { fleet } = await populate(
+      target,
+      profile,
+      { count: rooms * members, room: (i) => `room${i % rooms}`, concurrency: 100 },
+      'S3',
     );
     const senders = pickSenders(fleet.clients, sendersPerRoom);
     await fleet.load(senders, (rates[0] ?? 100) / 2, seconds / 2); // warm-up, unrecorded
@@ -317,19 +307,18 @@ export async function s4(options: StartOptions, profile: Profile): Promise<S4Res
 
   const s2Run = (start: () => Promise<Target>): Promise<StepResult> =>
     withTarget(start, async (target) => {
-      const fleet = new Fleet(target.dialect, profile.sampleStride);
       const nodes = target.endpoints.length;
-      requireAll(
-        await fleet.connect(
-          specs(
-            s2Members,
-            () => 'r0',
-            (i) => target.endpoints[i % nodes] as Endpoint,
-            (i) => (i % nodes === 0 ? 'local' : 'remote'),
-          ),
-          50,
-        ),
-        `${target.label} S4/S2`,
+      const { fleet } = await populate(
+        target,
+        profile,
+        {
+          count: s2Members,
+          room: () => 'r0',
+          node: (i) => i % nodes,
+          group: (i) => (i % nodes === 0 ? 'local' : 'remote'),
+          concurrency: 50,
+        },
+        'S4/S2',
       );
       // The sender is on node A: recipients on node B are the cross-node ones.
       const sender = fleet.clients.find((c) => c.group === 'local') as BenchClient;
@@ -348,19 +337,18 @@ export async function s4(options: StartOptions, profile: Profile): Promise<S4Res
 
   const s3Run = (start: () => Promise<Target>): Promise<StepResult> =>
     withTarget(start, async (target) => {
-      const fleet = new Fleet(target.dialect, profile.sampleStride);
       const nodes = target.endpoints.length;
-      requireAll(
-        await fleet.connect(
-          specs(
-            rooms * members,
-            (i) => `room${i % rooms}`,
-            (i) => target.endpoints[Math.floor(i / rooms) % nodes] as Endpoint,
-            (i) => (Math.floor(i / rooms) % nodes === 0 ? 'a' : 'b'),
-          ),
-          100,
-        ),
-        `${target.label} S4/S3`,
+      const { fleet } = await populate(
+        target,
+        profile,
+        {
+          count: rooms * members,
+          room: (i) => `room${i % rooms}`,
+          node: (i) => Math.floor(i / rooms) % nodes,
+          group: (i) => (Math.floor(i / rooms) % nodes === 0 ? 'a' : 'b'),
+          concurrency: 100,
+        },
+        'S4/S3',
       );
       const r = await step(
         target,
@@ -379,19 +367,11 @@ export async function s4(options: StartOptions, profile: Profile): Promise<S4Res
     withTarget(
       () => startCluster(adapter, options),
       async (target) => {
-        const fleet = new Fleet(target.dialect, profile.sampleStride);
-        const a = target.endpoints[0] as Endpoint;
-        requireAll(
-          await fleet.connect(
-            specs(
-              localRooms * members,
-              (i) => `local${i % localRooms}`,
-              () => a,
-              () => 'a',
-            ),
-            100,
-          ),
-          `${target.label} S4 isolation`,
+        const { fleet } = await populate(
+          target,
+          profile,
+          { count: localRooms * members, room: (i) => `local${i % localRooms}`, concurrency: 100 },
+          'S4 isolation',
         );
         const nodeB = target.processes.nodeB;
         if (!nodeB) throw new Error('no node B');
