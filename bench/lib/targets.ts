@@ -1,11 +1,9 @@
 // Starting the servers under test: F (the ws floor), U (the classic Socket.IO sample) and T
 // (this project, as users run it), alone, as a two-node cluster through Redis, or behind HAProxy.
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { freePort } from '../../scripts/lib/processes.js';
+import { freePort, localCertificate } from '../../scripts/lib/processes.js';
 import { dialects, type Dialect } from '../load/dialect.js';
 import type { Endpoint } from '../load/light-socket.js';
 import { BenchProcess } from './processes.js';
@@ -148,16 +146,6 @@ export async function startCluster(
   };
 }
 
-let cert: Promise<string> | undefined;
-function certificate(): Promise<string> {
-  cert ??= (async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'bench-cert-')), 'local.pem');
-    await promisify(execFile)('bash', ['scripts/make-cert.sh', path]);
-    return path;
-  })();
-  return cert;
-}
-
 /** T behind HAProxy with the deployment's own haproxy.cfg: TLS on the client side. */
 export async function startBehindHaproxy(
   options: StartOptions & { haproxyCore: number | undefined },
@@ -173,7 +161,7 @@ export async function startBehindHaproxy(
       HAPROXY_HTTP_BIND: `127.0.0.1:${httpPort}`,
       HAPROXY_HTTPS_BIND: `127.0.0.1:${httpsPort}`,
       HAPROXY_HTTPS_PORT: String(httpsPort),
-      HAPROXY_CERT: await certificate(),
+      HAPROXY_CERT: await localCertificate(),
       // The config names three servers; all three are this one node.
       APP1_ADDR: app,
       APP2_ADDR: app,

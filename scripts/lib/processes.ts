@@ -1,14 +1,29 @@
 // Real processes of a local cluster: redis-server, chat nodes and HAProxy, each on loopback
 // ports, started and stopped by their own PIDs. Used by `npm run cluster` and by the tests.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;
+
+let certificate: Promise<string> | undefined;
+/**
+ * A self-signed certificate for localhost (scripts/make-cert.sh) in a temporary folder, made
+ * once per process and shared by every HAProxy started from it.
+ */
+export function localCertificate(): Promise<string> {
+  certificate ??= (async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'chat-cert-')), 'local.pem');
+    await promisify(execFile)('bash', ['scripts/make-cert.sh', path]);
+    return path;
+  })();
+  return certificate;
+}
 
 /** A TCP port free on 127.0.0.1 right now, for programs that cannot bind port 0 and report it. */
 export function freePort(): Promise<number> {

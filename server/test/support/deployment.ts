@@ -1,13 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { onTestFinished } from 'vitest';
 import {
   ChatNodeProcess,
   freePort,
   HaproxyProcess,
+  localCertificate,
   RedisProcess,
 } from '../../../scripts/lib/processes.js';
 
@@ -25,17 +24,6 @@ export interface DeploymentOptions {
   /** Drop the sticky cookie from the HAProxy config: shows what stickiness is for. */
   sticky?: boolean;
   env?: Record<string, string>;
-}
-
-let cert: Promise<string> | undefined;
-/** One self-signed certificate for every deployment of the test run. */
-function certificate(): Promise<string> {
-  cert ??= (async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'chat-cert-')), 'local.pem');
-    await promisify(execFile)('bash', ['scripts/make-cert.sh', path]);
-    return path;
-  })();
-  return cert;
 }
 
 function haproxyConfig(sticky: boolean): string {
@@ -74,7 +62,7 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     }),
   );
 
-  const cert = await certificate();
+  const cert = await localCertificate();
   // HAProxy binds two ports; if either was taken meanwhile it exits, and gets two others.
   let haproxy: HaproxyProcess | undefined;
   let httpPort = 0;
