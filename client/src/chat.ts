@@ -11,7 +11,7 @@ import {
   type RoomSummary,
   type ServerToClientEvents,
   type TypingEvent,
-} from '../../server/src/contract.js';
+} from '../../common/contract.js';
 import { ConnectionState, type ConnectionChange } from './connection-state.js';
 import { Timeline } from './timeline.js';
 

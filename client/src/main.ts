@@ -1,5 +1,5 @@
 import './styles.css';
-import { Limits } from '../../server/src/contract.js';
+import { Limits } from '../../common/contract.js';
 import { Chat, type Transport } from './chat.js';
 import { loadPrefs, savePrefs } from './storage.js';
 import { announce, byId, render } from './view.js';

@@ -1,4 +1,4 @@
-import type { Message } from '../../server/src/contract.js';
+import type { Message } from '../../common/contract.js';
 
 export type TimelineItem =
   | { kind: 'message'; key: string; message: Message; own: boolean }

@@ -1,4 +1,4 @@
-import type { Member, Message } from '../../server/src/contract.js';
+import type { Member, Message } from '../../common/contract.js';
 import type { Chat, OutgoingMessage, RoomState } from './chat.js';
 import { CONNECTION_LABELS } from './connection-state.js';
 import type { TimelineItem } from './timeline.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Member } from './contract.js';
+import type { Member } from '../../common/contract.js';
 import type { Logger } from './logger.js';
 import type { ChatIO } from './socket/types.js';
 

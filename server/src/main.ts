@@ -1,8 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { connectRedis } from './adapter.js';
-import { createServer } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { createNode } from './node.js';
 
 function readConfig(): Config {
   try {
@@ -20,21 +19,7 @@ const config = readConfig();
 const logger = createLogger(config);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
-// With REDIS_URL, history and broadcasts are shared with the other nodes through Redis.
-const redis = config.redisUrl === undefined ? undefined : connectRedis(config, logger);
-const server = createServer(config, {
-  logger,
-  registry,
-  ...(redis
-    ? {
-        history: redis.history,
-        adapter: redis.adapter,
-        presence: redis.presence,
-        checks: { redis: redis.healthy },
-        started: redis.started,
-      }
-    : {}),
-});
+const node = createNode(config, { logger, registry });
 
 const stop = (signal: NodeJS.Signals) => {
   logger.info({ signal }, 'shutting down');
@@ -43,16 +28,13 @@ const stop = (signal: NodeJS.Signals) => {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   bound.unref();
-  server
-    .close()
-    .then(() => redis?.close())
-    .then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+  node.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
@@ -61,7 +43,7 @@ process.on('unhandledRejection', (err) => {
   logger.error({ err }, 'unhandled rejection');
 });
 
-server.listen().catch((err: unknown) => {
+node.server.listen().catch((err: unknown) => {
   logger.fatal({ err }, 'could not listen');
   process.exit(1);
 });

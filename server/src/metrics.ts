@@ -5,6 +5,8 @@ export interface MetricsOptions {
   registry?: Registry;
   /** Open connections by transport name (`polling`, `websocket`), read at scrape time. */
   connectionsByTransport: () => Map<string, number>;
+  /** Connections whose broadcasts skip Engine.IO's packet path, read at scrape time. */
+  fastPathConnections: () => number;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -25,6 +27,15 @@ export function createMetrics(options: MetricsOptions) {
       for (const [transport, count] of options.connectionsByTransport()) {
         this.set({ transport }, count);
       }
+    },
+  });
+
+  new Gauge({
+    name: 'chat_fast_path_connections',
+    help: 'Connections whose broadcasts are written as direct WebSocket frames (see engine-internals.ts); far below the websocket count means an upgrade broke the fast path',
+    registers: [registry],
+    collect() {
+      this.set(options.fastPathConnections());
     },
   });
 

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { describe, expect, test } from 'vitest';
-import { ErrorCode, type Message, type PresenceEvent } from '../src/contract.js';
+import { ErrorCode, type Message, type PresenceEvent } from '../../common/contract.js';
 import { createMemoryHistoryStore } from '../src/history/memory-store.js';
 import { StoreUnavailableError, type HistoryStore } from '../src/history/store.js';
 import {
@@ -294,7 +294,7 @@ describe('unexpected errors', () => {
       (l) => JSON.parse(l) as { msg: string; err?: { message: string; stack: string } },
     );
     expect(
-      logged.some((l) => l.msg === 'handler failed' && l.err?.message.includes('hunter2')),
+      logged.some((l) => l.msg === 'request failed' && l.err?.message.includes('hunter2')),
     ).toBe(true);
     expect(alice.connected).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Message, PresenceEvent } from '../src/contract.js';
+import type { Message, PresenceEvent } from '../../common/contract.js';
 import {
   collect,
   connect,

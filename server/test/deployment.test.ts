@@ -1,7 +1,7 @@
 import { request } from 'node:https';
 import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import type { Message } from '../src/contract.js';
+import type { Message } from '../../common/contract.js';
 import { ChatAgent } from './support/agent.js';
 import type { Transport } from './support/client.js';
 import { startDeployment, type Deployment } from './support/deployment.js';

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { describe, expect, test } from 'vitest';
-import { ErrorCode } from '../src/contract.js';
+import { ErrorCode } from '../../common/contract.js';
 import { connect, createClient, type Transport } from './support/client.js';
 import { startTestServer } from './support/server.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ErrorCode, type Message } from '../src/contract.js';
+import { ErrorCode, type Message } from '../../common/contract.js';
 import {
   collect,
   connect,

@@ -35,7 +35,7 @@ describe('HTTP endpoints', () => {
     const res = await get(`${url}/nope`);
     expect(res.status).toBe(404);
     expect(res.headers.get('x-powered-by')).toBeNull();
-    expect(await res.json()).toEqual({ error: 'not found' });
+    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'not found' } });
   });
 
   test('/metrics reports connections by transport, messages, acks by code and loop lag', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { io, type Socket } from 'socket.io-client';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { ClientEvent, ErrorCode } from '../src/contract.js';
+import { ClientEvent, ErrorCode } from '../../common/contract.js';
 import { startTestServer } from './support/server.js';
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { ErrorCode, type Message } from '../src/contract.js';
+import { ErrorCode, type Message } from '../../common/contract.js';
 import { connect, joinOk, waitFor } from './support/client.js';
 import { startTestServer } from './support/server.js';
 
@@ -47,7 +47,12 @@ describe('push API', () => {
 
   test('is off without PUSH_TOKEN, and refuses a wrong or missing token', async () => {
     const off = await startTestServer();
-    expect((await post(off.url, 'general', { text: 'x' })).status).toBe(404);
+    const notFound = await post(off.url, 'general', { text: 'x' });
+    expect(notFound.status).toBe(404);
+    // One error body for every HTTP error, with the contract's codes.
+    expect(await notFound.json()).toEqual({
+      error: { code: ErrorCode.NOT_FOUND, message: 'not found' },
+    });
     const { url } = await startTestServer({ pushToken: TOKEN });
     const wrong = await post(
       url,
@@ -57,6 +62,7 @@ describe('push API', () => {
     );
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await wrong.json()).toMatchObject({ error: { code: ErrorCode.UNAUTHORIZED } });
     expect(
       (await post(url, 'general', { text: 'x' }, { 'content-type': 'application/json' })).status,
     ).toBe(401);

@@ -1,18 +1,20 @@
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { ErrorCode, type Message } from '../src/contract.js';
-import type { RedisCluster } from '../src/adapter.js';
+import { ErrorCode, type Message } from '../../common/contract.js';
+import type { RedisServices } from '../src/redis.js';
 import { collect, connect, joinOk, newClientId, send, waitFor } from './support/client.js';
 import { newDeployment, startNode, startNodes } from './support/cluster.js';
 import { freePort, RedisProcess } from './support/redis.js';
 
-const health = (redis: RedisCluster, wanted: boolean) =>
-  redis.healthy() === wanted
+const health = (redis: RedisServices | undefined, wanted: boolean) => {
+  if (!redis) throw new Error('this node has no Redis');
+  return redis.healthy() === wanted
     ? Promise.resolve()
     : new Promise<void>((resolve) => {
         redis.onHealthChange((h) => {
           if (h === wanted) resolve();
         });
       });
+};
 
 describe.each(['classic', 'sharded'] as const)(
   'Redis restart with the %s adapter',

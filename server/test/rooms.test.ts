@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ErrorCode, type PresenceEvent, type TypingEvent } from '../src/contract.js';
+import { ErrorCode, type PresenceEvent, type TypingEvent } from '../../common/contract.js';
 import {
   collect,
   connect,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Message } from '../contract.js';
+import type { Message } from '../../../common/contract.js';
 import {
   InvalidCursorError,
   parseId,

@@ -1,4 +1,4 @@
-import type { Message } from '../contract.js';
+import type { Message } from '../../../common/contract.js';
 
 export interface AppendInput {
   room: string;

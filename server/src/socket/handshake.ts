@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExtendedError } from 'socket.io';
-import { ErrorCode, type ConnectErrorData } from '../contract.js';
-import { checkName } from './guards.js';
+import type { ConnectErrorData, ErrorCode } from '../../../common/contract.js';
+import { checkName } from '../validation.js';
 import type { ChatIO } from './types.js';
 
 export interface Refusal {
@@ -90,12 +90,12 @@ export function authenticate(io: ChatIO): void {
     const auth: unknown = socket.handshake.auth;
     const raw =
       typeof auth === 'object' && auth !== null ? (auth as { name?: unknown }).name : undefined;
-    const checked = checkName(raw);
-    if ('problem' in checked) {
-      next(connectError(ErrorCode.INVALID_NAME, checked.problem));
+    const name = checkName(raw);
+    if (typeof name !== 'string') {
+      next(connectError(name.error.code, name.error.message));
       return;
     }
-    socket.data.member = { id: randomBytes(9).toString('base64url'), name: checked.name };
+    socket.data.member = { id: randomBytes(9).toString('base64url'), name };
     next();
   });
 }

@@ -1,54 +1,46 @@
-import { historySchema, sendSchema } from '../validation.js';
-import { checkMember, checkText } from './guards.js';
-import { onRequest, rateLimited, type ConnectionContext } from './request.js';
+import { rateLimited } from '../errors.js';
+import { checkMember, checkText, historySchema, sendSchema } from '../validation.js';
+import type { EventHandler } from './dispatch.js';
 
-export function registerMessageHandlers(ctx: ConnectionContext): void {
-  const { socket, deps, guard } = ctx;
+export const sendMessage: EventHandler<'message:send'> = {
+  schema: sendSchema,
+  async handle({ socket, deps, limits }, { room, text, clientId }) {
+    const refused = checkMember(socket.rooms, room);
+    if (refused) return refused;
+    const checked = checkText(text, deps.config.maxTextLength);
+    if (typeof checked !== 'string') return checked;
+    if (!limits.allowMessage()) {
+      limits.strike();
+      return rateLimited();
+    }
 
-  onRequest(
-    ctx,
-    'message:send',
-    { schema: sendSchema, needsAck: true },
-    async ({ room, text, clientId }) => {
-      const refused = checkMember(socket.rooms, room);
-      if (refused) return refused;
-      const checked = checkText(text, deps.config.maxTextLength);
-      if (typeof checked !== 'string') return checked;
-      if (!guard.allowMessage()) {
-        guard.strike();
-        return rateLimited();
-      }
+    // Stored before the ack and before the broadcast: an acknowledged message is never lost.
+    const { message, duplicate, origin } = await deps.history.append({
+      room,
+      author: { name: socket.data.member.name },
+      text: checked,
+      clientId,
+      origin: socket.id,
+    });
+    if (!duplicate) deps.metrics.messagesReceived.inc();
+    // A retry on the connection that stored it was broadcast then. From another
+    // connection (after a reconnect) it is broadcast again: the node that stored it may have
+    // died before broadcasting, and clients dedupe by id, so nobody sees it twice.
+    if (!duplicate || origin !== socket.id) {
+      socket.to(room).emit('message', message);
+      const local = deps.io.of('/').adapter.rooms.get(room)?.size ?? 1;
+      deps.metrics.messagesDelivered.inc(local - 1);
+    }
+    return { ok: true, message };
+  },
+};
 
-      // Stored before the ack and before the broadcast: an acknowledged message is never lost.
-      const { message, duplicate, origin } = await deps.history.append({
-        room,
-        author: { name: socket.data.member.name },
-        text: checked,
-        clientId,
-        origin: socket.id,
-      });
-      if (!duplicate) deps.metrics.messagesReceived.inc();
-      // A retry on the connection that stored it was broadcast then. From another
-      // connection (after a reconnect) it is broadcast again: the node that stored it may have
-      // died before broadcasting, and clients dedupe by id, so nobody sees it twice.
-      if (!duplicate || origin !== socket.id) {
-        socket.to(room).emit('message', message);
-        const local = deps.io.of('/').adapter.rooms.get(room)?.size ?? 1;
-        deps.metrics.messagesDelivered.inc(local - 1);
-      }
-      return { ok: true, message };
-    },
-  );
-
-  onRequest(
-    ctx,
-    'history:fetch',
-    { schema: historySchema, needsAck: true },
-    async ({ room, before, limit }) => {
-      const refused = checkMember(socket.rooms, room);
-      if (refused) return refused;
-      const page = await deps.history.before(room, before, limit ?? deps.config.historyPage);
-      return { ok: true, ...page };
-    },
-  );
-}
+export const fetchHistory: EventHandler<'history:fetch'> = {
+  schema: historySchema,
+  async handle({ socket, deps }, { room, before, limit }) {
+    const refused = checkMember(socket.rooms, room);
+    if (refused) return refused;
+    const page = await deps.history.before(room, before, limit ?? deps.config.historyPage);
+    return { ok: true, ...page };
+  },
+};

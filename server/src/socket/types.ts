@@ -1,16 +1,18 @@
 import type { Server, Socket } from 'socket.io';
 import type { PresenceRegistry } from '../cluster-presence.js';
 import type { Config } from '../config.js';
-import type { RoomSummary } from '../contract.js';
+import type { RoomSummary } from '../../../common/contract.js';
 import type {
   ClientToServerEvents,
   InterServerEvents,
   ServerToClientEvents,
   SocketData,
-} from '../contract.js';
+} from '../../../common/contract.js';
 import type { HistoryStore } from '../history/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { ConnectionLimits } from './connection-limits.js';
+import type { EngineInternals } from './engine-internals.js';
 
 export type ChatIO = Server<
   ClientToServerEvents,
@@ -40,6 +42,15 @@ export interface SocketDeps {
   presence: PresenceRegistry;
   /** The room directory for `rooms:list`, cached briefly per node. */
   directory: () => Promise<RoomSummary[]>;
+  /** Library internals this server relies on (engine-internals.ts). */
+  internals: EngineInternals;
   /** Clock for rate limits, in milliseconds; tests pass their own. */
   now: () => number;
+}
+
+/** What a handler gets for one event: the connection, its limits and the shared deps. */
+export interface ConnectionContext {
+  socket: ChatSocket;
+  deps: SocketDeps;
+  limits: ConnectionLimits;
 }

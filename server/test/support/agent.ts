@@ -8,7 +8,7 @@ import {
   type Member,
   type Message,
   type PresenceEvent,
-} from '../../src/contract.js';
+} from '../../../common/contract.js';
 import type { Transport } from './client.js';
 
 /**

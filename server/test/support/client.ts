@@ -7,7 +7,7 @@ import type {
   Message,
   SendResult,
   ServerToClientEvents,
-} from '../../src/contract.js';
+} from '../../../common/contract.js';
 
 export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type Transport = 'websocket' | 'polling';

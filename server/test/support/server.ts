@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { onTestFinished } from 'vitest';
 import { createServer, type ChatServer, type ServerDeps } from '../../src/app.js';
 import { defaultConfig, type Config } from '../../src/config.js';
+import { createNode, type ChatNode } from '../../src/node.js';
 
 export interface TestServer {
   server: ChatServer;
@@ -29,4 +30,24 @@ export async function startTestServer(
   const { url, port } = await server.listen();
   onTestFinished(() => server.close());
   return { server, url, port };
+}
+
+export interface TestNode extends ChatNode {
+  url: string;
+}
+
+/**
+ * A node wired exactly as the entry file wires it (Redis when `redisUrl` is set), on a free
+ * loopback port, closed when the calling test finishes. With `waitForRedis`, resolves once
+ * every Redis connection is up.
+ */
+export async function startTestNode(
+  overrides: Partial<Config> = {},
+  { waitForRedis = true } = {},
+): Promise<TestNode> {
+  const node = createNode(testConfig(overrides), { logger: pino({ level: 'silent' }) });
+  onTestFinished(() => node.close());
+  if (waitForRedis) await node.redis?.ready();
+  const { url } = await node.server.listen();
+  return { ...node, url };
 }

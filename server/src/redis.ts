@@ -10,8 +10,11 @@ import type { ChatIO } from './socket/types.js';
 export type AdapterFactory =
   ReturnType<typeof createAdapter> | ReturnType<typeof createShardedAdapter>;
 
-/** Everything a node shares with the others through Redis. */
-export interface RedisCluster {
+/**
+ * Everything a node shares with the others through one Redis server: the Socket.IO adapter,
+ * history and presence, and the health of the connections behind them.
+ */
+export interface RedisServices {
   adapter: AdapterFactory;
   history: HistoryStore;
   /** Presence shared through Redis, so that a dead node's members are announced as left. */
@@ -35,7 +38,7 @@ const retryStrategy = (attempt: number): number => Math.min(100 * attempt, 2000)
  * cannot run other commands). ioredis is used for its reconnect behaviour: it resubscribes
  * every channel by itself when Redis comes back (the test suite proves it).
  */
-export function connectRedis(config: Config, logger: Logger): RedisCluster {
+export function connectRedis(config: Config, logger: Logger): RedisServices {
   const url = config.redisUrl;
   if (url === undefined) throw new Error('connectRedis needs REDIS_URL');
   const base: RedisOptions = { retryStrategy, connectionName: 'chat' };

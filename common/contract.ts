@@ -1,7 +1,9 @@
 /**
  * The wire contract between the chat server and its clients: event names, payloads,
  * ack results and error codes. Server, browser client and tests all import this file,
- * and docs/protocol.md describes the same contract in prose.
+ * and docs/protocol.md describes the same contract in prose. The helper types at the end
+ * (`RequestOf`, `ResultOf`, …) are derived from the event maps, so a handler or a client
+ * call that disagrees with the contract does not compile.
  *
  * This module holds types and constant tables only (no runtime dependencies), so the
  * browser bundle can import it without pulling in server code.
@@ -25,6 +27,10 @@ export const ErrorCode = {
   TOO_MANY_ROOMS: 'TOO_MANY_ROOMS',
   /** Handshake only: the `auth.name` is missing or not a valid display name. */
   INVALID_NAME: 'INVALID_NAME',
+  /** HTTP only: the request lacks valid credentials. */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** HTTP only: no such route, or the feature behind it is turned off. */
+  NOT_FOUND: 'NOT_FOUND',
   /** A dependency (such as the history store) is unavailable; the request may be retried. */
   UNAVAILABLE: 'UNAVAILABLE',
   /** Something unexpected failed on the server; details are in the server's log only. */
@@ -46,6 +52,10 @@ export interface AckError {
 }
 
 export type AckFailure = { ok: false; error: AckError };
+/** The body of every HTTP error response (the push API, 404s), with the same codes. */
+export interface HttpErrorBody {
+  error: AckError;
+}
 /** Every ack is a result union: `{ ok: true, ...result }` or `{ ok: false, error }`. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckFailure;
 export type AckCallback<T extends object = object> = (result: Ack<T>) => void;
@@ -168,6 +178,13 @@ export const ClientEvent = {
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
+export const ServerEvent = {
+  message: 'message',
+  presence: 'presence',
+  typing: 'typing',
+} as const;
+export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
+
 export interface ClientToServerEvents {
   'room:join': (payload: JoinRequest, ack: AckCallback<JoinResult>) => void;
   'room:leave': (payload: LeaveRequest, ack: AckCallback<LeaveResult>) => void;
@@ -200,3 +217,26 @@ export interface HandshakeAuth {
 export interface ConnectErrorData {
   code: ErrorCode;
 }
+
+// Helper types derived from the event maps. Server handlers, the browser client and the
+// tests all use these, so none of them restates a payload or an ack by hand.
+
+/** The payload a client sends with event `E`. */
+export type RequestOf<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
+
+/** The ack result of event `E` (`never` for events without an ack, such as `typing`). */
+export type ResultOf<E extends ClientEventName> =
+  Parameters<ClientToServerEvents[E]> extends [unknown, (result: infer R) => void] ? R : never;
+
+/** The client events that take an ack. */
+export type AckedEventName = {
+  [E in ClientEventName]: [ResultOf<E>] extends [never] ? never : E;
+}[ClientEventName];
+
+/** What the server sends with event `E`. */
+export type PayloadOf<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];
+
+const CLIENT_EVENTS: ReadonlySet<string> = new Set(Object.values(ClientEvent));
+/** Narrows an incoming event name to the contract's client events. */
+export const isClientEvent = (event: unknown): event is ClientEventName =>
+  typeof event === 'string' && CLIENT_EVENTS.has(event);

@@ -1,0 +1,60 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Registry } from 'prom-client';
+import { ErrorCode } from '../../common/contract.js';
+import { securityHeaders } from './client-assets.js';
+import type { Config } from './config.js';
+import { fail, internalError, sendHttpError } from './errors.js';
+import { createOpsRoutes } from './http-routes.js';
+import type { Logger } from './logger.js';
+import { createPushApi, type PushApiDeps } from './push-api.js';
+
+export interface HttpAppDeps extends PushApiDeps {
+  config: Config;
+  logger: Logger;
+  registry: Registry;
+  isServing: () => boolean;
+  checks: Record<string, () => boolean>;
+  started: () => boolean;
+}
+
+export interface HttpApp {
+  app: Express;
+  /** Serves the browser client; filled in once the assets are ready (see listen()). */
+  serveClient(handler: RequestHandler): void;
+}
+
+/**
+ * The Express app beside Socket.IO: security headers, the operational endpoints, the push
+ * API, then the browser client, all on the origin of /socket.io/. Errors answer as
+ * `{ error: { code, message } }`, never with a stack.
+ */
+export function createHttpApp(deps: HttpAppDeps): HttpApp {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders(deps.config.client));
+  app.use(
+    createOpsRoutes({
+      registry: deps.registry,
+      isServing: deps.isServing,
+      checks: deps.checks,
+      started: deps.started,
+    }),
+  );
+  app.use(createPushApi(deps));
+  const clientRouter = express.Router();
+  app.use(clientRouter);
+  app.use((_req, res) => {
+    sendHttpError(res, fail(ErrorCode.NOT_FOUND, 'not found'));
+  });
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    deps.logger.error({ err, method: req.method, url: req.url }, 'request failed');
+    if (!res.headersSent) sendHttpError(res, internalError());
+  };
+  app.use(onError);
+  return {
+    app,
+    serveClient(handler) {
+      clientRouter.use(handler);
+    },
+  };
+}

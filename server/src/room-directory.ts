@@ -1,0 +1,58 @@
+import { DEFAULT_ROOM, type RoomSummary } from '../../common/contract.js';
+import type { SocketDeps } from './socket/types.js';
+
+/** Connections per chat room, across every node. */
+export async function roomCounts(deps: Pick<SocketDeps, 'io'>): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const s of await deps.io.fetchSockets()) {
+    for (const room of s.rooms) {
+      if (room !== s.id) counts.set(room, (counts.get(room) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/** `rooms:list` answers with at most this many rooms, the busiest first. */
+const DIRECTORY_MAX = 200;
+
+const byBusiest = (a: RoomSummary, b: RoomSummary): number =>
+  b.members - a.members || a.name.localeCompare(b.name);
+
+/**
+ * The room directory, computed at most once per `ttlMs` on this node: every client polls
+ * it, and counting walks every socket in the cluster.
+ */
+export function createDirectory(
+  deps: Pick<SocketDeps, 'io' | 'history'>,
+  ttlMs: number,
+  now: () => number,
+): () => Promise<RoomSummary[]> {
+  let cached: { at: number; rooms: Promise<RoomSummary[]> } | undefined;
+  const compute = async (): Promise<RoomSummary[]> => {
+    const [stored, counts] = await Promise.all([deps.history.rooms(), roomCounts(deps)]);
+    const names = new Set([...stored, ...counts.keys()]);
+    names.delete(DEFAULT_ROOM);
+    const rooms = [...names]
+      .map((name) => ({ name, members: counts.get(name) ?? 0 }))
+      .sort(byBusiest)
+      .slice(0, DIRECTORY_MAX - 1);
+    // The default room is always listed, in its place by member count.
+    const general = { name: DEFAULT_ROOM, members: counts.get(DEFAULT_ROOM) ?? 0 };
+    const at = rooms.findIndex((r) => byBusiest(general, r) < 0);
+    rooms.splice(at === -1 ? rooms.length : at, 0, general);
+    return rooms;
+  };
+  return () => {
+    const t = now();
+    if (!cached || t - cached.at >= ttlMs) {
+      const rooms = compute();
+      const entry = { at: t, rooms };
+      cached = entry;
+      // A failed computation is not kept: the next request tries again.
+      rooms.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.rooms;
+  };
+}
