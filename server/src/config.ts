@@ -168,7 +168,10 @@ const variables = {
 /** Room, clientId, event name and framing around a message's text, with room to spare. */
 const FRAME_OVERHEAD_BYTES = 1024;
 
-export const CONFIG_VARIABLES = Object.keys(variables) as (keyof typeof variables)[];
+export type ConfigVariable = keyof typeof variables;
+export const CONFIG_VARIABLES = Object.keys(variables) as ConfigVariable[];
+/** The config field each environment variable sets. */
+export const configField = (variable: ConfigVariable): keyof Config => variables[variable][0];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,5 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { ConfigError, CONFIG_VARIABLES, defaultConfig, loadConfig } from '../src/config.js';
+import {
+  ConfigError,
+  CONFIG_VARIABLES,
+  configField,
+  defaultConfig,
+  loadConfig,
+} from '../src/config.js';
 import { spawnServer } from './support/process.js';
 
 describe('loadConfig', () => {
@@ -121,4 +128,24 @@ test('the server process refuses to start on bad config: exit 1, variable named'
   expect(server.stderr()).toContain('RATE_LIMIT_BURST="lots"');
   expect(server.stderr()).toContain('must be a whole number');
   expect(server.stderr()).not.toMatch(/\n\s+at /);
+});
+
+describe("the README's configuration table", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Deploying'));
+  const rows = new Map(
+    [...section.matchAll(/^\| `([A-Z_]+)` +\| ([^|]+?) +\|/gm)].map((m) => [m[1], m[2]]),
+  );
+
+  test('lists every variable, and only those', () => {
+    expect([...rows.keys()].sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  test.each(CONFIG_VARIABLES)('gives the default of %s as config.ts has it', (variable) => {
+    const value = defaultConfig[configField(variable)];
+    const shown = rows.get(variable);
+    // Unset defaults read as words in the table: "(none)", "(any)", "all".
+    if (value === undefined) expect(shown).toMatch(/^\((none|any)\)$|^all$/);
+    else expect(shown).toBe(String(value));
+  });
 });
