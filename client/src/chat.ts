@@ -1,59 +1,41 @@
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import {
   ErrorCode,
   RETRYABLE_CODES,
-  type Ack,
-  type ClientToServerEvents,
+  type AckedEventName,
   type ConnectErrorData,
+  type JoinResult,
   type Member,
   type Message,
   type PresenceEvent,
+  type RequestOf,
+  type ResultOf,
   type RoomSummary,
-  type ServerToClientEvents,
   type TypingEvent,
 } from '../../common/contract.js';
+import { requestWithAck, type ChatClientSocket } from '../../common/request.js';
 import { ConnectionState, type ConnectionChange } from './connection-state.js';
+import {
+  defaultOutboxOptions,
+  Outbox,
+  type OutboxOptions,
+  type OutgoingMessage,
+} from './outbox.js';
+import { RoomPresence } from './presence.js';
 import { Timeline } from './timeline.js';
+import { realScheduler, Timers, type Scheduler } from './timers.js';
 
-type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type { OutgoingMessage } from './outbox.js';
 export type Transport = 'polling' | 'websocket';
-
-/** Waiting longer than this for an ack counts as a failed attempt, in ms. */
-const ACK_TIMEOUT_MS = 8000;
-/** Failed attempts while connected before a message is marked failed. */
-const MAX_SEND_ATTEMPTS = 5;
-/** A typing indicator disappears this long after the last `typing: true`, in ms. */
-const TYPING_EXPIRY_MS = 5000;
-/** How often the room directory is refreshed while connected and visible, in ms. */
-const DIRECTORY_REFRESH_MS = 5000;
-/** After the server sent this client away (flooding), wait this long before reconnecting, in ms. */
-const KICKED_RECONNECT_MS = 5000;
-
-export interface OutgoingMessage {
-  clientId: string;
-  room: string;
-  text: string;
-  status: 'pending' | 'failed';
-  error?: string;
-  attempts: number;
-  inFlight: boolean;
-}
 
 export interface RoomState {
   name: string;
   timeline: Timeline;
-  members: Map<string, Member>;
-  count: number;
-  typing: Map<string, { member: Member; timer: ReturnType<typeof setTimeout> }>;
+  presence: RoomPresence;
   unread: number;
   /** Joined on the current connection; sends wait for this. */
   joined: boolean;
   loadingEarlier: boolean;
-  /**
-   * Presence events that arrive while a join is on its way. The ack's member list is a
-   * snapshot that may predate them, so they are applied again on top of it.
-   */
-  presenceDuringJoin: PresenceEvent[] | undefined;
 }
 
 export interface ChatOptions {
@@ -64,19 +46,45 @@ export interface ChatOptions {
   transports?: Transport[];
   rooms: string[];
   current: string | undefined;
+  /** Whether the page is visible at start (see `setVisible`). Default true. */
+  visible?: boolean;
+  /** Waiting longer than this for an ack counts as a failed attempt, in ms. Default 8000. */
+  ackTimeoutMs?: number;
+  /** How often the room directory is refreshed while connected and visible, in ms. Default 5000. */
+  directoryRefreshMs?: number;
+  /** After the server sent this client away (flooding), wait this long to reconnect, in ms. Default 5000. */
+  kickedReconnectMs?: number;
+  /** A join refused with a retryable code is tried again after this long, in ms. Default 2000. */
+  joinRetryMs?: number;
+  /** Retry policy of unacknowledged messages. */
+  outbox?: Partial<OutboxOptions>;
+  /** Where timers come from; tests drive time with their own. Default the global timers. */
+  scheduler?: Scheduler;
+  /** Further socket.io-client options (Node programs and tests: TLS, cookies, backoff). */
+  socket?: Partial<ManagerOptions & SocketOptions>;
 }
 
 export type ChatEvent =
+  /** Something shown changed; coalesced to one per task. */
   | { type: 'change' }
   | { type: 'connection'; change: ConnectionChange }
+  /** A new message from someone else arrived live. */
   | { type: 'incoming'; message: Message }
+  /** Every message the server handed over (live, replayed on join, or this client's own ack). */
+  | { type: 'receipt'; message: Message; duplicate: boolean }
+  /** The server acknowledged one of this client's messages. */
+  | { type: 'sent'; message: Message }
+  /** A room was (re)joined on the current connection. */
+  | { type: 'joined'; result: JoinResult }
   | { type: 'name-refused'; reason: string };
 
 type Listener = (event: ChatEvent) => void;
 
 /**
- * The chat as the browser sees it: one Socket.IO connection, the rooms it is in, and the
- * messages waiting to be acknowledged. It knows nothing of the DOM; the view renders it.
+ * The chat as a person sees it: one Socket.IO connection, the rooms it is in, and the
+ * messages waiting to be acknowledged. It knows nothing of the DOM: page visibility and the
+ * network's state come in through `setVisible` and `setOnline`, and every timer it starts is
+ * its own, cleared by `stop()`. The view renders it; Node programs and tests drive it alike.
  */
 export class Chat {
   connection: ConnectionState = ConnectionState.connecting;
@@ -86,22 +94,61 @@ export class Chat {
   readonly rooms = new Map<string, RoomState>();
   current: string | undefined;
   directory: RoomSummary[] = [];
-  readonly outbox: OutgoingMessage[] = [];
   joinError: string | undefined;
 
-  private readonly socket: ChatSocket;
+  private readonly socket: ChatClientSocket;
+  private readonly timers: Timers;
+  private readonly sends: Outbox;
   private readonly listeners = new Set<Listener>();
+  private readonly waiters = new Set<() => void>();
   private changeQueued = false;
-  private directoryTimer: ReturnType<typeof setInterval> | undefined;
+  private visible: boolean;
+  private directoryTimer: { cancel(): void } | undefined;
   private readonly watchedEngines = new WeakSet();
+  private readonly settings: Required<
+    Pick<ChatOptions, 'ackTimeoutMs' | 'directoryRefreshMs' | 'kickedReconnectMs' | 'joinRetryMs'>
+  >;
 
   constructor(options: ChatOptions) {
     this.name = options.name;
-    for (const room of options.rooms) this.rooms.set(room, newRoom(room));
+    this.visible = options.visible ?? true;
+    this.timers = new Timers(options.scheduler ?? realScheduler);
+    this.settings = {
+      ackTimeoutMs: options.ackTimeoutMs ?? 8000,
+      directoryRefreshMs: options.directoryRefreshMs ?? 5000,
+      kickedReconnectMs: options.kickedReconnectMs ?? 5000,
+      joinRetryMs: options.joinRetryMs ?? 2000,
+    };
+    this.sends = new Outbox({
+      timers: this.timers,
+      options: { ...defaultOutboxOptions, ...options.outbox },
+      send: (item) =>
+        this.request('message:send', {
+          room: item.room,
+          text: item.text,
+          clientId: item.clientId,
+        }),
+      canSend: (room) => this.isConnected() && this.rooms.get(room)?.joined === true,
+      connected: () => this.isConnected(),
+      delivered: (_item, message) => {
+        this.emit({ type: 'sent', message });
+        this.show(message, true);
+      },
+      notInRoom: (room) => {
+        const state = this.rooms.get(room);
+        if (state) state.joined = false;
+        void this.joinOnServer(room);
+      },
+      changed: () => {
+        this.changed();
+      },
+    });
+    for (const room of options.rooms) this.rooms.set(room, this.newRoom(room));
     this.current = options.current ?? options.rooms[0];
     const settings = {
       auth: { name: options.name },
       ...(options.transports ? { transports: options.transports } : {}),
+      ...options.socket,
       autoConnect: false,
     };
     this.socket = options.url === undefined ? io(settings) : io(options.url, settings);
@@ -112,9 +159,17 @@ export class Chat {
     this.socket.connect();
   }
 
+  /** Disconnects and cancels every timer; the chat does nothing more afterwards. */
   stop(): void {
-    clearInterval(this.directoryTimer);
+    this.timers.clear();
+    this.directoryTimer = undefined;
+    for (const room of this.rooms.values()) room.presence.clearTyping();
     this.socket.disconnect();
+  }
+
+  /** Timers still waiting to fire (none after `stop()`). */
+  get pendingTimers(): number {
+    return this.timers.size;
   }
 
   subscribe(listener: Listener): () => void {
@@ -122,12 +177,67 @@ export class Chat {
     return () => this.listeners.delete(listener);
   }
 
+  /** Messages waiting for an ack, oldest first. */
+  get outbox(): readonly OutgoingMessage[] {
+    return this.sends.items;
+  }
+
   get currentRoom(): RoomState | undefined {
     return this.current === undefined ? undefined : this.rooms.get(this.current);
   }
 
+  /** The socket's Socket.IO id while connected. */
+  get socketId(): string | undefined {
+    return this.socket.id;
+  }
+
   pendingFor(room: string): OutgoingMessage[] {
-    return this.outbox.filter((m) => m.room === room);
+    return this.sends.pendingFor(room);
+  }
+
+  /**
+   * Resolves once `condition` holds, checked after every change; rejects after `timeoutMs`.
+   * For programs and tests that must wait for a state rather than for time.
+   */
+  until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = this.timers.after(timeoutMs, () => {
+        this.waiters.delete(check);
+        reject(new Error(`condition not met within ${timeoutMs} ms`));
+      });
+      const check = () => {
+        if (!condition()) return;
+        timer.cancel();
+        this.waiters.delete(check);
+        resolve();
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  /** Resolves once connected and in every room. */
+  ready(timeoutMs?: number): Promise<void> {
+    return this.until(
+      () => this.isConnected() && [...this.rooms.values()].every((r) => r.joined),
+      timeoutMs,
+    );
+  }
+
+  // --- inputs from the page ---
+
+  /** The page became visible or hidden: hidden pages count unread and skip refreshes. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible && this.current !== undefined) this.select(this.current);
+  }
+
+  /** The browser went offline or online. */
+  setOnline(online: boolean): void {
+    if (!online && !this.isConnected()) this.setConnection(ConnectionState.offline);
+    if (online && this.connection === ConnectionState.offline && this.socket.active) {
+      this.setConnection(ConnectionState.reconnecting);
+    }
   }
 
   // --- commands from the view ---
@@ -142,7 +252,7 @@ export class Chat {
 
   async join(room: string): Promise<void> {
     this.joinError = undefined;
-    if (!this.rooms.has(room)) this.rooms.set(room, newRoom(room));
+    if (!this.rooms.has(room)) this.rooms.set(room, this.newRoom(room));
     this.select(room);
     if (this.isConnected()) await this.joinOnServer(room);
   }
@@ -151,8 +261,8 @@ export class Chat {
     const state = this.rooms.get(room);
     if (!state) return;
     this.rooms.delete(room);
-    for (const t of state.typing.values()) clearTimeout(t.timer);
-    for (const m of this.pendingFor(room)) this.outbox.splice(this.outbox.indexOf(m), 1);
+    state.presence.clearTyping();
+    this.sends.dropRoom(room);
     if (this.current === room) this.current = this.rooms.keys().next().value;
     this.changed();
     if (state.joined && this.isConnected()) {
@@ -161,38 +271,19 @@ export class Chat {
     }
   }
 
-  /** Queues a message; it shows as pending until the server acknowledges it. */
-  send(text: string): void {
-    const room = this.current;
+  /** Queues a message to the current room; it shows as pending until acknowledged. */
+  send(text: string, room = this.current): void {
     const trimmed = text.trim();
-    if (room === undefined || trimmed === '') return;
-    const item: OutgoingMessage = {
-      clientId: crypto.randomUUID(),
-      room,
-      text: trimmed,
-      status: 'pending',
-      attempts: 0,
-      inFlight: false,
-    };
-    this.outbox.push(item);
-    this.changed();
-    void this.deliver(item);
+    if (room === undefined || !this.rooms.has(room) || trimmed === '') return;
+    this.sends.add(room, trimmed);
   }
 
   retry(clientId: string): void {
-    const item = this.outbox.find((m) => m.clientId === clientId);
-    if (!item) return;
-    item.status = 'pending';
-    item.attempts = 0;
-    delete item.error;
-    this.changed();
-    void this.deliver(item);
+    this.sends.retry(clientId);
   }
 
   discard(clientId: string): void {
-    const index = this.outbox.findIndex((m) => m.clientId === clientId);
-    if (index !== -1) this.outbox.splice(index, 1);
-    this.changed();
+    this.sends.discard(clientId);
   }
 
   async loadEarlier(): Promise<void> {
@@ -246,22 +337,22 @@ export class Chat {
       this.setConnection(ConnectionState.connected);
       for (const room of this.rooms.keys()) void this.joinOnServer(room);
       this.refreshDirectory();
-      clearInterval(this.directoryTimer);
-      this.directoryTimer = setInterval(() => {
-        if (!document.hidden) this.refreshDirectory();
-      }, DIRECTORY_REFRESH_MS);
+      this.directoryTimer?.cancel();
+      this.directoryTimer = this.timers.every(this.settings.directoryRefreshMs, () => {
+        if (this.visible) this.refreshDirectory();
+      });
     });
 
     socket.on('disconnect', (reason) => {
-      clearInterval(this.directoryTimer);
+      this.directoryTimer?.cancel();
+      this.directoryTimer = undefined;
       for (const room of this.rooms.values()) {
         room.joined = false;
-        for (const t of room.typing.values()) clearTimeout(t.timer);
-        room.typing.clear();
+        room.presence.clearTyping();
       }
       if (reason === 'io server disconnect') {
         // Sent away (for flooding): socket.io-client does not retry this by itself.
-        setTimeout(() => socket.connect(), KICKED_RECONNECT_MS);
+        this.timers.after(this.settings.kickedReconnectMs, () => socket.connect());
         this.setConnection(ConnectionState.reconnecting);
       } else {
         this.setConnection(socket.active ? ConnectionState.reconnecting : ConnectionState.offline);
@@ -292,10 +383,6 @@ export class Chat {
     socket.on('typing', (event) => {
       this.onTyping(event);
     });
-
-    window.addEventListener('offline', () => {
-      if (!socket.connected) this.setConnection(ConnectionState.offline);
-    });
   }
 
   /** The one place the connection state changes. */
@@ -325,34 +412,31 @@ export class Chat {
     const state = this.rooms.get(room);
     if (!state) return;
     const since = state.timeline.newestId;
-    const duringJoin: PresenceEvent[] = [];
-    state.presenceDuringJoin = duringJoin;
+    state.presence.joining();
     let ack;
     try {
       ack = await this.request('room:join', since === undefined ? { room } : { room, since });
     } catch {
       // No ack in time: try again while still connected.
-      if (this.isConnected() && this.rooms.has(room)) void this.joinOnServer(room);
+      if (this.isConnected() && this.rooms.get(room) === state) void this.joinOnServer(room);
       return;
     }
     if (this.rooms.get(room) !== state) return; // left meanwhile
     if (!ack.ok) {
       if (RETRYABLE_CODES.includes(ack.error.code)) {
-        setTimeout(() => void this.joinOnServer(room), 2000);
+        this.timers.after(this.settings.joinRetryMs, () => void this.joinOnServer(room));
         return;
       }
       this.joinError = ack.error.message;
       this.rooms.delete(room);
+      this.sends.dropRoom(room);
       if (this.current === room) this.current = this.rooms.keys().next().value;
       this.changed();
       return;
     }
     state.joined = true;
     this.self = ack.self;
-    state.members = new Map(ack.members.map((m) => [m.id, m]));
-    for (const event of duringJoin) applyPresence(state.members, event);
-    state.presenceDuringJoin = undefined;
-    state.count = state.members.size;
+    state.presence.joined(ack.members);
     const first = state.timeline.messageCount === 0;
     if (ack.gap && !first) {
       state.timeline.notice(
@@ -361,94 +445,36 @@ export class Chat {
       );
     }
     if (first) state.timeline.hasMore = ack.hasMore;
-    for (const message of ack.history) state.timeline.append(message, this.isOwn(message));
+    for (const message of ack.history) this.show(message, this.isOwn(message));
+    this.emit({ type: 'joined', result: ack });
     this.changed();
-    for (const item of this.pendingFor(room)) void this.deliver(item);
+    this.sends.resume(room);
     this.refreshDirectory();
   }
 
-  /**
-   * Sends one queued message until the server acknowledges it. Every attempt carries the
-   * same clientId, so however many reach the server, it is stored once.
-   */
-  private async deliver(item: OutgoingMessage): Promise<void> {
-    if (item.inFlight || item.status !== 'pending') return;
-    const room = this.rooms.get(item.room);
-    // Not joined yet (offline, or rejoining): joinOnServer sends it once the room is back.
-    if (!room?.joined || !this.isConnected()) return;
-    item.inFlight = true;
-    let ack: Ack<{ message: Message }> | undefined;
-    try {
-      ack = await this.request('message:send', {
-        room: item.room,
-        text: item.text,
-        clientId: item.clientId,
-      });
-    } catch {
-      ack = undefined; // timed out or disconnected: the message may or may not be stored
-    } finally {
-      item.inFlight = false;
-    }
-    if (!this.outbox.includes(item)) return; // discarded meanwhile
-    if (ack?.ok) {
-      this.outbox.splice(this.outbox.indexOf(item), 1);
-      this.rooms.get(item.room)?.timeline.append(ack.message, true);
-      this.changed();
-      return;
-    }
-    if (ack && ack.error.code === ErrorCode.NOT_IN_ROOM) {
-      room.joined = false;
-      void this.joinOnServer(item.room);
-      return;
-    }
-    if (ack && !RETRYABLE_CODES.includes(ack.error.code)) {
-      this.fail(item, ack.error.message);
-      return;
-    }
-    if (!this.isConnected()) return; // resent after the rejoin
-    item.attempts++;
-    if (item.attempts >= MAX_SEND_ATTEMPTS) {
-      this.fail(item, 'Not delivered. The server did not confirm this message.');
-      return;
-    }
-    setTimeout(() => void this.deliver(item), Math.min(8000, 500 * 2 ** item.attempts));
-  }
-
-  private fail(item: OutgoingMessage, error: string): void {
-    item.status = 'failed';
-    item.error = error;
-    this.changed();
+  /** Adds a message to its room's timeline; true when it was new there. */
+  private show(message: Message, own: boolean): boolean {
+    const room = this.rooms.get(message.room);
+    if (!room) return false;
+    const fresh = room.timeline.append(message, own);
+    this.emit({ type: 'receipt', message, duplicate: !fresh });
+    if (fresh) this.changed();
+    return fresh;
   }
 
   private receive(message: Message): void {
     const room = this.rooms.get(message.room);
-    if (!room) return;
-    if (!room.timeline.append(message, this.isOwn(message))) return;
-    for (const [id, t] of room.typing) {
-      if (t.member.name === message.author.name) {
-        clearTimeout(t.timer);
-        room.typing.delete(id);
-      }
-    }
-    if (message.room !== this.current || document.hidden) room.unread++;
+    if (!room || !this.show(message, this.isOwn(message))) return;
+    room.presence.stopTypingOf(message.author.name);
+    if (message.room !== this.current || !this.visible) room.unread++;
     this.emit({ type: 'incoming', message });
-    this.changed();
   }
 
   private onPresence(event: PresenceEvent): void {
     const room = this.rooms.get(event.room);
     if (!room) return;
-    room.count = event.count;
-    room.presenceDuringJoin?.push(event);
-    const known = room.members.has(event.member.id);
-    applyPresence(room.members, event);
-    if (event.action === 'join') {
-      if (!known) room.timeline.notice(`${event.member.name} joined`);
-    } else {
-      const typing = room.typing.get(event.member.id);
-      if (typing) clearTimeout(typing.timer);
-      room.typing.delete(event.member.id);
-      if (known) room.timeline.notice(`${event.member.name} left`);
+    if (room.presence.apply(event)) {
+      room.timeline.notice(`${event.member.name} ${event.action === 'join' ? 'joined' : 'left'}`);
     }
     const listed = this.directory.find((r) => r.name === event.room);
     if (listed) listed.members = event.count;
@@ -458,17 +484,9 @@ export class Chat {
   private onTyping(event: TypingEvent): void {
     const room = this.rooms.get(event.room);
     if (!room || event.member.id === this.self?.id) return;
-    const previous = room.typing.get(event.member.id);
-    if (previous) clearTimeout(previous.timer);
-    if (event.typing) {
-      const timer = setTimeout(() => {
-        room.typing.delete(event.member.id);
-        this.changed();
-      }, TYPING_EXPIRY_MS);
-      room.typing.set(event.member.id, { member: event.member, timer });
-    } else {
-      room.typing.delete(event.member.id);
-    }
+    room.presence.onTyping(event, () => {
+      this.changed();
+    });
     this.changed();
   }
 
@@ -494,20 +512,29 @@ export class Chat {
     return message.author.name === this.name;
   }
 
-  private request<E extends Exclude<keyof ClientToServerEvents, 'typing'>>(
-    event: E,
-    payload: Parameters<ClientToServerEvents[E]>[0],
-  ): Promise<AckOf<E>> {
-    const untyped = this.socket as unknown as Socket;
-    return untyped.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload) as Promise<AckOf<E>>;
+  private request<E extends AckedEventName>(event: E, payload: RequestOf<E>): Promise<ResultOf<E>> {
+    return requestWithAck(this.socket, event, payload, this.settings.ackTimeoutMs);
+  }
+
+  private newRoom(name: string): RoomState {
+    return {
+      name,
+      timeline: new Timeline(),
+      presence: new RoomPresence(this.timers),
+      unread: 0,
+      joined: false,
+      loadingEarlier: false,
+    };
   }
 
   private emit(event: ChatEvent): void {
     for (const listener of this.listeners) listener(event);
+    for (const waiter of [...this.waiters]) waiter();
   }
 
   /** Coalesces many changes in one task into a single render. */
   private changed(): void {
+    for (const waiter of [...this.waiters]) waiter();
     if (this.changeQueued) return;
     this.changeQueued = true;
     queueMicrotask(() => {
@@ -515,29 +542,4 @@ export class Chat {
       this.emit({ type: 'change' });
     });
   }
-}
-
-type AckOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends (
-  result: infer R,
-) => void
-  ? R
-  : never;
-
-function applyPresence(members: Map<string, Member>, event: PresenceEvent): void {
-  if (event.action === 'join') members.set(event.member.id, event.member);
-  else members.delete(event.member.id);
-}
-
-function newRoom(name: string): RoomState {
-  return {
-    name,
-    timeline: new Timeline(),
-    members: new Map(),
-    count: 0,
-    typing: new Map(),
-    unread: 0,
-    joined: false,
-    loadingEarlier: false,
-    presenceDuringJoin: undefined,
-  };
 }

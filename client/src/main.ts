@@ -145,6 +145,7 @@ async function main(): Promise<void> {
     name,
     rooms: prefs.rooms,
     current: prefs.current,
+    visible: !document.hidden,
     ...(forcedTransports() ? { transports: forcedTransports() } : {}),
   });
 
@@ -185,7 +186,13 @@ async function main(): Promise<void> {
     });
   });
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && chat.current !== undefined) chat.select(chat.current);
+    chat.setVisible(!document.hidden);
+  });
+  window.addEventListener('offline', () => {
+    chat.setOnline(false);
+  });
+  window.addEventListener('online', () => {
+    chat.setOnline(true);
   });
   wireComposer(chat);
   wirePanels();

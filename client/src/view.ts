@@ -138,7 +138,7 @@ function pendingNode(item: OutgoingMessage, chat: Chat, name: string): HTMLEleme
 }
 
 function typingText(room: RoomState): string {
-  const names = [...room.typing.values()].map((t) => t.member.name);
+  const names = [...room.presence.typing.values()].map((t) => t.member.name);
   if (names.length === 0) return '';
   if (names.length === 1) return `${names[0] ?? ''} is typing…`;
   if (names.length === 2) return `${names[0] ?? ''} and ${names[1] ?? ''} are typing…`;
@@ -266,7 +266,7 @@ function renderCurrentRoom(chat: Chat): void {
   composer.placeholder = `Message #${room.name}`;
   byId('room-title').textContent = `#${room.name}`;
   byId('room-count').textContent = room.joined
-    ? `${room.count} ${room.count === 1 ? 'member' : 'members'} online`
+    ? `${room.presence.count} ${room.presence.count === 1 ? 'member' : 'members'} online`
     : 'joining…';
 
   // Keep the view pinned to the newest message unless the reader scrolled up.
@@ -311,7 +311,7 @@ function renderCurrentRoom(chat: Chat): void {
   }
 
   byId('typing').textContent = typingText(room);
-  const members = [...room.members.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const members = [...room.presence.members.values()].sort((a, b) => a.name.localeCompare(b.name));
   reconcile(
     byId('member-list'),
     members,

@@ -1,0 +1,158 @@
+import { pino } from 'pino';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import type { Message } from '../../common/contract.js';
+import { createServer } from '../../server/src/app.js';
+import { connect, joinOk, sendOk, type Transport } from '../../server/test/support/client.js';
+import { startTestServer, testConfig } from '../../server/test/support/server.js';
+import { Chat } from '../src/chat.js';
+import { ChatUser } from './support/chat-user.js';
+import { ManualScheduler } from './support/manual-scheduler.js';
+
+// The browser client's core, driven outside the browser against a real server on port 0.
+
+/** What the server stored in `room`, oldest first, read by a fresh client. */
+async function stored(url: string, room: string): Promise<string[]> {
+  const reader = await connect(url, { name: 'reader' });
+  const joined = await joinOk(reader, room);
+  reader.disconnect();
+  return joined.history.map((m) => m.text);
+}
+
+const texts = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
+
+describe.each<Transport>(['websocket', 'polling'])('over %s', (transport) => {
+  test('two users chat: each message shown once, in order, to both; presence lists both', async () => {
+    const { url } = await startTestServer();
+    const alice = new ChatUser(url, 'alice', 'general', { transports: [transport] });
+    await alice.ready();
+    const bob = new ChatUser(url, 'bob', 'general', { transports: [transport] });
+    await bob.ready();
+    await alice.until(() => alice.members.size === 2);
+
+    for (const text of ['one', 'two', 'three']) alice.send(text);
+    await alice.settled();
+    const ids = alice.acked.map((m) => m.id);
+    await bob.hasShown(ids);
+    expect([...bob.shown.values()].map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    expect([...alice.shown.keys()]).toEqual(ids);
+    expect(alice.chat.transport).toBe(transport);
+    expect([...bob.members.values()].map((m) => m.name).sort()).toEqual(['alice', 'bob']);
+  });
+
+  test('a burst past the rate limit is stored in the order it was typed', async () => {
+    // Production limits: 5 messages a second, 10 at once. 25 typed at once must wait.
+    const { url } = await startTestServer();
+    const alice = new ChatUser(url, 'alice', 'general', {
+      transports: [transport],
+      outbox: { retryDelayMs: () => 250 },
+    });
+    await alice.ready();
+    const typed = texts('m', 25);
+    for (const text of typed) alice.send(text);
+    await alice.settled();
+    expect(alice.acked.map((m) => m.text)).toEqual(typed);
+    expect(alice.chat.outbox).toEqual([]);
+    expect(await stored(url, 'general')).toEqual(typed);
+  });
+
+  test('sends cut by a dropped connection, and sends queued while it is down, keep their order', async () => {
+    const { url, server } = await startTestServer();
+    const alice = new ChatUser(url, 'alice', 'general', { transports: [transport] });
+    await alice.ready();
+    const typed = texts('m', 30);
+    for (const text of typed.slice(0, 20)) alice.send(text);
+    await alice.ackedAtLeast(5);
+    // The network drops: the server closes the transport without a goodbye.
+    server.io
+      .of('/')
+      .sockets.get(alice.chat.socketId ?? '')
+      ?.conn.close();
+    await alice.until(() => alice.disconnectedAt.length === 1);
+    for (const text of typed.slice(20)) alice.send(text);
+    await alice.settled();
+    expect(alice.connectedAt).toHaveLength(2);
+    expect(alice.acked.map((m) => m.text)).toEqual(typed);
+    expect(await stored(url, 'general')).toEqual(typed);
+  });
+});
+
+test('after a server restart the client reconnects, rejoins, reports the gap and sends what waited', async () => {
+  const config = testConfig();
+  const logger = pino({ level: 'silent' });
+  const first = createServer(config, { logger });
+  const { port, url } = await first.listen();
+  onTestFinished(() => first.close());
+  const alice = new ChatUser(url, 'alice', 'general');
+  await alice.ready();
+  alice.send('before');
+  await alice.settled();
+
+  await first.close();
+  await alice.until(() => alice.disconnectedAt.length === 1);
+  alice.send('while down');
+  const second = createServer({ ...config, port }, { logger });
+  onTestFinished(() => second.close());
+  await second.listen();
+  await alice.settled();
+
+  expect(alice.acked.map((m) => m.text)).toEqual(['before', 'while down']);
+  // The in-memory store started empty: the client cannot be told what it missed.
+  expect(alice.gaps).toBe(1);
+  const warnings = alice.chat.rooms
+    .get('general')
+    ?.timeline.items.filter((i) => i.kind === 'notice' && i.tone === 'warning');
+  expect(warnings).toHaveLength(1);
+  expect(await stored(url, 'general')).toEqual(['while down']);
+});
+
+test('typing indicators expire on the chat’s own clock; stop() leaves no timer behind', async () => {
+  const { url } = await startTestServer();
+  const clock = new ManualScheduler();
+  const bob = new Chat({
+    url,
+    name: 'bob',
+    rooms: ['general'],
+    current: 'general',
+    scheduler: clock,
+  });
+  onTestFinished(() => {
+    bob.stop();
+  });
+  bob.start();
+  const ready = bob.ready();
+  const alice = await connect(url, { name: 'alice' });
+  await joinOk(alice, 'general');
+  await ready;
+
+  const typing = bob.until(() => (bob.currentRoom?.presence.typing.size ?? 0) === 1);
+  // Typing is volatile: a polling transport may drop one, so it is repeated until seen.
+  const repeat = setInterval(() => alice.emit('typing', { room: 'general', typing: true }), 50);
+  await typing.finally(() => {
+    clearInterval(repeat);
+  });
+  clock.advance(4999);
+  expect(bob.currentRoom?.presence.typing.size).toBe(1);
+  clock.advance(1);
+  expect(bob.currentRoom?.presence.typing.size).toBe(0);
+
+  expect(bob.pendingTimers).toBeGreaterThan(0); // the directory refresh, at least
+  bob.stop();
+  expect(bob.pendingTimers).toBe(0);
+});
+
+test('a hidden page counts unread messages in the room in view; showing it clears them', async () => {
+  const { url } = await startTestServer();
+  const bob = new ChatUser(url, 'bob', 'general', { visible: false });
+  await bob.ready();
+  const alice = await connect(url, { name: 'alice' });
+  await joinOk(alice, 'general');
+  const sent: Message[] = [
+    await sendOk(alice, 'general', 'a'),
+    await sendOk(alice, 'general', 'b'),
+  ];
+  await bob.hasShown(sent.map((m) => m.id));
+  expect(bob.chat.currentRoom?.unread).toBe(2);
+  bob.chat.setVisible(true);
+  expect(bob.chat.currentRoom?.unread).toBe(0);
+});
