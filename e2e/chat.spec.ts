@@ -164,3 +164,21 @@ test('works at phone width with the keyboard alone', async ({ user }) => {
   );
   expect(overflow).toBe(0);
 });
+
+test('a quick burst of messages is stored and shown in the order typed, for everyone and for good', async ({
+  user,
+}) => {
+  // Production rate limits (5 a second, 10 at once): 25 typed at once must queue.
+  const alice = await user('alice');
+  const bob = await user('bob');
+  const typed = Array.from({ length: 25 }, (_, i) => `burst ${i + 1}`);
+  for (const text of typed) await alice.send(text);
+  const texts = (u: typeof alice) => u.page.locator('[data-testid="message"] .msg-text');
+  await expect(texts(bob)).toHaveText(typed);
+  await expect(alice.page.locator('[data-status="sent"] .msg-text')).toHaveText(typed);
+  // What the server stored comes back in the same order after a reload.
+  await bob.page.reload();
+  await expect(texts(bob)).toHaveText(typed);
+  expect(alice.problems).toEqual([]);
+  expect(bob.problems).toEqual([]);
+});

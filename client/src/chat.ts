@@ -1,82 +1,25 @@
-import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import {
   ErrorCode,
   RETRYABLE_CODES,
   type AckedEventName,
   type ConnectErrorData,
-  type JoinResult,
   type Member,
   type Message,
-  type PresenceEvent,
   type RequestOf,
   type ResultOf,
   type RoomSummary,
-  type TypingEvent,
 } from '../../common/contract.js';
 import { requestWithAck, type ChatClientSocket } from '../../common/request.js';
-import { ConnectionState, type ConnectionChange } from './connection-state.js';
-import {
-  defaultOutboxOptions,
-  Outbox,
-  type OutboxOptions,
-  type OutgoingMessage,
-} from './outbox.js';
-import { RoomPresence } from './presence.js';
-import { Timeline } from './timeline.js';
-import { realScheduler, Timers, type Scheduler } from './timers.js';
+import { timingsOf, type ChatEvent, type ChatOptions, type Timings } from './chat-options.js';
+import { Connection, ConnectionState } from './connection-state.js';
+import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
+import { Room } from './room.js';
+import { realScheduler, Timers, type Timer } from './timers.js';
 
+export type { ChatEvent, ChatOptions, Transport } from './chat-options.js';
 export type { OutgoingMessage } from './outbox.js';
-export type Transport = 'polling' | 'websocket';
-
-export interface RoomState {
-  name: string;
-  timeline: Timeline;
-  presence: RoomPresence;
-  unread: number;
-  /** Joined on the current connection; sends wait for this. */
-  joined: boolean;
-  loadingEarlier: boolean;
-}
-
-export interface ChatOptions {
-  /** Server URL; the page's own origin when omitted. */
-  url?: string;
-  name: string;
-  /** Forced transports; Socket.IO's default (polling, then upgrade) when omitted. */
-  transports?: Transport[];
-  rooms: string[];
-  current: string | undefined;
-  /** Whether the page is visible at start (see `setVisible`). Default true. */
-  visible?: boolean;
-  /** Waiting longer than this for an ack counts as a failed attempt, in ms. Default 8000. */
-  ackTimeoutMs?: number;
-  /** How often the room directory is refreshed while connected and visible, in ms. Default 5000. */
-  directoryRefreshMs?: number;
-  /** After the server sent this client away (flooding), wait this long to reconnect, in ms. Default 5000. */
-  kickedReconnectMs?: number;
-  /** A join refused with a retryable code is tried again after this long, in ms. Default 2000. */
-  joinRetryMs?: number;
-  /** Retry policy of unacknowledged messages. */
-  outbox?: Partial<OutboxOptions>;
-  /** Where timers come from; tests drive time with their own. Default the global timers. */
-  scheduler?: Scheduler;
-  /** Further socket.io-client options (Node programs and tests: TLS, cookies, backoff). */
-  socket?: Partial<ManagerOptions & SocketOptions>;
-}
-
-export type ChatEvent =
-  /** Something shown changed; coalesced to one per task. */
-  | { type: 'change' }
-  | { type: 'connection'; change: ConnectionChange }
-  /** A new message from someone else arrived live. */
-  | { type: 'incoming'; message: Message }
-  /** Every message the server handed over (live, replayed on join, or this client's own ack). */
-  | { type: 'receipt'; message: Message; duplicate: boolean }
-  /** The server acknowledged one of this client's messages. */
-  | { type: 'sent'; message: Message }
-  /** A room was (re)joined on the current connection. */
-  | { type: 'joined'; result: JoinResult }
-  | { type: 'name-refused'; reason: string };
+export type { Room } from './room.js';
 
 type Listener = (event: ChatEvent) => void;
 
@@ -87,47 +30,36 @@ type Listener = (event: ChatEvent) => void;
  * its own, cleared by `stop()`. The view renders it; Node programs and tests drive it alike.
  */
 export class Chat {
-  connection: ConnectionState = ConnectionState.connecting;
-  transport: Transport | undefined;
   name: string;
   self: Member | undefined;
-  readonly rooms = new Map<string, RoomState>();
+  readonly rooms = new Map<string, Room>();
   current: string | undefined;
   directory: RoomSummary[] = [];
   joinError: string | undefined;
+  readonly connectionInfo = new Connection((change) => {
+    if (change) this.emit({ type: 'connection', change });
+    this.changed();
+  });
 
   private readonly socket: ChatClientSocket;
   private readonly timers: Timers;
+  private readonly timings: Timings;
   private readonly sends: Outbox;
   private readonly listeners = new Set<Listener>();
   private readonly waiters = new Set<() => void>();
   private changeQueued = false;
   private visible: boolean;
-  private directoryTimer: { cancel(): void } | undefined;
-  private readonly watchedEngines = new WeakSet();
-  private readonly settings: Required<
-    Pick<ChatOptions, 'ackTimeoutMs' | 'directoryRefreshMs' | 'kickedReconnectMs' | 'joinRetryMs'>
-  >;
+  private directoryTimer: Timer | undefined;
 
   constructor(options: ChatOptions) {
     this.name = options.name;
     this.visible = options.visible ?? true;
     this.timers = new Timers(options.scheduler ?? realScheduler);
-    this.settings = {
-      ackTimeoutMs: options.ackTimeoutMs ?? 8000,
-      directoryRefreshMs: options.directoryRefreshMs ?? 5000,
-      kickedReconnectMs: options.kickedReconnectMs ?? 5000,
-      joinRetryMs: options.joinRetryMs ?? 2000,
-    };
+    this.timings = timingsOf(options);
     this.sends = new Outbox({
       timers: this.timers,
       options: { ...defaultOutboxOptions, ...options.outbox },
-      send: (item) =>
-        this.request('message:send', {
-          room: item.room,
-          text: item.text,
-          clientId: item.clientId,
-        }),
+      send: ({ room, text, clientId }) => this.request('message:send', { room, text, clientId }),
       canSend: (room) => this.isConnected() && this.rooms.get(room)?.joined === true,
       connected: () => this.isConnected(),
       delivered: (_item, message) => {
@@ -143,7 +75,7 @@ export class Chat {
         this.changed();
       },
     });
-    for (const room of options.rooms) this.rooms.set(room, this.newRoom(room));
+    for (const room of options.rooms) this.rooms.set(room, new Room(room, this.timers));
     this.current = options.current ?? options.rooms[0];
     const settings = {
       auth: { name: options.name },
@@ -162,14 +94,8 @@ export class Chat {
   /** Disconnects and cancels every timer; the chat does nothing more afterwards. */
   stop(): void {
     this.timers.clear();
-    this.directoryTimer = undefined;
-    for (const room of this.rooms.values()) room.presence.clearTyping();
+    for (const room of this.rooms.values()) room.disconnected();
     this.socket.disconnect();
-  }
-
-  /** Timers still waiting to fire (none after `stop()`). */
-  get pendingTimers(): number {
-    return this.timers.size;
   }
 
   subscribe(listener: Listener): () => void {
@@ -177,12 +103,25 @@ export class Chat {
     return () => this.listeners.delete(listener);
   }
 
+  get connection(): ConnectionState {
+    return this.connectionInfo.state;
+  }
+
+  get transport(): string | undefined {
+    return this.connectionInfo.transport;
+  }
+
+  /** Timers still waiting to fire (none after `stop()`). */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
   /** Messages waiting for an ack, oldest first. */
   get outbox(): readonly OutgoingMessage[] {
     return this.sends.items;
   }
 
-  get currentRoom(): RoomState | undefined {
+  get currentRoom(): Room | undefined {
     return this.current === undefined ? undefined : this.rooms.get(this.current);
   }
 
@@ -218,10 +157,8 @@ export class Chat {
 
   /** Resolves once connected and in every room. */
   ready(timeoutMs?: number): Promise<void> {
-    return this.until(
-      () => this.isConnected() && [...this.rooms.values()].every((r) => r.joined),
-      timeoutMs,
-    );
+    const inEveryRoom = () => [...this.rooms.values()].every((r) => r.joined);
+    return this.until(() => this.isConnected() && inEveryRoom(), timeoutMs);
   }
 
   // --- inputs from the page ---
@@ -234,9 +171,9 @@ export class Chat {
 
   /** The browser went offline or online. */
   setOnline(online: boolean): void {
-    if (!online && !this.isConnected()) this.setConnection(ConnectionState.offline);
+    if (!online && !this.isConnected()) this.connectionInfo.set(ConnectionState.offline);
     if (online && this.connection === ConnectionState.offline && this.socket.active) {
-      this.setConnection(ConnectionState.reconnecting);
+      this.connectionInfo.set(ConnectionState.reconnecting);
     }
   }
 
@@ -252,7 +189,7 @@ export class Chat {
 
   async join(room: string): Promise<void> {
     this.joinError = undefined;
-    if (!this.rooms.has(room)) this.rooms.set(room, this.newRoom(room));
+    if (!this.rooms.has(room)) this.rooms.set(room, new Room(room, this.timers));
     this.select(room);
     if (this.isConnected()) await this.joinOnServer(room);
   }
@@ -260,18 +197,15 @@ export class Chat {
   async leave(room: string): Promise<void> {
     const state = this.rooms.get(room);
     if (!state) return;
-    this.rooms.delete(room);
-    state.presence.clearTyping();
-    this.sends.dropRoom(room);
-    if (this.current === room) this.current = this.rooms.keys().next().value;
-    this.changed();
-    if (state.joined && this.isConnected()) {
+    const wasJoined = state.joined;
+    this.forget(room);
+    if (wasJoined && this.isConnected()) {
       await this.request('room:leave', { room }).catch(() => undefined);
       this.refreshDirectory();
     }
   }
 
-  /** Queues a message to the current room; it shows as pending until acknowledged. */
+  /** Queues a message (to the room in view by default); it shows as pending until acknowledged. */
   send(text: string, room = this.current): void {
     const trimmed = text.trim();
     if (room === undefined || !this.rooms.has(room) || trimmed === '') return;
@@ -315,7 +249,7 @@ export class Chat {
     this.name = name;
     this.socket.auth = { name };
     this.socket.disconnect();
-    this.setConnection(ConnectionState.connecting);
+    this.connectionInfo.set(ConnectionState.connecting);
     this.socket.connect();
   }
 
@@ -323,89 +257,54 @@ export class Chat {
 
   private listen(): void {
     const socket = this.socket;
-    // The transport belongs to the Engine.IO connection, which opens (on polling) before the
-    // Socket.IO handshake completes and may upgrade before or after it.
-    socket.io.on('open', () => {
-      this.watchTransport();
-    });
-    socket.io.on('close', () => {
-      this.transport = undefined;
-      this.changed();
-    });
-
+    this.connectionInfo.watch(socket.io);
     socket.on('connect', () => {
-      this.setConnection(ConnectionState.connected);
+      this.connectionInfo.set(ConnectionState.connected);
       for (const room of this.rooms.keys()) void this.joinOnServer(room);
       this.refreshDirectory();
       this.directoryTimer?.cancel();
-      this.directoryTimer = this.timers.every(this.settings.directoryRefreshMs, () => {
+      this.directoryTimer = this.timers.every(this.timings.directoryRefreshMs, () => {
         if (this.visible) this.refreshDirectory();
       });
     });
-
     socket.on('disconnect', (reason) => {
       this.directoryTimer?.cancel();
-      this.directoryTimer = undefined;
-      for (const room of this.rooms.values()) {
-        room.joined = false;
-        room.presence.clearTyping();
-      }
+      for (const room of this.rooms.values()) room.disconnected();
       if (reason === 'io server disconnect') {
         // Sent away (for flooding): socket.io-client does not retry this by itself.
-        this.timers.after(this.settings.kickedReconnectMs, () => socket.connect());
-        this.setConnection(ConnectionState.reconnecting);
-      } else {
-        this.setConnection(socket.active ? ConnectionState.reconnecting : ConnectionState.offline);
+        this.timers.after(this.timings.kickedReconnectMs, () => socket.connect());
       }
+      const retrying = socket.active || reason === 'io server disconnect';
+      this.connectionInfo.set(retrying ? ConnectionState.reconnecting : ConnectionState.offline);
     });
-
     socket.on('connect_error', (err: Error & { data?: Partial<ConnectErrorData> }) => {
       if (err.data?.code === ErrorCode.INVALID_NAME) {
-        this.setConnection(ConnectionState.offline);
+        this.connectionInfo.set(ConnectionState.offline);
         this.emit({ type: 'name-refused', reason: err.message });
-        return;
-      }
-      if (this.connection === ConnectionState.connected) {
-        this.setConnection(ConnectionState.reconnecting);
+      } else if (this.connection === ConnectionState.connected) {
+        this.connectionInfo.set(ConnectionState.reconnecting);
       }
     });
-
     socket.io.on('reconnect_attempt', () => {
-      this.setConnection(ConnectionState.reconnecting);
+      this.connectionInfo.set(ConnectionState.reconnecting);
     });
-
     socket.on('message', (message) => {
       this.receive(message);
     });
     socket.on('presence', (event) => {
-      this.onPresence(event);
+      this.rooms.get(event.room)?.applyPresence(event);
+      const listed = this.directory.find((r) => r.name === event.room);
+      if (listed) listed.members = event.count;
+      this.changed();
     });
     socket.on('typing', (event) => {
-      this.onTyping(event);
-    });
-  }
-
-  /** The one place the connection state changes. */
-  private setConnection(newState: ConnectionState): void {
-    const oldState = this.connection;
-    if (oldState === newState) return;
-    this.connection = newState;
-    this.emit({ type: 'connection', change: { newState, oldState } });
-    this.changed();
-  }
-
-  /** Follows the transport in use, including the upgrade from polling to websocket. */
-  private watchTransport(): void {
-    const engine = this.socket.io.engine;
-    this.transport = engine.transport.name as Transport;
-    if (!this.watchedEngines.has(engine)) {
-      this.watchedEngines.add(engine);
-      engine.on('upgrade', (transport: { name: string }) => {
-        this.transport = transport.name as Transport;
+      const room = this.rooms.get(event.room);
+      if (!room || event.member.id === this.self?.id) return;
+      room.presence.onTyping(event, () => {
         this.changed();
       });
-    }
-    this.changed();
+      this.changed();
+    });
   }
 
   private async joinOnServer(room: string): Promise<void> {
@@ -424,32 +323,28 @@ export class Chat {
     if (this.rooms.get(room) !== state) return; // left meanwhile
     if (!ack.ok) {
       if (RETRYABLE_CODES.includes(ack.error.code)) {
-        this.timers.after(this.settings.joinRetryMs, () => void this.joinOnServer(room));
-        return;
+        this.timers.after(this.timings.joinRetryMs, () => void this.joinOnServer(room));
+      } else {
+        this.joinError = ack.error.message;
+        this.forget(room);
       }
-      this.joinError = ack.error.message;
-      this.rooms.delete(room);
-      this.sends.dropRoom(room);
-      if (this.current === room) this.current = this.rooms.keys().next().value;
-      this.changed();
       return;
     }
-    state.joined = true;
     this.self = ack.self;
-    state.presence.joined(ack.members);
-    const first = state.timeline.messageCount === 0;
-    if (ack.gap && !first) {
-      state.timeline.notice(
-        'Some messages may be missing: the server could not replay everything since you were last connected.',
-        'warning',
-      );
-    }
-    if (first) state.timeline.hasMore = ack.hasMore;
-    for (const message of ack.history) this.show(message, this.isOwn(message));
+    for (const message of state.applyJoin(ack)) this.show(message, this.isOwn(message));
     this.emit({ type: 'joined', result: ack });
     this.changed();
     this.sends.resume(room);
     this.refreshDirectory();
+  }
+
+  /** Drops a room and what waited to be sent there. */
+  private forget(room: string): void {
+    this.rooms.get(room)?.disconnected();
+    this.rooms.delete(room);
+    this.sends.dropRoom(room);
+    if (this.current === room) this.current = this.rooms.keys().next().value;
+    this.changed();
   }
 
   /** Adds a message to its room's timeline; true when it was new there. */
@@ -470,34 +365,13 @@ export class Chat {
     this.emit({ type: 'incoming', message });
   }
 
-  private onPresence(event: PresenceEvent): void {
-    const room = this.rooms.get(event.room);
-    if (!room) return;
-    if (room.presence.apply(event)) {
-      room.timeline.notice(`${event.member.name} ${event.action === 'join' ? 'joined' : 'left'}`);
-    }
-    const listed = this.directory.find((r) => r.name === event.room);
-    if (listed) listed.members = event.count;
-    this.changed();
-  }
-
-  private onTyping(event: TypingEvent): void {
-    const room = this.rooms.get(event.room);
-    if (!room || event.member.id === this.self?.id) return;
-    room.presence.onTyping(event, () => {
-      this.changed();
-    });
-    this.changed();
-  }
-
   private refreshDirectory(): void {
     if (!this.isConnected()) return;
     this.request('rooms:list', {}).then(
       (ack) => {
-        if (ack.ok) {
-          this.directory = ack.rooms;
-          this.changed();
-        }
+        if (!ack.ok) return;
+        this.directory = ack.rooms;
+        this.changed();
       },
       () => undefined,
     );
@@ -513,18 +387,7 @@ export class Chat {
   }
 
   private request<E extends AckedEventName>(event: E, payload: RequestOf<E>): Promise<ResultOf<E>> {
-    return requestWithAck(this.socket, event, payload, this.settings.ackTimeoutMs);
-  }
-
-  private newRoom(name: string): RoomState {
-    return {
-      name,
-      timeline: new Timeline(),
-      presence: new RoomPresence(this.timers),
-      unread: 0,
-      joined: false,
-      loadingEarlier: false,
-    };
+    return requestWithAck(this.socket, event, payload, this.timings.ackTimeoutMs);
   }
 
   private emit(event: ChatEvent): void {

@@ -1,5 +1,5 @@
 import type { Member, Message } from '../../common/contract.js';
-import type { Chat, OutgoingMessage, RoomState } from './chat.js';
+import type { Chat, OutgoingMessage, Room } from './chat.js';
 import { CONNECTION_LABELS } from './connection-state.js';
 import type { TimelineItem } from './timeline.js';
 
@@ -137,7 +137,7 @@ function pendingNode(item: OutgoingMessage, chat: Chat, name: string): HTMLEleme
   return node;
 }
 
-function typingText(room: RoomState): string {
+function typingText(room: Room): string {
   const names = [...room.presence.typing.values()].map((t) => t.member.name);
   if (names.length === 0) return '';
   if (names.length === 1) return `${names[0] ?? ''} is typing…`;

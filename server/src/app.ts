@@ -2,7 +2,6 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
-import { Server } from 'socket.io';
 import { localPresence } from './cluster-presence.js';
 import { createClientAssets, type ClientAssets } from './client-assets.js';
 import type { Config } from './config.js';
@@ -16,10 +15,9 @@ import { createDirectory } from './room-directory.js';
 import { shutdown } from './shutdown.js';
 import { onConnection } from './socket/connection.js';
 import { createEngineInternals } from './socket/engine-internals.js';
-import { allowRequest, authenticate, refuseUpgrades } from './socket/handshake.js';
+import { createSocketServer } from './socket/io-server.js';
 import type { ChatIO, SocketDeps } from './socket/types.js';
 
-const SOCKET_PATH = '/socket.io/';
 /** How long one computed room directory serves every `rooms:list`, in ms. */
 const DIRECTORY_TTL_MS = 2000;
 
@@ -65,49 +63,18 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   const now = deps.now ?? Date.now;
   let state: ServerState = 'created';
   let quiescing = false;
-  const isClosing = () => state === 'draining' || state === 'closed';
 
   // Engine.IO wraps the server's request listeners when Socket.IO attaches, so the listener
   // must exist now; it forwards to the Express app, which needs Socket.IO and comes below.
   const httpServer = createHttpServer((req, res) => {
     http.app(req, res);
   });
-  const policy = { allowedOrigins: config.allowedOrigins, isClosing };
-  refuseUpgrades(httpServer, SOCKET_PATH, policy);
-  const io: ChatIO = new Server(httpServer, {
-    path: SOCKET_PATH,
-    serveClient: false,
-    maxHttpBufferSize: config.maxPayloadBytes,
-    // One encode and one frame per broadcast: compression would cost a deflate per recipient.
-    perMessageDeflate: false,
-    allowRequest: allowRequest(policy),
-    ...(redis ? { adapter: redis.adapter } : {}),
-    ...(config.allowedOrigins
-      ? { cors: { origin: config.allowedOrigins, credentials: true } }
-      : {}),
+  const io = createSocketServer(httpServer, config, {
+    isClosing: () => state === 'draining' || state === 'closed',
+    adapter: redis?.adapter,
   });
   const internals = createEngineInternals(io, logger);
-
-  const metrics = createMetrics({
-    ...(deps.registry ? { registry: deps.registry } : {}),
-    connectionsByTransport: () => {
-      const counts = new Map([
-        ['polling', 0],
-        ['websocket', 0],
-      ]);
-      for (const socket of io.of('/').sockets.values()) {
-        const transport = socket.conn.transport.name;
-        counts.set(transport, (counts.get(transport) ?? 0) + 1);
-      }
-      return counts;
-    },
-    fastPathConnections: () => internals.fastPathConnections(),
-  });
-  io.engine.on('connection_error', (err: { code: number; message: string }) => {
-    metrics.engineErrors.inc({ reason: err.message });
-    logger.debug({ code: err.code, reason: err.message }, 'engine.io request refused');
-  });
-
+  const metrics = createMetrics({ registry: deps.registry, io, internals });
   const socketDeps: SocketDeps = {
     io,
     config,
@@ -121,9 +88,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     internals,
     now,
   };
-  authenticate(io);
   io.on('connection', onConnection(socketDeps));
-
   const http = createHttpApp({
     ...socketDeps,
     registry: metrics.registry,
@@ -131,9 +96,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     checks: redis ? { redis: redis.healthy } : {},
     started: redis?.started ?? (() => true),
   });
-  let clientAssets: ClientAssets | undefined;
 
-  let closing: Promise<void> | undefined;
+  let clientAssets: ClientAssets | undefined;
   const close = async (): Promise<void> => {
     const wasListening = state === 'listening';
     state = 'draining';
@@ -153,6 +117,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     });
     state = 'closed';
   };
+  let closing: Promise<void> | undefined;
 
   return {
     app: http.app,
@@ -164,22 +129,31 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     async listen() {
       clientAssets = await createClientAssets(config, httpServer, logger);
       if (clientAssets) http.serveClient(clientAssets.handler);
-      return new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(config.port, config.host, () => {
-          httpServer.off('error', reject);
-          state = 'listening';
-          const { port } = httpServer.address() as AddressInfo;
-          const host = config.host ?? 'localhost';
-          const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-          logger.info({ port, url }, 'listening');
-          resolve({ port, url });
-        });
-      });
+      const bound = await listen(httpServer, config, logger);
+      state = 'listening';
+      return bound;
     },
     close() {
       closing ??= close();
       return closing;
     },
   };
+}
+
+function listen(
+  httpServer: HttpServer,
+  config: Config,
+  logger: Logger,
+): Promise<{ port: number; url: string }> {
+  return new Promise((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      const { port } = httpServer.address() as AddressInfo;
+      const host = config.host ?? 'localhost';
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      logger.info({ port, url }, 'listening');
+      resolve({ port, url });
+    });
+  });
 }

@@ -1,12 +1,27 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { EngineInternals } from './socket/engine-internals.js';
+import type { ChatIO } from './socket/types.js';
 
 export interface MetricsOptions {
-  registry?: Registry;
-  /** Open connections by transport name (`polling`, `websocket`), read at scrape time. */
-  connectionsByTransport: () => Map<string, number>;
-  /** Connections whose broadcasts skip Engine.IO's packet path, read at scrape time. */
-  fastPathConnections: () => number;
+  registry?: Registry | undefined;
+  /** The node's sockets, counted by transport at scrape time. */
+  io: ChatIO;
+  /** Counts the connections on the broadcast fast path at scrape time. */
+  internals: EngineInternals;
+}
+
+/** Open connections by transport name (`polling`, `websocket`). */
+function connectionsByTransport(io: ChatIO): Map<string, number> {
+  const counts = new Map([
+    ['polling', 0],
+    ['websocket', 0],
+  ]);
+  for (const socket of io.of('/').sockets.values()) {
+    const transport = socket.conn.transport.name;
+    counts.set(transport, (counts.get(transport) ?? 0) + 1);
+  }
+  return counts;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -24,7 +39,7 @@ export function createMetrics(options: MetricsOptions) {
     registers: [registry],
     collect() {
       this.reset();
-      for (const [transport, count] of options.connectionsByTransport()) {
+      for (const [transport, count] of connectionsByTransport(options.io)) {
         this.set({ transport }, count);
       }
     },
@@ -35,7 +50,7 @@ export function createMetrics(options: MetricsOptions) {
     help: 'Connections whose broadcasts are written as direct WebSocket frames (see engine-internals.ts); far below the websocket count means an upgrade broke the fast path',
     registers: [registry],
     collect() {
-      this.set(options.fastPathConnections());
+      this.set(options.internals.fastPathConnections());
     },
   });
 
@@ -54,6 +69,16 @@ export function createMetrics(options: MetricsOptions) {
     },
   });
 
+  const engineErrors = new Counter({
+    name: 'chat_engine_errors_total',
+    help: 'Engine.IO requests refused, by reason ("Session ID unknown" means a load balancer without stickiness)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  options.io.engine.on('connection_error', (err: { message: string }) => {
+    engineErrors.inc({ reason: err.message });
+  });
+
   return {
     registry,
     messagesReceived: new Counter({
@@ -70,12 +95,6 @@ export function createMetrics(options: MetricsOptions) {
       name: 'chat_acks_total',
       help: 'Acks sent, by event and result code (OK for success)',
       labelNames: ['event', 'code'] as const,
-      registers: [registry],
-    }),
-    engineErrors: new Counter({
-      name: 'chat_engine_errors_total',
-      help: 'Engine.IO requests refused, by reason ("Session ID unknown" means a load balancer without stickiness)',
-      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     disconnects: new Counter({

@@ -1,0 +1,58 @@
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
+import type { JoinResult, Message } from '../../common/contract.js';
+import type { ConnectionChange, Transport } from './connection-state.js';
+import type { OutboxOptions } from './outbox.js';
+import type { Scheduler } from './timers.js';
+
+export type { Transport };
+
+export interface ChatOptions {
+  /** Server URL; the page's own origin when omitted. */
+  url?: string;
+  name: string;
+  /** Forced transports; Socket.IO's default (polling, then upgrade) when omitted. */
+  transports?: Transport[];
+  rooms: string[];
+  current: string | undefined;
+  /** Whether the page is visible at start (see `Chat.setVisible`). Default true. */
+  visible?: boolean;
+  /** Waiting longer than this for an ack counts as a failed attempt, in ms. Default 8000. */
+  ackTimeoutMs?: number;
+  /** How often the room directory is refreshed while connected and visible, in ms. Default 5000. */
+  directoryRefreshMs?: number;
+  /** After the server sent this client away (flooding), wait this long to reconnect, in ms. Default 5000. */
+  kickedReconnectMs?: number;
+  /** A join refused with a retryable code is tried again after this long, in ms. Default 2000. */
+  joinRetryMs?: number;
+  /** Retry policy of unacknowledged messages (see outbox.ts for the defaults). */
+  outbox?: Partial<OutboxOptions>;
+  /** Where timers come from; tests drive time with their own. Default the global timers. */
+  scheduler?: Scheduler;
+  /** Further socket.io-client options (Node programs and tests: TLS, cookies, backoff). */
+  socket?: Partial<ManagerOptions & SocketOptions>;
+}
+
+export type Timings = Required<
+  Pick<ChatOptions, 'ackTimeoutMs' | 'directoryRefreshMs' | 'kickedReconnectMs' | 'joinRetryMs'>
+>;
+
+export const timingsOf = (options: ChatOptions): Timings => ({
+  ackTimeoutMs: options.ackTimeoutMs ?? 8000,
+  directoryRefreshMs: options.directoryRefreshMs ?? 5000,
+  kickedReconnectMs: options.kickedReconnectMs ?? 5000,
+  joinRetryMs: options.joinRetryMs ?? 2000,
+});
+
+export type ChatEvent =
+  /** Something shown changed; coalesced to one per task. */
+  | { type: 'change' }
+  | { type: 'connection'; change: ConnectionChange }
+  /** A new message from someone else arrived live. */
+  | { type: 'incoming'; message: Message }
+  /** Every message the server handed over (live, replayed on join, or this client's own ack). */
+  | { type: 'receipt'; message: Message; duplicate: boolean }
+  /** The server acknowledged one of this client's messages. */
+  | { type: 'sent'; message: Message }
+  /** A room was (re)joined on the current connection. */
+  | { type: 'joined'; result: JoinResult }
+  | { type: 'name-refused'; reason: string };

@@ -1,0 +1,35 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { Config } from '../config.js';
+import type { AdapterFactory } from '../redis.js';
+import { allowRequest, authenticate, refuseUpgrades } from './handshake.js';
+import type { ChatIO } from './types.js';
+
+export const SOCKET_PATH = '/socket.io/';
+
+/**
+ * The Socket.IO server on `httpServer`: origin and shutdown checks on every handshake (both
+ * transports), the display-name middleware, the adapter when nodes share one.
+ */
+export function createSocketServer(
+  httpServer: HttpServer,
+  config: Config,
+  options: { isClosing: () => boolean; adapter: AdapterFactory | undefined },
+): ChatIO {
+  const policy = { allowedOrigins: config.allowedOrigins, isClosing: options.isClosing };
+  refuseUpgrades(httpServer, SOCKET_PATH, policy);
+  const io: ChatIO = new Server(httpServer, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    maxHttpBufferSize: config.maxPayloadBytes,
+    // One encode and one frame per broadcast: compression would cost a deflate per recipient.
+    perMessageDeflate: false,
+    allowRequest: allowRequest(policy),
+    ...(options.adapter ? { adapter: options.adapter } : {}),
+    ...(config.allowedOrigins
+      ? { cors: { origin: config.allowedOrigins, credentials: true } }
+      : {}),
+  });
+  authenticate(io);
+  return io;
+}
