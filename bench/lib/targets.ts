@@ -65,7 +65,8 @@ async function startChatNode(
     name,
     process.execPath,
     [...PROBE, ...(options.nodeArgs ?? []), ...entry],
-    chatEnv(port, extra),
+    // As users run it: SQLite on one node, in a data folder of its own.
+    chatEnv(port, { DATA_DIR: mkdtempSync(join(tmpdir(), 'chat-bench-data-')), ...extra }),
     options.core,
     true,
   );

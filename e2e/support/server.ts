@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
@@ -7,6 +9,8 @@ import type { Readable } from 'node:stream';
 export class ServerProcess {
   private child: ChildProcessByStdio<null, Readable, Readable> | undefined;
   port = 0;
+  /** The SQLite data folder, kept across stop() and start() like a real deployment's. */
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'chat-e2e-data-'));
 
   constructor(private readonly env: Record<string, string> = {}) {}
 
@@ -26,6 +30,7 @@ export class ServerProcess {
         PORT: String(this.port),
         CLIENT: 'static',
         LOG_LEVEL: 'info',
+        DATA_DIR: this.dataDir,
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

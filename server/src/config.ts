@@ -45,6 +45,14 @@ export interface Config {
   /** `CLIENT_DIR`: the built client, relative to the working directory. Default `dist/client`. */
   clientDir: string;
   /**
+   * `STORE`: where a single node keeps its data: `sqlite` (the default: a file in `DATA_DIR`,
+   * kept across restarts) or `memory` (nothing on disk, lost on restart). Ignored with
+   * `REDIS_URL`, where everything shared lives in Redis.
+   */
+  store: 'sqlite' | 'memory';
+  /** `DATA_DIR`: folder of the SQLite database (`chat.db`), relative to the working directory. Default `./data`. */
+  dataDir: string;
+  /**
    * `REDIS_URL`: when set, history lives in Redis Streams and broadcasts go through the
    * Redis adapter, so several nodes serve one chat. Unset: in-memory, single node.
    */
@@ -81,6 +89,8 @@ export const defaultConfig: Config = {
   shutdownTimeoutMs: 10_000,
   client: 'static',
   clientDir: 'dist/client',
+  store: 'sqlite',
+  dataDir: './data',
   redisUrl: undefined,
   redisAdapter: 'classic',
   redisPrefix: 'chat:',
@@ -138,6 +148,8 @@ const variables = {
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', positive(600_000)],
   CLIENT: ['client', z.enum(['static', 'vite', 'off'])],
   CLIENT_DIR: ['clientDir', z.string().trim().min(1)],
+  STORE: ['store', z.enum(['sqlite', 'memory'])],
+  DATA_DIR: ['dataDir', z.string().trim().min(1)],
   REDIS_URL: [
     'redisUrl',
     z

@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { createServer, type ChatServer } from './app.js';
 import type { Config } from './config.js';
+import { createSqliteHistoryStore } from './history/sqlite-store.js';
 import type { Logger } from './logger.js';
 import { connectRedis, type RedisServices } from './redis.js';
+import { openDatabase, type SqliteDatabase } from './storage/sqlite.js';
 
 export interface ChatNode {
   server: ChatServer;
@@ -14,22 +17,42 @@ export interface ChatNode {
 
 /**
  * One chat node as the configuration describes it: with REDIS_URL, history, broadcasts
- * and presence are shared with the other nodes through Redis; without it, it stands alone
- * with history in memory. The entry file and the tests start nodes through this one function.
+ * and presence are shared with the other nodes through Redis; without it, it stands alone,
+ * with its data in SQLite (or in memory with STORE=memory). The entry file and the tests
+ * start nodes through this one function.
  */
 export function createNode(
   config: Config,
   deps: { logger: Logger; registry?: Registry; now?: () => number },
 ): ChatNode {
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config, deps.logger);
-  const server = createServer(config, { ...deps, ...(redis ? { redis } : {}) });
+  const db =
+    redis === undefined && config.store === 'sqlite'
+      ? openDatabase(join(config.dataDir, 'chat.db'))
+      : undefined;
+  const history = db ? createSqliteHistoryStore(db, historyOptions(config)) : undefined;
+  const server = createServer(config, {
+    ...deps,
+    ...(redis ? { redis } : {}),
+    ...(history ? { history } : {}),
+  });
   let closing: Promise<void> | undefined;
+  const close = async (database: SqliteDatabase | undefined) => {
+    await server.close();
+    await redis?.close();
+    database?.close();
+  };
   return {
     server,
     redis,
     close() {
-      closing ??= server.close().then(() => redis?.close());
+      closing ??= close(db);
       return closing;
     },
   };
 }
+
+const historyOptions = (config: Config) => ({
+  limit: config.historyLimit,
+  dedupTtlMs: config.dedupTtlMs,
+});

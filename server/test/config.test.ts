@@ -45,6 +45,8 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: '2000',
       CLIENT: 'vite',
       CLIENT_DIR: 'somewhere/else',
+      STORE: 'memory',
+      DATA_DIR: '/var/lib/chat',
       REDIS_URL: 'redis://127.0.0.1:6390',
       REDIS_ADAPTER: 'sharded',
       REDIS_PREFIX: 'prod:',
@@ -72,6 +74,8 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 2000,
       client: 'vite',
       clientDir: 'somewhere/else',
+      store: 'memory',
+      dataDir: '/var/lib/chat',
       redisUrl: 'redis://127.0.0.1:6390',
       redisAdapter: 'sharded',
       redisPrefix: 'prod:',
@@ -79,7 +83,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(25);
+    expect(CONFIG_VARIABLES).toHaveLength(27);
   });
 
   test.each([

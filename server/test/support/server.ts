@@ -10,13 +10,17 @@ export interface TestServer {
   port: number;
 }
 
-/** The configuration tests start from: defaults, a free loopback port, quiet, no page. */
+/**
+ * The configuration tests start from: defaults, a free loopback port, quiet, no page, and
+ * data in memory (tests of the SQLite store give it a folder of their own).
+ */
 export const testConfig = (overrides: Partial<Config> = {}): Config => ({
   ...defaultConfig,
   port: 0,
   host: '127.0.0.1',
   logLevel: 'silent',
   client: 'off',
+  store: 'memory',
   ...overrides,
 });
 

@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+/**
+ * The schema, one migration per version. A database records the version it has reached
+ * (`PRAGMA user_version`); opening it applies the missing ones in order, each in a
+ * transaction. Never edit a migration that has shipped: add the next one.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: room history with the edge of what was trimmed, and clientIds remembered for retries.
+  `
+  CREATE TABLE rooms (
+    name TEXT PRIMARY KEY,
+    count INTEGER NOT NULL DEFAULT 0,
+    trimmed_ms INTEGER,
+    trimmed_seq INTEGER
+  ) WITHOUT ROWID;
+  CREATE TABLE messages (
+    room TEXT NOT NULL,
+    ms INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (room, ms, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE dedup (
+    key TEXT NOT NULL UNIQUE,
+    message TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX dedup_expiry ON dedup (expires_at);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Opens (creating if needed) the database at `path`, or an in-memory one for ':memory:',
+ * and brings its schema up to date. WAL lets readers run beside the writer; with
+ * `synchronous = NORMAL` a committed write survives a crash of the process (only a crash of
+ * the machine may lose the last moments).
+ */
+export function openDatabase(path: string): SqliteDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // Another connection holding the write lock (a backup, a second process) is waited for.
+  db.pragma('busy_timeout = 2000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: SqliteDatabase): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(
+      `the database has schema version ${current}, newer than this server knows (${SCHEMA_VERSION})`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] ?? '');
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
