@@ -34,6 +34,29 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX dedup_expiry ON dedup (expires_at);
   `,
+  // 2: accounts (guests have no username or password) and sign-in sessions.
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT UNIQUE,
+    username_key TEXT,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    password_hash TEXT,
+    guest INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX users_name_key ON users (name_key) WHERE guest = 0;
+  CREATE INDEX users_username_key ON users (username_key) WHERE guest = 0;
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_user ON sessions (user_id);
+  CREATE INDEX sessions_expiry ON sessions (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,99 @@
+import { nameKey } from './names.js';
+import {
+  newAccountId,
+  newToken,
+  sessionIdOf,
+  type Account,
+  type AccountStore,
+  type Session,
+  type SessionStore,
+} from './store.js';
+
+/** Accounts and sessions held in this process (STORE=memory): lost on restart. */
+export function createMemoryAccounts(now: () => number = Date.now): {
+  accounts: AccountStore;
+  sessions: SessionStore;
+} {
+  const byId = new Map<string, { account: Account; passwordHash: string | undefined }>();
+  const byUsername = new Map<string, string>();
+  const registeredKeys = new Set<string>();
+  const sessions = new Map<string, Session>();
+
+  const accounts: AccountStore = {
+    createUser({ username, name, passwordHash }) {
+      if (byUsername.has(username)) return Promise.resolve(undefined);
+      const account: Account = {
+        id: newAccountId(),
+        username,
+        name,
+        guest: false,
+        createdAt: now(),
+      };
+      byId.set(account.id, { account, passwordHash });
+      byUsername.set(username, account.id);
+      registeredKeys.add(nameKey(name)).add(nameKey(username));
+      return Promise.resolve(account);
+    },
+    createGuest(name) {
+      const account: Account = {
+        id: newAccountId(),
+        username: undefined,
+        name,
+        guest: true,
+        createdAt: now(),
+      };
+      byId.set(account.id, { account, passwordHash: undefined });
+      return Promise.resolve(account);
+    },
+    findById(id) {
+      return Promise.resolve(byId.get(id)?.account);
+    },
+    findByUsername(username) {
+      const entry = byId.get(byUsername.get(username) ?? '');
+      return Promise.resolve(
+        entry?.passwordHash === undefined
+          ? undefined
+          : { account: entry.account, passwordHash: entry.passwordHash },
+      );
+    },
+    isRegisteredName(key) {
+      return Promise.resolve(registeredKeys.has(key));
+    },
+  };
+
+  const live = (id: string): Session | undefined => {
+    const session = sessions.get(id);
+    if (session && session.expiresAt <= now()) sessions.delete(id);
+    return sessions.get(id);
+  };
+
+  const sessionStore: SessionStore = {
+    create(userId, ttlMs) {
+      const token = newToken();
+      const at = now();
+      const session: Session = {
+        id: sessionIdOf(token),
+        userId,
+        createdAt: at,
+        expiresAt: at + ttlMs,
+      };
+      sessions.set(session.id, session);
+      return Promise.resolve({ token, session: { ...session } });
+    },
+    touch(token, ttlMs) {
+      const session = live(sessionIdOf(token));
+      if (session) session.expiresAt = now() + ttlMs;
+      return Promise.resolve(session && { ...session });
+    },
+    revoke(sessionId) {
+      sessions.delete(sessionId);
+      return Promise.resolve();
+    },
+    revokeAll(userId) {
+      const ids = [...sessions.values()].filter((s) => s.userId === userId).map((s) => s.id);
+      for (const id of ids) sessions.delete(id);
+      return Promise.resolve(ids);
+    },
+  };
+  return { accounts, sessions: sessionStore };
+}

@@ -1,0 +1,153 @@
+import type { Redis } from 'ioredis';
+import { nameKey } from './names.js';
+import {
+  newAccountId,
+  newToken,
+  sessionIdOf,
+  type Account,
+  type AccountStore,
+  type Session,
+  type SessionStore,
+} from './store.js';
+
+// Keys (under the deployment's prefix):
+//   user:<id>            hash: the account, and `hash` (password) for registered users
+//   username:<username>  the id of the account with that username (taken with SET NX)
+//   names                set of the name keys of registered usernames and display names
+//   session:<id>         JSON of the session, expiring with it
+//   user:<id>:sessions   set of that user's session ids (some may have expired)
+
+const toAccount = (h: Record<string, string>): Account | undefined =>
+  h.id === undefined || h.name === undefined
+    ? undefined
+    : {
+        id: h.id,
+        username: h.username === '' ? undefined : h.username,
+        name: h.name,
+        guest: h.guest === '1',
+        createdAt: Number(h.createdAt),
+      };
+
+/**
+ * Accounts and sessions in Redis, beside the history streams, so that every node of a
+ * cluster can sign anyone in. A session's expiry is decided on `now` (the clock tests
+ * drive); its key also expires in Redis (PX) after the same time, so nothing needs a sweep.
+ */
+export function createRedisAccounts(
+  redis: Redis,
+  prefix: string,
+  now: () => number = Date.now,
+): { accounts: AccountStore; sessions: SessionStore } {
+  const key = {
+    user: (id: string) => `${prefix}user:${id}`,
+    username: (username: string) => `${prefix}username:${username}`,
+    names: `${prefix}names`,
+    session: (id: string) => `${prefix}session:${id}`,
+    userSessions: (userId: string) => `${prefix}user:${userId}:sessions`,
+  };
+
+  const save = (account: Account, passwordHash: string | undefined) =>
+    redis.hset(key.user(account.id), {
+      id: account.id,
+      username: account.username ?? '',
+      name: account.name,
+      guest: account.guest ? '1' : '0',
+      createdAt: String(account.createdAt),
+      ...(passwordHash === undefined ? {} : { hash: passwordHash }),
+    });
+
+  const accounts: AccountStore = {
+    async createUser({ username, name, passwordHash }) {
+      const account: Account = {
+        id: newAccountId(),
+        username,
+        name,
+        guest: false,
+        createdAt: now(),
+      };
+      // The username is claimed first and atomically: of two signups, one wins.
+      const claimed = await redis.set(key.username(username), account.id, 'NX');
+      if (claimed !== 'OK') return undefined;
+      await save(account, passwordHash);
+      await redis.sadd(key.names, nameKey(name), nameKey(username));
+      return account;
+    },
+    async createGuest(name) {
+      const account: Account = {
+        id: newAccountId(),
+        username: undefined,
+        name,
+        guest: true,
+        createdAt: now(),
+      };
+      await save(account, undefined);
+      return account;
+    },
+    async findById(id) {
+      return toAccount(await redis.hgetall(key.user(id)));
+    },
+    async findByUsername(username) {
+      const id = await redis.get(key.username(username));
+      if (id === null) return undefined;
+      const fields = await redis.hgetall(key.user(id));
+      const account = toAccount(fields);
+      return account && fields.hash !== undefined
+        ? { account, passwordHash: fields.hash }
+        : undefined;
+    },
+    async isRegisteredName(nameKeyToCheck) {
+      return (await redis.sismember(key.names, nameKeyToCheck)) === 1;
+    },
+  };
+
+  const sessions: SessionStore = {
+    async create(userId, ttlMs) {
+      const token = newToken();
+      const at = now();
+      const session: Session = {
+        id: sessionIdOf(token),
+        userId,
+        createdAt: at,
+        expiresAt: at + ttlMs,
+      };
+      await redis
+        .multi()
+        .set(key.session(session.id), JSON.stringify(session), 'PX', ttlMs)
+        .sadd(key.userSessions(userId), session.id)
+        .exec();
+      return { token, session };
+    },
+    async touch(token, ttlMs) {
+      const id = sessionIdOf(token);
+      const raw = await redis.get(key.session(id));
+      if (raw === null) return undefined;
+      const stored = JSON.parse(raw) as Session;
+      if (stored.expiresAt <= now()) {
+        await redis.del(key.session(id));
+        return undefined;
+      }
+      const session = { ...stored, expiresAt: now() + ttlMs };
+      // XX: a session revoked meanwhile stays revoked.
+      const kept = await redis.set(key.session(id), JSON.stringify(session), 'PX', ttlMs, 'XX');
+      return kept === 'OK' ? session : undefined;
+    },
+    async revoke(sessionId) {
+      const raw = await redis.getdel(key.session(sessionId));
+      if (raw !== null) {
+        await redis.srem(key.userSessions((JSON.parse(raw) as Session).userId), sessionId);
+      }
+    },
+    async revokeAll(userId) {
+      const ids = await redis.smembers(key.userSessions(userId));
+      if (ids.length > 0) {
+        await redis
+          .multi()
+          .del(...ids.map(key.session))
+          .del(key.userSessions(userId))
+          .exec();
+      }
+      return ids;
+    },
+  };
+  return { accounts, sessions };
+}

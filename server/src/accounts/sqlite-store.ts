@@ -1,0 +1,152 @@
+import type { SqliteDatabase } from '../storage/sqlite.js';
+import { nameKey } from './names.js';
+import {
+  newAccountId,
+  newToken,
+  sessionIdOf,
+  type Account,
+  type AccountStore,
+  type Session,
+  type SessionStore,
+} from './store.js';
+
+interface UserRow {
+  id: string;
+  username: string | null;
+  name: string;
+  guest: number;
+  created_at: number;
+  password_hash: string | null;
+}
+
+const toAccount = (r: UserRow): Account => ({
+  id: r.id,
+  username: r.username ?? undefined,
+  name: r.name,
+  guest: r.guest === 1,
+  createdAt: r.created_at,
+});
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+const toSession = (r: SessionRow): Session => ({
+  id: r.id,
+  userId: r.user_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});
+
+/** Accounts and sessions in the node's SQLite database (STORE=sqlite, the default). */
+export function createSqliteAccounts(
+  db: SqliteDatabase,
+  now: () => number = Date.now,
+): { accounts: AccountStore; sessions: SessionStore } {
+  const q = {
+    insertUser: db.prepare(
+      `INSERT INTO users (id, username, username_key, name, name_key, password_hash, guest, created_at)
+       VALUES (@id, @username, @usernameKey, @name, @nameKey, @passwordHash, @guest, @createdAt)
+       ON CONFLICT (username) DO NOTHING`,
+    ),
+    byId: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
+    byUsername: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
+    registered: db.prepare<[string, string], { n: number }>(
+      `SELECT 1 AS n FROM users WHERE guest = 0 AND (name_key = ? OR username_key = ?) LIMIT 1`,
+    ),
+    insertSession: db.prepare(
+      'INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    ),
+    touch: db.prepare<[number, string, number], SessionRow>(
+      'UPDATE sessions SET expires_at = ? WHERE id = ? AND expires_at > ? RETURNING *',
+    ),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
+    deleteExpired: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
+    userSessions: db.prepare<[string], { id: string }>(
+      'DELETE FROM sessions WHERE user_id = ? RETURNING id',
+    ),
+  };
+
+  const insert = (account: Account, passwordHash: string | undefined): boolean =>
+    q.insertUser.run({
+      id: account.id,
+      username: account.username ?? null,
+      usernameKey: account.username === undefined ? null : nameKey(account.username),
+      name: account.name,
+      nameKey: nameKey(account.name),
+      passwordHash: passwordHash ?? null,
+      guest: account.guest ? 1 : 0,
+      createdAt: account.createdAt,
+    }).changes === 1;
+
+  const accounts: AccountStore = {
+    createUser({ username, name, passwordHash }) {
+      const account: Account = {
+        id: newAccountId(),
+        username,
+        name,
+        guest: false,
+        createdAt: now(),
+      };
+      return Promise.resolve(insert(account, passwordHash) ? account : undefined);
+    },
+    createGuest(name) {
+      const account: Account = {
+        id: newAccountId(),
+        username: undefined,
+        name,
+        guest: true,
+        createdAt: now(),
+      };
+      insert(account, undefined);
+      return Promise.resolve(account);
+    },
+    findById(id) {
+      const row = q.byId.get(id);
+      return Promise.resolve(row && toAccount(row));
+    },
+    findByUsername(username) {
+      const row = q.byUsername.get(username);
+      return Promise.resolve(
+        row?.password_hash == null
+          ? undefined
+          : { account: toAccount(row), passwordHash: row.password_hash },
+      );
+    },
+    isRegisteredName(key) {
+      return Promise.resolve(q.registered.get(key, key) !== undefined);
+    },
+  };
+
+  const sessions: SessionStore = {
+    create(userId, ttlMs) {
+      const token = newToken();
+      const at = now();
+      const session: Session = {
+        id: sessionIdOf(token),
+        userId,
+        createdAt: at,
+        expiresAt: at + ttlMs,
+      };
+      q.deleteExpired.run(at);
+      q.insertSession.run(session.id, userId, at, session.expiresAt);
+      return Promise.resolve({ token, session });
+    },
+    touch(token, ttlMs) {
+      const at = now();
+      const row = q.touch.get(at + ttlMs, sessionIdOf(token), at);
+      return Promise.resolve(row && toSession(row));
+    },
+    revoke(sessionId) {
+      q.deleteSession.run(sessionId);
+      return Promise.resolve();
+    },
+    revokeAll(userId) {
+      return Promise.resolve(q.userSessions.all(userId).map((r) => r.id));
+    },
+  };
+  return { accounts, sessions };
+}

@@ -1,0 +1,55 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** A person who can sign in, or a guest who chose a name for one session. */
+export interface Account {
+  id: string;
+  /** Lowercased; undefined for guests. */
+  username: string | undefined;
+  /** The display name others see. */
+  name: string;
+  guest: boolean;
+  /** When the account was made, in ms since the epoch. */
+  createdAt: number;
+}
+
+export interface NewUser {
+  username: string;
+  name: string;
+  passwordHash: string;
+}
+
+/** Accounts, behind one async interface with memory, SQLite and Redis implementations. */
+export interface AccountStore {
+  /** Creates an account; undefined when the username is taken. */
+  createUser(input: NewUser): Promise<Account | undefined>;
+  createGuest(name: string): Promise<Account>;
+  findById(id: string): Promise<Account | undefined>;
+  /** The account and its password hash, by (lowercased) username. */
+  findByUsername(username: string): Promise<{ account: Account; passwordHash: string } | undefined>;
+  /** True when a registered account's username or display name has this name key. */
+  isRegisteredName(key: string): Promise<boolean>;
+}
+
+export interface Session {
+  /** The SHA-256 of the token, so that a copy of the store holds no usable credentials. */
+  id: string;
+  userId: string;
+  createdAt: number;
+  /** Ms since the epoch; pushed back by every use (inactivity expiry). */
+  expiresAt: number;
+}
+
+/** Sign-in sessions; the token is what the cookie carries, the id what is stored. */
+export interface SessionStore {
+  create(userId: string, ttlMs: number): Promise<{ token: string; session: Session }>;
+  /** The live session of a token with its expiry pushed to now + ttl; undefined when unknown or expired. */
+  touch(token: string, ttlMs: number): Promise<Session | undefined>;
+  revoke(sessionId: string): Promise<void>;
+  /** Ends every session of a user; returns their ids. */
+  revokeAll(userId: string): Promise<string[]>;
+}
+
+export const newAccountId = (): string => randomBytes(12).toString('base64url');
+export const newToken = (): string => randomBytes(32).toString('base64url');
+export const sessionIdOf = (token: string): string =>
+  createHash('sha256').update(token).digest('base64url');

@@ -1,0 +1,102 @@
+import { describe, expect, test } from 'vitest';
+import { nameKey } from '../../src/accounts/names.js';
+import { sessionIdOf, type AccountStore, type SessionStore } from '../../src/accounts/store.js';
+
+export interface AccountStores {
+  accounts: AccountStore;
+  sessions: SessionStore;
+  /** Moves the stores' clock forward, in ms. */
+  advance: (ms: number) => Promise<void>;
+}
+
+/**
+ * The behaviour every account and session store must have. Each implementation runs this
+ * suite with a factory that returns fresh, empty stores.
+ */
+export function accountStoreSuite(name: string, create: () => Promise<AccountStores>): void {
+  describe(`account store: ${name}`, () => {
+    test('a user is found by id and by username, with the password hash', async () => {
+      const { accounts } = await create();
+      const made = await accounts.createUser({
+        username: 'alice',
+        name: 'Alice A.',
+        passwordHash: 'h1',
+      });
+      expect(made).toMatchObject({ username: 'alice', name: 'Alice A.', guest: false });
+      if (!made) throw new Error('not created');
+      expect(await accounts.findById(made.id)).toEqual(made);
+      expect(await accounts.findByUsername('alice')).toEqual({ account: made, passwordHash: 'h1' });
+      expect(await accounts.findByUsername('bob')).toBeUndefined();
+      expect(await accounts.findById('nobody')).toBeUndefined();
+    });
+
+    test('a username is taken once, even by concurrent signups', async () => {
+      const { accounts } = await create();
+      const attempts = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          accounts.createUser({ username: 'carol', name: `Carol ${i}`, passwordHash: 'h' }),
+        ),
+      );
+      expect(attempts.filter((a) => a !== undefined)).toHaveLength(1);
+    });
+
+    test('registered usernames and display names are known by name key; guests are not', async () => {
+      const { accounts } = await create();
+      await accounts.createUser({ username: 'dave_x', name: 'Dávid', passwordHash: 'h' });
+      const guest = await accounts.createGuest('Visitor');
+      expect(guest).toMatchObject({ guest: true, username: undefined, name: 'Visitor' });
+      expect(await accounts.findById(guest.id)).toEqual(guest);
+      // A guest has no password: it can never sign in by username.
+      expect(await accounts.isRegisteredName(nameKey('DAVE-X'))).toBe(true);
+      expect(await accounts.isRegisteredName(nameKey('david'))).toBe(true);
+      expect(await accounts.isRegisteredName(nameKey('visitor'))).toBe(false);
+      expect(await accounts.isRegisteredName(nameKey('eve'))).toBe(false);
+    });
+
+    test('a session is found by its token, and its expiry slides with use', async () => {
+      const { accounts, sessions, advance } = await create();
+      const user = await accounts.createUser({ username: 'erin', name: 'Erin', passwordHash: 'h' });
+      if (!user) throw new Error('not created');
+      const { token, session } = await sessions.create(user.id, 1000);
+      expect(session).toMatchObject({ id: sessionIdOf(token), userId: user.id });
+      expect(session.id).not.toBe(token);
+      await advance(600);
+      const touched = await sessions.touch(token, 1000);
+      expect(touched?.userId).toBe(user.id);
+      expect(touched?.expiresAt).toBeGreaterThan(session.expiresAt);
+      await advance(600);
+      // 1200 ms after it was made, but only 600 since it was last used.
+      expect(await sessions.touch(token, 1000)).toBeDefined();
+      expect(await sessions.touch('not-a-token', 1000)).toBeUndefined();
+    });
+
+    test('an unused session expires', async () => {
+      const { accounts, sessions, advance } = await create();
+      const user = await accounts.createUser({ username: 'finn', name: 'Finn', passwordHash: 'h' });
+      if (!user) throw new Error('not created');
+      const { token } = await sessions.create(user.id, 300);
+      await advance(400);
+      expect(await sessions.touch(token, 300)).toBeUndefined();
+    });
+
+    test('revoke ends one session; revokeAll ends every session of a user and only theirs', async () => {
+      const { accounts, sessions } = await create();
+      const a = await accounts.createUser({ username: 'gina', name: 'Gina', passwordHash: 'h' });
+      const b = await accounts.createUser({ username: 'hugo', name: 'Hugo', passwordHash: 'h' });
+      if (!a || !b) throw new Error('not created');
+      const one = await sessions.create(a.id, 60_000);
+      const two = await sessions.create(a.id, 60_000);
+      const three = await sessions.create(a.id, 60_000);
+      const other = await sessions.create(b.id, 60_000);
+      await sessions.revoke(one.session.id);
+      expect(await sessions.touch(one.token, 60_000)).toBeUndefined();
+      expect(await sessions.touch(two.token, 60_000)).toBeDefined();
+      expect((await sessions.revokeAll(a.id)).sort()).toEqual(
+        [two.session.id, three.session.id].sort(),
+      );
+      expect(await sessions.touch(two.token, 60_000)).toBeUndefined();
+      expect(await sessions.touch(three.token, 60_000)).toBeUndefined();
+      expect(await sessions.touch(other.token, 60_000)).toBeDefined();
+    });
+  });
+}
