@@ -29,6 +29,12 @@ export const ErrorCode = {
   INVALID_NAME: 'INVALID_NAME',
   /** HTTP only: the request lacks valid credentials. */
   UNAUTHORIZED: 'UNAUTHORIZED',
+  /** HTTP only: the request may not do this (a foreign `Origin`, guests turned off). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** Sign-up: an account with this username exists (compared without regard to case). */
+  USERNAME_TAKEN: 'USERNAME_TAKEN',
+  /** Guest sign-in: the name is, or looks like, a registered username or display name. */
+  NAME_TAKEN: 'NAME_TAKEN',
   /** HTTP only: no such route, or the feature behind it is turned off. */
   NOT_FOUND: 'NOT_FOUND',
   /** A dependency (such as the history store) is unavailable; the request may be retried. */
@@ -59,6 +65,33 @@ export interface HttpErrorBody {
 /** Every ack is a result union: `{ ok: true, ...result }` or `{ ok: false, error }`. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckFailure;
 export type AckCallback<T extends object = object> = (result: Ack<T>) => void;
+
+// The HTTP API of accounts (`/api/auth/*`), JSON in and out.
+
+/** A person as the chat shows them. `username` is absent for guests. */
+export interface PublicUser {
+  id: string;
+  name: string;
+  username?: string;
+  guest?: true;
+}
+export interface SignupRequest {
+  username: string;
+  password: string;
+  /** Defaults to the username. */
+  displayName?: string;
+}
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+export interface GuestRequest {
+  name: string;
+}
+/** The body of a successful signup, login, guest sign-in or `GET /api/auth/me`. */
+export interface AuthResponse {
+  user: PublicUser;
+}
 
 /** Limits of the contract itself; server-side limits (rates, sizes) are configuration. */
 export const Limits = {

@@ -2,6 +2,9 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
+import { createAuth } from './accounts/auth.js';
+import { createMemoryAccounts } from './accounts/memory-store.js';
+import type { AccountStore, SessionStore } from './accounts/store.js';
 import { localPresence } from './cluster-presence.js';
 import { createClientAssets, type ClientAssets } from './client-assets.js';
 import type { Config } from './config.js';
@@ -34,6 +37,8 @@ export interface ServerDeps {
   redis?: RedisServices;
   /** A history store of the caller's choosing; default: Redis's, else in memory. */
   history?: HistoryStore;
+  /** Accounts and sessions; default: Redis's, else in memory. */
+  accounts?: { accounts: AccountStore; sessions: SessionStore };
 }
 
 export type ServerState = 'created' | 'listening' | 'draining' | 'closed';
@@ -61,7 +66,13 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     redis?.history ??
     createMemoryHistoryStore({ limit: config.historyLimit, dedupTtlMs: config.dedupTtlMs });
   const now = deps.now ?? Date.now;
+  const auth = createAuth({
+    config,
+    now,
+    ...(deps.accounts ?? redis?.accounts ?? createMemoryAccounts(now)),
+  });
   let state: ServerState = 'created';
+  let boundPort: number | undefined;
   let quiescing = false;
 
   // Engine.IO wraps the server's request listeners when Socket.IO attaches, so the listener
@@ -95,6 +106,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     isServing: () => state === 'listening',
     checks: redis ? { redis: redis.healthy } : {},
     started: redis?.started ?? (() => true),
+    auth,
+    allowedOrigins: () => allowedOrigins(config, boundPort),
   });
 
   let clientAssets: ClientAssets | undefined;
@@ -130,6 +143,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       clientAssets = await createClientAssets(config, httpServer, logger);
       if (clientAssets) http.serveClient(clientAssets.handler);
       const bound = await listen(httpServer, config, logger);
+      boundPort = bound.port;
       state = 'listening';
       return bound;
     },
@@ -156,4 +170,13 @@ function listen(
       resolve({ port, url });
     });
   });
+}
+
+/** The origins whose pages may use the chat: the public one, or this server's own. */
+function allowedOrigins(config: Config, port: number | undefined): string[] {
+  const own =
+    config.publicOrigin === undefined
+      ? [`http://localhost:${port ?? config.port}`, `http://127.0.0.1:${port ?? config.port}`]
+      : [config.publicOrigin];
+  return [...own, ...(config.allowedOrigins ?? [])];
 }

@@ -61,6 +61,24 @@ export interface Config {
   redisAdapter: 'classic' | 'sharded';
   /** `REDIS_PREFIX`: prefix of every Redis key and channel of this deployment. Default `chat:`. */
   redisPrefix: string;
+  /** `SESSION_TTL_MS`: a sign-in session ends after this long unused, in ms. Default 30 days. */
+  sessionTtlMs: number;
+  /** `GUESTS`: `true` lets people chat under a name without an account. Default false (`npm run dev`: true). */
+  guests: boolean;
+  /** `SCRYPT_COST`: log2 of scrypt's N for new password hashes (15: about 50 ms, 32 MiB). Default 15. */
+  scryptCost: number;
+  /**
+   * `PUBLIC_ORIGIN`: the origin people open the chat at (`https://chat.example.com`). Pages
+   * of other origins may not sign in or out. Unset: the server's own `http://localhost:PORT`
+   * and `http://127.0.0.1:PORT`.
+   */
+  publicOrigin: string | undefined;
+  /**
+   * `TRUST_PROXY`: addresses of proxies whose `X-Forwarded-*` headers are believed (Express's
+   * `trust proxy`, e.g. `loopback` or `10.0.0.0/8`). Decides whether the session cookie gets
+   * `Secure` and which client address login limits count. Unset: none.
+   */
+  trustProxy: string | undefined;
   /** `PUSH_TOKEN`: bearer token of the HTTP push API; unset disables the API (404). */
   pushToken: string | undefined;
   /** `LOG_LEVEL`: pino level. Default `info`. */
@@ -94,6 +112,11 @@ export const defaultConfig: Config = {
   redisUrl: undefined,
   redisAdapter: 'classic',
   redisPrefix: 'chat:',
+  sessionTtlMs: 30 * 24 * 3_600_000,
+  guests: false,
+  scryptCost: 15,
+  publicOrigin: undefined,
+  trustProxy: undefined,
   pushToken: undefined,
   logLevel: 'info',
   logFormat: 'json',
@@ -165,6 +188,17 @@ const variables = {
       .trim()
       .regex(/^[A-Za-z0-9_.:-]{1,32}$/, { error: 'must be 1–32 of A-Z a-z 0-9 _ . : -' }),
   ],
+  SESSION_TTL_MS: ['sessionTtlMs', positive(365 * 24 * 3_600_000)],
+  GUESTS: ['guests', z.enum(['true', 'false']).transform((v) => v === 'true')],
+  SCRYPT_COST: ['scryptCost', int(10, 20)],
+  PUBLIC_ORIGIN: [
+    'publicOrigin',
+    z
+      .string()
+      .trim()
+      .regex(/^https?:\/\/[^/\s]+$/, { error: 'must look like https://host[:port]' }),
+  ],
+  TRUST_PROXY: ['trustProxy', z.string().trim().min(1)],
   PUSH_TOKEN: [
     'pushToken',
     z

@@ -1,6 +1,8 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import { ErrorCode } from '../../common/contract.js';
+import type { Auth } from './accounts/auth.js';
+import { createAuthRoutes } from './auth-routes.js';
 import { securityHeaders } from './client-assets.js';
 import type { Config } from './config.js';
 import { fail, internalError, sendHttpError } from './errors.js';
@@ -15,6 +17,9 @@ export interface HttpAppDeps extends PushApiDeps {
   isServing: () => boolean;
   checks: Record<string, () => boolean>;
   started: () => boolean;
+  auth: Auth;
+  /** Origins whose pages may sign in and out. */
+  allowedOrigins: () => readonly string[];
 }
 
 export interface HttpApp {
@@ -31,6 +36,7 @@ export interface HttpApp {
 export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.config.trustProxy !== undefined) app.set('trust proxy', deps.config.trustProxy);
   app.use(securityHeaders(deps.config.client));
   app.use(
     createOpsRoutes({
@@ -38,6 +44,14 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       isServing: deps.isServing,
       checks: deps.checks,
       started: deps.started,
+    }),
+  );
+  app.use(
+    createAuthRoutes({
+      auth: deps.auth,
+      logger: deps.logger,
+      sessionTtlMs: deps.config.sessionTtlMs,
+      allowedOrigins: deps.allowedOrigins,
     }),
   );
   app.use(createPushApi(deps));

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { createSqliteAccounts } from './accounts/sqlite-store.js';
 import { createServer, type ChatServer } from './app.js';
 import type { Config } from './config.js';
 import { createSqliteHistoryStore } from './history/sqlite-store.js';
@@ -30,11 +31,15 @@ export function createNode(
     redis === undefined && config.store === 'sqlite'
       ? openDatabase(join(config.dataDir, 'chat.db'))
       : undefined;
-  const history = db ? createSqliteHistoryStore(db, historyOptions(config)) : undefined;
   const server = createServer(config, {
     ...deps,
     ...(redis ? { redis } : {}),
-    ...(history ? { history } : {}),
+    ...(db
+      ? {
+          history: createSqliteHistoryStore(db, historyOptions(config)),
+          accounts: createSqliteAccounts(db, deps.now),
+        }
+      : {}),
   });
   let closing: Promise<void> | undefined;
   const close = async (database: SqliteDatabase | undefined) => {

@@ -44,7 +44,7 @@ export function createPushApi(deps: PushApiDeps): Router {
   const token = deps.config.pushToken;
   const bucket = createTokenBucket(PUSH_RATE_PER_SEC, PUSH_BURST, deps.now);
 
-  router.use('/api', (req, res, next) => {
+  router.use('/api/rooms', (req, res, next) => {
     if (token === undefined) {
       sendHttpError(res, fail(ErrorCode.NOT_FOUND, 'not found'));
       return;
@@ -58,7 +58,7 @@ export function createPushApi(deps: PushApiDeps): Router {
     }
     next();
   });
-  router.use('/api', express.json({ limit: deps.config.maxPayloadBytes }));
+  router.use('/api/rooms', express.json({ limit: deps.config.maxPayloadBytes }));
   router.param('room', (_req, res, next, room: string) => {
     const invalid = checkRoom(room);
     if (invalid) sendHttpError(res, invalid);
@@ -128,7 +128,7 @@ export function createPushApi(deps: PushApiDeps): Router {
   });
 
   // Errors of this API answer in its own JSON shape, never with a stack.
-  router.use('/api', (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  router.use('/api/rooms', (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // body-parser's errors: malformed JSON, a body over the limit, a wrong content type.

@@ -1,5 +1,7 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
+import { createRedisAccounts } from './accounts/redis-store.js';
+import type { AccountStore, SessionStore } from './accounts/store.js';
 import { createClusterPresence, type PresenceRegistry } from './cluster-presence.js';
 import type { Config } from './config.js';
 import { createRedisHistoryStore } from './history/redis-store.js';
@@ -17,6 +19,8 @@ export type AdapterFactory =
 export interface RedisServices {
   adapter: AdapterFactory;
   history: HistoryStore;
+  /** Accounts and sessions, so that any node can sign anyone in. */
+  accounts: { accounts: AccountStore; sessions: SessionStore };
   /** Presence shared through Redis, so that a dead node's members are announced as left. */
   presence: (io: ChatIO, logger: Logger) => PresenceRegistry;
   /** True while every connection to Redis is up; /readyz reports it. */
@@ -90,6 +94,7 @@ export function connectRedis(config: Config, logger: Logger): RedisServices {
       dedupTtlMs: config.dedupTtlMs,
       prefix: config.redisPrefix,
     }),
+    accounts: createRedisAccounts(store, config.redisPrefix),
     presence: (io, log) => createClusterPresence(store, io, log, { prefix: config.redisPrefix }),
     healthy,
     started: () => started,

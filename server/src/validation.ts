@@ -72,7 +72,8 @@ export function checkMember(rooms: ReadonlySet<string>, room: string): AckFailur
   );
 }
 
-const codePoints = (s: string): number => {
+/** Length in characters (code points), as every limit is stated. */
+export const codePoints = (s: string): number => {
   let n = 0;
   for (const _ of s) n++;
   return n;

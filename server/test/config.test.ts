@@ -47,6 +47,11 @@ describe('loadConfig', () => {
       CLIENT_DIR: 'somewhere/else',
       STORE: 'memory',
       DATA_DIR: '/var/lib/chat',
+      SESSION_TTL_MS: '3600000',
+      GUESTS: 'true',
+      SCRYPT_COST: '12',
+      PUBLIC_ORIGIN: 'https://chat.example',
+      TRUST_PROXY: 'loopback',
       REDIS_URL: 'redis://127.0.0.1:6390',
       REDIS_ADAPTER: 'sharded',
       REDIS_PREFIX: 'prod:',
@@ -76,6 +81,11 @@ describe('loadConfig', () => {
       clientDir: 'somewhere/else',
       store: 'memory',
       dataDir: '/var/lib/chat',
+      sessionTtlMs: 3_600_000,
+      guests: true,
+      scryptCost: 12,
+      publicOrigin: 'https://chat.example',
+      trustProxy: 'loopback',
       redisUrl: 'redis://127.0.0.1:6390',
       redisAdapter: 'sharded',
       redisPrefix: 'prod:',
@@ -83,7 +93,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(27);
+    expect(CONFIG_VARIABLES).toHaveLength(32);
   });
 
   test.each([

@@ -1,5 +1,6 @@
 import { ErrorCode, type AckFailure } from '../../../common/contract.js';
 import { fail } from '../errors.js';
+import { codePoints } from '../validation.js';
 
 /** Usernames: 3–32 of a-z 0-9 _ -, compared without regard to case (stored lowercased). */
 export const USERNAME_PATTERN = /^[a-z0-9_-]{3,32}$/;
@@ -20,13 +21,6 @@ const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
 // What shows nothing on its own: spaces of every kind and combining marks.
 const INVISIBLE = /[\p{Z}\p{M}\s]/gu;
 
-/** Characters as code points, as the limits are stated. */
-const length = (s: string): number => {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-};
-
 /** NFKC, trimmed, 1–32 characters, nothing invisible or unassigned, never blank. */
 export function checkDisplayName(raw: unknown): string | AckFailure {
   if (typeof raw !== 'string') return fail(ErrorCode.INVALID_NAME, 'name must be a string');
@@ -35,7 +29,7 @@ export function checkDisplayName(raw: unknown): string | AckFailure {
     return fail(ErrorCode.INVALID_NAME, 'name contains invisible or control characters');
   }
   if (name.replace(INVISIBLE, '') === '') return fail(ErrorCode.INVALID_NAME, 'name is empty');
-  if (length(name) > DISPLAY_NAME_MAX) {
+  if (codePoints(name) > DISPLAY_NAME_MAX) {
     return fail(ErrorCode.INVALID_NAME, `name is longer than ${DISPLAY_NAME_MAX} characters`);
   }
   return name;

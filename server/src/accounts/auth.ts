@@ -1,0 +1,139 @@
+import {
+  ErrorCode,
+  type AckFailure,
+  type PublicUser,
+  type SignupRequest,
+} from '../../../common/contract.js';
+import type { Config } from '../config.js';
+import { fail } from '../errors.js';
+import { codePoints } from '../validation.js';
+import { createLoginThrottle } from './login-throttle.js';
+import { checkDisplayName, checkUsername, nameKey } from './names.js';
+import { createPasswordHasher, PASSWORD_MAX, PASSWORD_MIN } from './passwords.js';
+import type { Account, AccountStore, Session, SessionStore } from './store.js';
+
+/** Failed sign-ins a username may have in `LOGIN_WINDOW_MS` before it is refused. */
+const LOGIN_FAILURES_PER_USERNAME = 5;
+/** Failed sign-ins one client address may have in the window. */
+const LOGIN_FAILURES_PER_ADDRESS = 20;
+const LOGIN_WINDOW_MS = 15 * 60_000;
+
+export const publicUser = (account: Account): PublicUser => ({
+  id: account.id,
+  name: account.name,
+  ...(account.username === undefined ? {} : { username: account.username }),
+  ...(account.guest ? { guest: true as const } : {}),
+});
+
+export interface SignedIn {
+  account: Account;
+  token: string;
+  session: Session;
+}
+
+export interface AuthDeps {
+  config: Config;
+  accounts: AccountStore;
+  sessions: SessionStore;
+  now: () => number;
+}
+
+const WRONG_CREDENTIALS = 'wrong username or password';
+
+function checkPassword(raw: unknown): string | AckFailure {
+  if (typeof raw !== 'string') return fail(ErrorCode.BAD_REQUEST, 'password must be a string');
+  const length = codePoints(raw.normalize('NFC'));
+  if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
+    return fail(
+      ErrorCode.BAD_REQUEST,
+      `password must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`,
+    );
+  }
+  return raw;
+}
+
+/**
+ * Accounts and sessions as the HTTP API and the socket handshake use them. Every method
+ * returns the outcome or a failure with the contract's code; none throws for bad input.
+ */
+export function createAuth(deps: AuthDeps) {
+  const { accounts, sessions, config } = deps;
+  const hasher = createPasswordHasher(config.scryptCost);
+  const byUsername = createLoginThrottle(LOGIN_FAILURES_PER_USERNAME, LOGIN_WINDOW_MS, deps.now);
+  const byAddress = createLoginThrottle(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_MS, deps.now);
+
+  const startSession = async (account: Account): Promise<SignedIn> => {
+    const { token, session } = await sessions.create(account.id, config.sessionTtlMs);
+    return { account, token, session };
+  };
+
+  return {
+    async signup(
+      input: Partial<Record<keyof SignupRequest, unknown>>,
+    ): Promise<SignedIn | AckFailure> {
+      const username = checkUsername(input.username);
+      if (typeof username !== 'string') return username;
+      const password = checkPassword(input.password);
+      if (typeof password !== 'string') return password;
+      const name = checkDisplayName(input.displayName ?? username);
+      if (typeof name !== 'string') return name;
+      const account = await accounts.createUser({
+        username,
+        name,
+        passwordHash: await hasher.hash(password),
+      });
+      if (!account) return fail(ErrorCode.USERNAME_TAKEN, 'this username is taken');
+      return startSession(account);
+    },
+
+    async login(
+      username: unknown,
+      password: unknown,
+      address: string,
+    ): Promise<SignedIn | AckFailure> {
+      const name = typeof username === 'string' ? username.trim().toLowerCase() : '';
+      if (!byUsername.allowed(name) || !byAddress.allowed(address)) {
+        return fail(ErrorCode.RATE_LIMITED, 'too many failed sign-ins; try again later');
+      }
+      const found = await accounts.findByUsername(name);
+      // The same work and the same answer whether the user exists or not.
+      const ok = await hasher.verify(
+        typeof password === 'string' ? password : '',
+        found?.passwordHash,
+      );
+      if (!found || !ok) {
+        byUsername.failed(name);
+        byAddress.failed(address);
+        return fail(ErrorCode.UNAUTHORIZED, WRONG_CREDENTIALS);
+      }
+      byUsername.succeeded(name);
+      return startSession(found.account);
+    },
+
+    async guest(raw: unknown): Promise<SignedIn | AckFailure> {
+      if (!config.guests) return fail(ErrorCode.FORBIDDEN, 'guests are not allowed here');
+      const name = checkDisplayName(raw);
+      if (typeof name !== 'string') return name;
+      if (await accounts.isRegisteredName(nameKey(name))) {
+        return fail(ErrorCode.NAME_TAKEN, 'this name belongs to a registered user');
+      }
+      return startSession(await accounts.createGuest(name));
+    },
+
+    /** The signed-in account of a session token, extending the session; undefined when none. */
+    async sessionUser(
+      token: string | undefined,
+    ): Promise<{ account: Account; session: Session } | undefined> {
+      if (token === undefined) return undefined;
+      const session = await sessions.touch(token, config.sessionTtlMs);
+      if (!session) return undefined;
+      const account = await accounts.findById(session.userId);
+      return account && { account, session };
+    },
+
+    logout: (sessionId: string) => sessions.revoke(sessionId),
+    logoutAll: (userId: string) => sessions.revokeAll(userId),
+  };
+}
+
+export type Auth = ReturnType<typeof createAuth>;
