@@ -70,6 +70,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     config,
     now,
     ...(deps.accounts ?? redis?.accounts ?? createMemoryAccounts(now)),
+    ...(redis ? { throttle: redis.throttle } : {}),
   });
   let state: ServerState = 'created';
   let boundPort: number | undefined;

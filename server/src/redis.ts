@@ -1,5 +1,6 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
+import { redisThrottle, type ThrottleFactory } from './accounts/login-throttle.js';
 import { createRedisAccounts } from './accounts/redis-store.js';
 import type { AccountStore, SessionStore } from './accounts/store.js';
 import { createClusterPresence, type PresenceRegistry } from './cluster-presence.js';
@@ -21,6 +22,8 @@ export interface RedisServices {
   history: HistoryStore;
   /** Accounts and sessions, so that any node can sign anyone in. */
   accounts: { accounts: AccountStore; sessions: SessionStore };
+  /** Failed sign-ins, counted once for the whole cluster. */
+  throttle: ThrottleFactory;
   /** Presence shared through Redis, so that a dead node's members are announced as left. */
   presence: (io: ChatIO, logger: Logger) => PresenceRegistry;
   /** True while every connection to Redis is up; /readyz reports it. */
@@ -95,6 +98,7 @@ export function connectRedis(config: Config, logger: Logger): RedisServices {
       prefix: config.redisPrefix,
     }),
     accounts: createRedisAccounts(store, config.redisPrefix),
+    throttle: redisThrottle(store, config.redisPrefix),
     presence: (io, log) => createClusterPresence(store, io, log, { prefix: config.redisPrefix }),
     healthy,
     started: () => started,

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
+import { memoryThrottle, redisThrottle } from '../src/accounts/login-throttle.js';
 import { createMemoryAccounts } from '../src/accounts/memory-store.js';
 import { createRedisAccounts } from '../src/accounts/redis-store.js';
 import { createSqliteAccounts } from '../src/accounts/sqlite-store.js';
 import { openDatabase } from '../src/storage/sqlite.js';
-import { accountStoreSuite } from './support/account-store-suite.js';
+import { accountStoreSuite, throttleSuite } from './support/account-store-suite.js';
 import { RedisProcess } from './support/redis.js';
 
 /** A clock that tests move by hand. */
@@ -43,4 +44,15 @@ accountStoreSuite('redis', async () => {
   });
   await client.ping();
   return { ...createRedisAccounts(client, `a${prefixes++}:`, clock.now), advance: clock.advance };
+});
+
+throttleSuite('memory', () => Promise.resolve(memoryThrottle));
+
+throttleSuite('redis', async () => {
+  const client = new Redis(redis.url);
+  onTestFinished(() => {
+    client.disconnect();
+  });
+  await client.ping();
+  return redisThrottle(client, `t${prefixes++}:`);
 });

@@ -7,7 +7,7 @@ import {
 import type { Config } from '../config.js';
 import { fail } from '../errors.js';
 import { codePoints } from '../validation.js';
-import { createLoginThrottle } from './login-throttle.js';
+import { memoryThrottle, type ThrottleFactory } from './login-throttle.js';
 import { checkDisplayName, checkUsername, nameKey } from './names.js';
 import { createPasswordHasher, PASSWORD_MAX, PASSWORD_MIN } from './passwords.js';
 import type { Account, AccountStore, Session, SessionStore } from './store.js';
@@ -36,6 +36,8 @@ export interface AuthDeps {
   accounts: AccountStore;
   sessions: SessionStore;
   now: () => number;
+  /** Where failed sign-ins are counted; Redis in a cluster. Default: this process. */
+  throttle?: ThrottleFactory;
 }
 
 const WRONG_CREDENTIALS = 'wrong username or password';
@@ -59,8 +61,14 @@ function checkPassword(raw: unknown): string | AckFailure {
 export function createAuth(deps: AuthDeps) {
   const { accounts, sessions, config } = deps;
   const hasher = createPasswordHasher(config.scryptCost);
-  const byUsername = createLoginThrottle(LOGIN_FAILURES_PER_USERNAME, LOGIN_WINDOW_MS, deps.now);
-  const byAddress = createLoginThrottle(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_MS, deps.now);
+  const throttle = deps.throttle ?? memoryThrottle;
+  const windowed = { windowMs: LOGIN_WINDOW_MS, now: deps.now };
+  const byUsername = throttle({
+    name: 'username',
+    limit: LOGIN_FAILURES_PER_USERNAME,
+    ...windowed,
+  });
+  const byAddress = throttle({ name: 'address', limit: LOGIN_FAILURES_PER_ADDRESS, ...windowed });
 
   const startSession = async (account: Account): Promise<SignedIn> => {
     const { token, session } = await sessions.create(account.id, config.sessionTtlMs);
@@ -92,7 +100,11 @@ export function createAuth(deps: AuthDeps) {
       address: string,
     ): Promise<SignedIn | AckFailure> {
       const name = typeof username === 'string' ? username.trim().toLowerCase() : '';
-      if (!byUsername.allowed(name) || !byAddress.allowed(address)) {
+      const [nameOk, addressOk] = await Promise.all([
+        byUsername.allowed(name),
+        byAddress.allowed(address),
+      ]);
+      if (!nameOk || !addressOk) {
         return fail(ErrorCode.RATE_LIMITED, 'too many failed sign-ins; try again later');
       }
       const found = await accounts.findByUsername(name);
@@ -102,11 +114,10 @@ export function createAuth(deps: AuthDeps) {
         found?.passwordHash,
       );
       if (!found || !ok) {
-        byUsername.failed(name);
-        byAddress.failed(address);
+        await Promise.all([byUsername.failed(name), byAddress.failed(address)]);
         return fail(ErrorCode.UNAUTHORIZED, WRONG_CREDENTIALS);
       }
-      byUsername.succeeded(name);
+      await byUsername.succeeded(name);
       return startSession(found.account);
     },
 

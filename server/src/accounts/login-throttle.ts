@@ -1,20 +1,29 @@
+import type { Redis } from 'ioredis';
+
 /**
  * Counts failed sign-ins per key (a username, a client address) in a sliding window; a key
  * with `limit` failures in the window is refused until the oldest falls out of it.
  */
 export interface LoginThrottle {
   /** True when this key may try again now. */
-  allowed(key: string): boolean;
-  failed(key: string): void;
+  allowed(key: string): Promise<boolean>;
+  failed(key: string): Promise<void>;
   /** A successful sign-in clears the key's failures. */
-  succeeded(key: string): void;
+  succeeded(key: string): Promise<void>;
 }
 
-export function createLoginThrottle(
-  limit: number,
-  windowMs: number,
-  now: () => number,
-): LoginThrottle {
+export interface ThrottleOptions {
+  /** Names the counter (`username`, `address`), so that counters of one store stay apart. */
+  name: string;
+  limit: number;
+  windowMs: number;
+  now: () => number;
+}
+
+export type ThrottleFactory = (options: ThrottleOptions) => LoginThrottle;
+
+/** Failures counted in this process: right for a node alone, whatever its store. */
+export const memoryThrottle: ThrottleFactory = ({ limit, windowMs, now }) => {
   const failures = new Map<string, number[]>();
   const recent = (key: string): number[] => {
     const cutoff = now() - windowMs;
@@ -24,14 +33,45 @@ export function createLoginThrottle(
     return times;
   };
   return {
-    allowed: (key) => recent(key).length < limit,
+    allowed: (key) => Promise.resolve(recent(key).length < limit),
     failed(key) {
       failures.set(key, [...recent(key), now()]);
       // Bounded memory: an attacker cycling through names cannot grow the map forever.
       if (failures.size > 100_000) failures.delete(failures.keys().next().value ?? '');
+      return Promise.resolve();
     },
     succeeded(key) {
       failures.delete(key);
+      return Promise.resolve();
     },
   };
-}
+};
+
+/**
+ * Failures counted in Redis, so that the nodes of a cluster share one count: three nodes
+ * must not mean three times the guesses. One sorted set per key, scored by time.
+ */
+export const redisThrottle =
+  (redis: Redis, prefix: string): ThrottleFactory =>
+  ({ name, limit, windowMs, now }) => {
+    const keyOf = (key: string) => `${prefix}login-failures:${name}:${key}`;
+    let seq = 0;
+    return {
+      async allowed(key) {
+        const k = keyOf(key);
+        await redis.zremrangebyscore(k, '-inf', now() - windowMs);
+        return (await redis.zcard(k)) < limit;
+      },
+      async failed(key) {
+        const at = now();
+        await redis
+          .multi()
+          .zadd(keyOf(key), at, `${at}:${process.pid}:${seq++}:${Math.random()}`)
+          .pexpire(keyOf(key), windowMs)
+          .exec();
+      },
+      async succeeded(key) {
+        await redis.del(keyOf(key));
+      },
+    };
+  };

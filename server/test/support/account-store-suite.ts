@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { ThrottleFactory } from '../../src/accounts/login-throttle.js';
 import { nameKey } from '../../src/accounts/names.js';
 import { sessionIdOf, type AccountStore, type SessionStore } from '../../src/accounts/store.js';
 
@@ -97,6 +98,41 @@ export function accountStoreSuite(name: string, create: () => Promise<AccountSto
       expect(await sessions.touch(two.token, 60_000)).toBeUndefined();
       expect(await sessions.touch(three.token, 60_000)).toBeUndefined();
       expect(await sessions.touch(other.token, 60_000)).toBeDefined();
+    });
+  });
+}
+
+/** The behaviour of every failed-sign-in counter. */
+export function throttleSuite(
+  name: string,
+  create: (now: () => number) => Promise<ThrottleFactory>,
+): void {
+  describe(`login throttle: ${name}`, () => {
+    test('refuses a key after `limit` failures in the window, until the oldest ages out', async () => {
+      let now = 1_000_000;
+      const factory = await create(() => now);
+      const throttle = factory({ name: 'username', limit: 3, windowMs: 1000, now: () => now });
+      for (let i = 0; i < 3; i++) {
+        expect(await throttle.allowed('alice')).toBe(true);
+        await throttle.failed('alice');
+        now += 100;
+      }
+      expect(await throttle.allowed('alice')).toBe(false);
+      expect(await throttle.allowed('bob')).toBe(true);
+      now += 701; // the first failure is now older than the window
+      expect(await throttle.allowed('alice')).toBe(true);
+    });
+
+    test('a success clears the key; counters of another name are apart', async () => {
+      const now = 1_000_000;
+      const factory = await create(() => now);
+      const byName = factory({ name: 'username', limit: 1, windowMs: 1000, now: () => now });
+      const byAddress = factory({ name: 'address', limit: 1, windowMs: 1000, now: () => now });
+      await byName.failed('x');
+      expect(await byName.allowed('x')).toBe(false);
+      expect(await byAddress.allowed('x')).toBe(true);
+      await byName.succeeded('x');
+      expect(await byName.allowed('x')).toBe(true);
     });
   });
 }
