@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { ErrorCode, type AckFailure, type HttpErrorBody } from '../../common/contract.js';
-import { InvalidCursorError, StoreUnavailableError } from './history/store.js';
+import { InvalidCursorError } from './history/store.js';
+import { StoreUnavailableError } from './storage/unavailable.js';
 import type { Logger } from './logger.js';
 
 // One mapping from failures to error codes, shared by socket acks and the HTTP API, so a
@@ -25,8 +26,8 @@ export const internalError = (): AckFailure =>
 export function toFailure(err: unknown, logger: Logger, context: object): AckFailure {
   if (err instanceof InvalidCursorError) return fail(ErrorCode.BAD_REQUEST, err.message);
   if (err instanceof StoreUnavailableError) {
-    logger.warn({ err, ...context }, 'history store unavailable');
-    return fail(ErrorCode.UNAVAILABLE, 'message history is unavailable; retry shortly');
+    logger.warn({ err, ...context }, 'storage unavailable');
+    return fail(ErrorCode.UNAVAILABLE, 'storage is unavailable; retry shortly');
   }
   logger.error({ err, ...context }, 'request failed');
   return internalError();

@@ -123,3 +123,35 @@ test('a node that has never reached Redis is not ready until it does', async () 
   expect(ready.status).toBe(200);
   expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'up' } });
 });
+
+test('sign-in during a Redis outage answers 503 UNAVAILABLE, and works once Redis is back', async () => {
+  const redis = new RedisProcess({ appendonly: true });
+  await redis.start();
+  onTestFinished(async () => {
+    await redis.stop();
+  });
+  const [node] = await startNodes(1, redis.url, { scryptCost: 10 });
+  if (!node) throw new Error('node did not start');
+  const login = () =>
+    fetch(`${node.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'quinn', password: 'password1' }),
+    });
+  const signup = await fetch(`${node.url}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'quinn', password: 'password1' }),
+  });
+  expect(signup.status).toBe(201);
+
+  await redis.stop();
+  await health(node.redis, false);
+  const during = await login();
+  expect(during.status).toBe(503);
+  expect(await during.json()).toMatchObject({ error: { code: ErrorCode.UNAVAILABLE } });
+
+  await redis.start();
+  await health(node.redis, true);
+  expect((await login()).status).toBe(200);
+});

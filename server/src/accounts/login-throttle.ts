@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisCall } from '../storage/unavailable.js';
 
 /**
  * Counts failed sign-ins per key (a username, a client address) in a sliding window; a key
@@ -57,21 +58,24 @@ export const redisThrottle =
     const keyOf = (key: string) => `${prefix}login-failures:${name}:${key}`;
     let seq = 0;
     return {
-      async allowed(key) {
-        const k = keyOf(key);
-        await redis.zremrangebyscore(k, '-inf', now() - windowMs);
-        return (await redis.zcard(k)) < limit;
-      },
-      async failed(key) {
-        const at = now();
-        await redis
-          .multi()
-          .zadd(keyOf(key), at, `${at}:${process.pid}:${seq++}:${Math.random()}`)
-          .pexpire(keyOf(key), windowMs)
-          .exec();
-      },
-      async succeeded(key) {
-        await redis.del(keyOf(key));
-      },
+      allowed: (key) =>
+        redisCall(async () => {
+          const k = keyOf(key);
+          await redis.zremrangebyscore(k, '-inf', now() - windowMs);
+          return (await redis.zcard(k)) < limit;
+        }),
+      failed: (key) =>
+        redisCall(async () => {
+          const at = now();
+          await redis
+            .multi()
+            .zadd(keyOf(key), at, `${at}:${process.pid}:${seq++}:${Math.random()}`)
+            .pexpire(keyOf(key), windowMs)
+            .exec();
+        }),
+      succeeded: (key) =>
+        redisCall(async () => {
+          await redis.del(keyOf(key));
+        }),
     };
   };

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisCall } from '../storage/unavailable.js';
 import { nameKey } from './names.js';
 import {
   newAccountId,
@@ -149,5 +150,18 @@ export function createRedisAccounts(
       return ids;
     },
   };
-  return { accounts, sessions };
+  return { accounts: guarded(accounts), sessions: guarded(sessions) };
+}
+
+/** Every method of a store, with connection failures reported as StoreUnavailableError. */
+function guarded<T extends object>(store: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(store)) {
+    wrapped[name] =
+      typeof method === 'function'
+        ? (...args: unknown[]) =>
+            redisCall(() => (method as (...a: unknown[]) => Promise<unknown>)(...args))
+        : method;
+  }
+  return wrapped as T;
 }

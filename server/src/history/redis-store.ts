@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Message } from '../../../common/contract.js';
+import { redisCall } from '../storage/unavailable.js';
 import {
   InvalidCursorError,
   parseId,
-  StoreUnavailableError,
   type AppendInput,
   type AppendResult,
   type HistoryStore,
@@ -121,15 +121,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
     return { id, room, author: { name }, text, ts: msOf(id) };
   };
 
-  /** Turns connection failures into StoreUnavailableError; Redis's own errors stay as they are. */
-  const call = async <T>(run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (err) {
-      if (err instanceof Error && err.name === 'ReplyError') throw err;
-      throw new StoreUnavailableError(err);
-    }
-  };
+  const call = redisCall;
 
   const page = (room: string, entries: StreamEntry[], limit: number): Page => ({
     messages: entries

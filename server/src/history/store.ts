@@ -78,10 +78,4 @@ export function compareIdKeys(a: IdKey, b: IdKey): number {
   return a[0] - b[0] || a[1] - b[1];
 }
 
-/** The store cannot be reached right now; the request may be retried (ack code UNAVAILABLE). */
-export class StoreUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super('history store unavailable', { cause });
-    this.name = 'StoreUnavailableError';
-  }
-}
+export { StoreUnavailableError } from '../storage/unavailable.js';
