@@ -2,14 +2,17 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import { onTestFinished } from 'vitest';
 import type {
   Ack,
-  ClientToServerEvents,
+  AckedEventName,
   JoinResult,
   Message,
+  RequestOf,
+  ResultOf,
   SendResult,
   ServerToClientEvents,
 } from '../../../common/contract.js';
+import { requestWithAck, type ChatClientSocket } from '../../../common/request.js';
 
-export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type ChatClient = ChatClientSocket;
 export type Transport = 'websocket' | 'polling';
 
 export interface ClientOptions extends Partial<ManagerOptions & SocketOptions> {
@@ -67,21 +70,13 @@ export function waitFor<T = unknown>(
 
 const ACK_TIMEOUT_MS = 5000;
 
-type AckEvent = Exclude<keyof ClientToServerEvents, 'typing'>;
-type AckOf<E extends AckEvent> = Parameters<ClientToServerEvents[E]>[1] extends (
-  result: infer R,
-) => void
-  ? R
-  : never;
-
 /** Emits a contract event and resolves with its ack (rejects when no ack comes in 5 s). */
-export function request<E extends AckEvent>(
+export function request<E extends AckedEventName>(
   socket: ChatClient,
   event: E,
-  payload: Parameters<ClientToServerEvents[E]>[0],
-): Promise<AckOf<E>> {
-  const untyped = socket as unknown as Socket;
-  return untyped.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload) as Promise<AckOf<E>>;
+  payload: RequestOf<E>,
+): Promise<ResultOf<E>> {
+  return requestWithAck(socket, event, payload, ACK_TIMEOUT_MS);
 }
 
 export async function join(
