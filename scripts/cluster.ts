@@ -48,6 +48,9 @@ const nodes = Array.from(
         CLIENT: 'static',
         SHUTDOWN_DRAIN_MS: '3000',
         LOG_LEVEL: 'warn',
+        // HAProxy connects from loopback; its X-Forwarded-* headers count.
+        TRUST_PROXY: 'loopback',
+        PUBLIC_ORIGIN: `https://localhost:${PORTS.https}`,
       },
     }),
 );

@@ -12,14 +12,22 @@ const FAULT_TEST_MS = 60_000;
 /** Fast enough to chat hard in a test, while every other limit stays as in production. */
 const LOAD_ENV = { RATE_LIMIT_PER_SEC: '100', RATE_LIMIT_BURST: '100' };
 
-function httpsGet(url: string): Promise<{ status: number; headers: Record<string, unknown> }> {
+function httpsGet(
+  url: string,
+  options: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    request(url, { rejectUnauthorized: false }, (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, headers: res.headers });
-    })
-      .on('error', reject)
-      .end();
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+    const req = request(
+      url,
+      { rejectUnauthorized: false, method: options.method ?? 'GET', headers },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers });
+      },
+    ).on('error', reject);
+    req.end(body);
   });
 }
 
@@ -116,6 +124,14 @@ describe('through HAProxy with TLS', () => {
       expect(secure.status).toBe(200);
       expect(String(secure.headers['strict-transport-security'])).toContain('max-age=');
       expect(String(secure.headers['set-cookie'])).toMatch(/SERVERID=app\d; .*HttpOnly; Secure/i);
+      // The node believes HAProxy's X-Forwarded-Proto: the session cookie is Secure.
+      const signup = await httpsGet(`${d.url}/api/auth/signup`, {
+        method: 'POST',
+        body: { username: 'tls_user', password: 'password1' },
+      });
+      expect(signup.status).toBe(201);
+      const cookies = [signup.headers['set-cookie']].flat().map(String);
+      expect(cookies.find((c) => c.startsWith('chat_session='))).toMatch(/; Secure/);
     },
     FAULT_TEST_MS,
   );

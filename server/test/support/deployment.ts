@@ -53,6 +53,8 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
           REDIS_ADAPTER: options.redisAdapter ?? 'classic',
           SHUTDOWN_DRAIN_MS: '3000',
           LOG_LEVEL: 'debug',
+          TRUST_PROXY: 'loopback',
+          SCRYPT_COST: '10',
           ...options.env,
         },
       });
