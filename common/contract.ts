@@ -166,7 +166,15 @@ export interface JoinResult {
    * (trimmed, or lost by the store): continuity is broken and `history` is the newest page.
    */
   gap: boolean;
+  /**
+   * Why continuity broke, when `gap` is true: `trimmed` — more messages were posted since
+   * than the server keeps per room (`HISTORY_LIMIT`), and the oldest of them are gone;
+   * `unknown` — the server does not know `since` at all (it lost its history, for example a
+   * restart with `STORE=memory`, or the id is not one of its).
+   */
+  gapReason?: GapReason;
 }
+export type GapReason = 'trimmed' | 'unknown';
 export interface LeaveResult {
   room: string;
 }

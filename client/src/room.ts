@@ -1,10 +1,15 @@
-import type { JoinResult, Message, PresenceEvent } from '../../common/contract.js';
+import type { GapReason, JoinResult, Message, PresenceEvent } from '../../common/contract.js';
 import { RoomPresence } from './presence.js';
 import { Timeline } from './timeline.js';
 import type { Timers } from './timers.js';
 
-const GAP_NOTICE =
-  'Some messages may be missing: the server could not replay everything since you were last connected.';
+/** What the timeline says when the server could not replay everything since the last visit. */
+const GAP_NOTICES: Record<GapReason, string> = {
+  trimmed:
+    'Some messages are missing: more were posted while you were away than this room keeps, and the oldest of them are gone.',
+  unknown:
+    'Some messages may be missing: the server no longer has the history you last saw (it may have restarted without keeping it).',
+};
 
 /** One room as this client holds it: its timeline, who is there, what is unread. */
 export class Room {
@@ -27,7 +32,7 @@ export class Room {
     this.joined = true;
     this.presence.joined(ack.members);
     const first = this.timeline.messageCount === 0;
-    if (ack.gap && !first) this.timeline.notice(GAP_NOTICE, 'warning');
+    if (ack.gap && !first) this.timeline.notice(GAP_NOTICES[ack.gapReason ?? 'unknown'], 'warning');
     if (first) this.timeline.hasMore = ack.hasMore;
     return ack.history;
   }

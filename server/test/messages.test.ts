@@ -245,11 +245,12 @@ describe('history', () => {
     const bob = await connect(url, { name: 'bob' });
     const ack = await joinOk(bob, 'general', sent[2]?.id);
     expect(ack.gap).toBe(true);
+    expect(ack.gapReason).toBe('trimmed');
     expect(ack.history).toEqual(sent.slice(9));
     expect(ack.hasMore).toBe(true);
     // An id the server never issued (say, from before a restart) is a gap too.
-    const unknown = await joinOk(bob, 'general', '1-0');
-    expect(unknown.gap).toBe(true);
+    const unknown = await joinOk(bob, 'general', '99999999999999-0');
+    expect(unknown).toMatchObject({ gap: true, gapReason: 'unknown' });
   });
 });
 

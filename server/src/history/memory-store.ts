@@ -125,7 +125,8 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
     after(room: string, id: string): Promise<Replay> {
       const key = parseId(id);
       const log = rooms.get(room);
-      if (!key || !log) return Promise.resolve({ messages: [], gap: true, hasMore: false });
+      const unknown: Replay = { messages: [], gap: true, gapReason: 'unknown', hasMore: false };
+      if (!key || !log) return Promise.resolve(unknown);
       const index = upperBound(log.entries, key);
       const held = log.entries[index - 1];
       // Continuity holds only from an id this store issued and still knows: the id itself
@@ -133,7 +134,10 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       const known =
         (held !== undefined && compareIdKeys(held.key, key) === 0) ||
         (log.lastTrimmed !== undefined && compareIdKeys(log.lastTrimmed, key) === 0);
-      if (!known) return Promise.resolve({ messages: [], gap: true, hasMore: false });
+      if (!known) {
+        const trimmed = log.lastTrimmed !== undefined && compareIdKeys(key, log.lastTrimmed) < 0;
+        return Promise.resolve(trimmed ? { ...unknown, gapReason: 'trimmed' } : unknown);
+      }
       return Promise.resolve({
         messages: log.entries.slice(index).map((e) => e.message),
         gap: false,

@@ -44,20 +44,33 @@ return {1, stored}
 // still be in the stream, or be exactly the newest id trimmed away (the first entry's `p`).
 // A stream Redis lost, or started afresh, does not hold the client's id, so the loss is
 // reported rather than skipped.
-// KEYS: stream. ARGV: since, max count. Returns {known, entries, olderCount}.
+// A gap reports whether `since` is older than the newest id trimmed (it was trimmed away)
+// or unknown to the stream altogether.
+// KEYS: stream. ARGV: since, max count. Returns {known, entries, olderCount, trimmed}.
 const AFTER = `
+local function older(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  if not am or not bm then return false end
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as < bs)
+end
 local since = ARGV[1]
 local known = #redis.call('XRANGE', KEYS[1], since, since) > 0
+local trimmed = 0
 if not known then
   local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
   if first[1] then
     local fields = first[1][2]
     for i = 1, #fields, 2 do
       if fields[i] == 'p' and fields[i + 1] == since then known = true end
+      if fields[i] == 'p' and fields[i + 1] ~= '' and older(since, fields[i + 1]) then
+        trimmed = 1
+      end
     end
   end
 end
-if not known then return {0, {}, 0} end
+if not known then return {0, {}, 0, trimmed} end
 local entries = redis.call('XRANGE', KEYS[1], '(' .. since, '+', 'COUNT', ARGV[2])
 local older = redis.call('XREVRANGE', KEYS[1], since, '-', 'COUNT', 1)
 return {1, entries, #older}
@@ -176,13 +189,17 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
 
     after: (room: string, id: string) =>
       call(async (): Promise<Replay> => {
-        if (!parseId(id)) return { messages: [], gap: true, hasMore: false };
-        const [known, entries, older] = (await afterScript(1, streamKey(room), id, replayMax)) as [
-          number,
-          StreamEntry[],
-          number,
-        ];
-        if (known !== 1) return { messages: [], gap: true, hasMore: false };
+        if (!parseId(id)) return { messages: [], gap: true, gapReason: 'unknown', hasMore: false };
+        const [known, entries, older, trimmed] = (await afterScript(
+          1,
+          streamKey(room),
+          id,
+          replayMax,
+        )) as [number, StreamEntry[], number, number | undefined];
+        if (known !== 1) {
+          const gapReason = trimmed === 1 ? 'trimmed' : 'unknown';
+          return { messages: [], gap: true, gapReason, hasMore: false };
+        }
         return { messages: entries.map((e) => toMessage(room, e)), gap: false, hasMore: older > 0 };
       }),
 

@@ -9,6 +9,7 @@ import {
   type HistoryStore,
   type IdKey,
   type Page,
+  type Replay,
 } from './store.js';
 
 export interface SqliteStoreOptions {
@@ -171,16 +172,18 @@ export function createSqliteHistoryStore(
     after: (room, id) =>
       run(() => {
         const key = parseId(id);
-        const gap = { messages: [], gap: true, hasMore: false };
+        const gap: Replay = { messages: [], gap: true, gapReason: 'unknown', hasMore: false };
         if (!key) return gap;
-        const trimmed = q.trimmed.get(room);
+        const row = q.trimmed.get(room);
+        const edge: IdKey | undefined =
+          row?.ms != null && row.seq != null ? [row.ms, row.seq] : undefined;
         // Continuity holds only from an id this store issued and still knows: the id itself
         // is held, or it is exactly the newest id trimmed away.
-        const isEdge =
-          trimmed?.ms != null &&
-          trimmed.seq != null &&
-          compareIdKeys([trimmed.ms, trimmed.seq], key) === 0;
-        if (!isEdge && !q.held.get(room, key[0], key[1])) return gap;
+        const isEdge = edge !== undefined && compareIdKeys(edge, key) === 0;
+        if (!isEdge && !q.held.get(room, key[0], key[1])) {
+          const trimmed = edge !== undefined && compareIdKeys(key, edge) < 0;
+          return trimmed ? { ...gap, gapReason: 'trimmed' } : gap;
+        }
         return {
           messages: q.after.all(room, key[0], key[0], key[1]).map(toMessage),
           gap: false,

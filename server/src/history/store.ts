@@ -1,4 +1,4 @@
-import type { Message } from '../../../common/contract.js';
+import type { GapReason, Message } from '../../../common/contract.js';
 
 export interface AppendInput {
   room: string;
@@ -34,6 +34,8 @@ export interface Replay {
   messages: Message[];
   /** The messages right after the given id are no longer held (trimmed or lost). */
   gap: boolean;
+  /** With `gap`: `trimmed` when the id is older than what was trimmed away, else `unknown`. */
+  gapReason?: GapReason;
   /** Messages at or before the given id are still held (meaningless when `gap`). */
   hasMore: boolean;
 }

@@ -9,13 +9,16 @@ async function historyOnJoin(
   deps: SocketDeps,
   room: string,
   since: string | undefined,
-): Promise<Pick<JoinResult, 'history' | 'hasMore' | 'gap'>> {
-  if (since !== undefined) {
-    const replay = await deps.history.after(room, since);
-    if (!replay.gap) return { history: replay.messages, hasMore: replay.hasMore, gap: false };
+): Promise<Pick<JoinResult, 'history' | 'hasMore' | 'gap' | 'gapReason'>> {
+  if (since === undefined) {
+    const page = await deps.history.latest(room, deps.config.historyPage);
+    return { history: page.messages, hasMore: page.hasMore, gap: false };
   }
+  const replay = await deps.history.after(room, since);
+  if (!replay.gap) return { history: replay.messages, hasMore: replay.hasMore, gap: false };
   const page = await deps.history.latest(room, deps.config.historyPage);
-  return { history: page.messages, hasMore: page.hasMore, gap: since !== undefined };
+  const gapReason = replay.gapReason ?? 'unknown';
+  return { history: page.messages, hasMore: page.hasMore, gap: true, gapReason };
 }
 
 export const joinRoom: EventHandler<'room:join'> = {
