@@ -113,11 +113,18 @@ export interface Member {
   name: string;
 }
 
+/** Who wrote a message. */
+export interface Author {
+  name: string;
+  /** Posted by a program through the push API, never by a person; no client can set it. */
+  bot?: true;
+}
+
 export interface Message {
   /** Opaque to clients; strictly increasing within a room. */
   id: string;
   room: string;
-  author: { name: string };
+  author: Author;
   text: string;
   /** Server time at which the message was stored, in milliseconds since the epoch. */
   ts: number;

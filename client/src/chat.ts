@@ -383,7 +383,7 @@ export class Chat {
   }
 
   private isOwn(message: Message): boolean {
-    return message.author.name === this.name;
+    return message.author.bot !== true && message.author.name === this.name;
   }
 
   private request<E extends AckedEventName>(event: E, payload: RequestOf<E>): Promise<ResultOf<E>> {

@@ -78,6 +78,8 @@ function messageNode(message: Message, own: boolean, status: 'sent' | 'pending' 
     'div',
     { className: 'msg-head' },
     el('span', { className: 'msg-author', text: message.author.name }),
+    // Posted by a program through the push API: no person can send a message marked so.
+    ...(message.author.bot ? [el('span', { className: 'msg-bot', text: 'bot' })] : []),
     time,
   );
   return el(

@@ -89,7 +89,7 @@ export function createPushApi(deps: PushApiDeps): Router {
       }
       const { message, duplicate } = await deps.history.append({
         room,
-        author: { name: author },
+        author: { name: author, bot: true },
         text,
         clientId: parsed.data.clientId ?? randomUUID(),
         origin: 'push-api',

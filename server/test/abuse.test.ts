@@ -93,6 +93,20 @@ describe('malformed payloads', () => {
     expect(ack).toMatchObject({ ok: true, room: 'general' });
   });
 
+  test('a client cannot choose its author, nor pass as a bot', async () => {
+    const { url } = await startTestServer();
+    const alice = await connect(url, { name: 'alice' });
+    await joinOk(alice, 'general');
+    const ack = await emitRaw(alice, 'message:send', {
+      room: 'general',
+      text: 'the build is green',
+      clientId: 'c1',
+      author: { name: 'ci-bot', bot: true },
+    });
+    expect(ack).toMatchObject({ ok: true, message: { author: { name: 'alice' } } });
+    expect((ack as { message: { author: object } }).message.author).toEqual({ name: 'alice' });
+  });
+
   test('an event without its ack is dropped: nothing is stored or broadcast', async () => {
     const { url } = await startTestServer();
     const alice = await connect(url, { name: 'alice' });

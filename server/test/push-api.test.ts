@@ -26,7 +26,7 @@ describe('push API', () => {
     const { message } = (await res.json()) as { message: Message };
     expect(message).toMatchObject({
       room: 'general',
-      author: { name: 'ci-bot' },
+      author: { name: 'ci-bot', bot: true },
       text: 'deploy finished',
     });
     expect(await got).toEqual(message);

@@ -1,6 +1,8 @@
 import type { Message } from '../../../common/contract.js';
 import {
+  authorOf,
   compareIdKeys,
+  dedupScope,
   InvalidCursorError,
   parseId,
   type AppendInput,
@@ -90,7 +92,7 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       const at = now();
       sweepDedup(at);
       // Scoped to the author too, so one user's clientId can never shadow another's message.
-      const dedupKey = `${input.room}\n${input.author.name}\n${input.clientId}`;
+      const dedupKey = `${input.room}\n${dedupScope(input.author)}\n${input.clientId}`;
       const seen = dedup.get(dedupKey);
       if (seen) {
         return Promise.resolve({ message: seen.message, duplicate: true, origin: seen.origin });
@@ -100,7 +102,7 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       const message: Message = {
         id: `${key[0]}-${key[1]}`,
         room: input.room,
-        author: { name: input.author.name },
+        author: authorOf(input.author),
         text: input.text,
         ts: key[0],
       };

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Message } from '../../../common/contract.js';
 import { redisCall } from '../storage/unavailable.js';
 import {
+  authorOf,
+  dedupScope,
   InvalidCursorError,
   parseId,
   type AppendInput,
@@ -26,7 +28,8 @@ export interface RedisStoreOptions {
 // keeps the whole message, so a retry gets it back even after the stream was trimmed.
 // Each entry also records the id before it (`p`): after any trim, the first entry held
 // names the newest one trimmed, which is what proving continuity needs (below).
-// KEYS: stream, dedup key. ARGV: maxlen, ttl ms, author, text, origin.
+// A bot's messages (the push API) carry `b` = 1.
+// KEYS: stream, dedup key. ARGV: maxlen, ttl ms, author, text, origin, bot (1 or 0).
 const APPEND = `
 local seen = redis.call('GET', KEYS[2])
 if seen then return {0, seen} end
@@ -34,8 +37,8 @@ local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local prev = ''
 if last[1] then prev = last[1][1] end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
-  'a', ARGV[3], 't', ARGV[4], 'p', prev)
-local stored = cjson.encode({id = id, a = ARGV[3], t = ARGV[4], o = ARGV[5]})
+  'a', ARGV[3], 't', ARGV[4], 'p', prev, 'b', ARGV[6])
+local stored = cjson.encode({id = id, a = ARGV[3], t = ARGV[4], o = ARGV[5], b = ARGV[6]})
 redis.call('SET', KEYS[2], stored, 'PX', ARGV[2])
 return {1, stored}
 `;
@@ -83,6 +86,8 @@ interface StoredJson {
   a: string;
   t: string;
   o: string;
+  /** '1' for a bot; absent in entries written before bots were marked. */
+  b?: string;
 }
 
 const msOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
@@ -127,11 +132,19 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
   const toMessage = (room: string, [id, fields]: StreamEntry): Message => {
     let name = '';
     let text = '';
+    let bot = false;
     for (let i = 0; i < fields.length; i += 2) {
       if (fields[i] === 'a') name = fields[i + 1] ?? '';
       else if (fields[i] === 't') text = fields[i + 1] ?? '';
+      else if (fields[i] === 'b') bot = fields[i + 1] === '1';
     }
-    return { id, room, author: { name }, text, ts: msOf(id) };
+    return {
+      id,
+      room,
+      author: authorOf({ name, ...(bot ? { bot: true } : {}) }),
+      text,
+      ts: msOf(id),
+    };
   };
 
   const call = redisCall;
@@ -150,12 +163,13 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
         const [fresh, stored] = (await appendScript(
           2,
           streamKey(input.room),
-          dedupKey(input.room, input.author.name, input.clientId),
+          dedupKey(input.room, dedupScope(input.author), input.clientId),
           options.limit,
           options.dedupTtlMs,
           input.author.name,
           input.text,
           input.origin,
+          input.author.bot ? 1 : 0,
         )) as [number, string];
         if (fresh === 1 && !listedRooms.has(input.room)) {
           await redis.sadd(roomsKey, input.room);
@@ -166,7 +180,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
           message: {
             id: json.id,
             room: input.room,
-            author: { name: json.a },
+            author: authorOf({ name: json.a, ...(json.b === '1' ? { bot: true } : {}) }),
             text: json.t,
             ts: msOf(json.id),
           },

@@ -1,7 +1,9 @@
 import type { Message } from '../../../common/contract.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 import {
+  authorOf,
   compareIdKeys,
+  dedupScope,
   InvalidCursorError,
   parseId,
   StoreUnavailableError,
@@ -162,8 +164,8 @@ export function createSqliteHistoryStore(
   return {
     append: (input) =>
       run((): AppendResult => {
-        const author = { ...input.author };
-        const dedupKey = `${input.room}\n${input.author.name}\n${input.clientId}`;
+        const author = authorOf(input.author);
+        const dedupKey = `${input.room}\n${dedupScope(author)}\n${input.clientId}`;
         return append(input.room, author, input.text, dedupKey, input.origin);
       }),
 

@@ -1,8 +1,21 @@
-import type { GapReason, Message } from '../../../common/contract.js';
+import type { Author, GapReason, Message } from '../../../common/contract.js';
+
+/**
+ * Who a clientId belongs to, for dedup: a person and a bot of the same name never share one,
+ * so a person can never get a bot's message back as theirs (or the reverse). A person's
+ * scope is their name, as before bots were marked; a bot's starts with a control character,
+ * which no display name may contain.
+ */
+export const dedupScope = (author: Author): string =>
+  author.bot ? `\u0000bot:${author.name}` : author.name;
+
+/** A copy of an author with only the contract's fields. */
+export const authorOf = (author: Author): Author =>
+  author.bot ? { name: author.name, bot: true } : { name: author.name };
 
 export interface AppendInput {
   room: string;
-  author: { name: string };
+  author: Author;
   text: string;
   /** Retries of one message carry the same clientId; the store keeps the first only. */
   clientId: string;

@@ -122,6 +122,35 @@ export function historyStoreSuite(
       expect(bob.duplicate).toBe(false);
     });
 
+    test('a bot keeps its mark, and never shares a clientId with a person of the same name', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const bot = await store.append({
+        room: 'r1',
+        author: { name: 'monitor', bot: true },
+        text: 'disk full',
+        clientId: 'same',
+        origin: 'push-api',
+      });
+      const person = await store.append({
+        room: 'r1',
+        author: { name: 'monitor' },
+        text: 'hello',
+        clientId: 'same',
+        origin: 'o1',
+      });
+      expect(bot.message.author).toEqual({ name: 'monitor', bot: true });
+      expect(person).toMatchObject({ duplicate: false, message: { author: { name: 'monitor' } } });
+      expect(person.message.author).toEqual({ name: 'monitor' });
+      const held = (await store.latest('r1', 10)).messages;
+      expect(held.map((m) => m.author)).toEqual([
+        { name: 'monitor', bot: true },
+        { name: 'monitor' },
+      ]);
+      expect((await store.after('r1', bot.message.id)).messages[0]?.author).toEqual({
+        name: 'monitor',
+      });
+    });
+
     test('concurrent retries of one clientId store one message', async () => {
       const store = await create({ limit: 100, dedupTtlMs: 60_000 });
       const results = await Promise.all(
