@@ -23,6 +23,9 @@ export type { Room } from './room.js';
 
 type Listener = (event: ChatEvent) => void;
 
+/** A rejoin replays at least this much before the newest message held, in ms (see resumeId). */
+const RESUME_MARGIN_MS = 2000;
+
 /**
  * The chat as a person sees it: one Socket.IO connection, the rooms it is in, and the
  * messages waiting to be acknowledged. It knows nothing of the DOM: page visibility and the
@@ -310,7 +313,7 @@ export class Chat {
   private async joinOnServer(room: string): Promise<void> {
     const state = this.rooms.get(room);
     if (!state) return;
-    const since = state.timeline.newestId;
+    const since = state.timeline.resumeId(RESUME_MARGIN_MS);
     state.presence.joining();
     let ack;
     try {

@@ -32,6 +32,7 @@ export class Room {
     this.joined = true;
     this.presence.joined(ack.members);
     const first = this.timeline.messageCount === 0;
+    if (ack.gap) this.timeline.breakContinuity();
     if (ack.gap && !first) this.timeline.notice(GAP_NOTICES[ack.gapReason ?? 'unknown'], 'warning');
     if (first) this.timeline.hasMore = ack.hasMore;
     return ack.history;

@@ -34,3 +34,30 @@ test('prepends older pages before everything, skipping what it holds', () => {
   expect(t.oldestId()).toBe('3-0');
   expect(t.newestId).toBe('5-0');
 });
+
+test('resumes from a message older than the newest by the margin, so late arrivals are not skipped', () => {
+  const t = new Timeline();
+  const at = (id: string, ts: number): Message => ({ ...msg(id), ts });
+  expect(t.resumeId(2000)).toBeUndefined();
+  t.append(at('10-0', 10_000), false);
+  t.append(at('11-0', 11_000), false);
+  t.append(at('12-5', 12_500), false);
+  // The own ack of 13-0 came first; 12-9, stored earlier, was still on its way.
+  t.append(at('13-0', 13_000), true);
+  expect(t.resumeId(2000)).toBe('11-0');
+  // Everything within the margin: resume from the first message received.
+  expect(t.resumeId(60_000)).toBe('10-0');
+  expect(t.resumeId(0)).toBe('13-0');
+});
+
+test('after a gap, resumes only from what arrived since', () => {
+  const t = new Timeline();
+  const at = (id: string, ts: number): Message => ({ ...msg(id), ts });
+  t.append(at('1-0', 1000), false);
+  t.append(at('2-0', 2000), false);
+  t.breakContinuity();
+  expect(t.resumeId(500)).toBe('2-0');
+  t.append(at('90-0', 90_000), false);
+  t.append(at('95-0', 95_000), false);
+  expect(t.resumeId(2000)).toBe('90-0');
+});

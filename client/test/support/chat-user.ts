@@ -82,26 +82,41 @@ export class ChatUser {
 
   /** Resolves once connected and in the room. */
   ready(timeoutMs = 15_000): Promise<void> {
-    return this.chat.ready(timeoutMs);
+    const inRoom = () => this.chat.rooms.get(this.room)?.joined === true;
+    return this.until(inRoom, timeoutMs, 'connected and joined');
   }
 
-  until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-    return this.chat.until(condition, timeoutMs);
+  /** Resolves once `condition` holds; on a timeout, the error says where this user stood. */
+  until(condition: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+    return this.chat.until(condition, timeoutMs).catch((err: unknown) => {
+      const room = this.chat.rooms.get(this.room);
+      const outbox = this.chat.outbox.map(
+        (m) =>
+          `${m.status}${m.inFlight ? '/in flight' : ''}/${m.attempts} attempts${m.error ? ` (${m.error})` : ''}`,
+      );
+      throw new Error(
+        `${this.name}: ${what} not met within ${timeoutMs} ms; ${this.chat.connection}, ` +
+          `${room?.joined ? 'joined' : 'not joined'}, ${this.acked.length} acked, ` +
+          `${this.connectedAt.length} connects, outbox [${outbox.join(', ')}]`,
+        { cause: err },
+      );
+    });
   }
 
   ackedAtLeast(count: number): Promise<void> {
-    return this.until(() => this.acked.length >= count);
+    return this.until(() => this.acked.length >= count, undefined, `${count} acked`);
   }
 
   /** Resolves once nothing of this user's waits for an ack any more. */
   settled(timeoutMs = 60_000): Promise<void> {
-    return this.until(() => this.chat.outbox.length === 0, timeoutMs);
+    return this.until(() => this.chat.outbox.length === 0, timeoutMs, 'empty outbox');
   }
 
   hasShown(ids: readonly string[]): Promise<void> {
-    return this.until(() => {
+    const all = () => {
       const shown = this.shown;
       return ids.every((id) => shown.has(id));
-    });
+    };
+    return this.until(all, undefined, `${ids.length} messages shown`);
   }
 }
