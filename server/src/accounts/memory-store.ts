@@ -1,7 +1,7 @@
 import { nameKey } from './names.js';
 import {
-  newAccountId,
-  newToken,
+  newAccount,
+  newSession,
   sessionIdOf,
   type Account,
   type AccountStore,
@@ -22,26 +22,14 @@ export function createMemoryAccounts(now: () => number = Date.now): {
   const accounts: AccountStore = {
     createUser({ username, name, passwordHash }) {
       if (byUsername.has(username)) return Promise.resolve(undefined);
-      const account: Account = {
-        id: newAccountId(),
-        username,
-        name,
-        guest: false,
-        createdAt: now(),
-      };
+      const account = newAccount(name, username, now());
       byId.set(account.id, { account, passwordHash });
       byUsername.set(username, account.id);
       registeredKeys.add(nameKey(name)).add(nameKey(username));
       return Promise.resolve(account);
     },
     createGuest(name) {
-      const account: Account = {
-        id: newAccountId(),
-        username: undefined,
-        name,
-        guest: true,
-        createdAt: now(),
-      };
+      const account = newAccount(name, undefined, now());
       byId.set(account.id, { account, passwordHash: undefined });
       return Promise.resolve(account);
     },
@@ -69,14 +57,8 @@ export function createMemoryAccounts(now: () => number = Date.now): {
 
   const sessionStore: SessionStore = {
     create(userId, ttlMs) {
-      const token = newToken();
       const at = now();
-      const session: Session = {
-        id: sessionIdOf(token),
-        userId,
-        createdAt: at,
-        expiresAt: at + ttlMs,
-      };
+      const { token, session } = newSession(userId, ttlMs, at);
       sessions.set(session.id, session);
       return Promise.resolve({ token, session: { ...session } });
     },

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { redisCall } from '../storage/unavailable.js';
 import { nameKey } from './names.js';
 import {
-  newAccountId,
-  newToken,
+  newAccount,
+  newSession,
   sessionIdOf,
   type Account,
   type AccountStore,
@@ -59,13 +59,7 @@ export function createRedisAccounts(
 
   const accounts: AccountStore = {
     async createUser({ username, name, passwordHash }) {
-      const account: Account = {
-        id: newAccountId(),
-        username,
-        name,
-        guest: false,
-        createdAt: now(),
-      };
+      const account = newAccount(name, username, now());
       // The username is claimed first and atomically: of two signups, one wins.
       const claimed = await redis.set(key.username(username), account.id, 'NX');
       if (claimed !== 'OK') return undefined;
@@ -74,13 +68,7 @@ export function createRedisAccounts(
       return account;
     },
     async createGuest(name) {
-      const account: Account = {
-        id: newAccountId(),
-        username: undefined,
-        name,
-        guest: true,
-        createdAt: now(),
-      };
+      const account = newAccount(name, undefined, now());
       await save(account, undefined);
       return account;
     },
@@ -103,14 +91,8 @@ export function createRedisAccounts(
 
   const sessions: SessionStore = {
     async create(userId, ttlMs) {
-      const token = newToken();
       const at = now();
-      const session: Session = {
-        id: sessionIdOf(token),
-        userId,
-        createdAt: at,
-        expiresAt: at + ttlMs,
-      };
+      const { token, session } = newSession(userId, ttlMs, at);
       await redis
         .multi()
         .set(key.session(session.id), JSON.stringify(session), 'PX', ttlMs)

@@ -1,8 +1,8 @@
 import type { SqliteDatabase } from '../storage/sqlite.js';
 import { nameKey } from './names.js';
 import {
-  newAccountId,
-  newToken,
+  newAccount,
+  newSession,
   sessionIdOf,
   type Account,
   type AccountStore,
@@ -84,23 +84,11 @@ export function createSqliteAccounts(
 
   const accounts: AccountStore = {
     createUser({ username, name, passwordHash }) {
-      const account: Account = {
-        id: newAccountId(),
-        username,
-        name,
-        guest: false,
-        createdAt: now(),
-      };
+      const account = newAccount(name, username, now());
       return Promise.resolve(insert(account, passwordHash) ? account : undefined);
     },
     createGuest(name) {
-      const account: Account = {
-        id: newAccountId(),
-        username: undefined,
-        name,
-        guest: true,
-        createdAt: now(),
-      };
+      const account = newAccount(name, undefined, now());
       insert(account, undefined);
       return Promise.resolve(account);
     },
@@ -123,14 +111,8 @@ export function createSqliteAccounts(
 
   const sessions: SessionStore = {
     create(userId, ttlMs) {
-      const token = newToken();
       const at = now();
-      const session: Session = {
-        id: sessionIdOf(token),
-        userId,
-        createdAt: at,
-        expiresAt: at + ttlMs,
-      };
+      const { token, session } = newSession(userId, ttlMs, at);
       q.deleteExpired.run(at);
       q.insertSession.run(session.id, userId, at, session.expiresAt);
       return Promise.resolve({ token, session });

@@ -49,7 +49,27 @@ export interface SessionStore {
   revokeAll(userId: string): Promise<string[]>;
 }
 
-export const newAccountId = (): string => randomBytes(12).toString('base64url');
-export const newToken = (): string => randomBytes(32).toString('base64url');
 export const sessionIdOf = (token: string): string =>
   createHash('sha256').update(token).digest('base64url');
+
+/** A new account, registered (with a username) or a guest; every store makes them here. */
+export const newAccount = (name: string, username: string | undefined, at: number): Account => ({
+  id: randomBytes(12).toString('base64url'),
+  username,
+  name,
+  guest: username === undefined,
+  createdAt: at,
+});
+
+/** A new session and the token that names it; only the token's hash is ever stored. */
+export function newSession(
+  userId: string,
+  ttlMs: number,
+  at: number,
+): { token: string; session: Session } {
+  const token = randomBytes(32).toString('base64url');
+  return {
+    token,
+    session: { id: sessionIdOf(token), userId, createdAt: at, expiresAt: at + ttlMs },
+  };
+}

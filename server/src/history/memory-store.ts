@@ -2,25 +2,22 @@ import type { Message } from '../../../common/contract.js';
 import {
   authorOf,
   compareIdKeys,
+  createIdClock,
   dedupScope,
   InvalidCursorError,
   parseId,
   type AppendInput,
   type AppendResult,
   type HistoryStore,
+  type HistoryStoreOptions,
   type IdKey,
   type Page,
   type Replay,
 } from './store.js';
 
-export interface MemoryStoreOptions {
-  /** Messages kept per room. */
-  limit: number;
-  /** How long a clientId is remembered for dedup, in milliseconds. */
-  dedupTtlMs: number;
+export interface MemoryStoreOptions extends HistoryStoreOptions {
   /** Cap on remembered clientIds across rooms, so a flood cannot grow memory without bound. */
   dedupMaxEntries?: number;
-  now?: () => number;
 }
 
 interface Entry {
@@ -51,13 +48,7 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
   const rooms = new Map<string, RoomLog>();
   // Insertion order is expiry order (constant TTL), so expired entries sit at the front.
   const dedup = new Map<string, DedupEntry>();
-  let lastKey: IdKey = [0, 0];
-
-  const nextKey = (): IdKey => {
-    const ms = Math.max(now(), lastKey[0]);
-    lastKey = ms === lastKey[0] ? [ms, lastKey[1] + 1] : [ms, 0];
-    return lastKey;
-  };
+  const nextKey = createIdClock(now);
 
   const sweepDedup = (at: number): void => {
     for (const [key, entry] of dedup) {

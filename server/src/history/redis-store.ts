@@ -10,15 +10,13 @@ import {
   type AppendInput,
   type AppendResult,
   type HistoryStore,
+  type HistoryStoreOptions,
   type Page,
   type Replay,
 } from './store.js';
 
-export interface RedisStoreOptions {
-  /** Messages kept per room; the stream is trimmed approximately (`MAXLEN ~`). */
-  limit: number;
-  /** How long a clientId is remembered for dedup, in milliseconds. */
-  dedupTtlMs: number;
+/** Redis keeps time and trims approximately (`MAXLEN ~`), so `now` is not used. */
+export interface RedisStoreOptions extends Omit<HistoryStoreOptions, 'now'> {
   /** Key prefix, so that several deployments or test runs can share one Redis. */
   prefix?: string;
 }

@@ -3,24 +3,20 @@ import type { SqliteDatabase } from '../storage/sqlite.js';
 import {
   authorOf,
   compareIdKeys,
+  createIdClock,
   dedupScope,
   InvalidCursorError,
   parseId,
   StoreUnavailableError,
   type AppendResult,
   type HistoryStore,
+  type HistoryStoreOptions,
   type IdKey,
   type Page,
   type Replay,
 } from './store.js';
 
-export interface SqliteStoreOptions {
-  /** Messages kept per room. */
-  limit: number;
-  /** How long a clientId is remembered for dedup, in milliseconds. */
-  dedupTtlMs: number;
-  now?: () => number;
-}
+export type SqliteStoreOptions = HistoryStoreOptions;
 
 interface Row {
   room: string;
@@ -107,12 +103,7 @@ export function createSqliteHistoryStore(
   };
 
   const newest = q.newest.get();
-  let lastKey: IdKey = newest ? [newest.ms, newest.seq] : [0, 0];
-  const nextKey = (): IdKey => {
-    const ms = Math.max(now(), lastKey[0]);
-    lastKey = ms === lastKey[0] ? [ms, lastKey[1] + 1] : [ms, 0];
-    return lastKey;
-  };
+  const nextKey = createIdClock(now, newest ? [newest.ms, newest.seq] : undefined);
 
   const trim = (room: string, count: number): void => {
     const excess = count - options.limit;

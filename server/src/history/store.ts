@@ -93,4 +93,27 @@ export function compareIdKeys(a: IdKey, b: IdKey): number {
   return a[0] - b[0] || a[1] - b[1];
 }
 
+/** What every store is told; each adds its own options. */
+export interface HistoryStoreOptions {
+  /** Messages kept per room. */
+  limit: number;
+  /** How long a clientId is remembered for dedup, in milliseconds. */
+  dedupTtlMs: number;
+  /** Clock for ids and dedup expiry, in ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * Issues `<ms>-<seq>` keys that always increase, even within one millisecond or when the
+ * clock steps back, starting after `last` (a store that reopens passes its newest key).
+ */
+export function createIdClock(now: () => number, last: IdKey = [0, 0]): () => IdKey {
+  let previous = last;
+  return () => {
+    const ms = Math.max(now(), previous[0]);
+    previous = ms === previous[0] ? [ms, previous[1] + 1] : [ms, 0];
+    return previous;
+  };
+}
+
 export { StoreUnavailableError } from '../storage/unavailable.js';

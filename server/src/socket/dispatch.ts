@@ -26,14 +26,16 @@ export interface EventHandler<E extends ClientEventName> {
 /** Handlers by event name; each concern's file exports some, connection.ts needs them all. */
 export type EventHandlers = { [E in ClientEventName]: EventHandler<E> };
 
+interface Incoming {
+  payload: unknown;
+  ack: ((result: Ack) => void) | undefined;
+}
+
 /** Separates the trailing ack function from the raw event arguments. */
-function splitAck(args: unknown[]): { payload: unknown; ack: ((r: Ack) => void) | undefined } {
+function splitAck(args: unknown[]): Incoming {
   const last = args[args.length - 1];
   if (typeof last !== 'function') return { payload: args[0], ack: undefined };
-  const ack = (result: Ack): void => {
-    (last as (r: Ack) => void)(result);
-  };
-  return { payload: args.length > 1 ? args[0] : undefined, ack };
+  return { payload: args.length > 1 ? args[0] : undefined, ack: last as (result: Ack) => void };
 }
 
 /** Events without an ack in the contract (`typing`) are handled without one too. */
@@ -51,7 +53,8 @@ export function dispatch(
   event: unknown,
   args: unknown[],
 ): void {
-  const { ack } = splitAck(args);
+  const incoming = splitAck(args);
+  const { ack } = incoming;
   const { metrics } = ctx.deps;
   if (!ctx.limits.allowEvent()) {
     ctx.limits.strike();
@@ -64,16 +67,15 @@ export function dispatch(
     ack?.(fail(ErrorCode.BAD_REQUEST, 'unknown event'));
     return;
   }
-  run(ctx, event, handlers[event], args);
+  run(ctx, event, handlers[event], incoming);
 }
 
 function run<E extends ClientEventName>(
   ctx: ConnectionContext,
   event: E,
   handler: EventHandler<E>,
-  args: unknown[],
+  { payload, ack }: Incoming,
 ): void {
-  const { payload, ack } = splitAck(args);
   const { metrics, logger } = ctx.deps;
   const respond = (result: Ack): void => {
     metrics.acks.inc({ event, code: result.ok ? 'OK' : result.error.code });
