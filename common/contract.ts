@@ -25,15 +25,17 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** The connection has joined as many rooms as the server allows. */
   TOO_MANY_ROOMS: 'TOO_MANY_ROOMS',
-  /** Handshake only: the `auth.name` is missing or not a valid display name. */
+  /** A display name is empty, too long, or has invisible or control characters. */
   INVALID_NAME: 'INVALID_NAME',
-  /** HTTP only: the request lacks valid credentials. */
+  /** No valid session or token: sign in first (HTTP, and `connect_error` of a handshake). */
   UNAUTHORIZED: 'UNAUTHORIZED',
+  /** Handshake only: this user, or this address, has as many connections as the server allows. */
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   /** HTTP only: the request may not do this (a foreign `Origin`, guests turned off). */
   FORBIDDEN: 'FORBIDDEN',
   /** Sign-up: an account with this username exists (compared without regard to case). */
   USERNAME_TAKEN: 'USERNAME_TAKEN',
-  /** Guest sign-in: the name is, or looks like, a registered username or display name. */
+  /** A guest's name is, or looks like, a registered username or display name, or the name of another guest online. */
   NAME_TAKEN: 'NAME_TAKEN',
   /** HTTP only: no such route, or the feature behind it is turned off. */
   NOT_FOUND: 'NOT_FOUND',
@@ -88,9 +90,23 @@ export interface LoginRequest {
 export interface GuestRequest {
   name: string;
 }
-/** The body of a successful signup, login, guest sign-in or `GET /api/auth/me`. */
+/** The body of a successful signup, login, guest sign-in, rename or `GET /api/auth/me`. */
 export interface AuthResponse {
   user: PublicUser;
+}
+/** `PATCH /api/auth/me`: a new display name. */
+export interface RenameRequest {
+  name: string;
+}
+/**
+ * `GET /api/auth/session`: what a page needs before it shows the chat or the sign-in screen,
+ * always with status 200 (a page that loads signed out is not an error).
+ */
+export interface SessionInfo {
+  /** The signed-in user, or null without a valid session. */
+  user: PublicUser | null;
+  /** `POST /api/auth/guest` is open (`GUESTS=true`). */
+  guests: boolean;
 }
 
 /** Limits of the contract itself; server-side limits (rates, sizes) are configuration. */
@@ -107,15 +123,23 @@ export const Limits = {
 
 export const DEFAULT_ROOM = 'general';
 
+/**
+ * A person in a room: one entry however many tabs or devices they have open. `id` is the
+ * user's id, the only thing that tells two people apart (names may repeat).
+ */
 export interface Member {
-  /** Opaque id of one connection; the same person in two tabs is two members. */
   id: string;
   name: string;
+  /** Signed in as a guest, without an account. */
+  guest?: true;
 }
 
-/** Who wrote a message. */
+/** Who wrote a message: a user (as a `Member`), or a program through the push API. */
 export interface Author {
+  /** The user's id; for a program, `bot:` followed by its name, which no user id can be. */
+  id: string;
   name: string;
+  guest?: true;
   /** Posted by a program through the push API, never by a person; no client can set it. */
   bot?: true;
 }
@@ -161,7 +185,7 @@ export type RoomsListRequest = Record<string, never>;
 // Ack results.
 export interface JoinResult {
   room: string;
-  /** This connection as the others see it in `members` and in `presence` events. */
+  /** The signed-in user as the others see them in `members` and in `presence` events. */
   self: Member;
   /** Oldest first. */
   history: Message[];
@@ -195,7 +219,7 @@ export interface HistoryResult {
 }
 export interface RoomSummary {
   name: string;
-  /** Connections currently in the room, across every server node. */
+  /** People currently in the room, across every server node. */
   members: number;
 }
 export interface RoomsListResult {
@@ -203,12 +227,26 @@ export interface RoomsListResult {
 }
 
 // Server → client payloads.
+/**
+ * A change of who is in a room. `join` when a user's first connection enters it, `leave`
+ * when their last one has been gone for the grace period (`PRESENCE_GRACE_MS`), so that a
+ * reload or a reconnect makes no noise; `rename` when a member changed their display name
+ * (`member` carries the new one).
+ */
 export interface PresenceEvent {
   room: string;
-  action: 'join' | 'leave';
+  action: 'join' | 'leave' | 'rename';
   member: Member;
-  /** Members in the room after this change. */
+  /** With `rename`: the name before. */
+  previousName?: string;
+  /** Members (people, not connections) in the room after this change. */
   count: number;
+}
+/** Why the server ended a connection's session. */
+export type SessionEndReason = 'logout' | 'expired';
+/** Sent just before the server disconnects a connection whose session ended. */
+export interface SessionEndedEvent {
+  reason: SessionEndReason;
 }
 export interface TypingEvent {
   room: string;
@@ -230,6 +268,7 @@ export const ServerEvent = {
   message: 'message',
   presence: 'presence',
   typing: 'typing',
+  sessionEnded: 'session:ended',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 
@@ -246,19 +285,33 @@ export interface ServerToClientEvents {
   message: (message: Message) => void;
   presence: (event: PresenceEvent) => void;
   typing: (event: TypingEvent) => void;
+  'session:ended': (event: SessionEndedEvent) => void;
 }
 
-// Nodes of a cluster talk only through the adapter's own requests for now.
-export type InterServerEvents = Record<string, never>;
+/** What the nodes of a cluster tell each other (through the adapter's `serverSideEmit`). */
+export interface InterServerEvents {
+  /** A user changed their display name: every node updates its connections of that user. */
+  renamed: (member: Member) => void;
+}
 
 /** Per-connection data; serialisable because other nodes read it through `fetchSockets()`. */
 export interface SocketData {
+  /** The signed-in user. */
   member: Member;
+  /** The id of the sign-in session (a cookie's or `auth.session`'s); absent with a token. */
+  session?: string;
+  /** When the credentials stop being valid (a token's `exp`), in ms since the epoch. */
+  expiresAt?: number;
 }
 
-/** The `auth` object a client passes to `io(url, { auth })`. */
+/**
+ * The `auth` object a client may pass to `io(url, { auth })`. Browsers need none: the session
+ * cookie authenticates them. Programs pass the session token they got from the HTTP API
+ * (`session`), or a JWT from the host application (`token`) when the server is set up for it.
+ */
 export interface HandshakeAuth {
-  name: string;
+  session?: string;
+  token?: string;
 }
 
 /** `connect_error` carries this in `err.data` when the server refuses a handshake. */

@@ -1,13 +1,10 @@
-import { expect, test } from './support/fixtures.js';
+import { expect, signIn, test } from './support/fixtures.js';
 
-for (const [store, kept] of [
-  ['sqlite', true],
-  ['memory', false],
-] as const) {
-  test.describe(`STORE=${store}`, () => {
-    test.use({ serverEnv: { STORE: store } });
+test.describe('STORE=sqlite', () => {
+  test.use({ serverEnv: { STORE: 'sqlite' } });
 
-    test(`server restart mid-conversation: reconnecting, connected, offline messages delivered once, history ${kept ? 'kept' : 'lost and the gap shown'}`, async ({
+  {
+    test(`server restart mid-conversation: reconnecting, connected, offline messages delivered once, history and sessions kept`, async ({
       user,
       server,
     }) => {
@@ -37,16 +34,11 @@ for (const [store, kept] of [
       }
       await expect(alice.messages('typed while offline')).toHaveAttribute('data-status', 'sent');
       await expect(bob.messages('bob during the outage')).toHaveAttribute('data-status', 'sent');
-      if (kept) {
-        // The history survived the restart: nothing is missing, so nothing is said, and a
-        // newcomer sees what was written before it.
-        await expect(alice.page.getByTestId('gap-notice')).toHaveCount(0);
-        const carol = await user('carol');
-        await expect(carol.messages('before the restart')).toHaveCount(1);
-      } else {
-        // The restarted server lost its in-memory history, and the client says so.
-        await expect(alice.page.getByTestId('gap-notice')).toBeVisible();
-      }
+      // The history survived the restart: nothing is missing, so nothing is said, and a
+      // newcomer sees what was written before it.
+      await expect(alice.page.getByTestId('gap-notice')).toHaveCount(0);
+      const carol = await user('carol');
+      await expect(carol.messages('before the restart')).toHaveCount(1);
 
       // Nothing arrives twice later on either.
       await bob.send('after recovery');
@@ -56,8 +48,31 @@ for (const [store, kept] of [
         await expect(u.messages('bob during the outage')).toHaveCount(1);
       }
     });
+  }
+});
+
+test.describe('STORE=memory', () => {
+  test.use({ serverEnv: { STORE: 'memory' } });
+
+  test('a restart forgets every session, and the page says so on the sign-in screen', async ({
+    user,
+    server,
+  }) => {
+    const alice = await user('alice');
+    await alice.send('before the restart');
+    await server.stop();
+    await expect(alice.status).toHaveAttribute('data-state', 'reconnecting');
+    await server.start();
+    const dialog = alice.page.getByRole('dialog', { name: 'Sign in to chat' });
+    await expect(dialog).toBeVisible({ timeout: 20_000 });
+    await expect(dialog.locator('#auth-reason')).toHaveText(/session has ended/);
+    await signIn(alice.page, 'alice');
+    await expect(alice.status).toHaveAttribute('data-state', 'connected');
+    // Nothing was kept on disk: the room starts empty.
+    await expect(alice.messages('before the restart')).toHaveCount(0);
+    expect(alice.problems).toEqual([]);
   });
-}
+});
 
 test('reload: the name, the joined rooms and the room in view come back, with history', async ({
   user,
@@ -71,7 +86,7 @@ test('reload: the name, the joined rooms and the room in view come back, with hi
   await expect(alice.messages('in dev')).toHaveAttribute('data-status', 'sent');
 
   await alice.page.reload();
-  await expect(alice.page.getByLabel('Your name')).toBeHidden();
+  await expect(alice.page.getByRole('dialog', { name: 'Sign in to chat' })).toBeHidden();
   await expect(alice.status).toHaveAttribute('data-state', 'connected');
   await expect(alice.page.locator('#me-name')).toHaveText('alice');
   await expect(alice.page.locator('#joined-rooms .room-name')).toHaveText(['#general', '#dev']);

@@ -112,10 +112,13 @@ async function populate(
   what: string,
 ): Promise<{ fleet: Fleet; connect: ConnectReport }> {
   const fleet = new Fleet(target.dialect, profile.sampleStride);
+  // Accounts and sessions are made before the clock starts, as people sign in before chatting.
+  const sessions = (await target.signIn?.(layout.count)) ?? [];
   const specs: ClientSpec[] = Array.from({ length: layout.count }, (_, i) => ({
     room: layout.room(i),
     endpoint: target.endpoints[layout.node?.(i) ?? 0] as Endpoint,
     group: layout.group?.(i) ?? 'all',
+    ...(sessions[i] === undefined ? {} : { session: sessions[i] }),
   }));
   const connect = await fleet.connect(specs, layout.concurrency);
   if (connect.failed > 0) {

@@ -7,6 +7,7 @@ import { freePort, localCertificate } from '../../scripts/lib/processes.js';
 import { dialects, type Dialect } from '../load/dialect.js';
 import type { Endpoint } from '../load/light-socket.js';
 import { BenchProcess } from './processes.js';
+import { guestSessions } from './sign-in.js';
 
 export type ServerName = 'F' | 'U' | 'T';
 
@@ -19,6 +20,8 @@ export interface Target {
   processes: Record<string, BenchProcess>;
   /** The chat server process(es) whose heap is read. */
   servers: BenchProcess[];
+  /** Session tokens for `count` clients, made before connecting (T only: it needs sign-in). */
+  signIn?: (count: number) => Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -36,7 +39,8 @@ const TSX = ['--import', 'tsx'];
 
 /**
  * T's settings for the bench: production defaults, except the per-connection rate limits,
- * which would otherwise stop one bench sender at 5 messages/s.
+ * which would otherwise stop one bench sender at 5 messages/s, and the per-address cap, as
+ * every bench client comes from 127.0.0.1. Clients sign in as guests.
  */
 export function chatEnv(port: number, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -48,9 +52,14 @@ export function chatEnv(port: number, extra: Record<string, string> = {}): Recor
     RATE_LIMIT_BURST: '1000000',
     EVENT_RATE_PER_SEC: '1000000',
     EVENT_BURST: '1000000',
+    MAX_CONNECTIONS_PER_ADDRESS: '10000000',
+    GUESTS: 'true',
     ...extra,
   };
 }
+
+const signInAt = (port: number) => (count: number) =>
+  guestSessions(`http://127.0.0.1:${port}`, count);
 
 const local = (port: number): Endpoint => ({ host: '127.0.0.1', port, tls: false });
 
@@ -103,6 +112,7 @@ export async function startServer(name: ServerName, options: StartOptions): Prom
     endpoints: [local(started.port)],
     processes: { [name]: started.process },
     servers: [started.process],
+    ...(name === 'T' ? { signIn: signInAt(started.port) } : {}),
     stop: () => started.process.stop(),
   };
 }
@@ -140,6 +150,8 @@ export async function startCluster(
     endpoints: [local(a.port), local(b.port)],
     processes: { nodeA: a.process, nodeB: b.process, redis: redis.process },
     servers: [a.process, b.process],
+    // The nodes share accounts through Redis: a session made on one works on both.
+    signIn: signInAt(a.port),
     stop: async () => {
       await Promise.all([a.process.stop(), b.process.stop()]);
       await redis.process.stop();
@@ -177,6 +189,7 @@ export async function startBehindHaproxy(
     endpoints: [{ host: '127.0.0.1', port: httpsPort, tls: true }],
     processes: { T: node.process, haproxy },
     servers: [node.process],
+    signIn: signInAt(node.port),
     stop: async () => {
       await haproxy.stop();
       await node.process.stop();

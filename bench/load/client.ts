@@ -34,6 +34,8 @@ export class BenchClient implements FrameHandler {
     readonly room: string,
     readonly group: string,
     private readonly dialect: Dialect,
+    /** T's session token ('' for the others). */
+    private readonly session: string,
     private readonly sample: ((group: string, latencyMicros: number) => void) | undefined,
   ) {}
 
@@ -111,7 +113,7 @@ export class BenchClient implements FrameHandler {
     if (c0 === 0x32 /* EIO ping */) {
       this.socket?.sendText('3');
     } else if (c0 === 0x30 /* EIO open */) {
-      this.socket?.sendText(this.dialect.connectPacket(`b${this.id}`) ?? '');
+      this.socket?.sendText(this.dialect.connectPacket(this.session) ?? '');
     } else if (c0 === 0x34 /* EIO message */) {
       const c1 = buf[start + 1];
       if (c1 === 0x30 /* SIO connect */) this.joined();

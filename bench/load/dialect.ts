@@ -20,8 +20,8 @@ export interface Dialect {
   sendFrame(room: string, text: string, clientId: string, ackId: number): string;
   /** Whether a join is a request of its own (`room:join`) rather than part of the connect. */
   explicitJoin: boolean;
-  /** The Socket.IO CONNECT packet, or undefined for the floor. */
-  connectPacket(name: string): string | undefined;
+  /** The Socket.IO CONNECT packet (with the client's session token for T), or undefined for the floor. */
+  connectPacket(session: string): string | undefined;
 }
 
 const socketIoPath = '/socket.io/?EIO=4&transport=websocket';
@@ -51,6 +51,6 @@ export const dialects: Record<DialectName, Dialect> = {
     sendFrame: (room, text, clientId, ackId) =>
       `42${ackId}["message:send",{"room":"${room}","text":"${text}","clientId":"${clientId}"}]`,
     explicitJoin: true,
-    connectPacket: (name) => `40{"name":"${name}"}`,
+    connectPacket: (session) => `40{"session":"${session}"}`,
   },
 };

@@ -11,6 +11,8 @@ export interface ClientSpec {
   /** Latency is kept per group (for example the node a client is on). */
   group: string;
   endpoint: Endpoint;
+  /** The session token the client signs in with (T only). */
+  session?: string;
 }
 
 export interface ConnectReport {
@@ -82,6 +84,7 @@ export class Fleet {
           spec.room,
           spec.group,
           this.dialect,
+          spec.session ?? '',
           sampled ? this.record : undefined,
         );
         try {

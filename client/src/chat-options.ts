@@ -1,15 +1,27 @@
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
-import type { JoinResult, Message } from '../../common/contract.js';
+import type {
+  HandshakeAuth,
+  JoinResult,
+  Member,
+  Message,
+  SessionEndReason,
+} from '../../common/contract.js';
 import type { ConnectionChange, Transport } from './connection-state.js';
 import type { OutboxOptions } from './outbox.js';
-import type { Scheduler } from './timers.js';
+import type { Scheduler } from '../../common/timers.js';
 
 export type { Transport };
 
 export interface ChatOptions {
   /** Server URL; the page's own origin when omitted. */
   url?: string;
-  name: string;
+  /** The signed-in user (from the HTTP API): messages with this author id are this user's. */
+  user: Member;
+  /**
+   * Credentials for the handshake. Browsers need none (the session cookie goes along);
+   * Node programs pass the session token they got, or a host application's JWT.
+   */
+  auth?: HandshakeAuth;
   /** Forced transports; Socket.IO's default (polling, then upgrade) when omitted. */
   transports?: Transport[];
   rooms: string[];
@@ -20,7 +32,11 @@ export interface ChatOptions {
   ackTimeoutMs?: number;
   /** How often the room directory is refreshed while connected and visible, in ms. Default 5000. */
   directoryRefreshMs?: number;
-  /** After the server sent this client away (flooding), wait this long to reconnect, in ms. Default 5000. */
+  /**
+   * After the server sent this client away (flooding) or refused a handshake for a reason
+   * that may pass (too many connections, a store away), wait this long to reconnect, in ms.
+   * Default 5000.
+   */
   kickedReconnectMs?: number;
   /** A join refused with a retryable code is tried again after this long, in ms. Default 2000. */
   joinRetryMs?: number;
@@ -55,4 +71,8 @@ export type ChatEvent =
   | { type: 'sent'; message: Message }
   /** A room was (re)joined on the current connection. */
   | { type: 'joined'; result: JoinResult }
-  | { type: 'name-refused'; reason: string };
+  /**
+   * The session is over: signed out (here or in another tab), expired, or refused at the
+   * handshake. The chat stops; the page asks the person to sign in again.
+   */
+  | { type: 'signed-out'; reason: SessionEndReason | 'refused'; message: string };

@@ -5,6 +5,7 @@ import {
   type AckedEventName,
   type ConnectErrorData,
   type Member,
+  type SessionEndReason,
   type Message,
   type RequestOf,
   type ResultOf,
@@ -15,7 +16,7 @@ import { timingsOf, type ChatEvent, type ChatOptions, type Timings } from './cha
 import { Connection, ConnectionState } from './connection-state.js';
 import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
 import { Room } from './room.js';
-import { realScheduler, Timers, type Timer } from './timers.js';
+import { realScheduler, Timers, type Timer } from '../../common/timers.js';
 
 export type { ChatEvent, ChatOptions, Transport } from './chat-options.js';
 export type { OutgoingMessage } from './outbox.js';
@@ -33,12 +34,17 @@ const RESUME_MARGIN_MS = 2000;
  * its own, cleared by `stop()`. The view renders it; Node programs and tests drive it alike.
  */
 export class Chat {
-  name: string;
+  /** The signed-in user; their name follows renames. */
+  user: Member;
   self: Member | undefined;
+  /** Why the chat stopped for good (signed out), if it did. */
+  signedOut: string | undefined;
   readonly rooms = new Map<string, Room>();
   current: string | undefined;
   directory: RoomSummary[] = [];
   joinError: string | undefined;
+  /** Why the server refused the last handshake, while the chat waits to try again. */
+  connectError: string | undefined;
   readonly connectionInfo = new Connection((change) => {
     if (change) this.emit({ type: 'connection', change });
     this.changed();
@@ -55,7 +61,7 @@ export class Chat {
   private directoryTimer: Timer | undefined;
 
   constructor(options: ChatOptions) {
-    this.name = options.name;
+    this.user = options.user;
     this.visible = options.visible ?? true;
     this.timers = new Timers(options.scheduler ?? realScheduler);
     this.timings = timingsOf(options);
@@ -81,7 +87,7 @@ export class Chat {
     for (const room of options.rooms) this.rooms.set(room, new Room(room, this.timers));
     this.current = options.current ?? options.rooms[0];
     const settings = {
-      auth: { name: options.name },
+      ...(options.auth ? { auth: { ...options.auth } } : {}),
       ...(options.transports ? { transports: options.transports } : {}),
       ...options.socket,
       autoConnect: false,
@@ -248,12 +254,21 @@ export class Chat {
     if (room?.joined) this.socket.volatile.emit('typing', { room: room.name, typing });
   }
 
-  rename(name: string): void {
-    this.name = name;
-    this.socket.auth = { name };
-    this.socket.disconnect();
-    this.connectionInfo.set(ConnectionState.connecting);
-    this.socket.connect();
+  /** The user changed their name (the page did it through the HTTP API). */
+  renamed(member: Member): void {
+    if (member.id !== this.user.id) return;
+    this.user = member;
+    if (this.self?.id === member.id) this.self = member;
+    this.changed();
+  }
+
+  /** The session ended: stop for good and say why. */
+  private endSession(reason: SessionEndReason | 'refused', message: string): void {
+    if (this.signedOut !== undefined) return;
+    this.signedOut = message;
+    this.stop();
+    this.connectionInfo.set(ConnectionState.offline);
+    this.emit({ type: 'signed-out', reason, message });
   }
 
   // --- socket events ---
@@ -262,6 +277,7 @@ export class Chat {
     const socket = this.socket;
     this.connectionInfo.watch(socket.io);
     socket.on('connect', () => {
+      this.connectError = undefined;
       this.connectionInfo.set(ConnectionState.connected);
       for (const room of this.rooms.keys()) void this.joinOnServer(room);
       this.refreshDirectory();
@@ -273,20 +289,37 @@ export class Chat {
     socket.on('disconnect', (reason) => {
       this.directoryTimer?.cancel();
       for (const room of this.rooms.values()) room.disconnected();
-      if (reason === 'io server disconnect') {
-        // Sent away (for flooding): socket.io-client does not retry this by itself.
+      if (reason === 'io server disconnect' && this.signedOut === undefined) {
+        // Sent away (for flooding), or signed out with the notice lost on the way: ask
+        // again later, and a handshake that is refused as unauthorised ends the session.
         this.timers.after(this.timings.kickedReconnectMs, () => socket.connect());
       }
       const retrying = socket.active || reason === 'io server disconnect';
       this.connectionInfo.set(retrying ? ConnectionState.reconnecting : ConnectionState.offline);
     });
     socket.on('connect_error', (err: Error & { data?: Partial<ConnectErrorData> }) => {
-      if (err.data?.code === ErrorCode.INVALID_NAME) {
-        this.connectionInfo.set(ConnectionState.offline);
-        this.emit({ type: 'name-refused', reason: err.message });
+      const code = err.data?.code;
+      if (code === ErrorCode.UNAUTHORIZED || code === ErrorCode.NAME_TAKEN) {
+        this.endSession('refused', err.message);
+        return;
+      }
+      if (!socket.active) {
+        // Refused by the server's middleware for a reason that may pass (too many
+        // connections, storage away): socket.io-client does not retry these by itself.
+        this.connectError = err.message;
+        this.timers.after(this.timings.kickedReconnectMs, () => socket.connect());
+        this.connectionInfo.set(ConnectionState.reconnecting);
       } else if (this.connection === ConnectionState.connected) {
         this.connectionInfo.set(ConnectionState.reconnecting);
       }
+    });
+    socket.on('session:ended', ({ reason }) => {
+      this.endSession(
+        reason,
+        reason === 'logout'
+          ? 'You were signed out.'
+          : 'Your session expired. Please sign in again.',
+      );
     });
     socket.io.on('reconnect_attempt', () => {
       this.connectionInfo.set(ConnectionState.reconnecting);
@@ -295,6 +328,10 @@ export class Chat {
       this.receive(message);
     });
     socket.on('presence', (event) => {
+      if (event.action === 'rename' && event.member.id === this.user.id) {
+        this.user = event.member;
+        if (this.self?.id === event.member.id) this.self = event.member;
+      }
       this.rooms.get(event.room)?.applyPresence(event);
       const listed = this.directory.find((r) => r.name === event.room);
       if (listed) listed.members = event.count;
@@ -363,7 +400,7 @@ export class Chat {
   private receive(message: Message): void {
     const room = this.rooms.get(message.room);
     if (!room || !this.show(message, this.isOwn(message))) return;
-    room.presence.stopTypingOf(message.author.name);
+    room.presence.stopTyping(message.author.id);
     if (message.room !== this.current || !this.visible) room.unread++;
     this.emit({ type: 'incoming', message });
   }
@@ -386,7 +423,7 @@ export class Chat {
   }
 
   private isOwn(message: Message): boolean {
-    return message.author.bot !== true && message.author.name === this.name;
+    return message.author.id === this.user.id;
   }
 
   private request<E extends AckedEventName>(event: E, payload: RequestOf<E>): Promise<ResultOf<E>> {

@@ -1,6 +1,8 @@
 import './styles.css';
 import { Limits } from '../../common/contract.js';
+import { AuthError, createAuthApi, memberOf, type AuthApi } from './auth-api.js';
 import { Chat, type Transport } from './chat.js';
+import { signIn } from './sign-in.js';
 import { loadPrefs, savePrefs } from './storage.js';
 import { announce, byId, render } from './view.js';
 
@@ -17,48 +19,71 @@ function forcedTransports(): Transport[] | undefined {
   return value === 'websocket' || value === 'polling' ? [value] : undefined;
 }
 
-function checkName(raw: string): string | undefined {
-  const name = raw.trim();
-  if (name === '') return 'Please enter a name.';
-  if (Array.from(name).length > Limits.nameMaxLength) {
-    return `At most ${Limits.nameMaxLength} characters, please.`;
-  }
-  return undefined;
-}
-
-/** Asks for a name in a modal dialog; resolves with the accepted name. */
-function askName(current: string | undefined, problem?: string): Promise<string> {
+/** Asks for a new display name in a modal dialog; resolves with it, or undefined if cancelled. */
+function askName(current: string, api: AuthApi, chat: Chat): void {
   const dialog = byId('name-dialog', HTMLDialogElement);
   const form = byId('name-form', HTMLFormElement);
   const input = byId('name-input', HTMLInputElement);
   const error = byId('name-error');
-  input.value = current ?? '';
-  error.textContent = problem ?? '';
+  input.value = current;
+  error.textContent = '';
+  const onSubmit = (event: SubmitEvent) => {
+    event.preventDefault();
+    if (input.value.trim() === current) {
+      dialog.close();
+      return;
+    }
+    api.rename({ name: input.value }).then(
+      (user) => {
+        chat.renamed(memberOf(user));
+        dialog.close();
+      },
+      (err: unknown) => {
+        error.textContent = err instanceof AuthError ? err.message : 'Could not change the name.';
+        input.focus();
+      },
+    );
+  };
+  form.addEventListener('submit', onSubmit);
+  dialog.addEventListener(
+    'close',
+    () => {
+      form.removeEventListener('submit', onSubmit);
+    },
+    { once: true },
+  );
+  byId('name-cancel').onclick = () => {
+    dialog.close();
+  };
   dialog.showModal();
   input.focus();
-  return new Promise((resolve) => {
-    const onSubmit = (event: SubmitEvent) => {
-      event.preventDefault();
-      const invalid = checkName(input.value);
-      if (invalid) {
-        error.textContent = invalid;
-        input.focus();
-        return;
-      }
-      form.removeEventListener('submit', onSubmit);
-      dialog.close();
-      resolve(input.value.trim());
-    };
-    form.addEventListener('submit', onSubmit);
-    // Escape must not leave the page without a name on first visit.
-    dialog.addEventListener('cancel', (event) => {
-      if (current === undefined) event.preventDefault();
-    });
-  });
+}
+
+/** Why the last page was signed out, carried over the reload that follows. */
+const SIGNED_OUT_KEY = 'chat.signedOut';
+
+function takeSignedOutReason(): string | undefined {
+  try {
+    const reason = sessionStorage.getItem(SIGNED_OUT_KEY) ?? undefined;
+    sessionStorage.removeItem(SIGNED_OUT_KEY);
+    return reason;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts again from the sign-in screen, saying why. */
+function backToSignIn(reason: string): void {
+  try {
+    sessionStorage.setItem(SIGNED_OUT_KEY, reason);
+  } catch {
+    // Storage off: the sign-in screen just shows no reason.
+  }
+  location.reload();
 }
 
 function persist(chat: Chat): void {
-  savePrefs({ name: chat.name, rooms: [...chat.rooms.keys()], current: chat.current });
+  savePrefs({ rooms: [...chat.rooms.keys()], current: chat.current });
 }
 
 function updateTitle(chat: Chat): void {
@@ -140,9 +165,12 @@ function wirePanels(): void {
 }
 
 async function main(): Promise<void> {
-  const name = prefs.name ?? (await askName(undefined));
+  const api = createAuthApi();
+  const reason = takeSignedOutReason();
+  const session = await api.session();
+  const user = session.user ?? (await signIn(api, session, reason));
   const chat = new Chat({
-    name,
+    user: memberOf(user),
     rooms: prefs.rooms,
     current: prefs.current,
     visible: !document.hidden,
@@ -156,10 +184,8 @@ async function main(): Promise<void> {
       updateTitle(chat);
     } else if (event.type === 'incoming') {
       if (event.message.room === chat.current) announce(event.message);
-    } else if (event.type === 'name-refused') {
-      void askName(chat.name, `The server refused this name: ${event.reason}`).then((n) => {
-        chat.rename(n);
-      });
+    } else if (event.type === 'signed-out') {
+      backToSignIn(event.message);
     }
   });
 
@@ -181,9 +207,24 @@ async function main(): Promise<void> {
     void chat.loadEarlier();
   });
   byId('rename').addEventListener('click', () => {
-    void askName(chat.name).then((n) => {
-      if (n !== chat.name) chat.rename(n);
-    });
+    askName(chat.user.name, api, chat);
+  });
+  const signOut = (everywhere: boolean) => {
+    chat.stop();
+    (everywhere ? api.logoutAll() : api.logout()).then(
+      () => {
+        backToSignIn(everywhere ? 'You signed out on every device.' : 'You signed out.');
+      },
+      () => {
+        backToSignIn('You signed out.');
+      },
+    );
+  };
+  byId('sign-out').addEventListener('click', () => {
+    signOut(false);
+  });
+  byId('sign-out-all').addEventListener('click', () => {
+    signOut(true);
   });
   document.addEventListener('visibilitychange', () => {
     chat.setVisible(!document.hidden);

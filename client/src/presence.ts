@@ -1,5 +1,5 @@
 import type { Member, PresenceEvent, TypingEvent } from '../../common/contract.js';
-import type { Timer, Timers } from './timers.js';
+import type { Timer, Timers } from '../../common/timers.js';
 
 /** A typing indicator disappears this long after the last `typing: true`, in ms. */
 export const TYPING_EXPIRY_MS = 5000;
@@ -10,7 +10,7 @@ export const TYPING_EXPIRY_MS = 5000;
  */
 export class RoomPresence {
   readonly members = new Map<string, Member>();
-  /** Connections in the room, as the newest event or join said. */
+  /** People in the room, as the newest event or join said. */
   count = 0;
   readonly typing = new Map<string, { member: Member; timer: Timer }>();
   /**
@@ -42,6 +42,10 @@ export class RoomPresence {
     const known = this.members.has(event.member.id);
     applyPresence(this.members, event);
     if (event.action === 'leave') this.stopTyping(event.member.id);
+    const typing = this.typing.get(event.member.id);
+    if (event.action === 'rename' && typing) typing.member = event.member;
+    // A join of someone listed (a second node announcing them) or a leave of someone not
+    // listed is not news.
     return event.action === 'join' ? !known : known;
   }
 
@@ -56,11 +60,6 @@ export class RoomPresence {
     this.typing.set(event.member.id, { member: event.member, timer });
   }
 
-  /** A message from `name` ends their typing indicator. */
-  stopTypingOf(name: string): void {
-    for (const [id, t] of this.typing) if (t.member.name === name) this.stopTyping(id);
-  }
-
   stopTyping(memberId: string): void {
     this.typing.get(memberId)?.timer.cancel();
     this.typing.delete(memberId);
@@ -73,6 +72,8 @@ export class RoomPresence {
 }
 
 function applyPresence(members: Map<string, Member>, event: PresenceEvent): void {
-  if (event.action === 'join') members.set(event.member.id, event.member);
-  else members.delete(event.member.id);
+  if (event.action === 'leave') members.delete(event.member.id);
+  else if (event.action === 'join' || members.has(event.member.id)) {
+    members.set(event.member.id, event.member);
+  }
 }

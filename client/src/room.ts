@@ -1,7 +1,7 @@
 import type { GapReason, JoinResult, Message, PresenceEvent } from '../../common/contract.js';
 import { RoomPresence } from './presence.js';
 import { Timeline } from './timeline.js';
-import type { Timers } from './timers.js';
+import type { Timers } from '../../common/timers.js';
 
 /** What the timeline says when the server could not replay everything since the last visit. */
 const GAP_NOTICES: Record<GapReason, string> = {
@@ -44,10 +44,14 @@ export class Room {
     this.presence.clearTyping();
   }
 
-  /** Applies a presence event, with a notice when someone came or went. */
+  /** Applies a presence event, with a notice when someone came, went or changed name. */
   applyPresence(event: PresenceEvent): void {
-    if (this.presence.apply(event)) {
-      this.timeline.notice(`${event.member.name} ${event.action === 'join' ? 'joined' : 'left'}`);
+    if (!this.presence.apply(event)) return;
+    const { name } = event.member;
+    if (event.action === 'rename') {
+      this.timeline.notice(`${event.previousName ?? 'Someone'} is now ${name}`);
+    } else {
+      this.timeline.notice(`${name} ${event.action === 'join' ? 'joined' : 'left'}`);
     }
   }
 }

@@ -1,8 +1,7 @@
 import { DEFAULT_ROOM, Limits } from '../../common/contract.js';
 
-/** What survives a page reload: the name, the joined rooms and the room in view. */
+/** What survives a page reload: the joined rooms and the room in view. */
 export interface Prefs {
-  name: string | undefined;
   rooms: string[];
   current: string | undefined;
 }
@@ -10,7 +9,7 @@ export interface Prefs {
 const KEY = 'chat.prefs.v1';
 
 export function loadPrefs(storage: Storage = localStorage): Prefs {
-  const fallback: Prefs = { name: undefined, rooms: [DEFAULT_ROOM], current: DEFAULT_ROOM };
+  const fallback: Prefs = { rooms: [DEFAULT_ROOM], current: DEFAULT_ROOM };
   try {
     const raw = storage.getItem(KEY);
     if (raw === null) return fallback;
@@ -23,7 +22,6 @@ export function loadPrefs(storage: Storage = localStorage): Prefs {
         ? parsed.current
         : rooms[0];
     return {
-      name: typeof parsed.name === 'string' && parsed.name.trim() !== '' ? parsed.name : undefined,
       rooms,
       current,
     };

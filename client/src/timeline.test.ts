@@ -5,7 +5,7 @@ import { Timeline } from './timeline.js';
 const msg = (id: string, text = id): Message => ({
   id,
   room: 'general',
-  author: { name: 'a' },
+  author: { id: 'u1', name: 'a' },
   text,
   ts: 0,
 });

@@ -110,11 +110,11 @@ function linkButton(text: string, onClick: () => void): HTMLButtonElement {
   return button;
 }
 
-function pendingNode(item: OutgoingMessage, chat: Chat, name: string): HTMLElement {
+function pendingNode(item: OutgoingMessage, chat: Chat): HTMLElement {
   const message: Message = {
     id: item.clientId,
     room: item.room,
-    author: { name },
+    author: chat.user,
     text: item.text,
     ts: Date.now(),
   };
@@ -148,17 +148,27 @@ function typingText(room: Room): string {
 }
 
 function memberNode(member: Member, isSelf: boolean): HTMLElement {
+  const avatar = el('span', {
+    className: 'avatar',
+    text: initial(member.name),
+    attrs: { 'aria-hidden': 'true' },
+  });
+  // Through the CSSOM: the page's CSP refuses inline style attributes.
+  avatar.style.setProperty('--avatar-hue', String(hueOf(member.id)));
   return el(
     'li',
     { className: 'member', attrs: { 'data-testid': 'member' } },
-    el('span', {
-      className: 'avatar',
-      text: initial(member.name),
-      attrs: { 'aria-hidden': 'true' },
-    }),
+    avatar,
     el('span', { className: 'member-name', text: member.name }),
     ...(isSelf ? [el('span', { className: 'you', text: '(you)' })] : []),
   );
+}
+
+/** A colour for a user id: the same person always gets the same one. */
+export function hueOf(id: string): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
+  return hash % 360;
 }
 
 const initial = (name: string): string => Array.from(name)[0]?.toUpperCase() ?? '?';
@@ -171,7 +181,7 @@ export function render(chat: Chat): void {
   const transport = byId('transport');
   transport.dataset.transport = chat.transport ?? '';
   transport.textContent = chat.transport ?? '—';
-  byId('me-name').textContent = chat.name;
+  byId('me-name').textContent = chat.user.name;
 
   renderRooms(chat);
   renderCurrentRoom(chat);
@@ -288,7 +298,7 @@ function renderCurrentRoom(chat: Chat): void {
     rows.push({
       key: `pending-${item.clientId}`,
       sig: `${item.status}|${item.error ?? ''}`,
-      build: () => pendingNode(item, chat, chat.name),
+      build: () => pendingNode(item, chat),
     });
   }
   reconcile(

@@ -1,8 +1,15 @@
 import { pino } from 'pino';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import type { Message } from '../../common/contract.js';
+import { createMemoryAccounts } from '../../server/src/accounts/memory-store.js';
 import { createServer } from '../../server/src/app.js';
-import { connect, joinOk, sendOk, type Transport } from '../../server/test/support/client.js';
+import {
+  connect,
+  joinOk,
+  sendOk,
+  type Transport,
+  identity,
+} from '../../server/test/support/client.js';
 import { startTestServer, testConfig } from '../../server/test/support/server.js';
 import { Chat } from '../src/chat.js';
 import { ChatUser } from './support/chat-user.js';
@@ -24,9 +31,13 @@ const texts = (prefix: string, count: number) =>
 describe.each<Transport>(['websocket', 'polling'])('over %s', (transport) => {
   test('two users chat: each message shown once, in order, to both; presence lists both', async () => {
     const { url } = await startTestServer();
-    const alice = new ChatUser(url, 'alice', 'general', { transports: [transport] });
+    const alice = new ChatUser(url, await identity(url, 'alice'), 'general', {
+      transports: [transport],
+    });
     await alice.ready();
-    const bob = new ChatUser(url, 'bob', 'general', { transports: [transport] });
+    const bob = new ChatUser(url, await identity(url, 'bob'), 'general', {
+      transports: [transport],
+    });
     await bob.ready();
     await alice.until(() => alice.members.size === 2);
 
@@ -43,7 +54,7 @@ describe.each<Transport>(['websocket', 'polling'])('over %s', (transport) => {
   test('a burst past the rate limit is stored in the order it was typed', async () => {
     // Production limits: 5 messages a second, 10 at once. 25 typed at once must wait.
     const { url } = await startTestServer();
-    const alice = new ChatUser(url, 'alice', 'general', {
+    const alice = new ChatUser(url, await identity(url, 'alice'), 'general', {
       transports: [transport],
       outbox: { retryDelayMs: () => 250 },
     });
@@ -58,7 +69,9 @@ describe.each<Transport>(['websocket', 'polling'])('over %s', (transport) => {
 
   test('sends cut by a dropped connection, and sends queued while it is down, keep their order', async () => {
     const { url, server } = await startTestServer();
-    const alice = new ChatUser(url, 'alice', 'general', { transports: [transport] });
+    const alice = new ChatUser(url, await identity(url, 'alice'), 'general', {
+      transports: [transport],
+    });
     await alice.ready();
     const typed = texts('m', 30);
     for (const text of typed.slice(0, 20)) alice.send(text);
@@ -80,10 +93,12 @@ describe.each<Transport>(['websocket', 'polling'])('over %s', (transport) => {
 test('after a server restart the client reconnects, rejoins, reports the gap and sends what waited', async () => {
   const config = testConfig();
   const logger = pino({ level: 'silent' });
-  const first = createServer(config, { logger });
+  // History in memory (lost on restart), but accounts and sessions kept, as a real store does.
+  const accounts = createMemoryAccounts();
+  const first = createServer(config, { logger, accounts });
   const { port, url } = await first.listen();
   onTestFinished(() => first.close());
-  const alice = new ChatUser(url, 'alice', 'general');
+  const alice = new ChatUser(url, await identity(url, 'alice'), 'general');
   await alice.ready();
   alice.send('before');
   await alice.settled();
@@ -91,7 +106,7 @@ test('after a server restart the client reconnects, rejoins, reports the gap and
   await first.close();
   await alice.until(() => alice.disconnectedAt.length === 1);
   alice.send('while down');
-  const second = createServer({ ...config, port }, { logger });
+  const second = createServer({ ...config, port }, { logger, accounts });
   onTestFinished(() => second.close());
   await second.listen();
   await alice.settled();
@@ -112,9 +127,11 @@ test('after a server restart the client reconnects, rejoins, reports the gap and
 test('typing indicators expire on the chat’s own clock; stop() leaves no timer behind', async () => {
   const { url } = await startTestServer();
   const clock = new ManualScheduler();
+  const who = await identity(url, 'bob');
   const bob = new Chat({
     url,
-    name: 'bob',
+    user: who.member,
+    auth: { session: who.token },
     rooms: ['general'],
     current: 'general',
     scheduler: clock,
@@ -146,7 +163,7 @@ test('typing indicators expire on the chat’s own clock; stop() leaves no timer
 
 test('a hidden page counts unread messages in the room in view; showing it clears them', async () => {
   const { url } = await startTestServer();
-  const bob = new ChatUser(url, 'bob', 'general', { visible: false });
+  const bob = new ChatUser(url, await identity(url, 'bob'), 'general', { visible: false });
   await bob.ready();
   const alice = await connect(url, { name: 'alice' });
   await joinOk(alice, 'general');

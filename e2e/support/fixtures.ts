@@ -24,6 +24,8 @@ export interface ChatUser {
 export interface UserOptions {
   /** Appended to the page URL, e.g. `?transport=polling`. */
   query?: string;
+  /** Sign up (or, with `existing`, sign in) with this account instead of as a guest. */
+  account?: { username: string; password: string; existing?: boolean };
   /** Runs on the fresh context before the page loads (to route WebSockets, say). */
   prepare?: (context: BrowserContext) => Promise<unknown>;
 }
@@ -32,8 +34,64 @@ interface Fixtures {
   /** Environment for the test's server; override with test.use({ serverEnv }). */
   serverEnv: Record<string, string>;
   server: ServerProcess;
-  /** Opens the chat as a new user in a context of its own, named and connected. */
+  /** Opens the chat as a new user in a context of its own, signed in and connected. */
   user: (name: string, options?: UserOptions) => Promise<ChatUser>;
+  /** Opens another tab of a user (same browser, same cookie), connected. */
+  tab: (of: ChatUser) => Promise<ChatUser>;
+}
+
+/** Signs in on the sign-in screen: as a guest named `name`, or with `account`. */
+export async function signIn(page: Page, name: string, account?: UserOptions['account']) {
+  const dialog = page.getByRole('dialog', { name: 'Sign in to chat' });
+  await expect(dialog).toBeVisible();
+  if (!account) {
+    await dialog.locator('button.mode[data-mode="guest"]').click();
+    await dialog.getByLabel('Your name').fill(name);
+    await dialog.locator('#auth-submit').click();
+  } else {
+    const mode = account.existing ? 'login' : 'signup';
+    await dialog.locator(`button.mode[data-mode="${mode}"]`).click();
+    await dialog.getByLabel('Username').fill(account.username);
+    await dialog.getByLabel('Password').fill(account.password);
+    if (!account.existing) await dialog.getByLabel('Display name (optional)').fill(name);
+    await dialog.locator('#auth-submit').click();
+  }
+  await expect(dialog).toBeHidden();
+}
+
+function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  return problems;
+}
+
+function chatUser(name: string, page: Page, context: BrowserContext, problems: string[]) {
+  const composer = page.getByRole('textbox', { name: 'Message' });
+  const user: ChatUser = {
+    name,
+    page,
+    context,
+    problems,
+    composer,
+    messages: (text) =>
+      page.getByTestId('message').filter({
+        has: page.locator('.msg-text').getByText(text, { exact: true }),
+      }),
+    send: async (text) => {
+      await composer.fill(text);
+      await composer.press('Enter');
+    },
+    status: page.locator('#status'),
+    transport: page.locator('#transport'),
+  };
+  return user;
 }
 
 export const test = base.extend<Fixtures>({
@@ -52,36 +110,10 @@ export const test = base.extend<Fixtures>({
       const context = await browser.newContext();
       await options.prepare?.(context);
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
-      page.on('dialog', (d) => {
-        problems.push(`dialog: ${d.message()}`);
-        void d.dismiss();
-      });
+      const problems = watch(page);
       await page.goto(`${server.url}/${options.query ?? ''}`);
-      await page.getByLabel('Your name').fill(name);
-      await page.getByRole('button', { name: 'Start chatting' }).click();
-      const composer = page.getByRole('textbox', { name: 'Message' });
-      const user: ChatUser = {
-        name,
-        page,
-        context,
-        problems,
-        composer,
-        messages: (text) =>
-          page.getByTestId('message').filter({
-            has: page.locator('.msg-text').getByText(text, { exact: true }),
-          }),
-        send: async (text) => {
-          await composer.fill(text);
-          await composer.press('Enter');
-        },
-        status: page.locator('#status'),
-        transport: page.locator('#transport'),
-      };
+      await signIn(page, name, options.account);
+      const user = chatUser(name, page, context, problems);
       await expect(user.status).toHaveAttribute('data-state', 'connected');
       users.push(user);
       return user;
@@ -94,6 +126,17 @@ export const test = base.extend<Fixtures>({
       await testInfo.attach(`final state: ${u.name}`, { path, contentType: 'image/png' });
     }
     for (const u of users) await u.context.close();
+  },
+
+  tab: async ({ server }, use) => {
+    await use(async (of) => {
+      const page = await of.context.newPage();
+      const problems = watch(page);
+      await page.goto(`${server.url}/`);
+      const user = chatUser(of.name, page, of.context, problems);
+      await expect(user.status).toHaveAttribute('data-state', 'connected');
+      return user;
+    });
   },
 });
 

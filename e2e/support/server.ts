@@ -31,6 +31,8 @@ export class ServerProcess {
         CLIENT: 'static',
         LOG_LEVEL: 'info',
         DATA_DIR: this.dataDir,
+        GUESTS: 'true',
+        SCRYPT_COST: '10',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

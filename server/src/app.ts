@@ -19,6 +19,13 @@ import { shutdown } from './shutdown.js';
 import { onConnection } from './socket/connection.js';
 import { createEngineInternals } from './socket/engine-internals.js';
 import { createSocketServer } from './socket/io-server.js';
+import { authenticate } from './socket/authenticate.js';
+import { clientAddressOf, createConnectionCaps } from './socket/connection-caps.js';
+import { announceRename, renameLocally } from './socket/renames.js';
+import { guestNameOnline } from './socket/rooms-of-users.js';
+import { createSessionGuard } from './socket/session-guard.js';
+import { Timers, type Scheduler } from '../../common/timers.js';
+import { createTokenVerifier } from './accounts/tokens.js';
 import type { ChatIO, SocketDeps } from './socket/types.js';
 
 /** How long one computed room directory serves every `rooms:list`, in ms. */
@@ -39,6 +46,10 @@ export interface ServerDeps {
   history?: HistoryStore;
   /** Accounts and sessions; default: Redis's, else in memory. */
   accounts?: { accounts: AccountStore; sessions: SessionStore };
+  /** Timers for grace periods and session checks; tests pass a scheduler they drive. */
+  scheduler?: Scheduler;
+  /** How soon a token signed with an unknown key may refetch the JWKS, in ms. Default 30000. */
+  jwksCooldownMs?: number;
 }
 
 export type ServerState = 'created' | 'listening' | 'draining' | 'closed';
@@ -66,12 +77,15 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     redis?.history ??
     createMemoryHistoryStore({ limit: config.historyLimit, dedupTtlMs: config.dedupTtlMs });
   const now = deps.now ?? Date.now;
+  const stores = deps.accounts ?? redis?.accounts ?? createMemoryAccounts(now);
   const auth = createAuth({
     config,
     now,
-    ...(deps.accounts ?? redis?.accounts ?? createMemoryAccounts(now)),
+    ...stores,
     ...(redis ? { throttle: redis.throttle } : {}),
+    guestOnline: (name, except) => guestNameOnline(io, name, except),
   });
+  const timers = new Timers(deps.scheduler ?? unrefScheduler);
   let state: ServerState = 'created';
   let boundPort: number | undefined;
   let quiescing = false;
@@ -81,10 +95,39 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   const httpServer = createHttpServer((req, res) => {
     http.app(req, res);
   });
+  const origins = () => allowedOrigins(config, boundPort);
   const io = createSocketServer(httpServer, config, {
     isClosing: () => state === 'draining' || state === 'closed',
     adapter: redis?.adapter,
+    allowedOrigins: origins,
   });
+  const caps = createConnectionCaps(config);
+  const clientAddress = clientAddressOf(config);
+  authenticate(io, {
+    auth,
+    tokens: createTokenVerifier(config, {
+      now,
+      ...(deps.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: deps.jwksCooldownMs }),
+    }),
+    caps,
+    clientAddress: (socket) => clientAddress(socket.request),
+    logger,
+  });
+  const background = new Set<Promise<unknown>>();
+  const sessionGuard = createSessionGuard({
+    io,
+    sessions: stores.sessions,
+    config,
+    now,
+    logger,
+    timers,
+    background,
+  });
+  if (redis) {
+    io.on('renamed', (member) => {
+      renameLocally(io, member);
+    });
+  }
   const internals = createEngineInternals(io, logger);
   const metrics = createMetrics({ registry: deps.registry, io, internals });
   const socketDeps: SocketDeps = {
@@ -95,10 +138,13 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     metrics,
     directory: createDirectory({ io, history }, DIRECTORY_TTL_MS, now),
     presence: redis ? redis.presence(io, logger) : localPresence,
-    background: new Set(),
+    background,
     quiescing: () => quiescing,
     internals,
     now,
+    timers,
+    sessions: sessionGuard,
+    caps,
   };
   io.on('connection', onConnection(socketDeps));
   const http = createHttpApp({
@@ -108,7 +154,12 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     checks: redis ? { redis: redis.healthy } : {},
     started: redis?.started ?? (() => true),
     auth,
-    allowedOrigins: () => allowedOrigins(config, boundPort),
+    allowedOrigins: origins,
+    sessionsEnded: (userId, sessionId) => {
+      sessionGuard.end(userId, sessionId, 'logout');
+    },
+    renamed: (member, previousName) =>
+      announceRename(io, member, previousName, redis !== undefined),
   });
 
   let clientAssets: ClientAssets | undefined;
@@ -120,7 +171,10 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       httpServer,
       logger,
       drainMs: wasListening ? config.shutdownDrainMs : 0,
-      quiesce: () => (quiescing = true),
+      quiesce: () => {
+        quiescing = true;
+        timers.clear();
+      },
       background: socketDeps.background,
       closePresence: () => socketDeps.presence.close(),
       release: async () => {
@@ -172,6 +226,14 @@ function listen(
     });
   });
 }
+
+/** Real timers that never keep the process alive on their own. */
+const unrefScheduler: Scheduler = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
+};
 
 /** The origins whose pages may use the chat: the public one, or this server's own. */
 function allowedOrigins(config: Config, port: number | undefined): string[] {

@@ -3,29 +3,27 @@ import {
   ErrorCode,
   type AckFailure,
   type AuthResponse,
+  type Member,
   type PublicUser,
+  type SessionInfo,
 } from '../../common/contract.js';
 import { publicUser, type Auth, type SignedIn } from './accounts/auth.js';
+import { readCookie, SESSION_COOKIE } from './accounts/session-cookie.js';
 import { fail, sendHttpError, toFailure } from './errors.js';
 import type { Logger } from './logger.js';
-
-export const SESSION_COOKIE = 'chat_session';
-
-/** Reads one cookie from a Cookie header (no dependency needed for one name). */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 export interface AuthRoutesDeps {
   auth: Auth;
   logger: Logger;
   sessionTtlMs: number;
+  /** Whether guests may sign in (`GUESTS`). */
+  guests: boolean;
   /** Origins whose pages may call the state-changing routes. */
   allowedOrigins: () => readonly string[];
+  /** Closes the open connections of one ended session, or of every session of a user. */
+  sessionsEnded: (userId: string, sessionId: string | undefined) => void;
+  /** Announces a new display name to the rooms the user is in. */
+  renamed: (member: Member, previousName: string) => Promise<void>;
 }
 
 const isFailure = (r: SignedIn | AckFailure): r is AckFailure => 'ok' in r;
@@ -42,7 +40,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
   router.use('/api/auth', (req, res, next) => {
     const origin = req.get('origin');
     // Browsers send Origin with every cross-site POST; a request without one is not a page's.
-    if (req.method === 'POST' && origin !== undefined && !deps.allowedOrigins().includes(origin)) {
+    if (req.method !== 'GET' && origin !== undefined && !deps.allowedOrigins().includes(origin)) {
       sendHttpError(res, fail(ErrorCode.FORBIDDEN, 'requests from this origin are not allowed'));
       return;
     }
@@ -111,7 +109,36 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
   const current = (req: Request) =>
     deps.auth.sessionUser(readCookie(req.get('cookie'), SESSION_COOKIE));
 
+  /** The signed-in user, with the cookie renewed as the session slid forward. */
+  const renewed = async (req: Request, res: Response): Promise<PublicUser | undefined> => {
+    const signed = await current(req);
+    if (!signed) return undefined;
+    const token = readCookie(req.get('cookie'), SESSION_COOKIE) ?? '';
+    res.cookie(SESSION_COOKIE, token, cookie(req));
+    return publicUser(signed.account);
+  };
+
   router.get(
+    '/api/auth/me',
+    route(async (req, res) => {
+      const user = await renewed(req, res);
+      if (!user) {
+        sendHttpError(res, fail(ErrorCode.UNAUTHORIZED, 'not signed in'));
+        return;
+      }
+      res.json({ user } satisfies AuthResponse);
+    }),
+  );
+
+  router.get(
+    '/api/auth/session',
+    route(async (req, res) => {
+      const user = (await renewed(req, res)) ?? null;
+      res.json({ user, guests: deps.guests } satisfies SessionInfo);
+    }),
+  );
+
+  router.patch(
     '/api/auth/me',
     route(async (req, res) => {
       const signed = await current(req);
@@ -119,10 +146,19 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
         sendHttpError(res, fail(ErrorCode.UNAUTHORIZED, 'not signed in'));
         return;
       }
-      // The session slid forward; so does the cookie.
-      const token = readCookie(req.get('cookie'), SESSION_COOKIE) ?? '';
-      res.cookie(SESSION_COOKIE, token, cookie(req));
-      const user: PublicUser = publicUser(signed.account);
+      const before = signed.account;
+      const result = await deps.auth.rename(before, body(req).name);
+      if ('ok' in result) {
+        sendHttpError(res, result);
+        return;
+      }
+      const user = publicUser(result);
+      if (result.name !== before.name) {
+        const member: Member = result.guest
+          ? { id: result.id, name: result.name, guest: true }
+          : { id: result.id, name: result.name };
+        await deps.renamed(member, before.name);
+      }
       res.json({ user } satisfies AuthResponse);
     }),
   );
@@ -131,7 +167,10 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
     '/api/auth/logout',
     route(async (req, res) => {
       const signed = await current(req);
-      if (signed) await deps.auth.logout(signed.session.id);
+      if (signed) {
+        await deps.auth.logout(signed.session.id);
+        deps.sessionsEnded(signed.account.id, signed.session.id);
+      }
       res.clearCookie(SESSION_COOKIE, { ...cookie(req), maxAge: undefined });
       res.status(204).end();
     }),
@@ -146,6 +185,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
         return;
       }
       await deps.auth.logoutAll(signed.account.id);
+      deps.sessionsEnded(signed.account.id, undefined);
       res.clearCookie(SESSION_COOKIE, { ...cookie(req), maxAge: undefined });
       res.status(204).end();
     }),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Member } from '../../common/contract.js';
 import type { Logger } from './logger.js';
+import { distinctMembers } from './socket/rooms-of-users.js';
 import type { ChatIO } from './socket/types.js';
 
 /**
@@ -9,8 +10,9 @@ import type { ChatIO } from './socket/types.js';
  * dies without saying goodbye, another node announces the leaves of its members.
  */
 export interface PresenceRegistry {
-  joined(room: string, member: Member): void;
-  left(room: string, member: Member): void;
+  /** A connection (`socketId`) of `member` is in `room`. */
+  joined(room: string, socketId: string, member: Member): void;
+  left(room: string, socketId: string): void;
   /** Stops the heartbeat; the node's members are announced as left by the others shortly. */
   close(): Promise<void>;
 }
@@ -31,7 +33,7 @@ export interface ClusterPresenceOptions {
 }
 
 /**
- * Presence through Redis. Each node keeps `node:<id>:members` (room + member id → member)
+ * Presence through Redis. Each node keeps `node:<id>:members` (room + socket id → member)
  * and an `alive` key it refreshes; every node checks the others' keys, and the first to
  * take a lock on a node whose key expired announces its members' leaves to the cluster.
  */
@@ -50,7 +52,7 @@ export function createClusterPresence(
     members: (id: string) => `${options.prefix}node:${id}:members`,
     reaper: (id: string) => `${options.prefix}node:${id}:reaper`,
   };
-  const field = (room: string, member: Member) => `${room}\n${member.id}`;
+  const field = (room: string, socketId: string) => `${room}\n${socketId}`;
 
   // Registry writes are best effort: a failed one (Redis down) costs at most a ghost or a
   // stray leave later, never a message.
@@ -65,11 +67,18 @@ export function createClusterPresence(
     const locked = await redis.set(key.reaper(dead), node, 'PX', 10_000, 'NX');
     if (locked !== 'OK') return;
     const entries = await redis.hgetall(key.members(dead));
+    // One announcement per user and room, however many of their connections the node held,
+    // and none for a user still in the room through another node.
+    const gone = new Map<string, { room: string; member: Member }>();
     for (const [name, value] of Object.entries(entries)) {
       const room = name.slice(0, name.indexOf('\n'));
       const member = JSON.parse(value) as Member;
-      const count = (await io.in(room).fetchSockets()).length;
-      io.to(room).emit('presence', { room, action: 'leave', member, count });
+      gone.set(`${room}\n${member.id}`, { room, member });
+    }
+    for (const { room, member } of gone.values()) {
+      const members = distinctMembers(await io.in(room).fetchSockets());
+      if (members.some((m) => m.id === member.id)) continue;
+      io.to(room).emit('presence', { room, action: 'leave', member, count: members.length });
     }
     await redis.multi().del(key.members(dead)).srem(key.nodes, dead).exec();
     if (Object.keys(entries).length > 0) {
@@ -108,14 +117,14 @@ export function createClusterPresence(
   beatQuietly();
 
   return {
-    joined(room, member) {
+    joined(room, socketId, member) {
       quietly(
         'join',
-        register().hset(key.members(node), field(room, member), JSON.stringify(member)).exec(),
+        register().hset(key.members(node), field(room, socketId), JSON.stringify(member)).exec(),
       );
     },
-    left(room, member) {
-      quietly('leave', redis.hdel(key.members(node), field(room, member)));
+    left(room, socketId) {
+      quietly('leave', redis.hdel(key.members(node), field(room, socketId)));
     },
     async close() {
       running = false;

@@ -30,7 +30,10 @@ export interface Config {
   maxRoomsPerConnection: number;
   /** `DEDUP_TTL_MS`: how long a clientId is remembered for retries, in milliseconds. Default 600000. */
   dedupTtlMs: number;
-  /** `ALLOWED_ORIGINS`: comma-separated origins allowed to connect; unset allows any. */
+  /**
+   * `ALLOWED_ORIGINS`: comma-separated origins, besides `PUBLIC_ORIGIN`, whose pages may use
+   * the chat (connect, sign in). Unset: only the public origin.
+   */
   allowedOrigins: string[] | undefined;
   /** `SHUTDOWN_DRAIN_MS`: on SIGTERM, time `/readyz` reports 503 before sockets close, in ms. Default 0. */
   shutdownDrainMs: number;
@@ -63,6 +66,22 @@ export interface Config {
   redisPrefix: string;
   /** `SESSION_TTL_MS`: a sign-in session ends after this long unused, in ms. Default 30 days. */
   sessionTtlMs: number;
+  /** `SESSION_CHECK_MS`: how often each node checks that its connections' sessions are still valid, in ms. Default 60000. */
+  sessionCheckMs: number;
+  /** `PRESENCE_GRACE_MS`: how long a user's last connection may be gone before they are announced as left, in ms. Default 5000. */
+  presenceGraceMs: number;
+  /** `MAX_CONNECTIONS_PER_USER`: connections one user may have open on one node. Default 20. */
+  maxConnectionsPerUser: number;
+  /** `MAX_CONNECTIONS_PER_ADDRESS`: connections one client address may have open on one node. Default 1000. */
+  maxConnectionsPerAddress: number;
+  /** `AUTH_JWT_SECRET`: HS256 secret of the host application's tokens (`auth.token`); unset: no HS256 tokens. */
+  jwtSecret: string | undefined;
+  /** `AUTH_JWKS_URL`: where the host application publishes its token keys (JWKS); unset: none. */
+  jwksUrl: string | undefined;
+  /** `AUTH_JWT_ISSUER`: the `iss` every token must carry; unset: not checked. */
+  jwtIssuer: string | undefined;
+  /** `AUTH_JWT_AUDIENCE`: the `aud` every token must carry; unset: not checked. */
+  jwtAudience: string | undefined;
   /** `GUESTS`: `true` lets people chat under a name without an account. Default false (`npm run dev`: true). */
   guests: boolean;
   /** `SCRYPT_COST`: log2 of scrypt's N for new password hashes (15: about 50 ms, 32 MiB). Default 15. */
@@ -113,6 +132,14 @@ export const defaultConfig: Config = {
   redisAdapter: 'classic',
   redisPrefix: 'chat:',
   sessionTtlMs: 30 * 24 * 3_600_000,
+  sessionCheckMs: 60_000,
+  presenceGraceMs: 5000,
+  maxConnectionsPerUser: 20,
+  maxConnectionsPerAddress: 1000,
+  jwtSecret: undefined,
+  jwksUrl: undefined,
+  jwtIssuer: undefined,
+  jwtAudience: undefined,
   guests: false,
   scryptCost: 15,
   publicOrigin: undefined,
@@ -189,6 +216,23 @@ const variables = {
       .regex(/^[A-Za-z0-9_.:-]{1,32}$/, { error: 'must be 1–32 of A-Z a-z 0-9 _ . : -' }),
   ],
   SESSION_TTL_MS: ['sessionTtlMs', positive(365 * 24 * 3_600_000)],
+  SESSION_CHECK_MS: ['sessionCheckMs', int(10, 3_600_000)],
+  PRESENCE_GRACE_MS: ['presenceGraceMs', int(0, 600_000)],
+  MAX_CONNECTIONS_PER_USER: ['maxConnectionsPerUser', positive(1_000_000)],
+  MAX_CONNECTIONS_PER_ADDRESS: ['maxConnectionsPerAddress', positive(10_000_000)],
+  AUTH_JWT_SECRET: [
+    'jwtSecret',
+    z.string().trim().min(32, { error: 'must be at least 32 characters' }),
+  ],
+  AUTH_JWKS_URL: [
+    'jwksUrl',
+    z
+      .string()
+      .trim()
+      .regex(/^https?:\/\/\S+$/, { error: 'must be an http(s) URL' }),
+  ],
+  AUTH_JWT_ISSUER: ['jwtIssuer', z.string().trim().min(1)],
+  AUTH_JWT_AUDIENCE: ['jwtAudience', z.string().trim().min(1)],
   GUESTS: ['guests', z.enum(['true', 'false']).transform((v) => v === 'true')],
   SCRYPT_COST: ['scryptCost', int(10, 20)],
   PUBLIC_ORIGIN: [

@@ -44,6 +44,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.TOO_MANY_ROOMS]: 400,
   [ErrorCode.INVALID_NAME]: 400,
   [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.TOO_MANY_CONNECTIONS]: 429,
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.USERNAME_TAKEN]: 409,
   [ErrorCode.NAME_TAKEN]: 409,

@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { Registry } from 'prom-client';
 import { ErrorCode } from '../../common/contract.js';
 import type { Auth } from './accounts/auth.js';
-import { createAuthRoutes } from './auth-routes.js';
+import { createAuthRoutes, type AuthRoutesDeps } from './auth-routes.js';
 import { securityHeaders } from './client-assets.js';
 import type { Config } from './config.js';
 import { fail, internalError, sendHttpError } from './errors.js';
@@ -20,6 +20,10 @@ export interface HttpAppDeps extends PushApiDeps {
   auth: Auth;
   /** Origins whose pages may sign in and out. */
   allowedOrigins: () => readonly string[];
+  /** Closes the open connections of sessions that just ended. */
+  sessionsEnded: AuthRoutesDeps['sessionsEnded'];
+  /** Tells the chat that a user changed their display name. */
+  renamed: AuthRoutesDeps['renamed'];
 }
 
 export interface HttpApp {
@@ -51,7 +55,10 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       auth: deps.auth,
       logger: deps.logger,
       sessionTtlMs: deps.config.sessionTtlMs,
+      guests: deps.config.guests,
       allowedOrigins: deps.allowedOrigins,
+      sessionsEnded: deps.sessionsEnded,
+      renamed: deps.renamed,
     }),
   );
   app.use(createPushApi(deps));

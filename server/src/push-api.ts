@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { ErrorCode, Limits } from '../../common/contract.js';
 import type { Config } from './config.js';
 import { fail, sendHttpError, toFailure } from './errors.js';
-import type { HistoryStore } from './history/store.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { createTokenBucket } from './rate-limit.js';
 import type { ChatIO } from './socket/types.js';
-import { checkName, checkRoom, checkText, describeIssues } from './validation.js';
+import { checkDisplayName } from './accounts/names.js';
+import { botId, type HistoryStore } from './history/store.js';
+import { checkRoom, checkText, describeIssues } from './validation.js';
 
 /** Messages per second the push API accepts on one node, sustained and at once. */
 const PUSH_RATE_PER_SEC = 100;
@@ -78,7 +79,7 @@ export function createPushApi(deps: PushApiDeps): Router {
         sendHttpError(res, text);
         return;
       }
-      const author = checkName(parsed.data.author ?? DEFAULT_AUTHOR);
+      const author = checkDisplayName(parsed.data.author ?? DEFAULT_AUTHOR);
       if (typeof author !== 'string') {
         sendHttpError(res, author);
         return;
@@ -89,7 +90,7 @@ export function createPushApi(deps: PushApiDeps): Router {
       }
       const { message, duplicate } = await deps.history.append({
         room,
-        author: { name: author, bot: true },
+        author: { id: botId(author), name: author, bot: true },
         text,
         clientId: parsed.data.clientId ?? randomUUID(),
         origin: 'push-api',

@@ -1,15 +1,19 @@
 import { DEFAULT_ROOM, type RoomSummary } from '../../common/contract.js';
+import { isChatRoom } from './socket/rooms-of-users.js';
 import type { SocketDeps } from './socket/types.js';
 
-/** Connections per chat room, across every node. */
+/** People (not connections) per chat room, across every node. */
 export async function roomCounts(deps: Pick<SocketDeps, 'io'>): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
+  const users = new Map<string, Set<string>>();
   for (const s of await deps.io.fetchSockets()) {
     for (const room of s.rooms) {
-      if (room !== s.id) counts.set(room, (counts.get(room) ?? 0) + 1);
+      if (!isChatRoom(room)) continue;
+      let inRoom = users.get(room);
+      if (!inRoom) users.set(room, (inRoom = new Set()));
+      inRoom.add(s.data.member.id);
     }
   }
-  return counts;
+  return new Map([...users].map(([room, ids]) => [room, ids.size]));
 }
 
 /** `rooms:list` answers with at most this many rooms, the busiest first. */

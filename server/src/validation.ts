@@ -89,23 +89,3 @@ export function checkText(text: string, maxLength: number): string | AckFailure 
   }
   return trimmed;
 }
-
-// Control characters, unpaired surrogates, private-use and unassigned code points, and the
-// line/paragraph separators: none belong in a display name. Format characters (Cf) stay,
-// because emoji sequences need the zero-width joiner.
-const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
-
-/** Normalises a display name; returns the name or an INVALID_NAME failure. */
-export function checkName(raw: unknown): string | AckFailure {
-  if (typeof raw !== 'string') return fail(ErrorCode.INVALID_NAME, 'auth.name must be a string');
-  const name = raw.normalize('NFC').trim();
-  const length = codePoints(name);
-  if (length === 0) return fail(ErrorCode.INVALID_NAME, 'name is empty');
-  if (length > Limits.nameMaxLength) {
-    return fail(ErrorCode.INVALID_NAME, `name is longer than ${Limits.nameMaxLength} characters`);
-  }
-  if (FORBIDDEN_IN_NAME.test(name)) {
-    return fail(ErrorCode.INVALID_NAME, 'name contains control characters');
-  }
-  return name;
-}

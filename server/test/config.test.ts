@@ -48,6 +48,14 @@ describe('loadConfig', () => {
       STORE: 'memory',
       DATA_DIR: '/var/lib/chat',
       SESSION_TTL_MS: '3600000',
+      SESSION_CHECK_MS: '5000',
+      PRESENCE_GRACE_MS: '0',
+      MAX_CONNECTIONS_PER_USER: '3',
+      MAX_CONNECTIONS_PER_ADDRESS: '50',
+      AUTH_JWT_SECRET: 's'.repeat(32),
+      AUTH_JWKS_URL: 'https://login.example.com/.well-known/jwks.json',
+      AUTH_JWT_ISSUER: 'https://login.example.com/',
+      AUTH_JWT_AUDIENCE: 'chat',
       GUESTS: 'true',
       SCRYPT_COST: '12',
       PUBLIC_ORIGIN: 'https://chat.example',
@@ -82,6 +90,14 @@ describe('loadConfig', () => {
       store: 'memory',
       dataDir: '/var/lib/chat',
       sessionTtlMs: 3_600_000,
+      sessionCheckMs: 5000,
+      presenceGraceMs: 0,
+      maxConnectionsPerUser: 3,
+      maxConnectionsPerAddress: 50,
+      jwtSecret: 's'.repeat(32),
+      jwksUrl: 'https://login.example.com/.well-known/jwks.json',
+      jwtIssuer: 'https://login.example.com/',
+      jwtAudience: 'chat',
       guests: true,
       scryptCost: 12,
       publicOrigin: 'https://chat.example',
@@ -93,7 +109,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(32);
+    expect(CONFIG_VARIABLES).toHaveLength(40);
   });
 
   test.each([

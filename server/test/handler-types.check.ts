@@ -26,7 +26,7 @@ export type TablesMatchMaps = [
   Assert<Same<ResultOf<'typing'>, never>>,
 ];
 
-const message = { id: '1', room: 'r', author: { name: 'a' }, text: 't', ts: 0 };
+const message = { id: '1', room: 'r', author: { id: 'u1', name: 'a' }, text: 't', ts: 0 };
 
 export const rightShape: EventHandler<'message:send'> = {
   schema: sendSchema,

@@ -7,7 +7,7 @@ historyStoreSuite('memory', (options) => Promise.resolve(createMemoryHistoryStor
 test('memory store forgets a clientId after the dedup window', async () => {
   let now = 1_000_000;
   const store = createMemoryHistoryStore({ limit: 10, dedupTtlMs: 1000, now: () => now });
-  const author = { name: 'a' };
+  const author = { id: 'u1', name: 'a' };
   await store.append({ room: 'r', author, text: 'x', clientId: 'k', origin: 'o1' });
   now += 999;
   expect(
@@ -21,7 +21,7 @@ test('memory store forgets a clientId after the dedup window', async () => {
 
 test('memory store caps the remembered clientIds', async () => {
   const store = createMemoryHistoryStore({ limit: 10, dedupTtlMs: 60_000, dedupMaxEntries: 3 });
-  const author = { name: 'a' };
+  const author = { id: 'u1', name: 'a' };
   for (const clientId of ['k1', 'k2', 'k3', 'k4', 'k5']) {
     await store.append({ room: 'r', author, text: 'x', clientId, origin: 'o1' });
   }
@@ -37,7 +37,7 @@ test('memory store caps the remembered clientIds', async () => {
 test('ids keep increasing when the clock steps back', async () => {
   let now = 5000;
   const store = createMemoryHistoryStore({ limit: 10, dedupTtlMs: 1000, now: () => now });
-  const author = { name: 'a' };
+  const author = { id: 'u1', name: 'a' };
   const a = await store.append({ room: 'r', author, text: 'a', clientId: 'a', origin: 'o1' });
   now = 4000;
   const b = await store.append({ room: 'r', author, text: 'b', clientId: 'b', origin: 'o1' });

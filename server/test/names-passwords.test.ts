@@ -23,6 +23,9 @@ describe('display names', () => {
     // NFKC: fullwidth letters become ordinary ones.
     ['Ａｌｉｃｅ', 'Alice'],
     ['李小龍', '李小龍'],
+    // The joiner inside an emoji sequence is part of a visible picture.
+    ['Zoë 👩\u200d💻', 'Zoë 👩\u200d💻'],
+    ['🏳\ufe0f\u200d🌈', '🏳\ufe0f\u200d🌈'],
   ])('%j is accepted as %j', (raw, expected) => {
     expect(checkDisplayName(raw)).toBe(expected);
   });
@@ -34,6 +37,10 @@ describe('display names', () => {
     ['Al\u200bice', 'name contains invisible or control characters'],
     ['\u202eecila', 'name contains invisible or control characters'],
     ['a\u0007b', 'name contains invisible or control characters'],
+    // A joiner anywhere else is invisible.
+    ['Al\u200dice', 'name contains invisible or control characters'],
+    ['👩\u200d', 'name contains invisible or control characters'],
+    ['a\u200d💻', 'name contains invisible or control characters'],
     ['\u0301\u0301', 'name is empty'],
     ['x'.repeat(33), 'name is longer than 32 characters'],
   ])('%j is refused: %s', (raw, message) => {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { io, type Socket } from 'socket.io-client';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { ClientEvent, ErrorCode } from '../../common/contract.js';
+import { ClientEvent, ErrorCode, ServerEvent } from '../../common/contract.js';
+import { createMemoryAccounts } from '../src/accounts/memory-store.js';
 import { startTestServer } from './support/server.js';
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
@@ -11,7 +12,7 @@ describe('docs/protocol.md', () => {
     expect(doc).toContain(`### \`${event}\``);
   });
 
-  test.each(['message', 'presence', 'typing'])('documents the server event %s', (event) => {
+  test.each(Object.values(ServerEvent))('documents the server event %s', (event) => {
     expect(doc).toContain(`**\`${event}\`**`);
   });
 
@@ -22,7 +23,13 @@ describe('docs/protocol.md', () => {
 
 // What follows is a client written from docs/protocol.md alone: its own types, socket.io-client
 // untyped, and the recovery recipe of section 6. It imports nothing from the server.
-type Message = { id: string; room: string; author: { name: string }; text: string; ts: number };
+type Message = {
+  id: string;
+  room: string;
+  author: { id: string; name: string };
+  text: string;
+  ts: number;
+};
 type Ack<T> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
 type JoinAck = Ack<{ history: Message[]; hasMore: boolean; gap: boolean }>;
 
@@ -34,9 +41,23 @@ class DocClient {
   readonly socket: Socket;
   private joinedListeners: (() => void)[] = [];
 
-  constructor(url: string, name: string, transports?: string[]) {
+  /** Section 8: a guest sign-in; the session cookie is what the handshake then carries. */
+  static async signIn(url: string, name: string): Promise<string> {
+    const res = await fetch(`${url}/api/auth/guest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    if (res.status !== 201) throw new Error(`guest sign-in: ${res.status}`);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('chat_session='));
+    if (!cookie) throw new Error('no session cookie');
+    return cookie.slice(0, cookie.indexOf(';'));
+  }
+
+  /** `cookie`: `chat_session=…`, sent as a browser would (section 1). */
+  constructor(url: string, cookie: string, transports?: string[]) {
     this.socket = io(url, {
-      auth: { name },
+      extraHeaders: { cookie },
       forceNew: true,
       reconnectionDelay: 50,
       reconnectionDelayMax: 200,
@@ -123,12 +144,13 @@ const connected = (c: DocClient) =>
 
 test('a client written from the document joins, sees history, chats with a polling client and recovers what it missed', async () => {
   const { url } = await startTestServer();
-  const poller = new DocClient(url, 'paula', ['polling']);
+  const poller = new DocClient(url, await DocClient.signIn(url, 'paula'), ['polling']);
   await connected(poller);
   await poller.join('general');
   await poller.send('general', 'before anyone came');
 
-  const doc = new DocClient(url, 'dora'); // the default: polling, then upgrade
+  // The default transport: polling, then an upgrade that carries the cookie too.
+  const doc = new DocClient(url, await DocClient.signIn(url, 'dora'));
   await connected(doc);
   const joined = await doc.join('general');
   expect(joined).toMatchObject({ ok: true, gap: false });
@@ -167,8 +189,10 @@ test('a client written from the document joins, sees history, chats with a polli
 });
 
 test('the same client learns that continuity was lost when the server lost its history', async () => {
-  const first = await startTestServer();
-  const doc = new DocClient(first.url, 'dora', ['websocket']);
+  // History in memory (lost on restart); accounts kept, as the SQLite or Redis store keeps them.
+  const accounts = createMemoryAccounts();
+  const first = await startTestServer({}, { accounts });
+  const doc = new DocClient(first.url, await DocClient.signIn(first.url, 'dora'), ['websocket']);
   await connected(doc);
   await doc.join('general');
   await doc.send('general', 'said before the restart');
@@ -176,8 +200,10 @@ test('the same client learns that continuity was lost when the server lost its h
   await first.server.close();
 
   // The server comes back on the same port with an empty in-memory store.
-  const second = await startTestServer({ port: first.port });
-  const other = new DocClient(second.url, 'olga', ['websocket']);
+  const second = await startTestServer({ port: first.port }, { accounts });
+  const other = new DocClient(second.url, await DocClient.signIn(second.url, 'olga'), [
+    'websocket',
+  ]);
   await connected(other);
   await other.join('general');
   await other.send('general', 'said after the restart');

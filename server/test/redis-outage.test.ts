@@ -2,7 +2,15 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import { ChatUser } from '../../client/test/support/chat-user.js';
 import { ErrorCode, type Message } from '../../common/contract.js';
 import type { RedisServices } from '../src/redis.js';
-import { collect, connect, joinOk, newClientId, send, waitFor } from './support/client.js';
+import {
+  collect,
+  connect,
+  joinOk,
+  newClientId,
+  send,
+  waitFor,
+  identity,
+} from './support/client.js';
 import { newDeployment, startNode, startNodes } from './support/cluster.js';
 import { freePort, RedisProcess } from './support/redis.js';
 
@@ -41,7 +49,7 @@ describe.each(['classic', 'sharded'] as const)(
       await joinOk(bob, 'general');
       // Carol uses the browser client's core: what she writes during the outage waits in her
       // outbox and goes out, once, when Redis is back.
-      const carol = new ChatUser(n1.url, 'carol', 'general');
+      const carol = new ChatUser(n1.url, await identity(n1.url, 'carol'), 'general');
       await carol.ready();
       const bobGot = collect<Message>(bob, 'message');
       const acked: Message[] = [];

@@ -41,7 +41,13 @@ test('retries of one clientId from several connections at once store it once', a
   const stores = clients.map((c) =>
     createRedisHistoryStore(c, { limit: 100, dedupTtlMs: 60_000, prefix }),
   );
-  const input = { room: 'r', author: { name: 'a' }, text: 'once', clientId: 'k', origin: 'o1' };
+  const input = {
+    room: 'r',
+    author: { id: 'u1', name: 'a' },
+    text: 'once',
+    clientId: 'k',
+    origin: 'o1',
+  };
   const results = await Promise.all(
     stores.flatMap((s) => [s.append(input), s.append(input), s.append(input)]),
   );
@@ -52,7 +58,7 @@ test('retries of one clientId from several connections at once store it once', a
 
 test('a retry gets the stored message back even after the stream was trimmed past it', async () => {
   const store = await createStore({ limit: 3, dedupTtlMs: 60_000 });
-  const author = { name: 'a' };
+  const author = { id: 'u1', name: 'a' };
   const first = await store.append({
     room: 'r',
     author,
@@ -76,7 +82,7 @@ test('the stream is trimmed to about HISTORY_LIMIT entries', async () => {
   const client = connect({ enableOfflineQueue: true });
   const prefix = `t${prefixes++}:`;
   const store = createRedisHistoryStore(client, { limit: 50, dedupTtlMs: 60_000, prefix });
-  const author = { name: 'a' };
+  const author = { id: 'u1', name: 'a' };
   for (let i = 0; i < 500; i++)
     await store.append({ room: 'r', author, text: `m${i}`, clientId: `k${i}`, origin: 'o1' });
   const length = await client.xlen(`${prefix}{r}:log`);
@@ -97,7 +103,13 @@ test('an unreachable Redis makes calls fail at once with StoreUnavailableError',
     down.disconnect();
   });
   const store = createRedisHistoryStore(down, { limit: 10, dedupTtlMs: 1000 });
-  const input = { room: 'r', author: { name: 'a' }, text: 'x', clientId: 'k', origin: 'o1' };
+  const input = {
+    room: 'r',
+    author: { id: 'u1', name: 'a' },
+    text: 'x',
+    clientId: 'k',
+    origin: 'o1',
+  };
   await expect(store.append(input)).rejects.toBeInstanceOf(StoreUnavailableError);
   await expect(store.latest('r', 5)).rejects.toBeInstanceOf(StoreUnavailableError);
 });

@@ -19,7 +19,7 @@ historyStoreSuite('sqlite', (options) =>
   Promise.resolve(createSqliteHistoryStore(tempDatabase().db, options)),
 );
 
-const author = { name: 'a' };
+const author = { id: 'u1', name: 'a' };
 
 test('history, ids and retries survive closing and reopening the file', async () => {
   const { db, path } = tempDatabase();

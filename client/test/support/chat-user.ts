@@ -2,6 +2,7 @@ import { onTestFinished } from 'vitest';
 import type { Member, Message } from '../../../common/contract.js';
 import { Chat, type ChatOptions, type Transport } from '../../src/chat.js';
 import { ConnectionState } from '../../src/connection-state.js';
+import type { SignedIn } from '../../../server/test/support/accounts.js';
 
 export interface ChatUserOptions extends Partial<ChatOptions> {
   transports?: Transport[];
@@ -25,15 +26,20 @@ export class ChatUser {
   readonly connectedAt: number[] = [];
   readonly disconnectedAt: number[] = [];
 
+  readonly name: string;
+
+  /** `who` signed in through the HTTP API (see server/test/support/accounts.ts). */
   constructor(
     url: string,
-    readonly name: string,
+    who: SignedIn,
     readonly room: string,
     options: ChatUserOptions = {},
   ) {
+    this.name = who.member.name;
     this.chat = new Chat({
       url,
-      name,
+      user: who.member,
+      auth: { session: who.token },
       rooms: [room],
       current: room,
       ...options,

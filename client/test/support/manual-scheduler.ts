@@ -1,4 +1,4 @@
-import type { Scheduler } from '../../src/timers.js';
+import type { Scheduler } from '../../../common/timers.js';
 
 /** A scheduler whose time moves only when the test says so. */
 export class ManualScheduler implements Scheduler {

@@ -10,7 +10,13 @@ import { codePoints } from '../validation.js';
 import { memoryThrottle, type ThrottleFactory } from './login-throttle.js';
 import { checkDisplayName, checkUsername, nameKey } from './names.js';
 import { createPasswordHasher, PASSWORD_MAX, PASSWORD_MIN } from './passwords.js';
-import type { Account, AccountStore, Session, SessionStore } from './store.js';
+import {
+  sessionIdOf,
+  type Account,
+  type AccountStore,
+  type Session,
+  type SessionStore,
+} from './store.js';
 
 /** Failed sign-ins a username may have in `LOGIN_WINDOW_MS` before it is refused. */
 const LOGIN_FAILURES_PER_USERNAME = 5;
@@ -38,6 +44,8 @@ export interface AuthDeps {
   now: () => number;
   /** Where failed sign-ins are counted; Redis in a cluster. Default: this process. */
   throttle?: ThrottleFactory;
+  /** True when a guest other than `exceptUserId` is online under a name with this name's key. */
+  guestOnline?: (name: string, exceptUserId?: string) => Promise<boolean>;
 }
 
 const WRONG_CREDENTIALS = 'wrong username or password';
@@ -70,6 +78,16 @@ export function createAuth(deps: AuthDeps) {
   });
   const byAddress = throttle({ name: 'address', limit: LOGIN_FAILURES_PER_ADDRESS, ...windowed });
 
+  const guestNameTaken = async (name: string, self?: string): Promise<AckFailure | undefined> => {
+    if (await accounts.isRegisteredName(nameKey(name))) {
+      return fail(ErrorCode.NAME_TAKEN, 'this name belongs to a registered user');
+    }
+    if (await deps.guestOnline?.(name, self)) {
+      return fail(ErrorCode.NAME_TAKEN, 'another guest online uses this name');
+    }
+    return undefined;
+  };
+
   const startSession = async (account: Account): Promise<SignedIn> => {
     const { token, session } = await sessions.create(account.id, config.sessionTtlMs);
     return { account, token, session };
@@ -85,6 +103,16 @@ export function createAuth(deps: AuthDeps) {
       if (typeof password !== 'string') return password;
       const name = checkDisplayName(input.displayName ?? username);
       if (typeof name !== 'string') return name;
+      if (await accounts.findByUsername(username)) {
+        return fail(ErrorCode.USERNAME_TAKEN, 'this username is taken');
+      }
+      // Nobody may take a name that is, or looks like, someone else's username or display name.
+      const keys = new Set([nameKey(name), nameKey(username)]);
+      for (const key of keys) {
+        if (await accounts.isRegisteredName(key)) {
+          return fail(ErrorCode.NAME_TAKEN, 'this name, or one like it, belongs to someone else');
+        }
+      }
       const account = await accounts.createUser({
         username,
         name,
@@ -125,10 +153,27 @@ export function createAuth(deps: AuthDeps) {
       if (!config.guests) return fail(ErrorCode.FORBIDDEN, 'guests are not allowed here');
       const name = checkDisplayName(raw);
       if (typeof name !== 'string') return name;
-      if (await accounts.isRegisteredName(nameKey(name))) {
-        return fail(ErrorCode.NAME_TAKEN, 'this name belongs to a registered user');
-      }
+      const taken = await guestNameTaken(name);
+      if (taken) return taken;
       return startSession(await accounts.createGuest(name));
+    },
+
+    /** Changes a user's display name under the same rules as at sign-up or guest sign-in. */
+    async rename(account: Account, raw: unknown): Promise<Account | AckFailure> {
+      const name = checkDisplayName(raw);
+      if (typeof name !== 'string') return name;
+      const key = nameKey(name);
+      if (account.guest) {
+        const taken = await guestNameTaken(name, account.id);
+        if (taken) return taken;
+      } else {
+        const own = key === nameKey(account.name) || key === nameKey(account.username ?? '');
+        if (!own && (await accounts.isRegisteredName(key))) {
+          return fail(ErrorCode.NAME_TAKEN, 'this name, or one like it, belongs to someone else');
+        }
+      }
+      const renamed = await accounts.rename(account.id, name);
+      return renamed ?? fail(ErrorCode.UNAUTHORIZED, 'this account no longer exists');
     },
 
     /** The signed-in account of a session token, extending the session; undefined when none. */
@@ -136,7 +181,7 @@ export function createAuth(deps: AuthDeps) {
       token: string | undefined,
     ): Promise<{ account: Account; session: Session } | undefined> {
       if (token === undefined) return undefined;
-      const session = await sessions.touch(token, config.sessionTtlMs);
+      const session = await sessions.touch(sessionIdOf(token), config.sessionTtlMs);
       if (!session) return undefined;
       const account = await accounts.findById(session.userId);
       return account && { account, session };

@@ -2,7 +2,6 @@ import { nameKey } from './names.js';
 import {
   newAccount,
   newSession,
-  sessionIdOf,
   type Account,
   type AccountStore,
   type Session,
@@ -47,6 +46,20 @@ export function createMemoryAccounts(now: () => number = Date.now): {
     isRegisteredName(key) {
       return Promise.resolve(registeredKeys.has(key));
     },
+    rename(id, name) {
+      const entry = byId.get(id);
+      if (!entry) return Promise.resolve(undefined);
+      const { account } = entry;
+      if (!account.guest) {
+        // The username's key stays registered whatever the display name becomes.
+        if (nameKey(account.name) !== nameKey(account.username ?? '')) {
+          registeredKeys.delete(nameKey(account.name));
+        }
+        registeredKeys.add(nameKey(name));
+      }
+      entry.account = { ...account, name };
+      return Promise.resolve({ ...entry.account });
+    },
   };
 
   const live = (id: string): Session | undefined => {
@@ -62,9 +75,13 @@ export function createMemoryAccounts(now: () => number = Date.now): {
       sessions.set(session.id, session);
       return Promise.resolve({ token, session: { ...session } });
     },
-    touch(token, ttlMs) {
-      const session = live(sessionIdOf(token));
+    touch(sessionId, ttlMs) {
+      const session = live(sessionId);
       if (session) session.expiresAt = now() + ttlMs;
+      return Promise.resolve(session && { ...session });
+    },
+    find(sessionId) {
+      const session = live(sessionId);
       return Promise.resolve(session && { ...session });
     },
     revoke(sessionId) {

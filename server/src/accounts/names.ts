@@ -18,6 +18,9 @@ export function checkUsername(raw: unknown): string | AckFailure {
 // Control, format (zero-width and direction marks), surrogate, private-use and unassigned
 // characters, and line/paragraph separators: none may appear in a display name.
 const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
+// The one format character with a visible use: the joiner inside an emoji sequence (👩‍💻),
+// between two pictographs. Anywhere else it is an invisible character like the others.
+const EMOJI_JOINER = /(?<=\p{Extended_Pictographic}\uFE0F?)\u200D(?=\p{Extended_Pictographic})/gu;
 // What shows nothing on its own: spaces of every kind and combining marks.
 const INVISIBLE = /[\p{Z}\p{M}\s]/gu;
 
@@ -25,7 +28,7 @@ const INVISIBLE = /[\p{Z}\p{M}\s]/gu;
 export function checkDisplayName(raw: unknown): string | AckFailure {
   if (typeof raw !== 'string') return fail(ErrorCode.INVALID_NAME, 'name must be a string');
   const name = raw.normalize('NFKC').trim();
-  if (FORBIDDEN.test(name)) {
+  if (FORBIDDEN.test(name.replace(EMOJI_JOINER, ''))) {
     return fail(ErrorCode.INVALID_NAME, 'name contains invisible or control characters');
   }
   if (name.replace(INVISIBLE, '') === '') return fail(ErrorCode.INVALID_NAME, 'name is empty');

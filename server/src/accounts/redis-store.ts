@@ -4,7 +4,6 @@ import { nameKey } from './names.js';
 import {
   newAccount,
   newSession,
-  sessionIdOf,
   type Account,
   type AccountStore,
   type Session,
@@ -87,6 +86,31 @@ export function createRedisAccounts(
     async isRegisteredName(nameKeyToCheck) {
       return (await redis.sismember(key.names, nameKeyToCheck)) === 1;
     },
+    async rename(id, name) {
+      const account = toAccount(await redis.hgetall(key.user(id)));
+      if (!account) return undefined;
+      const update = redis.multi().hset(key.user(id), 'name', name);
+      if (!account.guest) {
+        // The username's key stays registered whatever the display name becomes.
+        const old = nameKey(account.name);
+        if (old !== nameKey(account.username ?? '')) update.srem(key.names, old);
+        update.sadd(key.names, nameKey(name));
+      }
+      await update.exec();
+      return { ...account, name };
+    },
+  };
+
+  const liveSession = async (id: string): Promise<Session | undefined> => {
+    const raw = await redis.get(key.session(id));
+    if (raw === null) return undefined;
+    const stored = JSON.parse(raw) as Session;
+    // Redis expires the key itself; this covers a clock that runs ahead of Redis's.
+    if (stored.expiresAt <= now()) {
+      await redis.del(key.session(id));
+      return undefined;
+    }
+    return stored;
   };
 
   const sessions: SessionStore = {
@@ -100,20 +124,15 @@ export function createRedisAccounts(
         .exec();
       return { token, session };
     },
-    async touch(token, ttlMs) {
-      const id = sessionIdOf(token);
-      const raw = await redis.get(key.session(id));
-      if (raw === null) return undefined;
-      const stored = JSON.parse(raw) as Session;
-      if (stored.expiresAt <= now()) {
-        await redis.del(key.session(id));
-        return undefined;
-      }
+    async touch(id, ttlMs) {
+      const stored = await liveSession(id);
+      if (!stored) return undefined;
       const session = { ...stored, expiresAt: now() + ttlMs };
       // XX: a session revoked meanwhile stays revoked.
       const kept = await redis.set(key.session(id), JSON.stringify(session), 'PX', ttlMs, 'XX');
       return kept === 'OK' ? session : undefined;
     },
+    find: liveSession,
     async revoke(sessionId) {
       const raw = await redis.getdel(key.session(sessionId));
       if (raw !== null) {

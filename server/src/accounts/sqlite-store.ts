@@ -3,7 +3,6 @@ import { nameKey } from './names.js';
 import {
   newAccount,
   newSession,
-  sessionIdOf,
   type Account,
   type AccountStore,
   type Session,
@@ -63,6 +62,12 @@ export function createSqliteAccounts(
     touch: db.prepare<[number, string, number], SessionRow>(
       'UPDATE sessions SET expires_at = ? WHERE id = ? AND expires_at > ? RETURNING *',
     ),
+    rename: db.prepare<[string, string, string], UserRow>(
+      'UPDATE users SET name = ?, name_key = ? WHERE id = ? RETURNING *',
+    ),
+    findSession: db.prepare<[string, number], SessionRow>(
+      'SELECT * FROM sessions WHERE id = ? AND expires_at > ?',
+    ),
     deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
     deleteExpired: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
     userSessions: db.prepare<[string], { id: string }>(
@@ -107,6 +112,10 @@ export function createSqliteAccounts(
     isRegisteredName(key) {
       return Promise.resolve(q.registered.get(key, key) !== undefined);
     },
+    rename(id, name) {
+      const row = q.rename.get(name, nameKey(name), id);
+      return Promise.resolve(row && toAccount(row));
+    },
   };
 
   const sessions: SessionStore = {
@@ -117,9 +126,13 @@ export function createSqliteAccounts(
       q.insertSession.run(session.id, userId, at, session.expiresAt);
       return Promise.resolve({ token, session });
     },
-    touch(token, ttlMs) {
+    touch(sessionId, ttlMs) {
       const at = now();
-      const row = q.touch.get(at + ttlMs, sessionIdOf(token), at);
+      const row = q.touch.get(at + ttlMs, sessionId, at);
+      return Promise.resolve(row && toSession(row));
+    },
+    find(sessionId) {
+      const row = q.findSession.get(sessionId, now());
       return Promise.resolve(row && toSession(row));
     },
     revoke(sessionId) {

@@ -28,6 +28,8 @@ export interface AccountStore {
   findByUsername(username: string): Promise<{ account: Account; passwordHash: string } | undefined>;
   /** True when a registered account's username or display name has this name key. */
   isRegisteredName(key: string): Promise<boolean>;
+  /** Changes an account's display name; undefined when there is no such account. */
+  rename(id: string, name: string): Promise<Account | undefined>;
 }
 
 export interface Session {
@@ -42,8 +44,10 @@ export interface Session {
 /** Sign-in sessions; the token is what the cookie carries, the id what is stored. */
 export interface SessionStore {
   create(userId: string, ttlMs: number): Promise<{ token: string; session: Session }>;
-  /** The live session of a token with its expiry pushed to now + ttl; undefined when unknown or expired. */
-  touch(token: string, ttlMs: number): Promise<Session | undefined>;
+  /** The live session with its expiry pushed to now + ttl; undefined when unknown, ended or expired. */
+  touch(sessionId: string, ttlMs: number): Promise<Session | undefined>;
+  /** The live session as it is, without extending it; undefined when unknown, ended or expired. */
+  find(sessionId: string): Promise<Session | undefined>;
   revoke(sessionId: string): Promise<void>;
   /** Ends every session of a user; returns their ids. */
   revokeAll(userId: string): Promise<string[]>;

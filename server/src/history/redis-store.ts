@@ -26,8 +26,9 @@ export interface RedisStoreOptions extends Omit<HistoryStoreOptions, 'now'> {
 // keeps the whole message, so a retry gets it back even after the stream was trimmed.
 // Each entry also records the id before it (`p`): after any trim, the first entry held
 // names the newest one trimmed, which is what proving continuity needs (below).
-// A bot's messages (the push API) carry `b` = 1.
-// KEYS: stream, dedup key. ARGV: maxlen, ttl ms, author, text, origin, bot (1 or 0).
+// A bot's messages (the push API) carry `b` = 1; `u` is the author's id, `g` = 1 a guest.
+// KEYS: stream, dedup key.
+// ARGV: maxlen, ttl ms, author name, text, origin, bot (1 or 0), author id, guest (1 or 0).
 const APPEND = `
 local seen = redis.call('GET', KEYS[2])
 if seen then return {0, seen} end
@@ -35,8 +36,9 @@ local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local prev = ''
 if last[1] then prev = last[1][1] end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
-  'a', ARGV[3], 't', ARGV[4], 'p', prev, 'b', ARGV[6])
-local stored = cjson.encode({id = id, a = ARGV[3], t = ARGV[4], o = ARGV[5], b = ARGV[6]})
+  'a', ARGV[3], 't', ARGV[4], 'p', prev, 'b', ARGV[6], 'u', ARGV[7], 'g', ARGV[8])
+local stored = cjson.encode({id = id, a = ARGV[3], t = ARGV[4], o = ARGV[5], b = ARGV[6],
+  u = ARGV[7], g = ARGV[8]})
 redis.call('SET', KEYS[2], stored, 'PX', ARGV[2])
 return {1, stored}
 `;
@@ -86,6 +88,10 @@ interface StoredJson {
   o: string;
   /** '1' for a bot; absent in entries written before bots were marked. */
   b?: string;
+  /** The author's id; absent in entries written before authors had ids. */
+  u?: string;
+  /** '1' for a guest. */
+  g?: string;
 }
 
 const msOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
@@ -131,15 +137,25 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
     let name = '';
     let text = '';
     let bot = false;
+    let guest = false;
+    let userId = '';
     for (let i = 0; i < fields.length; i += 2) {
-      if (fields[i] === 'a') name = fields[i + 1] ?? '';
-      else if (fields[i] === 't') text = fields[i + 1] ?? '';
-      else if (fields[i] === 'b') bot = fields[i + 1] === '1';
+      const value = fields[i + 1] ?? '';
+      if (fields[i] === 'a') name = value;
+      else if (fields[i] === 't') text = value;
+      else if (fields[i] === 'b') bot = value === '1';
+      else if (fields[i] === 'u') userId = value;
+      else if (fields[i] === 'g') guest = value === '1';
     }
     return {
       id,
       room,
-      author: authorOf({ name, ...(bot ? { bot: true } : {}) }),
+      author: authorOf({
+        id: userId,
+        name,
+        ...(bot ? { bot: true } : {}),
+        ...(guest ? { guest: true } : {}),
+      }),
       text,
       ts: msOf(id),
     };
@@ -168,6 +184,8 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
           input.text,
           input.origin,
           input.author.bot ? 1 : 0,
+          input.author.id,
+          input.author.guest ? 1 : 0,
         )) as [number, string];
         if (fresh === 1 && !listedRooms.has(input.room)) {
           await redis.sadd(roomsKey, input.room);
@@ -178,7 +196,12 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
           message: {
             id: json.id,
             room: input.room,
-            author: authorOf({ name: json.a, ...(json.b === '1' ? { bot: true } : {}) }),
+            author: authorOf({
+              id: json.u ?? '',
+              name: json.a,
+              ...(json.b === '1' ? { bot: true } : {}),
+              ...(json.g === '1' ? { guest: true } : {}),
+            }),
             text: json.t,
             ts: msOf(json.id),
           },

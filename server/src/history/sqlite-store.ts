@@ -29,7 +29,7 @@ interface Row {
 const toMessage = (r: Row): Message => ({
   id: `${r.ms}-${r.seq}`,
   room: r.room,
-  author: JSON.parse(r.author) as Message['author'],
+  author: authorOf(JSON.parse(r.author) as Message['author']),
   text: r.text,
   ts: r.ms,
 });

@@ -1,17 +1,24 @@
 import type { Author, GapReason, Message } from '../../../common/contract.js';
 
 /**
- * Who a clientId belongs to, for dedup: a person and a bot of the same name never share one,
- * so a person can never get a bot's message back as theirs (or the reverse). A person's
- * scope is their name, as before bots were marked; a bot's starts with a control character,
- * which no display name may contain.
+ * Who a clientId belongs to, for dedup: the author's id, so that nobody can get someone
+ * else's message back as theirs. Bots' ids (`bot:<name>`) cannot be a user's.
  */
-export const dedupScope = (author: Author): string =>
-  author.bot ? `\u0000bot:${author.name}` : author.name;
+export const dedupScope = (author: Author): string => author.id;
 
-/** A copy of an author with only the contract's fields. */
-export const authorOf = (author: Author): Author =>
-  author.bot ? { name: author.name, bot: true } : { name: author.name };
+/** The id of the push API's author of this name. */
+export const botId = (name: string): string => `bot:${name}`;
+
+/**
+ * A copy of an author with only the contract's fields. Messages stored before authors had
+ * ids get one made from the name, which no user id or bot id can equal.
+ */
+export const authorOf = (author: Partial<Author> & { name: string }): Author => ({
+  id: author.id || (author.bot ? botId(author.name) : `legacy:${author.name}`),
+  name: author.name,
+  ...(author.guest ? { guest: true as const } : {}),
+  ...(author.bot ? { bot: true as const } : {}),
+});
 
 export interface AppendInput {
   room: string;

@@ -3,6 +3,7 @@ import { dispatch, type EventHandlers } from './dispatch.js';
 import { fetchHistory, sendMessage } from './messages.js';
 import { registerPresence } from './presence.js';
 import { joinRoom, leaveRoom, listRooms } from './rooms.js';
+import { joinUserRooms } from './rooms-of-users.js';
 import type { ChatSocket, ConnectionContext, SocketDeps } from './types.js';
 import { typing } from './typing.js';
 
@@ -26,7 +27,11 @@ export function onConnection(deps: SocketDeps) {
     socket.onAny((event: unknown, ...args: unknown[]) => {
       dispatch(ctx, handlers, event, args);
     });
+    deps.caps.track(socket);
     registerPresence(socket, deps);
+    joinUserRooms(socket).catch((err: unknown) => {
+      deps.logger.warn({ err, socket: socket.id }, 'could not join the rooms of its user');
+    });
     socket.on('disconnect', (reason) => {
       deps.metrics.disconnects.inc({ reason });
     });

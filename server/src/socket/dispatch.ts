@@ -67,6 +67,8 @@ export function dispatch(
     ack?.(fail(ErrorCode.BAD_REQUEST, 'unknown event'));
     return;
   }
+  // Anything a person does keeps their session from expiring for inactivity.
+  ctx.deps.sessions.used(ctx.socket);
   run(ctx, event, handlers[event], incoming);
 }
 

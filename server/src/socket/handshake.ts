@@ -1,10 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExtendedError } from 'socket.io';
-import type { ConnectErrorData, ErrorCode } from '../../../common/contract.js';
-import { checkName } from '../validation.js';
-import type { ChatIO } from './types.js';
 
 export interface Refusal {
   status: 403 | 503;
@@ -12,22 +7,21 @@ export interface Refusal {
 }
 
 export interface HandshakePolicy {
-  allowedOrigins: string[] | undefined;
+  /** The origins whose pages may connect: the public origin and `ALLOWED_ORIGINS`. */
+  allowedOrigins: () => readonly string[];
   isClosing: () => boolean;
 }
 
-function originAllowed(req: IncomingMessage, allowed: string[] | undefined): boolean {
-  if (!allowed) return true;
+/**
+ * A session cookie authenticates sockets, so a page of another site must not open one with
+ * the visitor's cookie (cross-site WebSocket hijacking). Browsers always send Origin on
+ * WebSocket and cross-origin requests, and it is compared with the configured origins only,
+ * never with the request's own Host header, which a DNS-rebinding page controls. Same-origin
+ * polling GETs and programs send no Origin; they still need a session.
+ */
+function originAllowed(req: IncomingMessage, allowed: () => readonly string[]): boolean {
   const origin = req.headers.origin;
-  // Browsers always send Origin on WebSocket and cross-origin requests, which is what this
-  // check defends against; same-origin polling GETs and non-browser programs send none.
-  if (origin === undefined) return true;
-  if (allowed.includes(origin)) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
+  return origin === undefined || allowed().includes(origin);
 }
 
 /** Why a new Engine.IO session must be refused, or undefined to accept it. */
@@ -74,28 +68,5 @@ export function refuseUpgrades(httpServer: HttpServer, path: string, policy: Han
         `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
     socket.destroy();
-  });
-}
-
-function connectError(code: ErrorCode, message: string): ExtendedError {
-  const err: ExtendedError = new Error(message);
-  const data: ConnectErrorData = { code };
-  err.data = data;
-  return err;
-}
-
-/** Socket.IO middleware: every connection must present a valid display name. */
-export function authenticate(io: ChatIO): void {
-  io.use((socket, next) => {
-    const auth: unknown = socket.handshake.auth;
-    const raw =
-      typeof auth === 'object' && auth !== null ? (auth as { name?: unknown }).name : undefined;
-    const name = checkName(raw);
-    if (typeof name !== 'string') {
-      next(connectError(name.error.code, name.error.message));
-      return;
-    }
-    socket.data.member = { id: randomBytes(9).toString('base64url'), name };
-    next();
   });
 }

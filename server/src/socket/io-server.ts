@@ -2,21 +2,26 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Config } from '../config.js';
 import type { AdapterFactory } from '../redis.js';
-import { allowRequest, authenticate, refuseUpgrades } from './handshake.js';
+import { allowRequest, refuseUpgrades } from './handshake.js';
 import type { ChatIO } from './types.js';
 
 export const SOCKET_PATH = '/socket.io/';
 
 /**
  * The Socket.IO server on `httpServer`: origin and shutdown checks on every handshake (both
- * transports), the display-name middleware, the adapter when nodes share one.
+ * transports), the adapter when nodes share one. Who may connect is decided by the
+ * middleware of authenticate.ts.
  */
 export function createSocketServer(
   httpServer: HttpServer,
   config: Config,
-  options: { isClosing: () => boolean; adapter: AdapterFactory | undefined },
+  options: {
+    isClosing: () => boolean;
+    adapter: AdapterFactory | undefined;
+    allowedOrigins: () => readonly string[];
+  },
 ): ChatIO {
-  const policy = { allowedOrigins: config.allowedOrigins, isClosing: options.isClosing };
+  const policy = { allowedOrigins: options.allowedOrigins, isClosing: options.isClosing };
   refuseUpgrades(httpServer, SOCKET_PATH, policy);
   const io: ChatIO = new Server(httpServer, {
     path: SOCKET_PATH,
@@ -30,6 +35,5 @@ export function createSocketServer(
       ? { cors: { origin: config.allowedOrigins, credentials: true } }
       : {}),
   });
-  authenticate(io);
   return io;
 }

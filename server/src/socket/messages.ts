@@ -17,7 +17,7 @@ export const sendMessage: EventHandler<'message:send'> = {
     // Stored before the ack and before the broadcast: an acknowledged message is never lost.
     const { message, duplicate, origin } = await deps.history.append({
       room,
-      author: { name: socket.data.member.name },
+      author: socket.data.member,
       text: checked,
       clientId,
       origin: socket.id,

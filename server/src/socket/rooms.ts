@@ -2,7 +2,8 @@ import { ErrorCode, type JoinResult } from '../../../common/contract.js';
 import { fail } from '../errors.js';
 import { checkRoom, joinSchema, leaveSchema, roomsListSchema } from '../validation.js';
 import type { EventHandler } from './dispatch.js';
-import { announceLeaveLater, joinedRooms, roomMembers } from './presence.js';
+import { connectionLeft } from './presence.js';
+import { distinctMembers, joinedRooms } from './rooms-of-users.js';
 import type { SocketDeps } from './types.js';
 
 async function historyOnJoin(
@@ -37,20 +38,26 @@ export const joinRoom: EventHandler<'room:join'> = {
     // between may arrive both live and in `history`, and clients dedupe by id.
     await socket.join(room);
     try {
-      const [replay, members] = await Promise.all([
+      const [replay, sockets] = await Promise.all([
         historyOnJoin(deps, room, since),
-        roomMembers(deps, room),
+        deps.io.in(room).fetchSockets(),
       ]);
+      const self = socket.data.member;
+      const members = distinctMembers(sockets);
       if (!rejoin) {
-        deps.presence.joined(room, socket.data.member);
-        socket.to(room).emit('presence', {
-          room,
-          action: 'join',
-          member: socket.data.member,
-          count: members.length,
-        });
+        deps.presence.joined(room, socket.id, self);
+        // A user's second tab joins silently: the room already lists them.
+        const alreadyHere = sockets.some((s) => s.id !== socket.id && s.data.member.id === self.id);
+        if (!alreadyHere) {
+          socket.to(room).emit('presence', {
+            room,
+            action: 'join',
+            member: self,
+            count: members.length,
+          });
+        }
       }
-      return { ok: true, room, self: socket.data.member, members, ...replay };
+      return { ok: true, room, self, members, ...replay };
     } catch (err) {
       if (!rejoin) await socket.leave(room);
       throw err;
@@ -65,8 +72,9 @@ export const leaveRoom: EventHandler<'room:leave'> = {
     if (invalid) return invalid;
     if (!socket.rooms.has(room)) return fail(ErrorCode.NOT_IN_ROOM, `not in room ${room}`);
     await socket.leave(room);
-    // The leave has happened whatever becomes of the announcement, so the ack does not wait.
-    announceLeaveLater(deps, room, socket.data.member);
+    // Leaving on purpose needs no grace period. The leave has happened whatever becomes of
+    // the announcement, so the ack does not wait.
+    connectionLeft(deps, room, socket.id, socket.data.member, 0);
     return { ok: true, room };
   },
 };

@@ -11,7 +11,10 @@ import type {
 import type { HistoryStore } from '../history/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { Timers } from '../../../common/timers.js';
+import type { ConnectionCaps } from './connection-caps.js';
 import type { ConnectionLimits } from './connection-limits.js';
+import type { SessionGuard } from './session-guard.js';
 import type { EngineInternals } from './engine-internals.js';
 
 export type ChatIO = Server<
@@ -46,6 +49,12 @@ export interface SocketDeps {
   internals: EngineInternals;
   /** Clock for rate limits, in milliseconds; tests pass their own. */
   now: () => number;
+  /** Timers of this server (presence grace periods, session checks); cleared on close. */
+  timers: Timers;
+  /** Closes connections whose session ended or expired. */
+  sessions: SessionGuard;
+  /** Connections per user and per address on this node. */
+  caps: ConnectionCaps;
 }
 
 /** What a handler gets for one event: the connection, its limits and the shared deps. */

@@ -54,6 +54,32 @@ export function accountStoreSuite(name: string, create: () => Promise<AccountSto
       expect(await accounts.isRegisteredName(nameKey('eve'))).toBe(false);
     });
 
+    test('a rename changes the display name and which name keys are registered', async () => {
+      const { accounts } = await create();
+      const user = await accounts.createUser({ username: 'ivan', name: 'Ivan', passwordHash: 'h' });
+      const guest = await accounts.createGuest('Visitor');
+      if (!user) throw new Error('not created');
+      expect(await accounts.rename(user.id, 'Ivy')).toMatchObject({ id: user.id, name: 'Ivy' });
+      expect((await accounts.findById(user.id))?.name).toBe('Ivy');
+      expect(await accounts.isRegisteredName(nameKey('Ivy'))).toBe(true);
+      // The old display name is free again; the username (the same key here) stays taken.
+      const other = await accounts.createUser({
+        username: 'jules',
+        name: 'Jules',
+        passwordHash: 'h',
+      });
+      if (!other) throw new Error('not created');
+      await accounts.rename(other.id, 'Jay');
+      expect(await accounts.isRegisteredName(nameKey('Jules'))).toBe(true);
+      await accounts.rename(other.id, 'Jo');
+      expect(await accounts.isRegisteredName(nameKey('Jay'))).toBe(false);
+      expect(await accounts.isRegisteredName(nameKey('ivan'))).toBe(true);
+      // Guests' names are never registered.
+      expect(await accounts.rename(guest.id, 'Wanderer')).toMatchObject({ name: 'Wanderer' });
+      expect(await accounts.isRegisteredName(nameKey('Wanderer'))).toBe(false);
+      expect(await accounts.rename('no-such-id', 'X')).toBeUndefined();
+    });
+
     test('a session is found by its token, and its expiry slides with use', async () => {
       const { accounts, sessions, advance } = await create();
       const user = await accounts.createUser({ username: 'erin', name: 'Erin', passwordHash: 'h' });
@@ -62,22 +88,28 @@ export function accountStoreSuite(name: string, create: () => Promise<AccountSto
       expect(session).toMatchObject({ id: sessionIdOf(token), userId: user.id });
       expect(session.id).not.toBe(token);
       await advance(600);
-      const touched = await sessions.touch(token, 1000);
+      const touched = await sessions.touch(sessionIdOf(token), 1000);
       expect(touched?.userId).toBe(user.id);
       expect(touched?.expiresAt).toBeGreaterThan(session.expiresAt);
+      // find reads without extending.
+      expect(await sessions.find(session.id)).toEqual(touched);
       await advance(600);
       // 1200 ms after it was made, but only 600 since it was last used.
-      expect(await sessions.touch(token, 1000)).toBeDefined();
-      expect(await sessions.touch('not-a-token', 1000)).toBeUndefined();
+      expect(await sessions.touch(session.id, 1000)).toBeDefined();
+      expect(await sessions.touch(sessionIdOf('not-a-token'), 1000)).toBeUndefined();
+      expect(await sessions.find(sessionIdOf('not-a-token'))).toBeUndefined();
     });
 
     test('an unused session expires', async () => {
       const { accounts, sessions, advance } = await create();
       const user = await accounts.createUser({ username: 'finn', name: 'Finn', passwordHash: 'h' });
       if (!user) throw new Error('not created');
-      const { token } = await sessions.create(user.id, 300);
-      await advance(400);
-      expect(await sessions.touch(token, 300)).toBeUndefined();
+      const { session } = await sessions.create(user.id, 300);
+      await advance(200);
+      expect(await sessions.find(session.id)).toBeDefined();
+      await advance(200);
+      expect(await sessions.find(session.id)).toBeUndefined();
+      expect(await sessions.touch(session.id, 300)).toBeUndefined();
     });
 
     test('revoke ends one session; revokeAll ends every session of a user and only theirs', async () => {
@@ -90,14 +122,14 @@ export function accountStoreSuite(name: string, create: () => Promise<AccountSto
       const three = await sessions.create(a.id, 60_000);
       const other = await sessions.create(b.id, 60_000);
       await sessions.revoke(one.session.id);
-      expect(await sessions.touch(one.token, 60_000)).toBeUndefined();
-      expect(await sessions.touch(two.token, 60_000)).toBeDefined();
+      expect(await sessions.find(one.session.id)).toBeUndefined();
+      expect(await sessions.find(two.session.id)).toBeDefined();
       expect((await sessions.revokeAll(a.id)).sort()).toEqual(
         [two.session.id, three.session.id].sort(),
       );
-      expect(await sessions.touch(two.token, 60_000)).toBeUndefined();
-      expect(await sessions.touch(three.token, 60_000)).toBeUndefined();
-      expect(await sessions.touch(other.token, 60_000)).toBeDefined();
+      expect(await sessions.find(two.session.id)).toBeUndefined();
+      expect(await sessions.find(three.session.id)).toBeUndefined();
+      expect(await sessions.find(other.session.id)).toBeDefined();
     });
   });
 }

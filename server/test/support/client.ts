@@ -11,19 +11,61 @@ import type {
   ServerToClientEvents,
 } from '../../../common/contract.js';
 import { requestWithAck, type ChatClientSocket } from '../../../common/request.js';
+import { signInGuest, type SignedIn } from './accounts.js';
 
 export type ChatClient = ChatClientSocket;
 export type Transport = 'websocket' | 'polling';
 
 export interface ClientOptions extends Partial<ManagerOptions & SocketOptions> {
+  /**
+   * Who connects: a guest of this name, signed in through the HTTP API once per test (so
+   * two clients of one name in a test are two tabs of one user). Default: a new guest.
+   */
   name?: string;
+  /** Connect with this session token instead. */
+  session?: string;
+}
+
+// Guests signed in during the current test, by name; forgotten when it finishes, because
+// the next test has servers of its own.
+const identities = new Map<string, Promise<SignedIn>>();
+let unnamed = 0;
+
+/**
+ * The guest of this name in the current test, signed in at `url` on first use. Nodes of one
+ * deployment share accounts, so one sign-in serves every node.
+ */
+export function identity(url: string, name: string): Promise<SignedIn> {
+  let known = identities.get(name);
+  if (!known) {
+    if (identities.size === 0) {
+      onTestFinished(() => {
+        identities.clear();
+      });
+    }
+    known = signInGuest(url, name);
+    identities.set(name, known);
+  }
+  return known;
 }
 
 /** An unconnected client; disconnected when the calling test finishes. */
 export function createClient(url: string, options: ClientOptions = {}): ChatClient {
-  const { name = 'alice', ...rest } = options;
+  const { name = `user${unnamed++}`, session, ...rest } = options;
   const socket: ChatClient = io(url, {
-    auth: { name },
+    // Asked at every (re)connection; a failed sign-in connects without credentials, which
+    // the server refuses as UNAUTHORIZED.
+    auth: (cb) => {
+      const token = session === undefined ? identity(url, name).then((s) => s.token) : session;
+      Promise.resolve(token).then(
+        (t) => {
+          cb({ session: t });
+        },
+        () => {
+          cb({});
+        },
+      );
+    },
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

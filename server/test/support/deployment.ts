@@ -55,6 +55,8 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
           LOG_LEVEL: 'debug',
           TRUST_PROXY: 'loopback',
           SCRYPT_COST: '10',
+          GUESTS: 'true',
+          PRESENCE_GRACE_MS: '0',
           ...options.env,
         },
       });

@@ -16,7 +16,7 @@ export function historyStoreSuite(
   /** How many messages past the limit the store may keep (Redis trims approximately). */
   trimSlack = 0,
 ): void {
-  const author = { name: 'alice' };
+  const author = { id: 'u-alice', name: 'alice' };
   let n = 0;
   const input = (room: string, text: string) => ({
     room,
@@ -37,7 +37,7 @@ export function historyStoreSuite(
       const before = Date.now();
       const { message, duplicate } = await store.append(input('r1', 'hello'));
       expect(duplicate).toBe(false);
-      expect(message).toMatchObject({ room: 'r1', author: { name: 'alice' }, text: 'hello' });
+      expect(message).toMatchObject({ room: 'r1', author, text: 'hello' });
       expect(typeof message.id).toBe('string');
       expect(message.ts).toBeGreaterThanOrEqual(before - 1000);
       expect(message.ts).toBeLessThanOrEqual(Date.now() + 1000);
@@ -103,7 +103,7 @@ export function historyStoreSuite(
       expect(again.duplicate).toBe(true);
       expect(again.message).toEqual(first.message);
       expect((await store.latest('r1', 10)).messages).toHaveLength(1);
-      // Another room, or another author, is another message.
+      // Another room, or another author (even of the same name), is another message.
       const other = await store.append({
         room: 'r2',
         author,
@@ -114,7 +114,7 @@ export function historyStoreSuite(
       expect(other.duplicate).toBe(false);
       const bob = await store.append({
         room: 'r1',
-        author: { name: 'bob' },
+        author: { id: 'u-other', name: 'alice' },
         text: 'once',
         clientId: 'dup',
         origin: 'o1',
@@ -122,33 +122,42 @@ export function historyStoreSuite(
       expect(bob.duplicate).toBe(false);
     });
 
-    test('a bot keeps its mark, and never shares a clientId with a person of the same name', async () => {
+    test('authors keep their id and marks; a bot never shares a clientId with a person of its name', async () => {
       const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const botAuthor = { id: 'bot:monitor', name: 'monitor', bot: true as const };
+      const personAuthor = { id: 'u-monitor', name: 'monitor' };
+      const guestAuthor = { id: 'g-1', name: 'visitor', guest: true as const };
       const bot = await store.append({
         room: 'r1',
-        author: { name: 'monitor', bot: true },
+        author: botAuthor,
         text: 'disk full',
         clientId: 'same',
         origin: 'push-api',
       });
       const person = await store.append({
         room: 'r1',
-        author: { name: 'monitor' },
+        author: personAuthor,
         text: 'hello',
         clientId: 'same',
         origin: 'o1',
       });
-      expect(bot.message.author).toEqual({ name: 'monitor', bot: true });
-      expect(person).toMatchObject({ duplicate: false, message: { author: { name: 'monitor' } } });
-      expect(person.message.author).toEqual({ name: 'monitor' });
-      const held = (await store.latest('r1', 10)).messages;
-      expect(held.map((m) => m.author)).toEqual([
-        { name: 'monitor', bot: true },
-        { name: 'monitor' },
-      ]);
-      expect((await store.after('r1', bot.message.id)).messages[0]?.author).toEqual({
-        name: 'monitor',
+      const guest = await store.append({
+        room: 'r1',
+        author: guestAuthor,
+        text: 'hi',
+        clientId: 'g',
+        origin: 'o2',
       });
+      expect(bot.message.author).toEqual(botAuthor);
+      expect(person.duplicate).toBe(false);
+      expect(person.message.author).toEqual(personAuthor);
+      expect(guest.message.author).toEqual(guestAuthor);
+      const held = (await store.latest('r1', 10)).messages;
+      expect(held.map((m) => m.author)).toEqual([botAuthor, personAuthor, guestAuthor]);
+      expect((await store.after('r1', bot.message.id)).messages.map((m) => m.author)).toEqual([
+        personAuthor,
+        guestAuthor,
+      ]);
     });
 
     test('concurrent retries of one clientId store one message', async () => {

@@ -30,6 +30,9 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
       PORT: '0',
       // The default store is SQLite: a data folder of its own, never the project's ./data.
       DATA_DIR: mkdtempSync(join(tmpdir(), 'chat-data-')),
+      GUESTS: 'true',
+      SCRYPT_COST: '10',
+      PRESENCE_GRACE_MS: '0',
       ...env,
     },
   });

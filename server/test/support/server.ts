@@ -21,6 +21,11 @@ export const testConfig = (overrides: Partial<Config> = {}): Config => ({
   logLevel: 'silent',
   client: 'off',
   store: 'memory',
+  // Clients sign in as guests; hashing at the default cost would slow every account test.
+  guests: true,
+  scryptCost: 10,
+  // Leaves are announced at once unless a test is about the grace period.
+  presenceGraceMs: 0,
   ...overrides,
 });
 
