@@ -67,6 +67,11 @@ export interface ChatServer {
    * server and the store close. Idempotent.
    */
   close(): Promise<void>;
+  /**
+   * Checks every connection's session or token now, closing those that ended or expired
+   * (the server also does this every `SESSION_CHECK_MS`).
+   */
+  checkSessions(): Promise<void>;
 }
 
 export function createServer(config: Config, deps: ServerDeps = {}): ChatServer {
@@ -145,6 +150,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     timers,
     sessions: sessionGuard,
     caps,
+    departing: new Map(),
   };
   io.on('connection', onConnection(socketDeps));
   const http = createHttpApp({
@@ -206,6 +212,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       closing ??= close();
       return closing;
     },
+    checkSessions: () => sessionGuard.check(),
   };
 }
 

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ErrorCode } from '../../common/contract.js';
+import { ErrorCode, type PresenceEvent, type SessionEndedEvent } from '../../common/contract.js';
+import { apiRequest, logIn, signUp } from './support/accounts.js';
+import {
+  collect,
+  connect,
+  joinOk,
+  roundTrip,
+  sendOk,
+  waitFor,
+  type ChatClient,
+} from './support/client.js';
 import { startNodes } from './support/cluster.js';
 import { RedisProcess } from './support/redis.js';
 
@@ -44,4 +54,73 @@ test('failed sign-ins count once for the whole cluster', async () => {
   const locked = await post(n2.url, '/api/auth/login', { username: 'pete', password: 'password1' });
   expect(locked.status).toBe(429);
   expect(await locked.json()).toMatchObject({ error: { code: ErrorCode.RATE_LIMITED } });
+});
+
+/** Resolves with the ms from `since` to the socket being told and disconnected. */
+const endedWithin = (socket: ChatClient, since: () => number) =>
+  Promise.all([
+    waitFor<SessionEndedEvent>(socket, 'session:ended'),
+    waitFor(socket, 'disconnect'),
+  ]).then(([event]) => ({ reason: event.reason, ms: Date.now() - since() }));
+
+test('sign-out on one node closes that session’s sockets on every node within a second', async () => {
+  const [n1, n2, n3] = await startNodes(3, redis.url, { scryptCost: 10 });
+  if (!n1 || !n2 || !n3) throw new Error('nodes did not start');
+  const laptop = await signUp(n1.url, 'vera');
+  const phone = await logIn(n2.url, 'vera');
+  const sockets = await Promise.all(
+    [n1, n2, n3].map((n) => connect(n.url, { session: laptop.token })),
+  );
+  const onPhone = await connect(n3.url, { session: phone.token });
+  let at = 0;
+  const closing = sockets.map((s) => endedWithin(s, () => at));
+  at = Date.now();
+  const res = await apiRequest(n2.url, 'POST', '/api/auth/logout', undefined, {
+    cookie: laptop.cookie,
+  });
+  expect(res.status).toBe(204);
+  const results = await Promise.all(closing);
+  for (const r of results) {
+    expect(r.reason).toBe('logout');
+    expect(r.ms).toBeLessThan(1000);
+  }
+  console.info(`sign-out reached 3 nodes in ${Math.max(...results.map((r) => r.ms))} ms`);
+  await roundTrip(onPhone);
+  expect(onPhone.connected).toBe(true);
+
+  // Sign-out everywhere, from the phone, closes the rest of the user's sessions everywhere.
+  const again = await Promise.all([n1, n2].map((n) => connect(n.url, { session: phone.token })));
+  const rest = [onPhone, ...again].map((s) => endedWithin(s, () => at));
+  at = Date.now();
+  await apiRequest(n1.url, 'POST', '/api/auth/logout-all', undefined, { cookie: phone.cookie });
+  for (const r of await Promise.all(rest)) expect(r.ms).toBeLessThan(1000);
+});
+
+test('across nodes a user is one member: one join, a leave only when the last connection goes, renames everywhere', async () => {
+  const [n1, n2] = await startNodes(2, redis.url, { scryptCost: 10 });
+  if (!n1 || !n2) throw new Error('nodes did not start');
+  const watcher = await connect(n1.url, { name: 'watcher' });
+  await joinOk(watcher, 'general');
+  const heard = collect<PresenceEvent>(watcher, 'presence');
+  const wes = await signUp(n1.url, 'wes', 'Wes');
+  const onN1 = await connect(n1.url, { session: wes.token });
+  const onN2 = await connect(n2.url, { session: wes.token });
+  await joinOk(onN1, 'general');
+  const second = await joinOk(onN2, 'general');
+  expect(second.members.filter((m) => m.id === wes.user.id)).toHaveLength(1);
+  await roundTrip(watcher);
+  expect(heard.map((e) => e.action)).toEqual(['join']);
+
+  await apiRequest(n2.url, 'PATCH', '/api/auth/me', { name: 'Wesley' }, { cookie: wes.cookie });
+  const renamed = await waitFor<PresenceEvent>(watcher, 'presence', (e) => e.action === 'rename');
+  expect(renamed).toMatchObject({ member: { name: 'Wesley' }, previousName: 'Wes', count: 2 });
+  // The node that did not handle the rename sends under the new name too.
+  expect((await sendOk(onN1, 'general', 'renamed')).author.name).toBe('Wesley');
+
+  onN1.disconnect();
+  await joinOk(watcher, 'general');
+  expect(heard.filter((e) => e.action === 'leave')).toEqual([]);
+  const left = waitFor<PresenceEvent>(watcher, 'presence', (e) => e.action === 'leave');
+  onN2.disconnect();
+  expect(await left).toMatchObject({ member: { id: wes.user.id }, count: 1 });
 });

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
+import { apiRequest, logIn, signUp } from './support/accounts.js';
 import { connect, joinOk, sendOk } from './support/client.js';
 import { startTestNode } from './support/server.js';
 
@@ -24,4 +25,32 @@ test('a single node on SQLite keeps history across a restart: rejoining with sin
   expect((await joinOk(bob, 'general')).history).toEqual(sent);
   const list = await joinOk(bob, 'general');
   expect(list.hasMore).toBe(false);
+});
+
+test('accounts and sessions survive a restart on SQLite: the same session connects as the same user', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat-node-'));
+  const first = await startTestNode({ store: 'sqlite', dataDir });
+  const nina = await signUp(first.url, 'nina', 'Nina');
+  const socket = await connect(first.url, { session: nina.token });
+  const before = await joinOk(socket, 'general');
+  await sendOk(socket, 'general', 'mine');
+  await first.close();
+
+  const second = await startTestNode({ store: 'sqlite', dataDir });
+  const me = await apiRequest(second.url, 'GET', '/api/auth/me', undefined, {
+    cookie: nina.cookie,
+  });
+  expect(me).toMatchObject({ status: 200, body: { user: { id: nina.user.id, name: 'Nina' } } });
+  const back = await connect(second.url, { session: nina.token });
+  const after = await joinOk(back, 'general');
+  expect(after.self).toEqual(before.self);
+  // Her message is still hers, by id.
+  expect(after.history.map((m) => [m.text, m.author.id])).toEqual([['mine', nina.user.id]]);
+  // And the password still works; the username is still taken.
+  expect((await logIn(second.url, 'nina')).user.id).toBe(nina.user.id);
+  const again = await apiRequest(second.url, 'POST', '/api/auth/signup', {
+    username: 'NINA',
+    password: 'whatever123',
+  });
+  expect(again.status).toBe(409);
 });

@@ -49,9 +49,22 @@ export function connectionLeft(
     deps.presence.left(room, socketId);
     inBackground(deps, 'announce a leave', () => announceIfGone(deps, room, member));
   };
-  if (graceMs <= 0) settle();
-  else deps.timers.after(graceMs, settle);
+  if (graceMs <= 0) {
+    settle();
+    return;
+  }
+  const key = departureKey(room, member.id);
+  deps.departing.set(key, (deps.departing.get(key) ?? 0) + 1);
+  deps.timers.after(graceMs, () => {
+    const n = (deps.departing.get(key) ?? 1) - 1;
+    if (n > 0) deps.departing.set(key, n);
+    else deps.departing.delete(key);
+    settle();
+  });
 }
+
+/** The key of a user's pending leave of a room in `SocketDeps.departing`. */
+export const departureKey = (room: string, userId: string): string => `${room}\n${userId}`;
 
 /** Tells the rooms of a disconnecting socket that its member may have left. */
 export function registerPresence(socket: ChatSocket, deps: SocketDeps): void {

@@ -2,7 +2,7 @@ import { ErrorCode, type JoinResult } from '../../../common/contract.js';
 import { fail } from '../errors.js';
 import { checkRoom, joinSchema, leaveSchema, roomsListSchema } from '../validation.js';
 import type { EventHandler } from './dispatch.js';
-import { connectionLeft } from './presence.js';
+import { connectionLeft, departureKey } from './presence.js';
 import { distinctMembers, joinedRooms } from './rooms-of-users.js';
 import type { SocketDeps } from './types.js';
 
@@ -46,8 +46,11 @@ export const joinRoom: EventHandler<'room:join'> = {
       const members = distinctMembers(sockets);
       if (!rejoin) {
         deps.presence.joined(room, socket.id, self);
-        // A user's second tab joins silently: the room already lists them.
-        const alreadyHere = sockets.some((s) => s.id !== socket.id && s.data.member.id === self.id);
+        // A user's second tab, or their return within the grace period, joins silently:
+        // the room still lists them.
+        const alreadyHere =
+          deps.departing.has(departureKey(room, self.id)) ||
+          sockets.some((s) => s.id !== socket.id && s.data.member.id === self.id);
         if (!alreadyHere) {
           socket.to(room).emit('presence', {
             room,

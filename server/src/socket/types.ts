@@ -55,6 +55,11 @@ export interface SocketDeps {
   sessions: SessionGuard;
   /** Connections per user and per address on this node. */
   caps: ConnectionCaps;
+  /**
+   * Users whose connection left a room on this node within the grace period, by room and
+   * user (presence.ts): the room still lists them, so their return is no news.
+   */
+  departing: Map<string, number>;
 }
 
 /** What a handler gets for one event: the connection, its limits and the shared deps. */
