@@ -63,7 +63,8 @@ const signInAt = (port: number) => (count: number) =>
 
 const local = (port: number): Endpoint => ({ host: '127.0.0.1', port, tls: false });
 
-async function startChatNode(
+/** T alone as users run it (SQLite in a data folder of its own), on a free port. */
+export async function startChatNode(
   name: string,
   options: StartOptions,
   extra: Record<string, string> = {},

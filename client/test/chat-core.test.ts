@@ -3,12 +3,14 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import type { Message } from '../../common/contract.js';
 import { createMemoryAccounts } from '../../server/src/accounts/memory-store.js';
 import { createServer } from '../../server/src/app.js';
+import { apiRequest } from '../../server/test/support/accounts.js';
 import {
   connect,
+  identity,
   joinOk,
+  roundTrip,
   sendOk,
   type Transport,
-  identity,
 } from '../../server/test/support/client.js';
 import { startTestServer, testConfig } from '../../server/test/support/server.js';
 import { Chat } from '../src/chat.js';
@@ -175,4 +177,46 @@ test('a hidden page counts unread messages in the room in view; showing it clear
   expect(bob.chat.currentRoom?.unread).toBe(2);
   bob.chat.setVisible(true);
   expect(bob.chat.currentRoom?.unread).toBe(0);
+});
+
+describe('the end of a session', () => {
+  test('a sign-out elsewhere stops the chat with a reason, and it does not reconnect', async () => {
+    const { url, server } = await startTestServer();
+    const who = await identity(url, 'kim');
+    const kim = new ChatUser(url, who, 'general');
+    await kim.ready();
+    const signedOut = new Promise<string>((resolve) => {
+      kim.chat.subscribe((event) => {
+        if (event.type === 'signed-out') resolve(`${event.reason}: ${event.message}`);
+      });
+    });
+    await apiRequest(url, 'POST', '/api/auth/logout', undefined, { cookie: who.cookie });
+    expect(await signedOut).toBe('logout: You were signed out.');
+    expect(kim.chat.signedOut).toBe('You were signed out.');
+    expect(kim.chat.pendingTimers).toBe(0);
+    // Nothing tries to come back: the server holds no connection of that user.
+    await roundTrip(await connect(url, { name: 'other' }));
+    expect(server.io.of('/').sockets.size).toBe(1);
+  });
+
+  test('a handshake refused as unauthorised stops the chat too, with the server’s sentence', async () => {
+    const { url } = await startTestServer();
+    const chat = new Chat({
+      url,
+      user: { id: 'nobody', name: 'Nobody' },
+      auth: { session: 'not-a-session' },
+      rooms: ['general'],
+      current: 'general',
+    });
+    onTestFinished(() => {
+      chat.stop();
+    });
+    const signedOut = new Promise<string>((resolve) => {
+      chat.subscribe((event) => {
+        if (event.type === 'signed-out') resolve(event.message);
+      });
+    });
+    chat.start();
+    expect(await signedOut).toBe('the session has ended; sign in again');
+  });
 });
