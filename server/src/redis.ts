@@ -40,6 +40,29 @@ export interface RedisServices {
 /** Reconnect quickly at first, then every two seconds at most, forever: Redis will return. */
 const retryStrategy = (attempt: number): number => Math.min(100 * attempt, 2000);
 
+/** How long a QUIT may take before the connection is simply dropped, in ms. */
+const QUIT_TIMEOUT_MS = 1000;
+
+/**
+ * Closes one connection without ever waiting for Redis to come back: QUIT while it is up
+ * (bounded), and a plain disconnect while it is down, where QUIT would sit in the offline
+ * queue until Redis returned and hold up the process's exit.
+ */
+async function closeClient(client: Redis): Promise<void> {
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
+  });
+  await Promise.race([client.quit().catch(() => undefined), timeout]);
+  clearTimeout(timer);
+  // A no-op after a QUIT that went through; cuts one that did not answer in time.
+  client.disconnect();
+}
+
 /**
  * Connects a node to Redis: one connection for history, two for the adapter (a subscriber
  * cannot run other commands). ioredis is used for its reconnect behaviour: it resubscribes
@@ -119,16 +142,7 @@ export function connectRedis(config: Config, logger: Logger): RedisServices {
       );
     },
     close: async () => {
-      await Promise.all(
-        Object.values(clients).map((c) =>
-          c.quit().then(
-            () => undefined,
-            () => {
-              c.disconnect();
-            },
-          ),
-        ),
-      );
+      await Promise.all(Object.values(clients).map(closeClient));
     },
   };
 }

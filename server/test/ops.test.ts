@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import {
   connect,
   createClient,
@@ -10,6 +10,7 @@ import {
 } from './support/client.js';
 import { startTestServer } from './support/server.js';
 import { spawnServer } from './support/process.js';
+import { RedisProcess } from './support/redis.js';
 
 const get = (url: string) => fetch(url, { signal: AbortSignal.timeout(5000) });
 
@@ -123,6 +124,27 @@ describe('the server process', () => {
       expect(proc.logs.some((l) => l.msg === 'closed')).toBe(true);
     },
   );
+
+  test('a stop while Redis is down finishes at once and exits 0', async () => {
+    const redis = new RedisProcess();
+    await redis.start();
+    onTestFinished(() => redis.stop().then(() => undefined));
+    const proc = spawnServer({ REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '10000' });
+    await proc.waitForLog((l) => l.msg === 'redis up');
+    const listening = await proc.waitForLog((l) => l.msg === 'listening');
+    const client = await connect(String(listening.url), { name: 'proc' });
+    await joinOk(client, 'general');
+    await redis.stop('SIGKILL');
+    await proc.waitForLog((l) => l.msg === 'redis down');
+    const started = Date.now();
+    proc.child.kill('SIGTERM');
+    const { code } = await proc.exited;
+    const took = Date.now() - started;
+    console.info(`stopped in ${took} ms with Redis down`);
+    expect(code).toBe(0);
+    expect(took).toBeLessThan(3000);
+    expect(proc.logs.some((l) => l.msg === 'shutdown timed out; exiting')).toBe(false);
+  });
 
   test('logs JSON lines and answers on the port it reports', async () => {
     const proc = spawnServer({});
