@@ -6,6 +6,7 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('./dist/client', import.meta.url)),
     emptyOutDir: true,
-    sourcemap: true,
+    // Source maps stay out of the public build unless asked for (SOURCEMAP=true npm run build).
+    sourcemap: process.env.SOURCEMAP === 'true',
   },
 });
