@@ -25,7 +25,14 @@ if (values.adapter !== 'classic' && values.adapter !== 'sharded') {
   process.exit(2);
 }
 
-const PORTS = { redis: 6390, http: 8080, https: 8443, stats: 8404, firstNode: 3001 };
+const PORTS = {
+  redis: 6390,
+  http: 8080,
+  https: 8443,
+  stats: 8404,
+  firstNode: 3001,
+  firstMetrics: 9465,
+};
 const run = (command: string, args: string[]) => execFileSync(command, args, { stdio: 'inherit' });
 
 run('bash', ['scripts/ensure-system-packages.sh']);
@@ -43,6 +50,7 @@ const nodes = Array.from(
       built: true,
       env: {
         PORT: String(PORTS.firstNode + i),
+        METRICS_PORT: String(PORTS.firstMetrics + i),
         REDIS_URL: redis.url,
         REDIS_ADAPTER: values.adapter,
         CLIENT: 'static',
@@ -98,5 +106,6 @@ Chat cluster running (${count} node${count > 1 ? 's' : ''}, ${values.adapter} ad
   plain HTTP    http://localhost:${PORTS.http}    (redirects to HTTPS)
   HAProxy stats http://127.0.0.1:${PORTS.stats}/stats
   nodes         ${nodes.map((n) => n.url).join('  ')}
+  metrics       ${nodes.map((_, i) => `http://127.0.0.1:${PORTS.firstMetrics + i}/metrics`).join('  ')}
   redis         ${redis.url}   (AOF in .cluster/redis)
 Ctrl-C stops everything.`);

@@ -54,6 +54,7 @@ export function chatEnv(port: number, extra: Record<string, string> = {}): Recor
     EVENT_BURST: '1000000',
     MAX_CONNECTIONS_PER_ADDRESS: '10000000',
     GUESTS: 'true',
+    METRICS_PORT: '0',
     ...extra,
   };
 }

@@ -33,6 +33,7 @@ export class ServerProcess {
         DATA_DIR: this.dataDir,
         GUESTS: 'true',
         SCRYPT_COST: '10',
+        METRICS_PORT: '0',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -179,6 +179,16 @@ export class ChatNodeProcess extends Supervised {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The node's operators' listener (/metrics), as its log announced it. */
+  get metricsUrl(): string {
+    for (const line of [...this.lines].reverse()) {
+      if (!line.includes('"metrics listening"')) continue;
+      const { url } = JSON.parse(line) as { url?: unknown };
+      if (typeof url === 'string') return url;
+    }
+    throw new Error(`node on ${this.url} announced no metrics listener`);
+  }
+
   /** Starts the node; resolves once it listens and, with REDIS_URL, once Redis is up. */
   async start(): Promise<void> {
     if (this.port !== 0 || this.options.env.PORT !== undefined) {
@@ -201,6 +211,7 @@ export class ChatNodeProcess extends Supervised {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       CLIENT: 'off',
+      METRICS_PORT: '0',
       ...this.options.env,
       PORT: String(this.port),
     });

@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { createMemoryHistoryStore } from './history/memory-store.js';
 import type { HistoryStore } from './history/store.js';
 import { createHttpApp } from './http-app.js';
+import { createMetricsApp } from './http-routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import type { RedisServices } from './redis.js';
@@ -59,8 +60,11 @@ export interface ChatServer {
   httpServer: HttpServer;
   io: ChatIO;
   readonly state: ServerState;
-  /** Starts listening on `config.port` (0 picks a free port); resolves with the bound URL. */
-  listen(): Promise<{ port: number; url: string }>;
+  /**
+   * Starts listening on `config.port` (0 picks a free port), and the operators' listener on
+   * `config.metricsPort`; resolves with both URLs (no `metricsUrl` if its port was taken).
+   */
+  listen(): Promise<{ port: number; url: string; metricsUrl: string | undefined }>;
   /**
    * Graceful shutdown: /readyz turns 503 and new handshakes are refused, then after
    * `shutdownDrainMs` every socket is closed (clients reconnect elsewhere) and the HTTP
@@ -155,7 +159,6 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   io.on('connection', onConnection(socketDeps));
   const http = createHttpApp({
     ...socketDeps,
-    registry: metrics.registry,
     isServing: () => state === 'listening',
     checks: redis ? { redis: redis.healthy } : {},
     started: redis?.started ?? (() => true),
@@ -168,6 +171,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       announceRename(io, member, previousName, redis !== undefined),
   });
 
+  const metricsServer = createHttpServer(createMetricsApp(metrics.registry));
   let clientAssets: ClientAssets | undefined;
   const close = async (): Promise<void> => {
     const wasListening = state === 'listening';
@@ -184,6 +188,10 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       background: socketDeps.background,
       closePresence: () => socketDeps.presence.close(),
       release: async () => {
+        if (metricsServer.listening) {
+          metricsServer.closeAllConnections();
+          await new Promise((resolve) => metricsServer.close(resolve));
+        }
         await clientAssets?.close();
         await history.close();
         metrics.stop();
@@ -205,8 +213,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       if (clientAssets) http.serveClient(clientAssets.handler);
       const bound = await listen(httpServer, config, logger);
       boundPort = bound.port;
+      const metricsUrl = await listenForOperators(metricsServer, config, logger);
       state = 'listening';
-      return bound;
+      return { ...bound, metricsUrl };
     },
     close() {
       closing ??= close();
@@ -226,10 +235,39 @@ function listen(
     httpServer.listen(config.port, config.host, () => {
       httpServer.off('error', reject);
       const { port } = httpServer.address() as AddressInfo;
-      const host = config.host ?? 'localhost';
-      const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const url = urlOf(config.host, port);
       logger.info({ port, url }, 'listening');
       resolve({ port, url });
+    });
+  });
+}
+
+const urlOf = (host: string | undefined, port: number) => {
+  const name = host ?? 'localhost';
+  return `http://${name.includes(':') ? `[${name}]` : name}:${port}`;
+};
+
+/**
+ * The operators' listener. A port already taken is logged as an error and the chat runs
+ * on without metrics: people chatting matter more than a scrape.
+ */
+function listenForOperators(
+  server: HttpServer,
+  config: Config,
+  logger: Logger,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const failed = (err: Error) => {
+      logger.error({ err: err.message, port: config.metricsPort }, 'metrics listener failed');
+      resolve(undefined);
+    };
+    server.once('error', failed);
+    server.listen(config.metricsPort, config.metricsHost, () => {
+      server.off('error', failed);
+      const { port } = server.address() as AddressInfo;
+      const url = urlOf(config.metricsHost, port);
+      logger.info({ port, url }, 'metrics listening');
+      resolve(url);
     });
   });
 }

@@ -98,6 +98,13 @@ export interface Config {
    * `Secure` and which client address login limits count. Unset: none.
    */
   trustProxy: string | undefined;
+  /**
+   * `METRICS_PORT`: port of the operators' listener (`/metrics`), apart from the chat's
+   * public port; 0 picks a free one. Default 9464.
+   */
+  metricsPort: number;
+  /** `METRICS_HOST`: address of the operators' listener. Default 127.0.0.1 (this machine only). */
+  metricsHost: string;
   /** `PUSH_TOKEN`: bearer token of the HTTP push API; unset disables the API (404). */
   pushToken: string | undefined;
   /** `LOG_LEVEL`: pino level. Default `info`. */
@@ -144,6 +151,8 @@ export const defaultConfig: Config = {
   scryptCost: 15,
   publicOrigin: undefined,
   trustProxy: undefined,
+  metricsPort: 9464,
+  metricsHost: '127.0.0.1',
   pushToken: undefined,
   logLevel: 'info',
   logFormat: 'json',
@@ -243,6 +252,8 @@ const variables = {
       .regex(/^https?:\/\/[^/\s]+$/, { error: 'must look like https://host[:port]' }),
   ],
   TRUST_PROXY: ['trustProxy', z.string().trim().min(1)],
+  METRICS_PORT: ['metricsPort', int(0, 65535)],
+  METRICS_HOST: ['metricsHost', z.string().trim().min(1)],
   PUSH_TOKEN: [
     'pushToken',
     z

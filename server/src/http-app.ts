@@ -1,5 +1,4 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import type { Registry } from 'prom-client';
 import { ErrorCode } from '../../common/contract.js';
 import type { Auth } from './accounts/auth.js';
 import { createAuthRoutes, type AuthRoutesDeps } from './auth-routes.js';
@@ -13,7 +12,6 @@ import { createPushApi, type PushApiDeps } from './push-api.js';
 export interface HttpAppDeps extends PushApiDeps {
   config: Config;
   logger: Logger;
-  registry: Registry;
   isServing: () => boolean;
   checks: Record<string, () => boolean>;
   started: () => boolean;
@@ -44,7 +42,6 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   app.use(securityHeaders(deps.config.client));
   app.use(
     createOpsRoutes({
-      registry: deps.registry,
       isServing: deps.isServing,
       checks: deps.checks,
       started: deps.started,

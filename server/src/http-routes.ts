@@ -1,8 +1,7 @@
-import { Router } from 'express';
+import express, { Router, type Express } from 'express';
 import type { Registry } from 'prom-client';
 
 export interface RouteDeps {
-  registry: Registry;
   /** False while the server drains for shutdown; load balancers then stop sending clients. */
   isServing: () => boolean;
   /** Dependencies that must be healthy for the node to take clients, by name. */
@@ -11,7 +10,7 @@ export interface RouteDeps {
   started: () => boolean;
 }
 
-/** Operational endpoints: liveness, readiness and Prometheus metrics. */
+/** Probes on the public port, where the load balancer checks them: liveness and readiness. */
 export function createOpsRoutes(deps: RouteDeps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -31,8 +30,22 @@ export function createOpsRoutes(deps: RouteDeps): Router {
     else if (!deps.started()) res.status(503).json({ status: 'starting', checks });
     else res.json({ status: depsUp ? 'ready' : 'degraded', checks });
   });
-  router.get('/metrics', async (_req, res) => {
-    res.type(deps.registry.contentType).send(await deps.registry.metrics());
-  });
   return router;
+}
+
+/**
+ * The operators' listener: Prometheus metrics, on a port of their own bound to a private
+ * address, never on the public chat port (they tell anyone connection counts, error rates
+ * and process details).
+ */
+export function createMetricsApp(registry: Registry): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'not found' } });
+  });
+  return app;
 }

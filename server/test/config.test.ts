@@ -56,6 +56,8 @@ describe('loadConfig', () => {
       AUTH_JWKS_URL: 'https://login.example.com/.well-known/jwks.json',
       AUTH_JWT_ISSUER: 'https://login.example.com/',
       AUTH_JWT_AUDIENCE: 'chat',
+      METRICS_PORT: '9500',
+      METRICS_HOST: '10.0.0.5',
       GUESTS: 'true',
       SCRYPT_COST: '12',
       PUBLIC_ORIGIN: 'https://chat.example',
@@ -98,6 +100,8 @@ describe('loadConfig', () => {
       jwksUrl: 'https://login.example.com/.well-known/jwks.json',
       jwtIssuer: 'https://login.example.com/',
       jwtAudience: 'chat',
+      metricsPort: 9500,
+      metricsHost: '10.0.0.5',
       guests: true,
       scryptCost: 12,
       publicOrigin: 'https://chat.example',
@@ -109,7 +113,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(40);
+    expect(CONFIG_VARIABLES).toHaveLength(42);
   });
 
   test.each([

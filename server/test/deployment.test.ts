@@ -31,7 +31,7 @@ function httpsGet(
   });
 }
 
-/** Connections on one node, read from its own /metrics. */
+/** Connections on one node, read from its own /metrics (on its operators' listener). */
 async function connectionsOn(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return text
@@ -145,6 +145,9 @@ describe('through HAProxy with TLS', () => {
       expect(signup.status).toBe(201);
       const cookies = [signup.headers['set-cookie']].flat().map(String);
       expect(cookies.find((c) => c.startsWith('chat_session='))).toMatch(/; Secure/);
+      // Operator endpoints do not answer from outside.
+      expect((await httpsGet(`${d.url}/metrics`)).status).toBe(404);
+      expect((await httpsGet(`${d.url}/metrics/`)).status).toBe(404);
     },
     FAULT_TEST_MS,
   );
@@ -158,7 +161,7 @@ describe('through HAProxy with TLS', () => {
     async (_label, transports) => {
       const d = await startDeployment({ env: LOAD_ENV });
       const list = await agents(d, 'general', [transports, transports, transports]);
-      const perNode = await Promise.all(d.nodes.map((n) => connectionsOn(n.url)));
+      const perNode = await Promise.all(d.nodes.map((n) => connectionsOn(n.metricsUrl)));
       expect(perNode.filter((c) => c > 0).length).toBeGreaterThanOrEqual(2);
       await chatWhile(list, 5, 20, () => Promise.resolve());
       await expectExactlyOnce(d, 'general', list, 15);
@@ -184,7 +187,7 @@ describe.each(['classic', 'sharded'] as const)(
         ]);
         const victim = d.nodes[0];
         if (!victim) throw new Error('no node');
-        const onVictim = await connectionsOn(victim.url);
+        const onVictim = await connectionsOn(victim.metricsUrl);
         expect(onVictim).toBeGreaterThan(0);
 
         let killedAt = 0;
@@ -219,7 +222,7 @@ test(
     const list = await agents(d, 'general', [undefined, ['websocket'], ['polling']]);
     const draining = d.nodes[1];
     if (!draining) throw new Error('no node');
-    const before = await connectionsOn(draining.url);
+    const before = await connectionsOn(draining.metricsUrl);
     expect(before).toBeGreaterThan(0);
 
     let exitCode: number | null = null;
@@ -239,7 +242,7 @@ test(
       // New clients go elsewhere while the node still serves its last requests.
       await agents(d, 'general', [['polling'], ['websocket'], undefined]);
       const live = d.nodes.filter((n) => n !== draining);
-      expect(await sum(live.map((n) => connectionsOn(n.url)))).toBe(list.length + 3);
+      expect(await sum(live.map((n) => connectionsOn(n.metricsUrl)))).toBe(list.length + 3);
       await exited;
     });
     expect(exitCode).toBe(0);
@@ -265,8 +268,8 @@ test('stickiness: polling clients chat for a minute with zero "Session ID unknow
   // A minute of chat: each client sends every two seconds.
   await chatWhile(chatting, 30, 2000, () => Promise.resolve());
 
-  const stickyErrors = await sum(sticky.nodes.map((n) => unknownSessions(n.url)));
-  const looseErrors = await sum(loose.nodes.map((n) => unknownSessions(n.url)));
+  const stickyErrors = await sum(sticky.nodes.map((n) => unknownSessions(n.metricsUrl)));
+  const looseErrors = await sum(loose.nodes.map((n) => unknownSessions(n.metricsUrl)));
   console.info(
     `one minute of polling: ${stickyErrors} "Session ID unknown" with the sticky cookie, ` +
       `${looseErrors} without it (${lost.filter((a) => a.connectedAt.length > 0).length} of 4 ever connected)`,
@@ -286,7 +289,7 @@ test(
     const list = await agents(d, 'general', [ws, ws, ws, ws, ws, ws], false);
     const victim = d.nodes[2];
     if (!victim) throw new Error('no node');
-    const onVictim = await connectionsOn(victim.url);
+    const onVictim = await connectionsOn(victim.metricsUrl);
     expect(onVictim).toBeGreaterThan(0);
     const killedAt = Date.now();
     await victim.stop('SIGKILL');

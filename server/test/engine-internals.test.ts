@@ -65,7 +65,7 @@ describe('the internals are as engine-internals.ts expects', () => {
     await connect(server.url, { name: 'ws1' });
     await connect(server.url, { name: 'ws2' });
     await connect(server.url, { name: 'polling', transports: ['polling'] });
-    expect(await metric(server.url, 'chat_fast_path_connections'), GUARD).toBe(2);
+    expect(await metric(server.metricsUrl, 'chat_fast_path_connections'), GUARD).toBe(2);
   });
 });
 

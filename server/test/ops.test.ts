@@ -8,6 +8,7 @@ import {
   waitFor,
   type Transport,
 } from './support/client.js';
+import { defaultConfig } from '../src/config.js';
 import { startTestServer } from './support/server.js';
 import { spawnServer } from './support/process.js';
 import { RedisProcess } from './support/redis.js';
@@ -40,7 +41,7 @@ describe('HTTP endpoints', () => {
   });
 
   test('/metrics reports connections by transport, messages, acks by code and loop lag', async () => {
-    const { url } = await startTestServer();
+    const { url, metricsUrl } = await startTestServer();
     const ws = await connect(url, { name: 'ws', transports: ['websocket'] });
     const poll = await connect(url, { name: 'poll', transports: ['polling'] });
     await joinOk(ws, 'general');
@@ -49,7 +50,7 @@ describe('HTTP endpoints', () => {
     await sendOk(ws, 'general', 'counted');
     await delivered;
     await send(ws, 'general', '   ');
-    const res = await get(`${url}/metrics`);
+    const res = await get(`${metricsUrl}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     expect(sample(text, 'chat_connections{transport="websocket"}')).toBe(1);
@@ -63,14 +64,25 @@ describe('HTTP endpoints', () => {
   });
 
   test('a polling client that upgrades is counted under websocket', async () => {
-    const { url } = await startTestServer();
+    const { url, metricsUrl } = await startTestServer();
     const client = await connect(url, { transports: ['polling', 'websocket'] });
     if (client.io.engine.transport.name !== 'websocket') {
       await waitFor(client.io.engine as never, 'upgrade');
     }
-    const text = await (await get(`${url}/metrics`)).text();
+    const text = await (await get(`${metricsUrl}/metrics`)).text();
     expect(sample(text, 'chat_connections{transport="websocket"}')).toBe(1);
     expect(sample(text, 'chat_connections{transport="polling"}')).toBe(0);
+  });
+
+  test('metrics are not on the public port, and their listener is private by default', async () => {
+    const { url, metricsUrl } = await startTestServer();
+    expect((await get(`${url}/metrics`)).status).toBe(404);
+    expect(new URL(metricsUrl).hostname).toBe('127.0.0.1');
+    expect(defaultConfig.metricsHost).toBe('127.0.0.1');
+    // The operators' listener serves metrics and nothing else.
+    expect((await get(`${metricsUrl}/metrics`)).status).toBe(200);
+    expect((await get(`${metricsUrl}/healthz`)).status).toBe(404);
+    expect((await get(`${metricsUrl}/api/auth/session`)).status).toBe(404);
   });
 });
 
@@ -151,7 +163,8 @@ describe('the server process', () => {
     const listening = await proc.waitForLog((l) => l.msg === 'listening');
     expect(listening).toMatchObject({ level: 30, msg: 'listening' });
     expect((await get(`${String(listening.url)}/healthz`)).status).toBe(200);
-    const metrics = await (await get(`${String(listening.url)}/metrics`)).text();
+    const operators = await proc.waitForLog((l) => l.msg === 'metrics listening');
+    const metrics = await (await get(`${String(operators.url)}/metrics`)).text();
     // The entry file adds the process metrics to the registry.
     expect(metrics).toContain('process_cpu_seconds_total');
     expect(metrics).toContain('chat_connections');

@@ -33,6 +33,7 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
       GUESTS: 'true',
       SCRYPT_COST: '10',
       PRESENCE_GRACE_MS: '0',
+      METRICS_PORT: '0',
       ...env,
     },
   });

@@ -8,6 +8,8 @@ export interface TestServer {
   server: ChatServer;
   url: string;
   port: number;
+  /** The operators' listener (/metrics), on a port of its own. */
+  metricsUrl: string;
 }
 
 /**
@@ -26,6 +28,7 @@ export const testConfig = (overrides: Partial<Config> = {}): Config => ({
   scryptCost: 10,
   // Leaves are announced at once unless a test is about the grace period.
   presenceGraceMs: 0,
+  metricsPort: 0,
   ...overrides,
 });
 
@@ -36,13 +39,15 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const config = testConfig(overrides);
   const server = createServer(config, { logger: pino({ level: 'silent' }), ...deps });
-  const { url, port } = await server.listen();
+  const { url, port, metricsUrl } = await server.listen();
   onTestFinished(() => server.close());
-  return { server, url, port };
+  if (metricsUrl === undefined) throw new Error('the metrics listener did not start');
+  return { server, url, port, metricsUrl };
 }
 
 export interface TestNode extends ChatNode {
   url: string;
+  metricsUrl: string;
 }
 
 /**
@@ -57,6 +62,7 @@ export async function startTestNode(
   const node = createNode(testConfig(overrides), { logger: pino({ level: 'silent' }) });
   onTestFinished(() => node.close());
   if (waitForRedis) await node.redis?.ready();
-  const { url } = await node.server.listen();
-  return { ...node, url };
+  const { url, metricsUrl } = await node.server.listen();
+  if (metricsUrl === undefined) throw new Error('the metrics listener did not start');
+  return { ...node, url, metricsUrl };
 }
