@@ -59,6 +59,13 @@ export async function signIn(page: Page, name: string, account?: UserOptions['ac
   await expect(dialog).toBeHidden();
 }
 
+/**
+ * What went wrong on a page besides the browser reporting that the server refused a
+ * connection: tests that stop the server expect those while it is down.
+ */
+export const problemsBesidesDowntime = (user: ChatUser): string[] =>
+  user.problems.filter((p) => !p.includes('net::ERR_CONNECTION_REFUSED'));
+
 function watch(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
