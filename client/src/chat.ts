@@ -350,7 +350,7 @@ export class Chat {
   private async joinOnServer(room: string): Promise<void> {
     const state = this.rooms.get(room);
     if (!state) return;
-    const since = state.timeline.resumeId(RESUME_MARGIN_MS);
+    const since = state.resumeSince(RESUME_MARGIN_MS);
     state.presence.joining();
     let ack;
     try {

@@ -19,6 +19,13 @@ export class Room {
   /** Joined on the current connection; sends wait for this. */
   joined = false;
   loadingEarlier = false;
+  /**
+   * Where the join under way resumes from, fixed at its first attempt and kept through
+   * retries (and reconnections) until a join is acknowledged. Live messages that arrive
+   * meanwhile are shown but must not move it: the server has not yet proved that nothing
+   * between this point and them is missing, and a retry from them would skip it.
+   */
+  private resume: { since: string | undefined } | undefined;
 
   constructor(
     readonly name: string,
@@ -27,9 +34,16 @@ export class Room {
     this.presence = new RoomPresence(timers);
   }
 
+  /** The `since` of the next join attempt (see `resume`). */
+  resumeSince(marginMs: number): string | undefined {
+    this.resume ??= { since: this.timeline.resumeId(marginMs) };
+    return this.resume.since;
+  }
+
   /** A join was acknowledged: members and continuity are updated; returns the messages to show. */
   applyJoin(ack: JoinResult): Message[] {
     this.joined = true;
+    this.resume = undefined;
     this.presence.joined(ack.members);
     const first = this.timeline.messageCount === 0;
     if (ack.gap) this.timeline.breakContinuity();

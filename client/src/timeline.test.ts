@@ -16,8 +16,26 @@ test('appends each message once and remembers the last id for since', () => {
   expect(t.append(msg('2-0'), true)).toBe(true);
   expect(t.append(msg('1-0'), false)).toBe(false);
   expect(t.items.map((i) => i.key)).toEqual(['1-0', '2-0']);
-  expect(t.newestId).toBe('1-0');
+  // The newest by id, whatever arrived last.
+  expect(t.newestId).toBe('2-0');
   expect(t.messageCount).toBe(2);
+});
+
+test('a message that fills a hole goes in its place, after the notices before its successors', () => {
+  const t = new Timeline();
+  t.append(msg('1-0'), false);
+  t.notice('bob joined');
+  t.append(msg('3-0'), false);
+  t.append(msg('3-1'), false);
+  expect(t.append(msg('2-5'), false)).toBe(true);
+  expect(t.items.map((i) => (i.kind === 'message' ? i.message.id : 'notice'))).toEqual([
+    '1-0',
+    'notice',
+    '2-5',
+    '3-0',
+    '3-1',
+  ]);
+  expect(t.newestId).toBe('3-1');
 });
 
 test('prepends older pages before everything, skipping what it holds', () => {

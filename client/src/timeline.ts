@@ -10,9 +10,21 @@ let noticeSeq = 0;
 const RECENT_MAX = 500;
 
 /**
- * The messages and notices of one room, in display order, each message once. Ids are
- * opaque: order comes from how messages arrive (live and replayed ones are newer than what
- * is held, fetched pages are older), never from parsing ids.
+ * Orders two message ids of one room. The contract makes ids `<ms>-<seq>`, strictly
+ * increasing within a room; anything else compares as equal, which keeps arrival order.
+ */
+export function compareIds(a: string, b: string): number {
+  const pa = /^(\d+)-(\d+)$/.exec(a);
+  const pb = /^(\d+)-(\d+)$/.exec(b);
+  if (!pa || !pb) return 0;
+  return Number(pa[1]) - Number(pb[1]) || Number(pa[2]) - Number(pb[2]);
+}
+
+/**
+ * The messages and notices of one room, in display order, each message once. A message
+ * normally arrives after everything held (live, or replayed on a join) and is appended; one
+ * that fills a hole (a replay bringing what a lost broadcast never delivered) goes in its
+ * place by id, before the newer ones already shown. Fetched pages are older than all.
  */
 export class Timeline {
   readonly items: TimelineItem[] = [];
@@ -63,14 +75,23 @@ export class Timeline {
     return undefined;
   }
 
-  /** Appends a newer message; false when it was already there. */
+  /** Adds a message in its place (at the end, unless it fills a hole); false when held. */
   append(message: Message, own: boolean): boolean {
-    this.newestId = message.id;
+    if (this.newestId === undefined || compareIds(message.id, this.newestId) >= 0) {
+      this.newestId = message.id;
+    }
     if (this.ids.has(message.id)) return false;
     this.recent.push(message);
     if (this.recent.length > RECENT_MAX) this.recent.shift();
     this.ids.add(message.id);
-    this.items.push({ kind: 'message', key: message.id, message, own });
+    let at = this.items.length;
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const item = this.items[i];
+      if (item?.kind === 'notice') continue;
+      if (item && compareIds(item.message.id, message.id) > 0) at = i;
+      else break;
+    }
+    this.items.splice(at, 0, { kind: 'message', key: message.id, message, own });
     return true;
   }
 

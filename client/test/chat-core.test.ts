@@ -3,6 +3,8 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import type { Message } from '../../common/contract.js';
 import { createMemoryAccounts } from '../../server/src/accounts/memory-store.js';
 import { createServer } from '../../server/src/app.js';
+import { createMemoryHistoryStore } from '../../server/src/history/memory-store.js';
+import type { HistoryStore } from '../../server/src/history/store.js';
 import { apiRequest } from '../../server/test/support/accounts.js';
 import {
   connect,
@@ -219,4 +221,94 @@ describe('the end of a session', () => {
     chat.start();
     expect(await signedOut).toBe('the session has ended; sign in again');
   });
+});
+
+/** History whose replays (`after`) wait while the gate is closed: a slow join, on demand. */
+function gatedHistory(inner: HistoryStore) {
+  let closed = false;
+  const waiting: (() => void)[] = [];
+  const watchers: { n: number; resolve: () => void }[] = [];
+  const store: HistoryStore = {
+    ...inner,
+    append: (input) => inner.append(input),
+    latest: (room, limit) => inner.latest(room, limit),
+    before: (room, id, limit) => inner.before(room, id, limit),
+    rooms: () => inner.rooms(),
+    close: () => inner.close(),
+    async after(room, id) {
+      if (closed) {
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          for (const w of watchers.filter((x) => waiting.length >= x.n)) {
+            watchers.splice(watchers.indexOf(w), 1);
+            w.resolve();
+          }
+        });
+      }
+      return inner.after(room, id);
+    },
+  };
+  return {
+    store,
+    close: () => {
+      closed = true;
+    },
+    open: () => {
+      closed = false;
+      for (const resolve of waiting.splice(0)) resolve();
+    },
+    /** Resolves once `n` replays are held at the gate. */
+    waiting: (n: number) =>
+      waiting.length >= n
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => watchers.push({ n, resolve })),
+  };
+}
+
+test('a join whose ack is late is retried from where it started, not from the live messages that came meanwhile', async () => {
+  let now = Date.now();
+  const gate = gatedHistory(
+    createMemoryHistoryStore({ limit: 1000, dedupTtlMs: 600_000, now: () => now }),
+  );
+  const { url, server } = await startTestServer({}, { history: gate.store, now: () => now });
+  const alice = new ChatUser(url, await identity(url, 'alice'), 'general', { ackTimeoutMs: 300 });
+  await alice.ready();
+  const bob = await connect(url, { name: 'bob' });
+  await joinOk(bob, 'general');
+  const m0 = await sendOk(bob, 'general', 'm0');
+  await alice.hasShown([m0.id]);
+
+  // A message alice never got live (its broadcast lost), stored 5 s later.
+  now += 5000;
+  const missed = await gate.store.append({
+    room: 'general',
+    author: { id: 'bot:monitor', name: 'monitor', bot: true },
+    text: 'missed',
+    clientId: 'missed',
+    origin: 'test',
+  });
+  // Her connection drops; her rejoin (since m0) is slow to be answered.
+  gate.close();
+  server.io
+    .of('/')
+    .sockets.get(alice.chat.socketId ?? '')
+    ?.conn.close();
+  await gate.waiting(1);
+  // Meanwhile live messages reach her, more than the resume margin apart.
+  const live = [];
+  for (const [at, text] of [
+    [10_000, 'm1'],
+    [11_000, 'm2'],
+    [20_000, 'm3'],
+  ] as const) {
+    now = m0.ts + at;
+    live.push(await sendOk(bob, 'general', text));
+  }
+  await alice.hasShown(live.map((m) => m.id));
+  // Her ack times out and she retries: from m0 still, so the replay brings what she missed.
+  await gate.waiting(2);
+  gate.open();
+  await alice.hasShown([missed.message.id]);
+  expect(alice.gaps).toBe(0);
+  expect([...alice.shown.values()].map((m) => m.text)).toEqual(['m0', 'missed', 'm1', 'm2', 'm3']);
 });
