@@ -1,17 +1,36 @@
 // The production topology on this machine, without Docker:
-//   npm run cluster [-- --nodes 3 --adapter classic|sharded]
-// redis-server (AOF on) on 127.0.0.1:6390, chat nodes on 127.0.0.1:3001.., HAProxy on
-// http://localhost:8080 (redirects) and https://localhost:8443, stats on 127.0.0.1:8404.
+//   npm run cluster [-- --nodes 3 --adapter classic|sharded --https-port 8443 …]
+// redis-server (AOF on) on 127.0.0.1:6390, chat nodes on 127.0.0.1:3001.. (metrics on
+// 9465..), HAProxy on http://localhost:8080 (redirects) and https://localhost:8443, stats on
+// 127.0.0.1:8404. Every port is an option, or a CLUSTER_* variable (see README), so two
+// clusters can run side by side with their own --dir. The chat's own settings
+// (RATE_LIMIT_PER_SEC, GUESTS, …) pass from this command's environment to every node.
 // Ctrl-C stops everything. Data lives in .cluster/ (delete it to start afresh).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CONFIG_VARIABLES } from '../server/src/config.js';
 import { ChatNodeProcess, HaproxyProcess, RedisProcess } from './lib/processes.js';
+
+/** Each port: its option, its environment variable, its default. */
+const PORT_SETTINGS = {
+  redis: ['redis-port', 'CLUSTER_REDIS_PORT', 6390],
+  http: ['http-port', 'CLUSTER_HTTP_PORT', 8080],
+  https: ['https-port', 'CLUSTER_HTTPS_PORT', 8443],
+  stats: ['stats-port', 'CLUSTER_STATS_PORT', 8404],
+  firstNode: ['node-port', 'CLUSTER_NODE_PORT', 3001],
+  firstMetrics: ['metrics-port', 'CLUSTER_METRICS_PORT', 9465],
+} as const;
 
 const { values } = parseArgs({
   options: {
     nodes: { type: 'string', default: '3' },
     adapter: { type: 'string', default: 'classic' },
+    dir: { type: 'string', default: process.env.CLUSTER_DIR ?? '.cluster' },
+    ...Object.fromEntries(
+      Object.values(PORT_SETTINGS).map(([option]) => [option, { type: 'string' as const }]),
+    ),
   },
 });
 const count = Number(values.nodes);
@@ -25,14 +44,27 @@ if (values.adapter !== 'classic' && values.adapter !== 'sharded') {
   process.exit(2);
 }
 
-const PORTS = {
-  redis: 6390,
-  http: 8080,
-  https: 8443,
-  stats: 8404,
-  firstNode: 3001,
-  firstMetrics: 9465,
+const portOf = ([option, variable, fallback]: readonly [string, string, number]): number => {
+  const raw = (values as Record<string, string | undefined>)[option] ?? process.env[variable];
+  const port = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`--${option} (${variable}) must be a port number, not ${String(raw)}`);
+    process.exit(2);
+  }
+  return port;
 };
+const PORTS = Object.fromEntries(
+  Object.entries(PORT_SETTINGS).map(([name, setting]) => [name, portOf(setting)]),
+) as Record<keyof typeof PORT_SETTINGS, number>;
+
+// The chat's settings from this command's environment (RATE_LIMIT_PER_SEC=50 npm run
+// cluster); the cluster's own wiring below takes precedence.
+const passed = Object.fromEntries(
+  CONFIG_VARIABLES.flatMap((name) => {
+    const value = process.env[name];
+    return value === undefined ? [] : [[name, value]];
+  }),
+);
 const run = (command: string, args: string[]) => execFileSync(command, args, { stdio: 'inherit' });
 
 run('bash', ['scripts/ensure-system-packages.sh']);
@@ -40,25 +72,27 @@ run('bash', ['scripts/make-cert.sh']);
 if (!existsSync('dist/server/src/main.js') || !existsSync('dist/client/index.html')) {
   run('npm', ['run', 'build']);
 }
-mkdirSync('.cluster/redis', { recursive: true });
+const redisDir = join(values.dir, 'redis');
+mkdirSync(redisDir, { recursive: true });
 
-const redis = new RedisProcess({ appendonly: true, port: PORTS.redis, dir: '.cluster/redis' });
+const redis = new RedisProcess({ appendonly: true, port: PORTS.redis, dir: redisDir });
 const nodes = Array.from(
   { length: count },
   (_, i) =>
     new ChatNodeProcess({
       built: true,
       env: {
+        ...passed,
         PORT: String(PORTS.firstNode + i),
         METRICS_PORT: String(PORTS.firstMetrics + i),
         REDIS_URL: redis.url,
         REDIS_ADAPTER: values.adapter,
         CLIENT: 'static',
         SHUTDOWN_DRAIN_MS: '3000',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: passed.LOG_LEVEL ?? 'warn',
         // HAProxy connects from loopback; its X-Forwarded-* headers count.
         TRUST_PROXY: 'loopback',
-        PUBLIC_ORIGIN: `https://localhost:${PORTS.https}`,
+        PUBLIC_ORIGIN: passed.PUBLIC_ORIGIN ?? `https://localhost:${PORTS.https}`,
       },
     }),
 );
@@ -107,5 +141,5 @@ Chat cluster running (${count} node${count > 1 ? 's' : ''}, ${values.adapter} ad
   HAProxy stats http://127.0.0.1:${PORTS.stats}/stats
   nodes         ${nodes.map((n) => n.url).join('  ')}
   metrics       ${nodes.map((_, i) => `http://127.0.0.1:${PORTS.firstMetrics + i}/metrics`).join('  ')}
-  redis         ${redis.url}   (AOF in .cluster/redis)
+  redis         ${redis.url}   (AOF in ${redisDir})
 Ctrl-C stops everything.`);
