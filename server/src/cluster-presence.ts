@@ -94,8 +94,20 @@ export function createClusterPresence(
   const register = () =>
     redis.multi().set(key.alive(node), '1', 'PX', deadAfterMs).sadd(key.nodes, node);
 
+  // Since when this node's beats have gone through without a failure. After Redis was away,
+  // every node's alive key has lapsed, the living ones included: nobody is judged dead until
+  // each had a full dead-after period, plus a beat, to refresh its key again.
+  let beatingSince: number | undefined;
   const beat = async (): Promise<void> => {
-    await register().exec();
+    try {
+      await register().exec();
+    } catch (err) {
+      beatingSince = undefined;
+      throw err;
+    }
+    const now = Date.now();
+    beatingSince ??= now;
+    if (now - beatingSince < deadAfterMs + heartbeatMs) return;
     for (const other of await redis.smembers(key.nodes)) {
       if (other !== node && (await redis.exists(key.alive(other))) === 0) await reap(other);
     }

@@ -1,6 +1,7 @@
+import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { ChatUser } from '../../client/test/support/chat-user.js';
-import { ErrorCode, type Message } from '../../common/contract.js';
+import { ErrorCode, type Message, type PresenceEvent } from '../../common/contract.js';
 import type { RedisServices } from '../src/redis.js';
 import {
   collect,
@@ -163,3 +164,53 @@ test('sign-in during a Redis outage answers 503 UNAVAILABLE, and works once Redi
   await health(node.redis, true);
   expect((await login()).status).toBe(200);
 });
+
+/** A fault's duration, or a wait that proves nothing else arrives: never a synchronisation. */
+const hold = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('an outage longer than a node’s heartbeat announces no one as left: nobody went', async () => {
+  const redis = new RedisProcess({ appendonly: true });
+  await redis.start();
+  onTestFinished(async () => {
+    await redis.stop();
+  });
+  const deployment = newDeployment();
+  const nodes = [];
+  for (let i = 0; i < 3; i++) nodes.push(await startNode(redis.url, deployment));
+  const clients = await Promise.all(
+    nodes.flatMap((n, i) => [0, 1].map((j) => connect(n.url, { name: `u${i}${j}` }))),
+  );
+  for (const c of clients) await joinOk(c, 'general');
+  const heard = clients.map((c) => collect<PresenceEvent>(c, 'presence'));
+
+  // Longer than the 3 s after which a silent node counts as dead.
+  await redis.stop();
+  await Promise.all(nodes.map((n) => health(n.redis, false)));
+  await hold(4500);
+  await redis.start();
+  await Promise.all(nodes.map((n) => health(n.redis, true)));
+  // Every node works end to end again.
+  for (const [i, n] of nodes.entries()) {
+    const sender = await connect(n.url, { name: `after${i}` });
+    await joinOk(sender, 'general');
+    expect((await send(sender, 'general', 'after the outage')).ok).toBe(true);
+  }
+  // Each node beats every second and looks for dead ones: give them several beats past
+  // the dead-after period to prove that none announces a leave.
+  await hold(5000);
+  const leaves = heard.flat().filter((e) => e.action === 'leave');
+  // Nor was any node's registry dropped: each still lists its members, so that a real crash
+  // later is still announced.
+  const store = new Redis(redis.url);
+  onTestFinished(() => {
+    store.disconnect();
+  });
+  const registries = await store.keys(`${deployment}node:*:members`);
+  const sizes = await Promise.all(registries.map((key) => store.hlen(key)));
+  console.info(
+    `${leaves.length} false leaves after a 4.5 s Redis outage; registries ${sizes.join(',')}`,
+  );
+  expect(leaves).toEqual([]);
+  expect(sizes.sort()).toEqual([3, 3, 3]);
+  expect(clients.every((c) => c.connected)).toBe(true);
+}, 40_000);
