@@ -27,6 +27,7 @@ import { guestNameOnline } from './socket/rooms-of-users.js';
 import { createSessionGuard } from './socket/session-guard.js';
 import { Timers, type Scheduler } from '../../common/timers.js';
 import { createTokenVerifier } from './accounts/tokens.js';
+import { memoryUserLimits } from './user-limits.js';
 import type { ChatIO, SocketDeps } from './socket/types.js';
 
 /** How long one computed room directory serves every `rooms:list`, in ms. */
@@ -111,6 +112,13 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     allowedOrigins: origins,
   });
   const caps = createConnectionCaps(config);
+  const limitOptions = {
+    ratePerSec: config.messageRatePerSec,
+    burst: config.messageBurst,
+    penaltyMs: config.floodPenaltyMs,
+    now,
+  };
+  const userLimits = redis ? redis.userLimits(limitOptions) : memoryUserLimits(limitOptions);
   const clientAddress = clientAddressOf(config);
   authenticate(io, {
     auth,
@@ -119,6 +127,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       ...(deps.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: deps.jwksCooldownMs }),
     }),
     caps,
+    userLimits,
     clientAddress: (socket) => clientAddress(socket.request),
     logger,
   });
@@ -155,6 +164,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     sessions: sessionGuard,
     caps,
     departing: new Map(),
+    userLimits,
   };
   io.on('connection', onConnection(socketDeps));
   const http = createHttpApp({

@@ -14,9 +14,9 @@ export interface Config {
   maxTextLength: number;
   /** `MAX_PAYLOAD_BYTES`: largest Socket.IO frame, in bytes; larger closes the connection. Default 65536. */
   maxPayloadBytes: number;
-  /** `RATE_LIMIT_PER_SEC`: messages a connection may send per second, sustained. Default 5. */
+  /** `RATE_LIMIT_PER_SEC`: messages a user may send per second, sustained, across all their connections. Default 5. */
   messageRatePerSec: number;
-  /** `RATE_LIMIT_BURST`: messages a connection may send at once before the rate applies. Default 10. */
+  /** `RATE_LIMIT_BURST`: messages a user may send at once before the rate applies. Default 10. */
   messageBurst: number;
   /** `EVENT_RATE_PER_SEC`: events of any kind per connection per second. Default 30. */
   eventRatePerSec: number;
@@ -26,6 +26,8 @@ export interface Config {
   floodStrikes: number;
   /** `FLOOD_WINDOW_MS`: the window for counting strikes, in milliseconds. Default 10000. */
   floodWindowMs: number;
+  /** `FLOOD_PENALTY_MS`: after a flood disconnect, how long that user and address are refused, in ms. Default 30000. */
+  floodPenaltyMs: number;
   /** `MAX_ROOMS_PER_CONNECTION`: rooms one connection may be in at once. Default 20. */
   maxRoomsPerConnection: number;
   /** `DEDUP_TTL_MS`: how long a clientId is remembered for retries, in milliseconds. Default 600000. */
@@ -126,6 +128,7 @@ export const defaultConfig: Config = {
   eventBurst: 60,
   floodStrikes: 30,
   floodWindowMs: 10_000,
+  floodPenaltyMs: 30_000,
   maxRoomsPerConnection: 20,
   dedupTtlMs: 600_000,
   allowedOrigins: undefined,
@@ -200,6 +203,7 @@ const variables = {
   EVENT_BURST: ['eventBurst', positive(1_000_000)],
   FLOOD_STRIKES: ['floodStrikes', positive(1_000_000)],
   FLOOD_WINDOW_MS: ['floodWindowMs', positive(3_600_000)],
+  FLOOD_PENALTY_MS: ['floodPenaltyMs', int(0, 3_600_000)],
   MAX_ROOMS_PER_CONNECTION: ['maxRoomsPerConnection', positive(10_000)],
   DEDUP_TTL_MS: ['dedupTtlMs', positive(7 * 24 * 3_600_000)],
   ALLOWED_ORIGINS: ['allowedOrigins', origins],

@@ -9,6 +9,7 @@ import { createRedisHistoryStore } from './history/redis-store.js';
 import type { HistoryStore } from './history/store.js';
 import type { Logger } from './logger.js';
 import type { ChatIO } from './socket/types.js';
+import { redisUserLimits, type UserLimits, type UserLimitsOptions } from './user-limits.js';
 
 export type AdapterFactory =
   ReturnType<typeof createAdapter> | ReturnType<typeof createShardedAdapter>;
@@ -24,6 +25,8 @@ export interface RedisServices {
   accounts: { accounts: AccountStore; sessions: SessionStore };
   /** Failed sign-ins, counted once for the whole cluster. */
   throttle: ThrottleFactory;
+  /** Message rates and flood penalties, shared by every node. */
+  userLimits: (options: UserLimitsOptions) => UserLimits;
   /** Presence shared through Redis, so that a dead node's members are announced as left. */
   presence: (io: ChatIO, logger: Logger) => PresenceRegistry;
   /** True while every connection to Redis is up; /readyz reports it. */
@@ -122,6 +125,7 @@ export function connectRedis(config: Config, logger: Logger): RedisServices {
     }),
     accounts: createRedisAccounts(store, config.redisPrefix),
     throttle: redisThrottle(store, config.redisPrefix),
+    userLimits: (options) => redisUserLimits(store, config.redisPrefix, options),
     presence: (io, log) => createClusterPresence(store, io, log, { prefix: config.redisPrefix }),
     healthy,
     started: () => started,

@@ -8,6 +8,7 @@ import { StoreUnavailableError, type HistoryStore } from '../src/history/store.j
 import {
   collect,
   connect,
+  createClient,
   emitRaw,
   identity,
   joinOk,
@@ -229,6 +230,8 @@ describe('rate limits', () => {
       messageBurst: 10,
       floodStrikes: 5,
       floodWindowMs: 10_000,
+      // Every client here shares one address; the penalty has a test of its own below.
+      floodPenaltyMs: 0,
     });
     const flooder = await connect(url, { name: 'flooder' });
     const bob = await connect(url, { name: 'bob' });
@@ -248,6 +251,64 @@ describe('rate limits', () => {
     const bobJoined = await joinOk(bob, 'general');
     expect(bobJoined.members.map((m) => m.name)).toEqual(['bob']);
     await expectServerHealthy(url);
+  });
+
+  test('the message allowance follows the user across reconnections', async () => {
+    const now = Date.now();
+    // The clock stands still: nothing refills, so only the burst is ever allowed.
+    const { url } = await startTestServer(
+      { messageRatePerSec: 5, messageBurst: 10, floodStrikes: 1000 },
+      { now: () => now },
+    );
+    const stored: boolean[] = [];
+    for (let connection = 0; connection < 4; connection++) {
+      const socket = await connect(url, { name: 'hopper' });
+      await joinOk(socket, 'general');
+      for (let i = 0; i < 5; i++) stored.push((await send(socket, 'general', `m${i}`)).ok);
+      socket.disconnect();
+    }
+    expect(stored.filter(Boolean)).toHaveLength(10);
+    // Someone else still has their own allowance.
+    const bob = await connect(url, { name: 'bob' });
+    await joinOk(bob, 'general');
+    expect((await send(bob, 'general', 'hi')).ok).toBe(true);
+  });
+
+  test('after a flood disconnect the user and the address wait FLOOD_PENALTY_MS; one log line', async () => {
+    let now = Date.now();
+    const lines: { msg?: string; level?: number }[] = [];
+    const logger = pino(
+      { level: 'debug' },
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(JSON.parse(chunk.toString()) as { msg?: string });
+          done();
+        },
+      }),
+    );
+    const { url } = await startTestServer(
+      { messageRatePerSec: 5, messageBurst: 10, floodStrikes: 5, floodPenaltyMs: 30_000 },
+      { now: () => now, logger },
+    );
+    const flooder = await connect(url, { name: 'flooder' });
+    await joinOk(flooder, 'general');
+    const kicked = waitFor<string>(flooder, 'disconnect');
+    await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => send(flooder, 'general', `spam${i}`)),
+    );
+    expect(await kicked).toBe('io server disconnect');
+
+    // Reconnecting at once, as the same user or as another from the same address, is refused.
+    for (const name of ['flooder', 'accomplice']) {
+      const again = createClient(url, { name });
+      const err = await waitFor<Error & { data?: { code?: string } }>(again, 'connect_error');
+      expect(err.data?.code, name).toBe(ErrorCode.RATE_LIMITED);
+      expect(err.message).toMatch(/try again in 30 s/);
+    }
+    now += 30_000;
+    expect((await connect(url, { name: 'flooder' })).connected).toBe(true);
+    const warnings = lines.filter((l) => l.msg === 'flooding; disconnected');
+    expect(warnings).toHaveLength(1);
   });
 
   test('any event counts against the event limit, typing included', async () => {

@@ -6,11 +6,12 @@ import {
   connect,
   joinOk,
   roundTrip,
+  send,
   sendOk,
   waitFor,
   type ChatClient,
 } from './support/client.js';
-import { startNodes } from './support/cluster.js';
+import { newDeployment, startNode, startNodes } from './support/cluster.js';
 import { RedisProcess } from './support/redis.js';
 
 const redis = new RedisProcess();
@@ -123,4 +124,28 @@ test('across nodes a user is one member: one join, a leave only when the last co
   const left = waitFor<PresenceEvent>(watcher, 'presence', (e) => e.action === 'leave');
   onN2.disconnect();
   expect(await left).toMatchObject({ member: { id: wes.user.id }, count: 1 });
+});
+
+test('a user’s message allowance is one across the nodes of a cluster', async () => {
+  const now = Date.now();
+  const deployment = newDeployment();
+  // A clock that stands still: nothing refills, so the burst is all there is.
+  const limits = { messageRatePerSec: 5, messageBurst: 4, floodStrikes: 1000 };
+  const n1 = await startNode(redis.url, deployment, limits, { now: () => now });
+  const n2 = await startNode(redis.url, deployment, limits, { now: () => now });
+  const on1 = await connect(n1.url, { name: 'zed' });
+  const on2 = await connect(n2.url, { name: 'zed' });
+  await joinOk(on1, 'general');
+  await joinOk(on2, 'general');
+  const acks = [];
+  for (const socket of [on1, on2, on1, on2, on1, on2])
+    acks.push(await send(socket, 'general', 'x'));
+  expect(acks.map((a) => (a.ok ? 'OK' : a.error.code))).toEqual([
+    'OK',
+    'OK',
+    'OK',
+    'OK',
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.RATE_LIMITED,
+  ]);
 });

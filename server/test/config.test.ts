@@ -56,6 +56,7 @@ describe('loadConfig', () => {
       AUTH_JWKS_URL: 'https://login.example.com/.well-known/jwks.json',
       AUTH_JWT_ISSUER: 'https://login.example.com/',
       AUTH_JWT_AUDIENCE: 'chat',
+      FLOOD_PENALTY_MS: '5000',
       METRICS_PORT: '9500',
       METRICS_HOST: '10.0.0.5',
       GUESTS: 'true',
@@ -100,6 +101,7 @@ describe('loadConfig', () => {
       jwksUrl: 'https://login.example.com/.well-known/jwks.json',
       jwtIssuer: 'https://login.example.com/',
       jwtAudience: 'chat',
+      floodPenaltyMs: 5000,
       metricsPort: 9500,
       metricsHost: '10.0.0.5',
       guests: true,
@@ -113,7 +115,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(42);
+    expect(CONFIG_VARIABLES).toHaveLength(43);
   });
 
   test.each([

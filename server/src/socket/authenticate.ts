@@ -10,6 +10,7 @@ import { readCookie, SESSION_COOKIE } from '../accounts/session-cookie.js';
 import type { TokenVerifier } from '../accounts/tokens.js';
 import { fail, toFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { UserLimits } from '../user-limits.js';
 import type { ConnectionCaps } from './connection-caps.js';
 import { guestNameOnline } from './rooms-of-users.js';
 import type { ChatIO, ChatSocket } from './types.js';
@@ -19,6 +20,7 @@ export interface AuthenticateDeps {
   /** Verifies host applications' JWTs; undefined when none are accepted. */
   tokens: TokenVerifier | undefined;
   caps: ConnectionCaps;
+  userLimits: UserLimits;
   clientAddress: (socket: ChatSocket) => string;
   logger: Logger;
 }
@@ -68,17 +70,30 @@ async function identify(
 /**
  * Socket.IO middleware: every connection belongs to a signed-in user. Refusals reach the
  * client as `connect_error` with `data.code` (UNAUTHORIZED, NAME_TAKEN, TOO_MANY_CONNECTIONS,
- * UNAVAILABLE).
+ * RATE_LIMITED after a flood disconnect, UNAVAILABLE).
  */
 export function authenticate(io: ChatIO, deps: AuthenticateDeps): void {
   io.use((socket, next) => {
+    const address = deps.clientAddress(socket);
     identify(io, socket, deps)
-      .then((identity) => {
+      .then(async (identity) => {
         if ('ok' in identity) {
           next(connectError(identity));
           return;
         }
-        const address = deps.clientAddress(socket);
+        const wait = await deps.userLimits.penaltyLeft(identity.member.id, address);
+        if (wait > 0) {
+          deps.logger.debug({ user: identity.member.id, wait }, 'refused after a flood');
+          next(
+            connectError(
+              fail(
+                ErrorCode.RATE_LIMITED,
+                `disconnected for flooding; try again in ${Math.ceil(wait / 1000)} s`,
+              ),
+            ),
+          );
+          return;
+        }
         const refusal = deps.caps.refusal(identity.member.id, address);
         if (refusal) {
           next(connectError(refusal));

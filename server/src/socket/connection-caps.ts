@@ -17,6 +17,8 @@ export interface ConnectionCaps {
   admit(socket: ChatSocket, address: string): void;
   /** Counts an admitted connection until it disconnects. */
   track(socket: ChatSocket): void;
+  /** The client address of an admitted connection. */
+  addressOf(socket: ChatSocket): string;
 }
 
 export function createConnectionCaps(
@@ -49,6 +51,7 @@ export function createConnectionCaps(
     admit(socket, address) {
       addresses.set(socket, address);
     },
+    addressOf: (socket) => addresses.get(socket) ?? 'unknown',
     track(socket) {
       const address = addresses.get(socket) ?? 'unknown';
       const userId = socket.data.member.id;

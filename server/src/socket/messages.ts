@@ -9,7 +9,7 @@ export const sendMessage: EventHandler<'message:send'> = {
     if (refused) return refused;
     const checked = checkText(text, deps.config.maxTextLength);
     if (typeof checked !== 'string') return checked;
-    if (!limits.allowMessage()) {
+    if (!(await deps.userLimits.takeMessage(socket.data.member.id))) {
       limits.strike();
       return rateLimited();
     }

@@ -12,6 +12,7 @@ import type { HistoryStore } from '../history/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Timers } from '../../../common/timers.js';
+import type { UserLimits } from '../user-limits.js';
 import type { ConnectionCaps } from './connection-caps.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { SessionGuard } from './session-guard.js';
@@ -60,6 +61,8 @@ export interface SocketDeps {
    * user (presence.ts): the room still lists them, so their return is no news.
    */
   departing: Map<string, number>;
+  /** Message rates and flood penalties of users and addresses, across connections. */
+  userLimits: UserLimits;
 }
 
 /** What a handler gets for one event: the connection, its limits and the shared deps. */

@@ -14,7 +14,7 @@ export function startNode(
   redisUrl: string,
   deployment: string,
   overrides: Partial<Config> = {},
-  options: { waitForRedis?: boolean } = {},
+  options: { waitForRedis?: boolean; now?: () => number } = {},
 ): Promise<TestNode> {
   return startTestNode({ redisUrl, redisPrefix: deployment, ...overrides }, options);
 }

@@ -57,9 +57,12 @@ export interface TestNode extends ChatNode {
  */
 export async function startTestNode(
   overrides: Partial<Config> = {},
-  { waitForRedis = true } = {},
+  { waitForRedis = true, now }: { waitForRedis?: boolean; now?: () => number } = {},
 ): Promise<TestNode> {
-  const node = createNode(testConfig(overrides), { logger: pino({ level: 'silent' }) });
+  const node = createNode(testConfig(overrides), {
+    logger: pino({ level: 'silent' }),
+    ...(now ? { now } : {}),
+  });
   onTestFinished(() => node.close());
   if (waitForRedis) await node.redis?.ready();
   const { url, metricsUrl } = await node.server.listen();

@@ -1,0 +1,60 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { memoryUserLimits, redisUserLimits, type UserLimits } from '../src/user-limits.js';
+import { newDeployment } from './support/cluster.js';
+import { RedisProcess } from './support/redis.js';
+
+const redis = new RedisProcess();
+let client: Redis;
+beforeAll(async () => {
+  await redis.start();
+  client = new Redis(redis.url);
+});
+afterAll(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+type Make = (now: () => number) => UserLimits;
+const options = (now: () => number) => ({ ratePerSec: 2, burst: 3, penaltyMs: 10_000, now });
+
+describe.each<[string, Make]>([
+  ['memory', (now) => memoryUserLimits(options(now))],
+  ['redis', (now) => redisUserLimits(client, newDeployment(), options(now))],
+])('user limits in %s', (_name, make) => {
+  const clocked = () => {
+    let t = 1_000_000;
+    return { limits: make(() => t), advance: (ms: number) => (t += ms) };
+  };
+
+  test('a user has one allowance, however many connections ask: burst, then the rate', async () => {
+    const { limits, advance } = clocked();
+    const taken = [];
+    for (let i = 0; i < 5; i++) taken.push(await limits.takeMessage('u1'));
+    expect(taken).toEqual([true, true, true, false, false]);
+    // Another user is apart.
+    expect(await limits.takeMessage('u2')).toBe(true);
+    // Two per second: half a second gives one more, not two.
+    advance(500);
+    expect(await limits.takeMessage('u1')).toBe(true);
+    expect(await limits.takeMessage('u1')).toBe(false);
+    // Idle long enough, the burst is whole again, and no more than that.
+    advance(10_000);
+    const again = [];
+    for (let i = 0; i < 4; i++) again.push(await limits.takeMessage('u1'));
+    expect(again).toEqual([true, true, true, false]);
+  });
+
+  test('a flood penalty holds the user and the address, and ends on time', async () => {
+    const { limits, advance } = clocked();
+    expect(await limits.penaltyLeft('u1', '10.0.0.1')).toBe(0);
+    await limits.penalise('u1', '10.0.0.1');
+    expect(await limits.penaltyLeft('u1', '10.0.0.9')).toBe(10_000);
+    expect(await limits.penaltyLeft('other', '10.0.0.1')).toBe(10_000);
+    expect(await limits.penaltyLeft('other', '10.0.0.9')).toBe(0);
+    advance(9_000);
+    expect(await limits.penaltyLeft('u1', '10.0.0.1')).toBe(1_000);
+    advance(1_000);
+    expect(await limits.penaltyLeft('u1', '10.0.0.1')).toBe(0);
+  });
+});
