@@ -152,6 +152,13 @@ export interface Message {
   text: string;
   /** Server time at which the message was stored, in milliseconds since the epoch. */
   ts: number;
+  /**
+   * Live `message` events only: the id of the room's message stored just before this one
+   * (absent for a room's first). A client that holds messages of the room but not this one
+   * missed something on the way (a broadcast lost between nodes) and catches up by rejoining
+   * with `since`. Absent in history, replays and acks.
+   */
+  prev?: string;
 }
 
 // Client → server payloads.
@@ -269,6 +276,7 @@ export const ServerEvent = {
   presence: 'presence',
   typing: 'typing',
   sessionEnded: 'session:ended',
+  resync: 'resync',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 
@@ -286,6 +294,11 @@ export interface ServerToClientEvents {
   presence: (event: PresenceEvent) => void;
   typing: (event: TypingEvent) => void;
   'session:ended': (event: SessionEndedEvent) => void;
+  /**
+   * This node's link to the other nodes was down (Redis away) and is back: broadcasts sent
+   * meanwhile may never have arrived. Rejoin every room with `since` to catch up.
+   */
+  resync: (event: Record<string, never>) => void;
 }
 
 /** What the nodes of a cluster tell each other (through the adapter's `serverSideEmit`). */

@@ -26,6 +26,12 @@ type Listener = (event: ChatEvent) => void;
 
 /** A rejoin replays at least this much before the newest message held, in ms (see resumeId). */
 const RESUME_MARGIN_MS = 2000;
+/**
+ * How long a message named as `prev` may stay missing before the room catches up, in ms:
+ * broadcasts relayed by different nodes, or a broadcast and this client's own ack, can
+ * arrive out of order, and the missing one usually follows within moments.
+ */
+const HOLE_GRACE_MS = 1000;
 
 /**
  * The chat as a person sees it: one Socket.IO connection, the rooms it is in, and the
@@ -313,6 +319,10 @@ export class Chat {
         this.connectionInfo.set(ConnectionState.reconnecting);
       }
     });
+    socket.on('resync', () => {
+      // The node's link to the others was down: whatever was broadcast meanwhile is fetched.
+      for (const room of this.rooms.values()) if (room.joined) void this.joinOnServer(room.name);
+    });
     socket.on('session:ended', ({ reason }) => {
       this.endSession(
         reason,
@@ -397,12 +407,29 @@ export class Chat {
     return fresh;
   }
 
-  private receive(message: Message): void {
+  private receive(live: Message): void {
+    const { prev, ...message } = live;
     const room = this.rooms.get(message.room);
-    if (!room || !this.show(message, this.isOwn(message))) return;
+    if (!room) return;
+    // The server names the message stored before this one: not holding it means a broadcast
+    // never arrived (lost between nodes, say), and only a catch-up brings it.
+    if (prev !== undefined && room.joined && room.timeline.messageCount > 0) {
+      if (!room.timeline.has(prev)) this.catchUpLater(room, prev);
+    }
+    if (!this.show(message, this.isOwn(message))) return;
     room.presence.stopTyping(message.author.id);
     if (message.room !== this.current || !this.visible) room.unread++;
     this.emit({ type: 'incoming', message });
+  }
+
+  /** Rejoins `room` from its resume point unless `missing` shows up within the grace period. */
+  private catchUpLater(room: Room, missing: string): void {
+    if (room.catchUp) return;
+    room.catchUp = this.timers.after(HOLE_GRACE_MS, () => {
+      room.catchUp = undefined;
+      if (this.rooms.get(room.name) !== room || !room.joined || room.timeline.has(missing)) return;
+      void this.joinOnServer(room.name);
+    });
   }
 
   private refreshDirectory(): void {

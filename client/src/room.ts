@@ -1,7 +1,7 @@
 import type { GapReason, JoinResult, Message, PresenceEvent } from '../../common/contract.js';
 import { RoomPresence } from './presence.js';
 import { Timeline } from './timeline.js';
-import type { Timers } from '../../common/timers.js';
+import type { Timer, Timers } from '../../common/timers.js';
 
 /** What the timeline says when the server could not replay everything since the last visit. */
 const GAP_NOTICES: Record<GapReason, string> = {
@@ -26,6 +26,8 @@ export class Room {
    * between this point and them is missing, and a retry from them would skip it.
    */
   private resume: { since: string | undefined } | undefined;
+  /** A catch-up waiting to see whether a missing message arrives after all (chat.ts). */
+  catchUp: Timer | undefined;
 
   constructor(
     readonly name: string,
@@ -55,6 +57,8 @@ export class Room {
   /** The connection dropped: the room must be joined again. */
   disconnected(): void {
     this.joined = false;
+    this.catchUp?.cancel();
+    this.catchUp = undefined;
     this.presence.clearTyping();
   }
 

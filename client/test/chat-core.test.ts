@@ -312,3 +312,32 @@ test('a join whose ack is late is retried from where it started, not from the li
   expect(alice.gaps).toBe(0);
   expect([...alice.shown.values()].map((m) => m.text)).toEqual(['m0', 'missed', 'm1', 'm2', 'm3']);
 });
+
+test('a broadcast that never arrived is fetched as soon as the next one names it', async () => {
+  const history = createMemoryHistoryStore({ limit: 1000, dedupTtlMs: 600_000 });
+  const { url } = await startTestServer({}, { history });
+  const alice = new ChatUser(url, await identity(url, 'alice'), 'general');
+  await alice.ready();
+  const bob = await connect(url, { name: 'bob' });
+  await joinOk(bob, 'general');
+  const first = await sendOk(bob, 'general', 'first');
+  await alice.hasShown([first.id]);
+  // Stored, acknowledged, but its broadcast lost on the way (as when a node's Redis link
+  // was down): alice never hears of it live.
+  const lost = await history.append({
+    room: 'general',
+    author: { id: 'bot:monitor', name: 'monitor', bot: true },
+    text: 'lost on the way',
+    clientId: 'lost',
+    origin: 'elsewhere',
+  });
+  const next = await sendOk(bob, 'general', 'next');
+  // `next` names `lost` as its predecessor: alice sees the hole and catches up.
+  await alice.hasShown([next.id, lost.message.id]);
+  expect([...alice.shown.values()].map((m) => m.text)).toEqual([
+    'first',
+    'lost on the way',
+    'next',
+  ]);
+  expect(alice.gaps).toBe(0);
+});

@@ -145,6 +145,17 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     io.on('renamed', (member) => {
       renameLocally(io, member);
     });
+    // Redis pub/sub keeps nothing: broadcasts other nodes sent while this node's link was
+    // down never reach its clients. Once the link is back, they catch up by position.
+    let wasDown = false;
+    redis.onHealthChange((healthy) => {
+      if (!healthy) wasDown = true;
+      else if (wasDown) {
+        wasDown = false;
+        logger.info({ clients: io.of('/').sockets.size }, 'redis back: clients resync');
+        io.local.emit('resync', {});
+      }
+    });
   }
   const internals = createEngineInternals(io, logger);
   const metrics = createMetrics({ registry: deps.registry, io, internals });

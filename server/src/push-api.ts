@@ -88,7 +88,7 @@ export function createPushApi(deps: PushApiDeps): Router {
         sendHttpError(res, fail(ErrorCode.RATE_LIMITED, 'too many messages; slow down and retry'));
         return;
       }
-      const { message, duplicate } = await deps.history.append({
+      const { message, duplicate, prev } = await deps.history.append({
         room,
         author: { id: botId(author), name: author, bot: true },
         text,
@@ -96,7 +96,7 @@ export function createPushApi(deps: PushApiDeps): Router {
         origin: 'push-api',
       });
       if (!duplicate) {
-        deps.io.to(room).emit('message', message);
+        deps.io.to(room).emit('message', prev === undefined ? message : { ...message, prev });
         deps.metrics.messagesReceived.inc();
       }
       res.status(duplicate ? 200 : 201).json({ message });

@@ -1,3 +1,9 @@
+import {
+  createServer as createNetServer,
+  connect as connectTcp,
+  type AddressInfo,
+  type Socket,
+} from 'node:net';
 import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { ChatUser } from '../../client/test/support/chat-user.js';
@@ -104,8 +110,138 @@ describe.each(['classic', 'sharded'] as const)(
       expect(history.history.map((m) => m.id)).toEqual(ids);
       expect(bobGot.map((m) => m.id).sort(byId)).toEqual(ids);
     });
+
+    test('members who stay connected through a Redis restart receive every acknowledged message', async () => {
+      const redis = new RedisProcess({ appendonly: true });
+      await redis.start();
+      onTestFinished(async () => {
+        await redis.stop();
+      });
+      const deployment = newDeployment();
+      const nodes = [];
+      for (let i = 0; i < 3; i++)
+        nodes.push(await startNode(redis.url, deployment, { redisAdapter }));
+      const users: ChatUser[] = [];
+      for (const [i, node] of nodes.entries()) {
+        for (const j of [0, 1]) {
+          const name = `n${i}u${j}`;
+          users.push(new ChatUser(node.url, await identity(node.url, name), 'general'));
+        }
+      }
+      await Promise.all(users.map((u) => u.ready()));
+      const connects = users.map((u) => u.connectedAt.length);
+
+      // Everyone writes throughout; Redis goes away and comes back in the middle.
+      let round = 0;
+      const write = () => {
+        for (const u of users) u.send(`${u.name} ${round}`);
+        round++;
+      };
+      const writer = setInterval(write, 150);
+      try {
+        await users[0]?.ackedAtLeast(3);
+        await redis.stop();
+        await Promise.all(nodes.map((n) => health(n.redis, false)));
+        write();
+        await redis.start();
+        await Promise.all(nodes.map((n) => health(n.redis, true)));
+        const after = round;
+        await Promise.all(users.map((u) => u.until(() => round >= after + 4)));
+      } finally {
+        clearInterval(writer);
+      }
+      await Promise.all(users.map((u) => u.settled()));
+
+      // Every receipt of every acknowledged message, on every member that stayed connected.
+      const acked = users.flatMap((u) => u.acked.map((m) => m.id));
+      expect(new Set(acked).size).toBe(acked.length);
+      await Promise.all(users.map((u) => u.hasShown(acked)));
+      const missing = users.reduce((n, u) => n + acked.filter((id) => !u.shown.has(id)).length, 0);
+      console.info(
+        `${redisAdapter}: ${acked.length} acknowledged × ${users.length} members, ${missing} receipts missing`,
+      );
+      expect(missing).toBe(0);
+      // Nobody reconnected: the repair reached members whose connection never dropped.
+      expect(users.map((u) => u.connectedAt.length)).toEqual(connects);
+    }, 60_000);
+
+    test('when one node’s link to Redis comes back late, its members still get what others sent meanwhile', async () => {
+      const redis = new RedisProcess({ appendonly: true });
+      await redis.start();
+      onTestFinished(async () => {
+        await redis.stop();
+      });
+      // Node B reaches Redis through a link the test can cut; node A directly.
+      const link = await tcpLink(new URL(redis.url).port);
+      const deployment = newDeployment();
+      const a = await startNode(redis.url, deployment, { redisAdapter });
+      const b = await startNode(`redis://127.0.0.1:${link.port}`, deployment, { redisAdapter });
+      const onA = await Promise.all(
+        ['a0', 'a1'].map(async (n) => new ChatUser(a.url, await identity(a.url, n), 'general')),
+      );
+      const onB = await Promise.all(
+        ['b0', 'b1'].map(async (n) => new ChatUser(b.url, await identity(b.url, n), 'general')),
+      );
+      const users = [...onA, ...onB];
+      await Promise.all(users.map((u) => u.ready()));
+
+      // B's link drops; A's members keep writing, stored and published while B hears nothing.
+      link.cut();
+      await health(b.redis, false);
+      for (let i = 0; i < 3; i++) for (const u of onA) u.send(`${u.name} while B was cut ${i}`);
+      await Promise.all(onA.map((u) => u.settled()));
+      link.restore();
+      await health(b.redis, true);
+      for (const u of users) u.send(`${u.name} after`);
+      await Promise.all(users.map((u) => u.settled()));
+
+      const acked = users.flatMap((u) => u.acked.map((m) => m.id));
+      await Promise.all(users.map((u) => u.hasShown(acked)));
+      const missing = onB.reduce((n, u) => n + acked.filter((id) => !u.shown.has(id)).length, 0);
+      console.info(`${redisAdapter}: B's members missed ${missing} of ${acked.length} messages`);
+      expect(missing).toBe(0);
+      expect(onB.map((u) => u.connectedAt.length)).toEqual([1, 1]);
+    }, 60_000);
   },
 );
+
+/** A TCP link to a port that the test can cut (every connection reset, new ones refused) and restore. */
+async function tcpLink(targetPort: string) {
+  let open = true;
+  const pairs = new Set<Socket>();
+  const server = createNetServer((client) => {
+    if (!open) {
+      client.destroy();
+      return;
+    }
+    const upstream = connectTcp(Number(targetPort), '127.0.0.1');
+    for (const s of [client, upstream]) {
+      pairs.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        pairs.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => {
+    for (const s of pairs) s.destroy();
+    server.close();
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut: () => {
+      open = false;
+      for (const s of pairs) s.destroy();
+    },
+    restore: () => {
+      open = true;
+    },
+  };
+}
 
 test('a node that has never reached Redis is not ready until it does', async () => {
   const port = await freePort();

@@ -102,12 +102,18 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
         log = { entries: [], lastTrimmed: undefined };
         rooms.set(input.room, log);
       }
+      const before = log.entries.at(-1)?.key ?? log.lastTrimmed;
       log.entries.push({ key, message });
       while (log.entries.length > options.limit) {
         log.lastTrimmed = log.entries.shift()?.key;
       }
       dedup.set(dedupKey, { message, origin: input.origin, expiresAt: at + options.dedupTtlMs });
-      return Promise.resolve({ message, duplicate: false, origin: input.origin });
+      return Promise.resolve({
+        message,
+        duplicate: false,
+        origin: input.origin,
+        ...(before ? { prev: `${before[0]}-${before[1]}` } : {}),
+      });
     },
 
     latest(room: string, limit: number): Promise<Page> {

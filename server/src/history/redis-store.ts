@@ -40,7 +40,7 @@ local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
 local stored = cjson.encode({id = id, a = ARGV[3], t = ARGV[4], o = ARGV[5], b = ARGV[6],
   u = ARGV[7], g = ARGV[8]})
 redis.call('SET', KEYS[2], stored, 'PX', ARGV[2])
-return {1, stored}
+return {1, stored, prev}
 `;
 
 // Every entry after an id, or a gap when continuity from it cannot be proved: the id must
@@ -174,7 +174,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
   return {
     append: (input: AppendInput) =>
       call(async (): Promise<AppendResult> => {
-        const [fresh, stored] = (await appendScript(
+        const [fresh, stored, prev] = (await appendScript(
           2,
           streamKey(input.room),
           dedupKey(input.room, dedupScope(input.author), input.clientId),
@@ -186,7 +186,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
           input.author.bot ? 1 : 0,
           input.author.id,
           input.author.guest ? 1 : 0,
-        )) as [number, string];
+        )) as [number, string, string | undefined];
         if (fresh === 1 && !listedRooms.has(input.room)) {
           await redis.sadd(roomsKey, input.room);
           listedRooms.add(input.room);
@@ -207,6 +207,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
           },
           duplicate: fresh !== 1,
           origin: json.o,
+          ...(fresh === 1 && prev ? { prev } : {}),
         };
       }),
 

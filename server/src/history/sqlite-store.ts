@@ -126,12 +126,14 @@ export function createSqliteHistoryStore(
       }
       q.dedupSweep.run(at);
       const key = nextKey();
+      const last = q.latest.get(room, 1) ?? q.trimmed.get(room);
+      const prev = last?.ms != null && last.seq != null ? `${last.ms}-${last.seq}` : undefined;
       q.insert.run(room, key[0], key[1], JSON.stringify(author), text);
       const { count } = q.countUp.get(room) as { count: number };
       trim(room, count);
       const message: Message = { id: `${key[0]}-${key[1]}`, room, author, text, ts: key[0] };
       q.dedupPut.run(dedupKey, JSON.stringify(message), origin, at + options.dedupTtlMs);
-      return { message, duplicate: false, origin };
+      return { message, duplicate: false, origin, ...(prev ? { prev } : {}) };
     },
   );
 

@@ -32,6 +32,11 @@ export interface AppendInput {
 
 export interface AppendResult {
   message: Message;
+  /**
+   * For a new message, the id of the room's message stored just before it (undefined for a
+   * room's first). Live broadcasts carry it so that a client can tell it missed one.
+   */
+  prev?: string;
   /** True when this clientId was already stored in this room: nothing new was written. */
   duplicate: boolean;
   /**

@@ -15,7 +15,7 @@ export const sendMessage: EventHandler<'message:send'> = {
     }
 
     // Stored before the ack and before the broadcast: an acknowledged message is never lost.
-    const { message, duplicate, origin } = await deps.history.append({
+    const { message, duplicate, origin, prev } = await deps.history.append({
       room,
       author: socket.data.member,
       text: checked,
@@ -27,7 +27,8 @@ export const sendMessage: EventHandler<'message:send'> = {
     // connection (after a reconnect) it is broadcast again: the node that stored it may have
     // died before broadcasting, and clients dedupe by id, so nobody sees it twice.
     if (!duplicate || origin !== socket.id) {
-      socket.to(room).emit('message', message);
+      // The previous id lets every receiver notice a broadcast it never got.
+      socket.to(room).emit('message', prev === undefined ? message : { ...message, prev });
       const local = deps.io.of('/').adapter.rooms.get(room)?.size ?? 1;
       deps.metrics.messagesDelivered.inc(local - 1);
     }

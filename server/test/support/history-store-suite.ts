@@ -160,6 +160,26 @@ export function historyStoreSuite(
       ]);
     });
 
+    test('a new message names the one stored before it in its room; a retry names none', async () => {
+      const store = await create({ limit: 2, dedupTtlMs: 60_000 });
+      const one = await store.append(input('r1', 'one'));
+      expect(one.prev).toBeUndefined();
+      const two = await store.append(input('r1', 'two'));
+      expect(two.prev).toBe(one.message.id);
+      const elsewhere = await store.append(input('r2', 'other room'));
+      expect(elsewhere.prev).toBeUndefined();
+      const three = await store.append(input('r1', 'three'));
+      expect(three.prev).toBe(two.message.id);
+      // Past the limit the oldest are trimmed; the chain still names the newest held.
+      const four = await store.append(input('r1', 'four'));
+      expect(four.prev).toBe(three.message.id);
+      const retry = await store.append({ ...input('r1', 'four'), clientId: 'again' });
+      const again = await store.append({ ...input('r1', 'four'), clientId: 'again' });
+      expect(retry.prev).toBe(four.message.id);
+      expect(again.duplicate).toBe(true);
+      expect(again.prev).toBeUndefined();
+    });
+
     test('concurrent retries of one clientId store one message', async () => {
       const store = await create({ limit: 100, dedupTtlMs: 60_000 });
       const results = await Promise.all(
