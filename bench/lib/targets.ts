@@ -53,6 +53,8 @@ export function chatEnv(port: number, extra: Record<string, string> = {}): Recor
     EVENT_RATE_PER_SEC: '1000000',
     EVENT_BURST: '1000000',
     MAX_CONNECTIONS_PER_ADDRESS: '10000000',
+    GUESTS_PER_HOUR_PER_ADDRESS: '1000000',
+    ROOMS_PER_HOUR_PER_ADDRESS: '1000000',
     GUESTS: 'true',
     METRICS_PORT: '0',
     ...extra,

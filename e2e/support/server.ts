@@ -34,6 +34,8 @@ export class ServerProcess {
         GUESTS: 'true',
         SCRYPT_COST: '10',
         METRICS_PORT: '0',
+        GUESTS_PER_HOUR_PER_ADDRESS: '1000000',
+        ROOMS_PER_HOUR_PER_ADDRESS: '1000000',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

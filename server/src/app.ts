@@ -25,6 +25,7 @@ import { clientAddressOf, createConnectionCaps } from './socket/connection-caps.
 import { announceRename, renameLocally } from './socket/renames.js';
 import { guestNameOnline } from './socket/rooms-of-users.js';
 import { createSessionGuard } from './socket/session-guard.js';
+import { createRoomCapacity } from './socket/room-capacity.js';
 import { Timers, type Scheduler } from '../../common/timers.js';
 import { createTokenVerifier } from './accounts/tokens.js';
 import { memoryUserLimits } from './user-limits.js';
@@ -58,6 +59,8 @@ export type ServerState = 'created' | 'listening' | 'draining' | 'closed';
 
 export interface ChatServer {
   app: Express;
+  /** The history store this server writes to. */
+  history: HistoryStore;
   httpServer: HttpServer;
   io: ChatIO;
   readonly state: ServerState;
@@ -88,9 +91,22 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     createMemoryHistoryStore({ limit: config.historyLimit, dedupTtlMs: config.dedupTtlMs });
   const now = deps.now ?? Date.now;
   const stores = deps.accounts ?? redis?.accounts ?? createMemoryAccounts(now);
+  const limitOptions = {
+    ratePerSec: config.messageRatePerSec,
+    burst: config.messageBurst,
+    penaltyMs: config.floodPenaltyMs,
+    now,
+    hourly: {
+      roomsPerUser: config.roomsPerHour,
+      roomsPerAddress: config.roomsPerHourPerAddress,
+      guestsPerAddress: config.guestsPerHourPerAddress,
+    },
+  };
+  const userLimits = redis ? redis.userLimits(limitOptions) : memoryUserLimits(limitOptions);
   const auth = createAuth({
     config,
     now,
+    userLimits,
     ...stores,
     ...(redis ? { throttle: redis.throttle } : {}),
     guestOnline: (name, except) => guestNameOnline(io, name, except),
@@ -112,13 +128,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     allowedOrigins: origins,
   });
   const caps = createConnectionCaps(config);
-  const limitOptions = {
-    ratePerSec: config.messageRatePerSec,
-    burst: config.messageBurst,
-    penaltyMs: config.floodPenaltyMs,
-    now,
-  };
-  const userLimits = redis ? redis.userLimits(limitOptions) : memoryUserLimits(limitOptions);
+
   const clientAddress = clientAddressOf(config);
   authenticate(io, {
     auth,
@@ -159,7 +169,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   }
   const internals = createEngineInternals(io, logger);
   const metrics = createMetrics({ registry: deps.registry, io, internals });
-  const socketDeps: SocketDeps = {
+  const base: Omit<SocketDeps, 'roomCapacity'> = {
     io,
     config,
     history,
@@ -177,6 +187,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     departing: new Map(),
     userLimits,
   };
+  const socketDeps: SocketDeps = { ...base, roomCapacity: createRoomCapacity(base) };
   io.on('connection', onConnection(socketDeps));
   const http = createHttpApp({
     ...socketDeps,
@@ -224,6 +235,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
 
   return {
     app: http.app,
+    history,
     httpServer,
     io,
     get state() {

@@ -100,7 +100,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
   router.post(
     '/api/auth/guest',
     route(async (req, res) => {
-      const result = await deps.auth.guest(body(req).name);
+      const result = await deps.auth.guest(body(req).name, req.ip ?? 'unknown');
       if (isFailure(result)) sendHttpError(res, result);
       else signedIn(req, res, 201, result);
     }),

@@ -28,6 +28,18 @@ export interface Config {
   floodWindowMs: number;
   /** `FLOOD_PENALTY_MS`: after a flood disconnect, how long that user and address are refused, in ms. Default 30000. */
   floodPenaltyMs: number;
+  /**
+   * `MAX_ROOMS`: rooms whose history the server keeps. Opening one more evicts the room idle
+   * longest that nobody is in; when every room has someone in it, new rooms are refused.
+   * With HISTORY_LIMIT and MAX_TEXT_LENGTH this bounds what the store can hold. Default 10000.
+   */
+  maxRooms: number;
+  /** `ROOMS_PER_HOUR`: new rooms one user may open per hour. Default 20. */
+  roomsPerHour: number;
+  /** `ROOMS_PER_HOUR_PER_ADDRESS`: new rooms one client address may open per hour. Default 100. */
+  roomsPerHourPerAddress: number;
+  /** `GUESTS_PER_HOUR_PER_ADDRESS`: guest sign-ins one client address may make per hour. Default 30. */
+  guestsPerHourPerAddress: number;
   /** `MAX_ROOMS_PER_CONNECTION`: rooms one connection may be in at once. Default 20. */
   maxRoomsPerConnection: number;
   /** `DEDUP_TTL_MS`: how long a clientId is remembered for retries, in milliseconds. Default 600000. */
@@ -129,6 +141,10 @@ export const defaultConfig: Config = {
   floodStrikes: 30,
   floodWindowMs: 10_000,
   floodPenaltyMs: 30_000,
+  maxRooms: 10_000,
+  roomsPerHour: 20,
+  roomsPerHourPerAddress: 100,
+  guestsPerHourPerAddress: 30,
   maxRoomsPerConnection: 20,
   dedupTtlMs: 600_000,
   allowedOrigins: undefined,
@@ -204,6 +220,10 @@ const variables = {
   FLOOD_STRIKES: ['floodStrikes', positive(1_000_000)],
   FLOOD_WINDOW_MS: ['floodWindowMs', positive(3_600_000)],
   FLOOD_PENALTY_MS: ['floodPenaltyMs', int(0, 3_600_000)],
+  MAX_ROOMS: ['maxRooms', positive(10_000_000)],
+  ROOMS_PER_HOUR: ['roomsPerHour', positive(1_000_000)],
+  ROOMS_PER_HOUR_PER_ADDRESS: ['roomsPerHourPerAddress', positive(1_000_000)],
+  GUESTS_PER_HOUR_PER_ADDRESS: ['guestsPerHourPerAddress', positive(1_000_000)],
   MAX_ROOMS_PER_CONNECTION: ['maxRoomsPerConnection', positive(10_000)],
   DEDUP_TTL_MS: ['dedupTtlMs', positive(7 * 24 * 3_600_000)],
   ALLOWED_ORIGINS: ['allowedOrigins', origins],

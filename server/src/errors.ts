@@ -42,6 +42,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.TEXT_TOO_LONG]: 400,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.TOO_MANY_ROOMS]: 400,
+  [ErrorCode.ROOM_LIMIT]: 429,
   [ErrorCode.INVALID_NAME]: 400,
   [ErrorCode.UNAUTHORIZED]: 401,
   [ErrorCode.TOO_MANY_CONNECTIONS]: 429,

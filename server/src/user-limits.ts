@@ -10,11 +10,43 @@ import { redisCall } from './storage/unavailable.js';
 export interface UserLimits {
   /** Takes one message token of this user; false when their rate is spent. */
   takeMessage(userId: string): Promise<boolean>;
+  /**
+   * Takes one token of an hourly allowance: `room` for opening new rooms (per user and per
+   * address, both must allow it), `guest` for guest sign-ins (per address).
+   */
+  takeHourly(kind: HourlyKind, keys: { userId?: string; address: string }): Promise<boolean>;
   /** A connection of this user, from this address, was cut for flooding: both wait. */
   penalise(userId: string, address: string): Promise<void>;
   /** How long new connections of this user or address must still wait, in ms (0: none). */
   penaltyLeft(userId: string, address: string): Promise<number>;
 }
+
+export type HourlyKind = 'room' | 'guest';
+
+/** Allowances per hour: `room` per user and per address, `guest` per address. */
+export interface HourlyAllowances {
+  roomsPerUser: number;
+  roomsPerAddress: number;
+  guestsPerAddress: number;
+}
+
+/** The buckets one hourly take draws from, each with its allowance. */
+function hourlyBuckets(
+  kind: HourlyKind,
+  keys: { userId?: string; address: string },
+  hourly: HourlyAllowances,
+): { key: string; perHour: number }[] {
+  if (kind === 'guest')
+    return [{ key: `guest:a:${keys.address}`, perHour: hourly.guestsPerAddress }];
+  return [
+    ...(keys.userId === undefined
+      ? []
+      : [{ key: `room:u:${keys.userId}`, perHour: hourly.roomsPerUser }]),
+    { key: `room:a:${keys.address}`, perHour: hourly.roomsPerAddress },
+  ];
+}
+
+const HOUR_MS = 3_600_000;
 
 export interface UserLimitsOptions {
   /** Messages per second a user may send, sustained. */
@@ -25,7 +57,11 @@ export interface UserLimitsOptions {
   penaltyMs: number;
   /** Clock in ms; tests drive it. */
   now: () => number;
+  hourly: HourlyAllowances;
 }
+
+/** Refill is computed in floating point: half an hour of two an hour must make a whole one. */
+const WHOLE = 1 - 1e-9;
 
 /** Entries checked for eviction per call, so that idle users cost nothing for long. */
 const SWEEP_EVERY = 1024;
@@ -33,28 +69,42 @@ const SWEEP_EVERY = 1024;
 /** One node's limits, in memory. */
 export function memoryUserLimits(options: UserLimitsOptions): UserLimits {
   const { ratePerSec, burst, penaltyMs, now } = options;
-  const buckets = new Map<string, { tokens: number; at: number }>();
+  // Each bucket: tokens, when last refilled, and its rate and size (to judge it full).
+  const buckets = new Map<string, { tokens: number; at: number; perMs: number; size: number }>();
   const penalties = new Map<string, number>();
   let calls = 0;
 
   const sweep = (t: number) => {
     if (++calls % SWEEP_EVERY !== 0) return;
-    for (const [id, b] of buckets) {
-      if (b.tokens + ((t - b.at) / 1000) * ratePerSec >= burst) buckets.delete(id);
-    }
+    for (const [id, b] of buckets)
+      if (b.tokens + (t - b.at) * b.perMs >= b.size) buckets.delete(id);
     for (const [key, until] of penalties) if (until <= t) penalties.delete(key);
+  };
+  const level = (key: string, perMs: number, size: number, t: number) => {
+    const b = buckets.get(key) ?? { tokens: size, at: t, perMs, size };
+    b.tokens = Math.min(size, b.tokens + (t - b.at) * perMs);
+    b.at = t;
+    buckets.set(key, b);
+    return b;
   };
 
   return {
     takeMessage(userId) {
       const t = now();
       sweep(t);
-      const b = buckets.get(userId) ?? { tokens: burst, at: t };
-      b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * ratePerSec);
-      b.at = t;
-      buckets.set(userId, b);
-      if (b.tokens < 1) return Promise.resolve(false);
+      const b = level(`m:${userId}`, ratePerSec / 1000, burst, t);
+      if (b.tokens < WHOLE) return Promise.resolve(false);
       b.tokens -= 1;
+      return Promise.resolve(true);
+    },
+    takeHourly(kind, keys) {
+      const t = now();
+      sweep(t);
+      const levels = hourlyBuckets(kind, keys, options.hourly).map(({ key, perHour }) =>
+        level(key, perHour / HOUR_MS, perHour, t),
+      );
+      if (levels.some((b) => b.tokens < WHOLE)) return Promise.resolve(false);
+      for (const b of levels) b.tokens -= 1;
       return Promise.resolve(true);
     },
     penalise(userId, address) {
@@ -96,6 +146,7 @@ export function redisUserLimits(
   const { ratePerSec, burst, penaltyMs, now } = options;
   const key = {
     rate: (userId: string) => `${prefix}rate:{${userId}}`,
+    hourly: (bucket: string) => `${prefix}rate:{${bucket}}`,
     user: (userId: string) => `${prefix}penalty:user:${userId}`,
     address: (address: string) => `${prefix}penalty:addr:${address}`,
   };
@@ -108,6 +159,17 @@ export function redisUserLimits(
       redisCall(async () => {
         const allowed = await take.call(redis, key.rate(userId), now(), 1000 / ratePerSec, burst);
         return allowed === 1;
+      }),
+    // Each bucket is checked on its own: when one refuses, the others have spent a token,
+    // which errs on the side of the limit (a refused attempt still counts).
+    takeHourly: (kind, keys) =>
+      redisCall(async () => {
+        const t = now();
+        for (const { key: bucket, perHour } of hourlyBuckets(kind, keys, options.hourly)) {
+          const allowed = await take.call(redis, key.hourly(bucket), t, HOUR_MS / perHour, perHour);
+          if (allowed !== 1) return false;
+        }
+        return true;
       }),
     // The value is when the penalty ends on `now`'s clock; the key's own expiry only
     // clears it away afterwards.

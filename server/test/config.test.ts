@@ -57,6 +57,10 @@ describe('loadConfig', () => {
       AUTH_JWT_ISSUER: 'https://login.example.com/',
       AUTH_JWT_AUDIENCE: 'chat',
       FLOOD_PENALTY_MS: '5000',
+      MAX_ROOMS: '500',
+      ROOMS_PER_HOUR: '4',
+      ROOMS_PER_HOUR_PER_ADDRESS: '40',
+      GUESTS_PER_HOUR_PER_ADDRESS: '9',
       METRICS_PORT: '9500',
       METRICS_HOST: '10.0.0.5',
       GUESTS: 'true',
@@ -102,6 +106,10 @@ describe('loadConfig', () => {
       jwtIssuer: 'https://login.example.com/',
       jwtAudience: 'chat',
       floodPenaltyMs: 5000,
+      maxRooms: 500,
+      roomsPerHour: 4,
+      roomsPerHourPerAddress: 40,
+      guestsPerHourPerAddress: 9,
       metricsPort: 9500,
       metricsHost: '10.0.0.5',
       guests: true,
@@ -115,7 +123,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(43);
+    expect(CONFIG_VARIABLES).toHaveLength(47);
   });
 
   test.each([

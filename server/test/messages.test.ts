@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ErrorCode, type Message } from '../../common/contract.js';
 import {
+  asStored,
   collect,
   connect,
   emitRaw,
@@ -281,7 +282,10 @@ describe.each<[Transport, Transport]>([
     if (!aGot.some((m) => m.id === lastB?.id)) {
       await waitFor<Message>(a, 'message', (m) => m.id === lastB?.id);
     }
-    expect(bGot).toEqual(fromA);
-    expect(aGot).toEqual(fromB);
+    expect(bGot.map(asStored)).toEqual(fromA);
+    expect(aGot.map(asStored)).toEqual(fromB);
+    // Each names the message stored before it in the room: they alternate a0 b0 a1 b1 …
+    expect(bGot.map((m) => m.prev)).toEqual([undefined, ...fromB.slice(0, -1).map((m) => m.id)]);
+    expect(aGot.map((m) => m.prev)).toEqual(fromA.map((m) => m.id));
   });
 });

@@ -16,7 +16,13 @@ afterAll(async () => {
 });
 
 type Make = (now: () => number) => UserLimits;
-const options = (now: () => number) => ({ ratePerSec: 2, burst: 3, penaltyMs: 10_000, now });
+const options = (now: () => number) => ({
+  ratePerSec: 2,
+  burst: 3,
+  penaltyMs: 10_000,
+  now,
+  hourly: { roomsPerUser: 2, roomsPerAddress: 3, guestsPerAddress: 2 },
+});
 
 describe.each<[string, Make]>([
   ['memory', (now) => memoryUserLimits(options(now))],
@@ -43,6 +49,26 @@ describe.each<[string, Make]>([
     const again = [];
     for (let i = 0; i < 4; i++) again.push(await limits.takeMessage('u1'));
     expect(again).toEqual([true, true, true, false]);
+  });
+
+  test('hourly allowances: rooms per user and per address, guests per address', async () => {
+    const { limits, advance } = clocked();
+    const room = (userId: string, address: string) =>
+      limits.takeHourly('room', { userId, address });
+    expect([await room('u1', 'a1'), await room('u1', 'a1'), await room('u1', 'a1')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    // Another user from the same address has the address's last one.
+    expect(await room('u2', 'a1')).toBe(true);
+    expect(await room('u3', 'a1')).toBe(false);
+    expect(await room('u3', 'a2')).toBe(true);
+    const guest = (address: string) => limits.takeHourly('guest', { address });
+    expect([await guest('a1'), await guest('a1'), await guest('a1')]).toEqual([true, true, false]);
+    // Half an hour gives one more guest back (two an hour).
+    advance(1_800_000);
+    expect([await guest('a1'), await guest('a1')]).toEqual([true, false]);
   });
 
   test('a flood penalty holds the user and the address, and ends on time', async () => {

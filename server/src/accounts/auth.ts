@@ -5,6 +5,7 @@ import {
   type SignupRequest,
 } from '../../../common/contract.js';
 import type { Config } from '../config.js';
+import type { UserLimits } from '../user-limits.js';
 import { fail } from '../errors.js';
 import { codePoints } from '../validation.js';
 import { memoryThrottle, type ThrottleFactory } from './login-throttle.js';
@@ -46,6 +47,8 @@ export interface AuthDeps {
   throttle?: ThrottleFactory;
   /** True when a guest other than `exceptUserId` is online under a name with this name's key. */
   guestOnline?: (name: string, exceptUserId?: string) => Promise<boolean>;
+  /** Guest sign-ins per address (`GUESTS_PER_HOUR_PER_ADDRESS`); unlimited without. */
+  userLimits?: Pick<UserLimits, 'takeHourly'>;
 }
 
 const WRONG_CREDENTIALS = 'wrong username or password';
@@ -149,12 +152,16 @@ export function createAuth(deps: AuthDeps) {
       return startSession(found.account);
     },
 
-    async guest(raw: unknown): Promise<SignedIn | AckFailure> {
+    async guest(raw: unknown, address: string): Promise<SignedIn | AckFailure> {
       if (!config.guests) return fail(ErrorCode.FORBIDDEN, 'guests are not allowed here');
       const name = checkDisplayName(raw);
       if (typeof name !== 'string') return name;
       const taken = await guestNameTaken(name);
       if (taken) return taken;
+      // Each guest is a new identity with its own allowances: one address may not mint many.
+      if (deps.userLimits && !(await deps.userLimits.takeHourly('guest', { address }))) {
+        return fail(ErrorCode.RATE_LIMITED, 'too many guests from this address; try again later');
+      }
       return startSession(await accounts.createGuest(name));
     },
 

@@ -153,6 +153,22 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       return Promise.resolve(pageEnding(entries, end, limit));
     },
 
+    hasRoom(room) {
+      return Promise.resolve((rooms.get(room)?.entries.length ?? 0) > 0);
+    },
+    roomActivity() {
+      const activity = new Map<string, number>();
+      for (const [room, log] of rooms) {
+        const newest = log.entries.at(-1);
+        if (newest) activity.set(room, newest.key[0]);
+      }
+      return Promise.resolve(activity);
+    },
+    deleteRoom(room) {
+      rooms.delete(room);
+      for (const key of dedup.keys()) if (key.startsWith(`${room}\n`)) dedup.delete(key);
+      return Promise.resolve();
+    },
     rooms(): Promise<string[]> {
       return Promise.resolve([...rooms.keys()]);
     },

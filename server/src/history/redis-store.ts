@@ -254,6 +254,26 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
     },
 
     rooms: () => call(() => redis.smembers(roomsKey)),
+    hasRoom: (room) => call(async () => (await redis.xlen(streamKey(room))) > 0),
+    roomActivity: () =>
+      call(async () => {
+        const rooms = await redis.smembers(roomsKey);
+        const pipeline = redis.pipeline();
+        for (const room of rooms) pipeline.xrevrange(streamKey(room), '+', '-', 'COUNT', 1);
+        const results = (await pipeline.exec()) ?? [];
+        const activity = new Map<string, number>();
+        rooms.forEach((room, i) => {
+          const newest = (results[i]?.[1] as StreamEntry[] | undefined)?.[0];
+          if (newest) activity.set(room, msOf(newest[0]));
+        });
+        return activity;
+      }),
+    // The room's dedup records expire by themselves within DEDUP_TTL_MS.
+    deleteRoom: (room) =>
+      call(async () => {
+        await redis.multi().del(streamKey(room)).srem(roomsKey, room).exec();
+        listedRooms.delete(room);
+      }),
 
     close: async () => {
       // The connection belongs to the caller, who may share it; nothing of ours to release.

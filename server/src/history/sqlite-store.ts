@@ -100,6 +100,15 @@ export function createSqliteHistoryStore(
       'SELECT trimmed_ms AS ms, trimmed_seq AS seq FROM rooms WHERE name = ?',
     ),
     rooms: db.prepare<[], { name: string }>('SELECT name FROM rooms WHERE count > 0'),
+    hasRoom: db.prepare<[string], { n: number }>(
+      'SELECT 1 AS n FROM messages WHERE room = ? LIMIT 1',
+    ),
+    activity: db.prepare<[], { room: string; ms: number }>(
+      'SELECT room, MAX(ms) AS ms FROM messages GROUP BY room',
+    ),
+    deleteMessages: db.prepare('DELETE FROM messages WHERE room = ?'),
+    deleteRoomRow: db.prepare('DELETE FROM rooms WHERE name = ?'),
+    deleteDedup: db.prepare('DELETE FROM dedup WHERE key >= ? AND key < ?'),
   };
 
   const newest = q.newest.get();
@@ -193,6 +202,17 @@ export function createSqliteHistoryStore(
     },
 
     rooms: () => run(() => q.rooms.all().map((r) => r.name)),
+    hasRoom: (room) => run(() => q.hasRoom.get(room) !== undefined),
+    roomActivity: () => run(() => new Map(q.activity.all().map((r) => [r.room, r.ms]))),
+    deleteRoom: (room) =>
+      run(() => {
+        db.transaction(() => {
+          q.deleteMessages.run(room);
+          q.deleteRoomRow.run(room);
+          // Dedup keys start with the room and a newline: the range [room\n, room\u000b).
+          q.deleteDedup.run(`${room}\n`, `${room}\u000b`);
+        })();
+      }),
 
     close: () => Promise.resolve(),
   };

@@ -80,6 +80,12 @@ export interface HistoryStore {
   before(room: string, id: string, limit: number): Promise<Page>;
   /** Rooms that hold at least one message. */
   rooms(): Promise<string[]>;
+  /** True when the room holds at least one message. */
+  hasRoom(room: string): Promise<boolean>;
+  /** Each room that holds messages, with the time of its newest, in ms since the epoch. */
+  roomActivity(): Promise<Map<string, number>>;
+  /** Forgets a room: its messages and what its retries would match. */
+  deleteRoom(room: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -34,6 +34,10 @@ export const joinRoom: EventHandler<'room:join'> = {
         `a connection may be in at most ${deps.config.maxRoomsPerConnection} rooms`,
       );
     }
+    if (!rejoin) {
+      const refused = await deps.roomCapacity.admit(socket, room);
+      if (refused) return refused;
+    }
     // Join before reading history, so that no message falls between the two: one sent in
     // between may arrive both live and in `history`, and clients dedupe by id.
     await socket.join(room);

@@ -15,6 +15,7 @@ import type { Timers } from '../../../common/timers.js';
 import type { UserLimits } from '../user-limits.js';
 import type { ConnectionCaps } from './connection-caps.js';
 import type { ConnectionLimits } from './connection-limits.js';
+import type { RoomCapacity } from './room-capacity.js';
 import type { SessionGuard } from './session-guard.js';
 import type { EngineInternals } from './engine-internals.js';
 
@@ -63,6 +64,8 @@ export interface SocketDeps {
   departing: Map<string, number>;
   /** Message rates and flood penalties of users and addresses, across connections. */
   userLimits: UserLimits;
+  /** Who may open a new room, and the bound on rooms held (MAX_ROOMS). */
+  roomCapacity: RoomCapacity;
 }
 
 /** What a handler gets for one event: the connection, its limits and the shared deps. */

@@ -170,6 +170,9 @@ export function emitRaw(socket: ChatClient, event: string, ...args: unknown[]): 
   return untyped.timeout(ACK_TIMEOUT_MS).emitWithAck(event, ...args) as Promise<unknown>;
 }
 
+/** A live message as stored: without `prev`, which only live broadcasts carry. */
+export const asStored = ({ prev: _prev, ...message }: Message): Message => message;
+
 /** Collects every `event` the socket receives from now on. */
 export function collect<T>(socket: ChatClient, event: keyof ServerToClientEvents): T[] {
   const seen: T[] = [];

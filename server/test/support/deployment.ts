@@ -57,6 +57,8 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
           SCRYPT_COST: '10',
           GUESTS: 'true',
           PRESENCE_GRACE_MS: '0',
+          GUESTS_PER_HOUR_PER_ADDRESS: '1000000',
+          ROOMS_PER_HOUR_PER_ADDRESS: '1000000',
           ...options.env,
         },
       });
