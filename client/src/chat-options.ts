@@ -48,6 +48,13 @@ export interface ChatOptions {
   socket?: Partial<ManagerOptions & SocketOptions>;
 }
 
+/**
+ * How the chat reconnects: a first attempt after 250–750 ms (socket.io-client's own default
+ * is 500–1500 ms), backing off to 5 s. After a node dies, HAProxy sends a retry to a live node
+ * at once (`option redispatch 1`), so there is nothing to gain by waiting longer first.
+ */
+export const RECONNECTION = { reconnectionDelay: 500, reconnectionDelayMax: 5000 } as const;
+
 export type Timings = Required<
   Pick<ChatOptions, 'ackTimeoutMs' | 'directoryRefreshMs' | 'kickedReconnectMs' | 'joinRetryMs'>
 >;

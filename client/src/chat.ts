@@ -12,7 +12,13 @@ import {
   type RoomSummary,
 } from '../../common/contract.js';
 import { requestWithAck, type ChatClientSocket } from '../../common/request.js';
-import { timingsOf, type ChatEvent, type ChatOptions, type Timings } from './chat-options.js';
+import {
+  RECONNECTION,
+  timingsOf,
+  type ChatEvent,
+  type ChatOptions,
+  type Timings,
+} from './chat-options.js';
 import { Connection, ConnectionState } from './connection-state.js';
 import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
 import { Room } from './room.js';
@@ -93,6 +99,7 @@ export class Chat {
     for (const room of options.rooms) this.rooms.set(room, new Room(room, this.timers));
     this.current = options.current ?? options.rooms[0];
     const settings = {
+      ...RECONNECTION,
       ...(options.auth ? { auth: { ...options.auth } } : {}),
       ...(options.transports ? { transports: options.transports } : {}),
       ...options.socket,

@@ -24,6 +24,8 @@ export class ChatUser {
   /** This user's member id on each connection, oldest first. */
   readonly selves: string[] = [];
   readonly connectedAt: number[] = [];
+  /** When each join of the room was acknowledged, in ms since the epoch. */
+  readonly joinedAt: number[] = [];
   readonly disconnectedAt: number[] = [];
 
   readonly name: string;
@@ -55,6 +57,7 @@ export class ChatUser {
       else if (event.type === 'receipt' && event.duplicate) this.duplicateReceipts++;
       else if (event.type === 'joined' && event.result.room === room) {
         this.selves.push(event.result.self.id);
+        this.joinedAt.push(Date.now());
         if (event.result.gap) this.gaps++;
       } else if (event.type === 'connection') {
         const { newState, oldState } = event.change;
