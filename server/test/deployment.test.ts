@@ -4,7 +4,7 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import type { Message } from '../../common/contract.js';
 import { ChatUser } from '../../client/test/support/chat-user.js';
 import { identity, type Transport } from './support/client.js';
-import { startDeployment, type Deployment } from './support/deployment.js';
+import { connectionsOn, startDeployment, type Deployment } from './support/deployment.js';
 
 // These tests run the production topology: redis-server, three node processes, HAProxy.
 const FAULT_TEST_MS = 60_000;
@@ -29,15 +29,6 @@ function httpsGet(
     ).on('error', reject);
     req.end(body);
   });
-}
-
-/** Connections on one node, read from its own /metrics (on its operators' listener). */
-async function connectionsOn(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('chat_connections{'))
-    .reduce((total, l) => total + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 /** Engine.IO requests one node refused as 'Session ID unknown', from its /metrics. */

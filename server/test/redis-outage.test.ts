@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { ChatUser } from '../../client/test/support/chat-user.js';
 import { ErrorCode, type Message, type PresenceEvent } from '../../common/contract.js';
+import type { Config } from '../src/config.js';
 import type { RedisServices } from '../src/redis.js';
 import {
   collect,
@@ -38,6 +39,24 @@ const health = (redis: RedisServices | undefined, wanted: boolean) => {
         });
       });
 };
+
+/** A redis-server (AOF on) of the calling test's own, stopped when it finishes. */
+async function ownRedis(): Promise<RedisProcess> {
+  const redis = new RedisProcess({ appendonly: true });
+  await redis.start();
+  onTestFinished(async () => {
+    await redis.stop();
+  });
+  return redis;
+}
+
+/** Three nodes of one deployment on `redis`, one after the other. */
+async function threeNodes(redis: RedisProcess, overrides: Partial<Config> = {}) {
+  const deployment = newDeployment();
+  const nodes = [];
+  for (let i = 0; i < 3; i++) nodes.push(await startNode(redis.url, deployment, overrides));
+  return { nodes, deployment };
+}
 
 describe.each(['classic', 'sharded'] as const)(
   'Redis restart with the %s adapter',
@@ -116,15 +135,8 @@ describe.each(['classic', 'sharded'] as const)(
     });
 
     test('members who stay connected through a Redis restart receive every acknowledged message', async () => {
-      const redis = new RedisProcess({ appendonly: true });
-      await redis.start();
-      onTestFinished(async () => {
-        await redis.stop();
-      });
-      const deployment = newDeployment();
-      const nodes = [];
-      for (let i = 0; i < 3; i++)
-        nodes.push(await startNode(redis.url, deployment, { redisAdapter }));
+      const redis = await ownRedis();
+      const { nodes } = await threeNodes(redis, { redisAdapter });
       const users: ChatUser[] = [];
       for (const [i, node] of nodes.entries()) {
         for (const j of [0, 1]) {
@@ -309,14 +321,8 @@ test('sign-in during a Redis outage answers 503 UNAVAILABLE, and works once Redi
 const hold = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('an outage longer than a node’s heartbeat announces no one as left: nobody went', async () => {
-  const redis = new RedisProcess({ appendonly: true });
-  await redis.start();
-  onTestFinished(async () => {
-    await redis.stop();
-  });
-  const deployment = newDeployment();
-  const nodes = [];
-  for (let i = 0; i < 3; i++) nodes.push(await startNode(redis.url, deployment));
+  const redis = await ownRedis();
+  const { nodes, deployment } = await threeNodes(redis);
   const clients = await Promise.all(
     nodes.flatMap((n, i) => [0, 1].map((j) => connect(n.url, { name: `u${i}${j}` }))),
   );

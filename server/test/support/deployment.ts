@@ -103,3 +103,12 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
     httpUrl: `http://127.0.0.1:${httpPort}`,
   };
 }
+
+/** Connections on one node, read from its own /metrics (on its operators' listener). */
+export async function connectionsOn(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('chat_connections{'))
+    .reduce((total, l) => total + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
