@@ -1,9 +1,13 @@
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import { ChatUser } from '../../client/test/support/chat-user.js';
 import type { Transport } from '../../client/src/chat.js';
 import { RECONNECTION } from '../../client/src/chat-options.js';
 import { identity } from './support/client.js';
+import type { RedisServices } from '../src/redis.js';
+import { newDeployment, startNode } from './support/cluster.js';
 import { connectionsOn, startDeployment } from './support/deployment.js';
+import { RedisProcess } from './support/redis.js';
+import type { TestNode } from './support/server.js';
 
 const percentile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Infinity;
@@ -58,3 +62,83 @@ test('after a SIGKILL of one node of three, its share of 200 clients is back and
   // targets belong to the bench, where the machine is quiet.
   expect(back.every((ms) => ms <= 10_000)).toBe(true);
 }, 150_000);
+
+test.each(['classic', 'sharded'] as const)(
+  '200 members on three nodes who stay connected through a Redis restart receive every acknowledged message (%s adapter)',
+  async (redisAdapter) => {
+    const redis = new RedisProcess({ appendonly: true });
+    await redis.start();
+    onTestFinished(async () => {
+      await redis.stop();
+    });
+    const deployment = newDeployment();
+    const nodes: TestNode[] = [];
+    for (let i = 0; i < 3; i++)
+      nodes.push(await startNode(redis.url, deployment, { redisAdapter }));
+    const users = await Promise.all(
+      MIX.map(async (transports, i) => {
+        const node = nodes[i % 3];
+        if (!node) throw new Error('no node');
+        return new ChatUser(node.url, await identity(node.url, `m${i}`), `room${i % 10}`, {
+          ...(transports ? { transports } : {}),
+          socket: { ...RECONNECTION },
+        });
+      }),
+    );
+    await Promise.all(users.map((u) => u.ready(60_000)));
+    const connects = users.map((u) => u.connectedAt.length);
+
+    // Every member writes every 2 s (about 100 messages/s in all); Redis restarts meanwhile.
+    let round = 0;
+    const write = () => {
+      for (const u of users) u.send(`${u.name} ${round}`);
+      round++;
+    };
+    write();
+    const writer = setInterval(write, 2000);
+    try {
+      await users[0]?.ackedAtLeast(1);
+      await redis.stop();
+      await Promise.all(nodes.map((n) => health(n.redis, false)));
+      await redis.start();
+      await Promise.all(nodes.map((n) => health(n.redis, true)));
+      const after = round;
+      await users[0]?.until(() => round >= after + 2);
+    } finally {
+      clearInterval(writer);
+    }
+    await Promise.all(users.map((u) => u.settled()));
+
+    // Every receipt of every acknowledged message, by every member of its room.
+    const ackedIn = new Map<string, string[]>();
+    for (const u of users)
+      ackedIn.set(u.room, [...(ackedIn.get(u.room) ?? []), ...u.acked.map((m) => m.id)]);
+    await Promise.all(users.map((u) => u.hasShown(ackedIn.get(u.room) ?? [])));
+    let receipts = 0;
+    let missing = 0;
+    for (const u of users) {
+      for (const id of ackedIn.get(u.room) ?? []) {
+        receipts++;
+        if (!u.shown.has(id)) missing++;
+      }
+    }
+    const acked = [...ackedIn.values()].reduce((n, ids) => n + ids.length, 0);
+    console.info(
+      `${redisAdapter}: ${acked} acknowledged, ${receipts} receipts due, ${missing} missing`,
+    );
+    expect(missing).toBe(0);
+    expect(users.map((u) => u.connectedAt.length)).toEqual(connects);
+  },
+  150_000,
+);
+
+const health = (redis: RedisServices | undefined, wanted: boolean) => {
+  if (!redis) throw new Error('this node has no Redis');
+  return redis.healthy() === wanted
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => {
+        redis.onHealthChange((h) => {
+          if (h === wanted) resolve();
+        });
+      });
+};
