@@ -7,7 +7,7 @@ import {
   type PublicUser,
   type SessionInfo,
 } from '../../common/contract.js';
-import { publicUser, type Auth, type SignedIn } from './accounts/auth.js';
+import { memberOf, publicUser, type Auth, type SignedIn } from './accounts/auth.js';
 import { readCookie, SESSION_COOKIE } from './accounts/session-cookie.js';
 import { fail, sendHttpError, toFailure } from './errors.js';
 import type { Logger } from './logger.js';
@@ -109,6 +109,13 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
   const current = (req: Request) =>
     deps.auth.sessionUser(readCookie(req.get('cookie'), SESSION_COOKIE));
 
+  /** The signed-in account and session, or undefined after answering 401. */
+  const signedInOr401 = async (req: Request, res: Response) => {
+    const signed = await current(req);
+    if (!signed) sendHttpError(res, fail(ErrorCode.UNAUTHORIZED, 'not signed in'));
+    return signed;
+  };
+
   /** The signed-in user, with the cookie renewed as the session slid forward. */
   const renewed = async (req: Request, res: Response): Promise<PublicUser | undefined> => {
     const signed = await current(req);
@@ -141,11 +148,8 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
   router.patch(
     '/api/auth/me',
     route(async (req, res) => {
-      const signed = await current(req);
-      if (!signed) {
-        sendHttpError(res, fail(ErrorCode.UNAUTHORIZED, 'not signed in'));
-        return;
-      }
+      const signed = await signedInOr401(req, res);
+      if (!signed) return;
       const before = signed.account;
       const result = await deps.auth.rename(before, body(req).name);
       if ('ok' in result) {
@@ -153,12 +157,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
         return;
       }
       const user = publicUser(result);
-      if (result.name !== before.name) {
-        const member: Member = result.guest
-          ? { id: result.id, name: result.name, guest: true }
-          : { id: result.id, name: result.name };
-        await deps.renamed(member, before.name);
-      }
+      if (result.name !== before.name) await deps.renamed(memberOf(result), before.name);
       res.json({ user } satisfies AuthResponse);
     }),
   );
@@ -179,11 +178,8 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
   router.post(
     '/api/auth/logout-all',
     route(async (req, res) => {
-      const signed = await current(req);
-      if (!signed) {
-        sendHttpError(res, fail(ErrorCode.UNAUTHORIZED, 'not signed in'));
-        return;
-      }
+      const signed = await signedInOr401(req, res);
+      if (!signed) return;
       await deps.auth.logoutAll(signed.account.id);
       deps.sessionsEnded(signed.account.id, undefined);
       res.clearCookie(SESSION_COOKIE, { ...cookie(req), maxAge: undefined });

@@ -3,8 +3,7 @@ import { ChatUser } from '../../client/test/support/chat-user.js';
 import type { Transport } from '../../client/src/chat.js';
 import { RECONNECTION } from '../../client/src/chat-options.js';
 import { identity } from './support/client.js';
-import type { RedisServices } from '../src/redis.js';
-import { newDeployment, startNode } from './support/cluster.js';
+import { health, newDeployment, startNode } from './support/cluster.js';
 import { connectionsOn, startDeployment } from './support/deployment.js';
 import { RedisProcess } from './support/redis.js';
 import type { TestNode } from './support/server.js';
@@ -131,14 +130,3 @@ test.each(['classic', 'sharded'] as const)(
   },
   150_000,
 );
-
-const health = (redis: RedisServices | undefined, wanted: boolean) => {
-  if (!redis) throw new Error('this node has no Redis');
-  return redis.healthy() === wanted
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => {
-        redis.onHealthChange((h) => {
-          if (h === wanted) resolve();
-        });
-      });
-};

@@ -9,7 +9,6 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import { ChatUser } from '../../client/test/support/chat-user.js';
 import { ErrorCode, type Message, type PresenceEvent } from '../../common/contract.js';
 import type { Config } from '../src/config.js';
-import type { RedisServices } from '../src/redis.js';
 import {
   collect,
   connect,
@@ -19,7 +18,7 @@ import {
   waitFor,
   identity,
 } from './support/client.js';
-import { newDeployment, startNode, startNodes } from './support/cluster.js';
+import { health, newDeployment, startNode, startNodes } from './support/cluster.js';
 import { freePort, RedisProcess } from './support/redis.js';
 
 /** Orders message ids (`<ms>-<seq>`) as the store does. */
@@ -27,17 +26,6 @@ const byId = (a: string, b: string) => {
   const [am = 0, as = 0] = a.split('-').map(Number);
   const [bm = 0, bs = 0] = b.split('-').map(Number);
   return am - bm || as - bs;
-};
-
-const health = (redis: RedisServices | undefined, wanted: boolean) => {
-  if (!redis) throw new Error('this node has no Redis');
-  return redis.healthy() === wanted
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => {
-        redis.onHealthChange((h) => {
-          if (h === wanted) resolve();
-        });
-      });
 };
 
 /** A redis-server (AOF on) of the calling test's own, stopped when it finishes. */

@@ -1,6 +1,7 @@
 import {
   ErrorCode,
   type AckFailure,
+  type Member,
   type PublicUser,
   type SignupRequest,
 } from '../../../common/contract.js';
@@ -31,6 +32,12 @@ export const publicUser = (account: Account): PublicUser => ({
   ...(account.username === undefined ? {} : { username: account.username }),
   ...(account.guest ? { guest: true as const } : {}),
 });
+
+/** The member an account is in rooms and as an author. */
+export const memberOf = (account: Account): Member =>
+  account.guest
+    ? { id: account.id, name: account.name, guest: true }
+    : { id: account.id, name: account.name };
 
 export interface SignedIn {
   account: Account;

@@ -5,7 +5,7 @@ import {
   type ConnectErrorData,
   type SocketData,
 } from '../../../common/contract.js';
-import type { Auth } from '../accounts/auth.js';
+import { memberOf, type Auth } from '../accounts/auth.js';
 import { readCookie, SESSION_COOKIE } from '../accounts/session-cookie.js';
 import type { TokenVerifier } from '../accounts/tokens.js';
 import { fail, toFailure } from '../errors.js';
@@ -59,12 +59,7 @@ async function identify(
   if (account.guest && (await guestNameOnline(io, account.name, account.id))) {
     return fail(ErrorCode.NAME_TAKEN, 'another guest online uses this name');
   }
-  return {
-    member: account.guest
-      ? { id: account.id, name: account.name, guest: true }
-      : { id: account.id, name: account.name },
-    session: session.id,
-  };
+  return { member: memberOf(account), session: session.id };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AuthResponse, HttpErrorBody, Member, PublicUser } from '../../../common/contract.js';
+import { memberOf } from '../../../client/src/auth-api.js';
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -74,9 +75,6 @@ export interface SignedIn {
   /** A Cookie header carrying the session. */
   cookie: string;
 }
-
-const memberOf = (user: PublicUser): Member =>
-  user.guest ? { id: user.id, name: user.name, guest: true } : { id: user.id, name: user.name };
 
 async function signedIn(res: ApiResponse<AuthResponse | HttpErrorBody>): Promise<SignedIn> {
   if (!('user' in (res.body as object)) || res.token === undefined) {

@@ -1,4 +1,5 @@
 import type { Config } from '../../src/config.js';
+import type { RedisServices } from '../../src/redis.js';
 import { startTestNode, type TestNode } from './server.js';
 
 let deployments = 0;
@@ -28,4 +29,16 @@ export async function startNodes(
   const nodes: TestNode[] = [];
   for (let i = 0; i < count; i++) nodes.push(await startNode(redisUrl, deployment, overrides));
   return nodes;
+}
+
+/** Resolves once the node's Redis connections are all up (`wanted` true) or one is down. */
+export function health(redis: RedisServices | undefined, wanted: boolean): Promise<void> {
+  if (!redis) throw new Error('this node has no Redis');
+  return redis.healthy() === wanted
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => {
+        redis.onHealthChange((h) => {
+          if (h === wanted) resolve();
+        });
+      });
 }
