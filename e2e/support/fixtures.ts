@@ -60,16 +60,24 @@ export async function signIn(page: Page, name: string, account?: UserOptions['ac
 }
 
 /**
- * What went wrong on a page besides the browser reporting that the server refused a
- * connection: tests that stop the server expect those while it is down.
+ * What went wrong on a page besides what a server restart makes the browser log: refused
+ * connections while it is down, Engine.IO's 403 for a handshake that reaches the old
+ * process as it shuts down, and its 400 for a poll of a transport the restart or the
+ * end of the session closed. Every other failed request, API calls included, still counts.
  */
 export const problemsBesidesDowntime = (user: ChatUser): string[] =>
-  user.problems.filter((p) => !p.includes('net::ERR_CONNECTION_REFUSED'));
+  user.problems.filter(
+    (p) =>
+      !p.includes('net::ERR_CONNECTION_REFUSED') &&
+      !/status of (400|403) .*\/socket\.io\/\?EIO=4&transport=polling/.test(p),
+  );
 
 function watch(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    // The resource's address tells a refused poll from a refused API call.
+    const at = m.location().url;
+    if (m.type() === 'error') problems.push(`console: ${m.text()}${at ? ` (${at})` : ''}`);
   });
   page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
   page.on('dialog', (d) => {
