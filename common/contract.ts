@@ -42,8 +42,15 @@ export const ErrorCode = {
   USERNAME_TAKEN: 'USERNAME_TAKEN',
   /** A guest's name is, or looks like, a registered username or display name, or the name of another guest online. */
   NAME_TAKEN: 'NAME_TAKEN',
-  /** HTTP only: no such route, or the feature behind it is turned off. */
+  /**
+   * No such message in this room (never sent, or no longer held), a deleted message for an
+   * edit or a reaction; over HTTP, no such route, or the feature behind it is turned off.
+   */
   NOT_FOUND: 'NOT_FOUND',
+  /** The user may not do this: change another user's message, for example. */
+  NOT_ALLOWED: 'NOT_ALLOWED',
+  /** A message carries as many different reactions as the server allows (`Limits.reactionsPerMessage`). */
+  TOO_MANY_REACTIONS: 'TOO_MANY_REACTIONS',
   /** A dependency (such as the history store) is unavailable; the request may be retried. */
   UNAVAILABLE: 'UNAVAILABLE',
   /** Something unexpected failed on the server; details are in the server's log only. */
@@ -124,6 +131,10 @@ export const Limits = {
   clientIdPattern: /^[A-Za-z0-9_-]{1,64}$/,
   /** Largest `limit` accepted by `history:fetch`. */
   historyFetchMaxLimit: 100,
+  /** Different emoji on one message; a new one past this is refused with TOO_MANY_REACTIONS. */
+  reactionsPerMessage: 20,
+  /** Characters of the original a reply quotes. */
+  quoteMaxLength: 200,
 } as const;
 
 export const DEFAULT_ROOM = 'general';
@@ -149,19 +160,50 @@ export interface Author {
   bot?: true;
 }
 
+/** One emoji on a message and who put it there, in the order they did. */
+export interface Reaction {
+  /** A single emoji (one grapheme of Unicode's RGI emoji set). */
+  emoji: string;
+  users: Member[];
+}
+
+/** What a reply shows of the message it answers, as it was when the reply was sent. */
+export interface ReplyQuote {
+  id: string;
+  author: Author;
+  /** The start of its text (`Limits.quoteMaxLength` characters); empty if it was deleted. */
+  text: string;
+}
+
+/**
+ * A message as it is now. Every change to a room (a new message, an edit, a deletion, a
+ * reaction) takes the room's next position; positions have the shape of message ids and
+ * share their order, so one cursor (`since`) resumes after messages and changes alike.
+ */
 export interface Message {
-  /** Opaque to clients; strictly increasing within a room. */
+  /** Opaque to clients; strictly increasing within a room. Also the position of its creation. */
   id: string;
   room: string;
   author: Author;
+  /** Empty once deleted. */
   text: string;
   /** Server time at which the message was stored, in milliseconds since the epoch. */
   ts: number;
+  /** When its author last edited it, in ms since the epoch. */
+  editedAt?: number;
+  /** Deleted: a tombstone that keeps its place, without its text or reactions. */
+  deleted?: true;
+  /** Absent when there are none. */
+  reactions?: Reaction[];
+  /** The message this one answers. */
+  replyTo?: ReplyQuote;
+  /** The position of its latest change; absent while it has never changed (then it is `id`). */
+  pos?: string;
   /**
-   * Live `message` events only: the id of the room's message stored just before this one
-   * (absent for a room's first). A client that holds messages of the room but not this one
-   * missed something on the way (a broadcast lost between nodes) and catches up by rejoining
-   * with `since`. Absent in history, replays and acks.
+   * Live `message`, `message:updated` and `message:deleted` events only: the room's position
+   * just before this change (absent for a room's first). A client that holds the room but
+   * not that position missed something on the way (a broadcast lost between nodes) and
+   * catches up by rejoining with `since`. Absent in history, replays and acks.
    */
   prev?: string;
 }
@@ -180,6 +222,25 @@ export interface SendRequest {
   text: string;
   /** Chosen by the client and reused on every retry of the same message. */
   clientId: string;
+  /** The id of a message of the same room that this one answers. */
+  replyTo?: string;
+}
+/** Replaces the text of one's own message. */
+export interface EditRequest {
+  room: string;
+  id: string;
+  text: string;
+}
+/** Deletes one's own message, leaving a tombstone in its place. */
+export interface DeleteRequest {
+  room: string;
+  id: string;
+}
+/** Adds (`reaction:add`) or takes back (`reaction:remove`) one's reaction to a message. */
+export interface ReactionRequest {
+  room: string;
+  id: string;
+  emoji: string;
 }
 export interface HistoryRequest {
   room: string;
@@ -216,12 +277,18 @@ export interface JoinResult {
    * restart with `STORE=memory`, or the id is not one of its).
    */
   gapReason?: GapReason;
+  /** The room's newest position (absent while it holds nothing): the `since` that resumes here. */
+  position?: string;
 }
 export type GapReason = 'trimmed' | 'unknown';
 export interface LeaveResult {
   room: string;
 }
 export interface SendResult {
+  message: Message;
+}
+/** The message as the change left it, with its new `pos` (unchanged when nothing changed). */
+export interface ChangeResult {
   message: Message;
 }
 export interface HistoryResult {
@@ -260,6 +327,15 @@ export type SessionEndReason = 'logout' | 'expired';
 export interface SessionEndedEvent {
   reason: SessionEndReason;
 }
+/** A message was deleted; it stays as a tombstone at `pos`. */
+export interface DeletedEvent {
+  room: string;
+  id: string;
+  /** The position of the deletion. */
+  pos: string;
+  /** The room's position before it, as in `Message.prev`. */
+  prev?: string;
+}
 export interface TypingEvent {
   room: string;
   member: Member;
@@ -270,6 +346,10 @@ export const ClientEvent = {
   roomJoin: 'room:join',
   roomLeave: 'room:leave',
   messageSend: 'message:send',
+  messageEdit: 'message:edit',
+  messageDelete: 'message:delete',
+  reactionAdd: 'reaction:add',
+  reactionRemove: 'reaction:remove',
   historyFetch: 'history:fetch',
   typing: 'typing',
   roomsList: 'rooms:list',
@@ -278,6 +358,8 @@ export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
 export const ServerEvent = {
   message: 'message',
+  messageUpdated: 'message:updated',
+  messageDeleted: 'message:deleted',
   presence: 'presence',
   typing: 'typing',
   sessionEnded: 'session:ended',
@@ -289,6 +371,10 @@ export interface ClientToServerEvents {
   'room:join': (payload: JoinRequest, ack: AckCallback<JoinResult>) => void;
   'room:leave': (payload: LeaveRequest, ack: AckCallback<LeaveResult>) => void;
   'message:send': (payload: SendRequest, ack: AckCallback<SendResult>) => void;
+  'message:edit': (payload: EditRequest, ack: AckCallback<ChangeResult>) => void;
+  'message:delete': (payload: DeleteRequest, ack: AckCallback<ChangeResult>) => void;
+  'reaction:add': (payload: ReactionRequest, ack: AckCallback<ChangeResult>) => void;
+  'reaction:remove': (payload: ReactionRequest, ack: AckCallback<ChangeResult>) => void;
   'history:fetch': (payload: HistoryRequest, ack: AckCallback<HistoryResult>) => void;
   typing: (payload: TypingRequest) => void;
   'rooms:list': (payload: RoomsListRequest, ack: AckCallback<RoomsListResult>) => void;
@@ -296,6 +382,9 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   message: (message: Message) => void;
+  /** An edit or a reaction: the whole message as it is now, with `pos` and `prev`. */
+  'message:updated': (message: Message) => void;
+  'message:deleted': (event: DeletedEvent) => void;
   presence: (event: PresenceEvent) => void;
   typing: (event: TypingEvent) => void;
   'session:ended': (event: SessionEndedEvent) => void;

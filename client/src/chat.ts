@@ -2,7 +2,9 @@ import { io } from 'socket.io-client';
 import {
   ErrorCode,
   RETRYABLE_CODES,
+  type Ack,
   type AckedEventName,
+  type ChangeResult,
   type ConnectErrorData,
   type Member,
   type SessionEndReason,
@@ -38,6 +40,10 @@ const RESUME_MARGIN_MS = 2000;
  * arrive out of order, and the missing one usually follows within moments.
  */
 const HOLE_GRACE_MS = 1000;
+/** Tries of an edit, a deletion or a reaction before the error is shown. */
+const CHANGE_ATTEMPTS = 3;
+
+type ChangeEvent = 'message:edit' | 'message:delete' | 'reaction:add' | 'reaction:remove';
 
 /**
  * The chat as a person sees it: one Socket.IO connection, the rooms it is in, and the
@@ -80,7 +86,13 @@ export class Chat {
     this.sends = new Outbox({
       timers: this.timers,
       options: { ...defaultOutboxOptions, ...options.outbox },
-      send: ({ room, text, clientId }) => this.request('message:send', { room, text, clientId }),
+      send: ({ room, text, clientId, replyTo }) =>
+        this.request('message:send', {
+          room,
+          text,
+          clientId,
+          ...(replyTo === undefined ? {} : { replyTo }),
+        }),
       canSend: (room) => this.isConnected() && this.rooms.get(room)?.joined === true,
       connected: () => this.isConnected(),
       delivered: (_item, message) => {
@@ -227,11 +239,62 @@ export class Chat {
     }
   }
 
-  /** Queues a message (to the room in view by default); it shows as pending until acknowledged. */
-  send(text: string, room = this.current): void {
+  /**
+   * Queues a message (to the room in view by default), as a reply to message `replyTo` if
+   * given; it shows as pending until acknowledged.
+   */
+  send(text: string, room = this.current, replyTo?: string): void {
     const trimmed = text.trim();
     if (room === undefined || !this.rooms.has(room) || trimmed === '') return;
-    this.sends.add(room, trimmed);
+    this.sends.add(room, trimmed, replyTo);
+  }
+
+  /** Replaces the text of one of the user's messages; resolves with an error to show, if any. */
+  edit(room: string, id: string, text: string): Promise<string | undefined> {
+    return this.change('message:edit', { room, id, text: text.trim() });
+  }
+
+  /** Deletes one of the user's messages, leaving a tombstone. */
+  deleteMessage(room: string, id: string): Promise<string | undefined> {
+    return this.change('message:delete', { room, id });
+  }
+
+  /** Adds the user's reaction to a message, or takes it back if it is there. */
+  toggleReaction(room: string, id: string, emoji: string): Promise<string | undefined> {
+    const held = this.rooms.get(room)?.timeline.get(id);
+    const mine = held?.reactions?.some(
+      (r) => r.emoji === emoji && r.users.some((u) => u.id === this.user.id),
+    );
+    return this.change(mine ? 'reaction:remove' : 'reaction:add', { room, id, emoji });
+  }
+
+  /**
+   * Sends a change and shows what the server made of it. Each of these requests can be
+   * repeated without harm (an edit to the same text, a reaction already there change
+   * nothing), so a lost ack or a retryable refusal is simply tried again, a few times.
+   */
+  private async change<E extends ChangeEvent>(
+    event: E,
+    payload: RequestOf<E>,
+  ): Promise<string | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      let ack: Ack<ChangeResult> | undefined;
+      try {
+        // Every change event's ack is the same result (the contract's ChangeResult).
+        ack = (await this.request(event, payload)) as Ack<ChangeResult>;
+      } catch {
+        ack = undefined;
+      }
+      if (ack?.ok) {
+        this.show(ack.message, true);
+        return undefined;
+      }
+      const retryable = ack === undefined || RETRYABLE_CODES.includes(ack.error.code);
+      if (!retryable || attempt >= CHANGE_ATTEMPTS || !this.isConnected()) {
+        return ack?.error.message ?? 'The server did not confirm the change; try again.';
+      }
+      await new Promise<void>((resolve) => this.timers.after(this.timings.joinRetryMs, resolve));
+    }
   }
 
   retry(clientId: string): void {
@@ -341,6 +404,20 @@ export class Chat {
     socket.io.on('reconnect_attempt', () => {
       this.connectionInfo.set(ConnectionState.reconnecting);
     });
+    socket.on('message:updated', (message) => {
+      this.receiveChange(message);
+    });
+    socket.on('message:deleted', ({ room, id, pos, prev }) => {
+      const held = this.rooms.get(room)?.timeline.get(id);
+      if (held) {
+        const { reactions: _gone, ...rest } = held;
+        this.receiveChange({ ...rest, text: '', deleted: true, pos, ...(prev ? { prev } : {}) });
+      } else {
+        const state = this.rooms.get(room);
+        if (state) this.checkContinuity(state, prev);
+        state?.timeline.reached(pos);
+      }
+    });
     socket.on('message', (message) => {
       this.receive(message);
     });
@@ -389,6 +466,7 @@ export class Chat {
     }
     this.self = ack.self;
     for (const message of state.applyJoin(ack)) this.show(message, this.isOwn(message));
+    if (ack.position !== undefined) state.timeline.noteHead(ack.position);
     this.emit({ type: 'joined', result: ack });
     this.changed();
     this.sends.resume(room);
@@ -404,25 +482,41 @@ export class Chat {
     this.changed();
   }
 
-  /** Adds a message to its room's timeline; true when it was new there. */
+  /** Adds a message to its room's timeline, or updates the one held; true when it was new there. */
   private show(message: Message, own: boolean): boolean {
     const room = this.rooms.get(message.room);
     if (!room) return false;
-    const fresh = room.timeline.append(message, own);
-    this.emit({ type: 'receipt', message, duplicate: !fresh });
-    if (fresh) this.changed();
-    return fresh;
+    const arrival = room.timeline.append(message, own);
+    if (arrival !== 'updated')
+      this.emit({ type: 'receipt', message, duplicate: arrival === 'held' });
+    if (arrival !== 'held') this.changed();
+    return arrival === 'new';
+  }
+
+  /**
+   * The server names the room's position before each change it broadcasts: not knowing it
+   * means a broadcast never arrived (lost between nodes, say), and only a catch-up brings it.
+   */
+  private checkContinuity(room: Room, prev: string | undefined): void {
+    if (prev !== undefined && room.joined && room.timeline.messageCount > 0) {
+      if (!room.timeline.knows(prev)) this.catchUpLater(room, prev);
+    }
+  }
+
+  /** An edit or a reaction by someone else, or a deletion (`message` is then the tombstone). */
+  private receiveChange(live: Message): void {
+    const { prev, ...message } = live;
+    const room = this.rooms.get(message.room);
+    if (!room) return;
+    this.checkContinuity(room, prev);
+    this.show(message, this.isOwn(message));
   }
 
   private receive(live: Message): void {
     const { prev, ...message } = live;
     const room = this.rooms.get(message.room);
     if (!room) return;
-    // The server names the message stored before this one: not holding it means a broadcast
-    // never arrived (lost between nodes, say), and only a catch-up brings it.
-    if (prev !== undefined && room.joined && room.timeline.messageCount > 0) {
-      if (!room.timeline.has(prev)) this.catchUpLater(room, prev);
-    }
+    this.checkContinuity(room, prev);
     if (!this.show(message, this.isOwn(message))) return;
     room.presence.stopTyping(message.author.id);
     if (message.room !== this.current || !this.visible) room.unread++;
@@ -434,7 +528,8 @@ export class Chat {
     if (room.catchUp) return;
     room.catchUp = this.timers.after(HOLE_GRACE_MS, () => {
       room.catchUp = undefined;
-      if (this.rooms.get(room.name) !== room || !room.joined || room.timeline.has(missing)) return;
+      if (this.rooms.get(room.name) !== room || !room.joined || room.timeline.knows(missing))
+        return;
       void this.joinOnServer(room.name);
     });
   }

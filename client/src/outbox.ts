@@ -5,6 +5,8 @@ export interface OutgoingMessage {
   clientId: string;
   room: string;
   text: string;
+  /** The id of the message this one answers. */
+  replyTo?: string;
   status: 'pending' | 'failed';
   error?: string;
   /** Failed attempts while connected (timeouts and retryable refusals). */
@@ -58,11 +60,12 @@ export class Outbox {
     return this.items.filter((m) => m.room === room);
   }
 
-  add(room: string, text: string): OutgoingMessage {
+  add(room: string, text: string, replyTo?: string): OutgoingMessage {
     const item: OutgoingMessage = {
       clientId: crypto.randomUUID(),
       room,
       text,
+      ...(replyTo === undefined ? {} : { replyTo }),
       status: 'pending',
       attempts: 0,
       inFlight: false,

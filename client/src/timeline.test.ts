@@ -12,9 +12,9 @@ const msg = (id: string, text = id): Message => ({
 
 test('appends each message once and remembers the last id for since', () => {
   const t = new Timeline();
-  expect(t.append(msg('1-0'), false)).toBe(true);
-  expect(t.append(msg('2-0'), true)).toBe(true);
-  expect(t.append(msg('1-0'), false)).toBe(false);
+  expect(t.append(msg('1-0'), false)).toBe('new');
+  expect(t.append(msg('2-0'), true)).toBe('new');
+  expect(t.append(msg('1-0'), false)).toBe('held');
   expect(t.items.map((i) => i.key)).toEqual(['1-0', '2-0']);
   // The newest by id, whatever arrived last.
   expect(t.newestId).toBe('2-0');
@@ -27,7 +27,7 @@ test('a message that fills a hole goes in its place, after the notices before it
   t.notice('bob joined');
   t.append(msg('3-0'), false);
   t.append(msg('3-1'), false);
-  expect(t.append(msg('2-5'), false)).toBe(true);
+  expect(t.append(msg('2-5'), false)).toBe('new');
   expect(t.items.map((i) => (i.kind === 'message' ? i.message.id : 'notice'))).toEqual([
     '1-0',
     'notice',
@@ -78,4 +78,35 @@ test('after a gap, resumes only from what arrived since', () => {
   t.append(at('90-0', 90_000), false);
   t.append(at('95-0', 95_000), false);
   expect(t.resumeId(2000)).toBe('90-0');
+});
+
+test('a later state of a held message replaces it in place; an older or equal one is ignored', () => {
+  const t = new Timeline();
+  t.append(msg('1-0', 'helo'), false);
+  t.append(msg('2-0'), false);
+  expect(t.append({ ...msg('1-0', 'hello'), pos: '3-0', editedAt: 3 }, false)).toBe('updated');
+  expect(t.append({ ...msg('1-0', 'stale'), pos: '2-5' }, false)).toBe('held');
+  expect(t.append(msg('1-0', 'original again'), false)).toBe('held');
+  expect(t.items.map((i) => (i.kind === 'message' ? i.message.text : ''))).toEqual([
+    'hello',
+    '2-0',
+  ]);
+  // The change's position is known, and is where a rejoin resumes from.
+  expect(t.knows('3-0')).toBe(true);
+  expect(t.newestId).toBe('3-0');
+  expect(t.resumeId(0)).toBe('3-0');
+});
+
+test('a change to a message older than any held is noted, not shown out of place', () => {
+  const t = new Timeline();
+  t.append(msg('5-0'), false);
+  expect(t.append({ ...msg('1-0', 'old, edited'), pos: '6-0' }, false)).toBe('held');
+  expect(t.items.map((i) => i.key)).toEqual(['5-0']);
+  expect(t.knows('6-0')).toBe(true);
+  expect(t.knows('5-9')).toBe(false);
+  t.noteHead('5-9');
+  expect(t.knows('5-9')).toBe(true);
+  // A page fetched later brings it as it is.
+  t.prepend([{ ...msg('1-0', 'old, edited'), pos: '6-0' }], () => false);
+  expect(t.get('1-0')?.text).toBe('old, edited');
 });

@@ -6,8 +6,24 @@ export type TimelineItem =
 
 let noticeSeq = 0;
 
-/** Messages remembered for choosing where to resume from; older arrivals are forgotten. */
+/** Positions remembered for choosing where to resume from; older arrivals are forgotten. */
 const RECENT_MAX = 500;
+/** Positions of changes remembered for telling a missed one; older ones are forgotten. */
+const CHANGES_MAX = 2000;
+
+/** A position of the room (a message's id, or a change's) and the time it carries, in ms. */
+interface Seen {
+  pos: string;
+  ts: number;
+}
+
+const msOf = (pos: string): number => Number(/^(\d+)-/.exec(pos)?.[1] ?? 0);
+
+/** Where a message stands now: its latest change, or its creation. */
+export const positionOf = (m: Message): string => m.pos ?? m.id;
+
+/** What happened when a message reached the timeline. */
+export type Arrival = 'new' | 'updated' | 'held';
 
 /**
  * Orders two message ids of one room. The contract makes ids `<ms>-<seq>`, strictly
@@ -29,10 +45,12 @@ export function compareIds(a: string, b: string): number {
 export class Timeline {
   readonly items: TimelineItem[] = [];
   private readonly ids = new Set<string>();
-  /** The last message received from the server. */
+  /** Positions of changes seen (bounded), besides the ids of the messages held. */
+  private readonly changes = new Set<string>();
+  /** The newest position received from the server. */
   newestId: string | undefined;
-  /** Messages received since continuity was last broken, in arrival order (bounded). */
-  private readonly recent: Message[] = [];
+  /** Positions received since continuity was last broken, in arrival order (bounded). */
+  private readonly recent: Seen[] = [];
   /** Older messages can be fetched. */
   hasMore = false;
 
@@ -42,6 +60,42 @@ export class Timeline {
 
   has(id: string): boolean {
     return this.ids.has(id);
+  }
+
+  /** The message with this id, as held now. */
+  get(id: string): Message | undefined {
+    for (const item of this.items)
+      if (item.kind === 'message' && item.key === id) return item.message;
+    return undefined;
+  }
+
+  /** This position (a message's or a change's) has reached this client. */
+  knows(pos: string): boolean {
+    return this.ids.has(pos) || this.changes.has(pos);
+  }
+
+  /**
+   * Records a position reached without a message to show (the room's newest when joining, a
+   * change to a message older than those held), for resuming and for telling what is missed.
+   */
+  reached(pos: string): void {
+    this.changes.add(pos);
+    if (this.changes.size > CHANGES_MAX) {
+      const oldest = this.changes.values().next().value;
+      if (oldest !== undefined) this.changes.delete(oldest);
+    }
+    this.see(pos, msOf(pos));
+  }
+
+  /** The room's newest position when it was joined: known, though nothing shows it. */
+  noteHead(pos: string): void {
+    this.changes.add(pos);
+  }
+
+  private see(pos: string, ts: number): void {
+    if (this.newestId === undefined || compareIds(pos, this.newestId) >= 0) this.newestId = pos;
+    this.recent.push({ pos, ts });
+    if (this.recent.length > RECENT_MAX) this.recent.shift();
   }
 
   /**
@@ -57,11 +111,11 @@ export class Timeline {
     if (first === undefined) return this.newestId;
     let newestTs = first.ts;
     for (const m of this.recent) newestTs = Math.max(newestTs, m.ts);
-    let pick: Message | undefined;
+    let pick: Seen | undefined;
     for (const m of this.recent) {
       if (m.ts <= newestTs - marginMs && (pick === undefined || m.ts >= pick.ts)) pick = m;
     }
-    return (pick ?? first).id;
+    return (pick ?? first).pos;
   }
 
   /** The server could not replay what was missed: resume only from what comes next. */
@@ -75,14 +129,28 @@ export class Timeline {
     return undefined;
   }
 
-  /** Adds a message in its place (at the end, unless it fills a hole); false when held. */
-  append(message: Message, own: boolean): boolean {
-    if (this.newestId === undefined || compareIds(message.id, this.newestId) >= 0) {
-      this.newestId = message.id;
+  /**
+   * Adds a message in its place (at the end, unless it fills a hole), or replaces the one
+   * held when this is a later state of it (edited, deleted, reacted to). A change to a
+   * message older than every one held is only noted: "load earlier" fetches it as it is.
+   */
+  append(message: Message, own: boolean): Arrival {
+    const pos = positionOf(message);
+    if (this.ids.has(message.id)) {
+      if (message.pos !== undefined) this.reached(message.pos);
+      const index = this.items.findIndex((i) => i.kind === 'message' && i.key === message.id);
+      const item = this.items[index];
+      if (item?.kind !== 'message' || compareIds(pos, positionOf(item.message)) <= 0) return 'held';
+      this.items[index] = { ...item, message };
+      return 'updated';
     }
-    if (this.ids.has(message.id)) return false;
-    this.recent.push(message);
-    if (this.recent.length > RECENT_MAX) this.recent.shift();
+    const oldest = this.oldestId();
+    if (message.pos !== undefined && oldest !== undefined && compareIds(message.id, oldest) < 0) {
+      this.reached(message.pos);
+      return 'held';
+    }
+    this.see(message.id, message.ts);
+    if (message.pos !== undefined) this.reached(message.pos);
     this.ids.add(message.id);
     let at = this.items.length;
     for (let i = this.items.length - 1; i >= 0; i--) {
@@ -92,7 +160,7 @@ export class Timeline {
       else break;
     }
     this.items.splice(at, 0, { kind: 'message', key: message.id, message, own });
-    return true;
+    return 'new';
   }
 
   /** Puts a page of older messages (oldest first) before everything held. */

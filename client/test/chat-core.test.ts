@@ -341,3 +341,63 @@ test('a broadcast that never arrived is fetched as soon as the next one names it
   ]);
   expect(alice.gaps).toBe(0);
 });
+
+test('a change whose broadcast never arrived is fetched once the next change names it', async () => {
+  const history = createMemoryHistoryStore({ limit: 1000, dedupTtlMs: 600_000 });
+  const { url } = await startTestServer({}, { history });
+  const alice = new ChatUser(url, await identity(url, 'alice'), 'general');
+  await alice.ready();
+  const bob = await connect(url, { name: 'bob' });
+  await joinOk(bob, 'general');
+  const first = await sendOk(bob, 'general', 'frist');
+  await alice.hasShown([first.id]);
+  // Bob's edit is stored, but its broadcast is lost on the way.
+  const bobId = first.author.id;
+  await history.change('general', first.id, { kind: 'edit', by: bobId, text: 'first', at: 1 });
+  const next = await sendOk(bob, 'general', 'next');
+  await alice.hasShown([next.id]);
+  await alice.until(() => alice.shown.get(first.id)?.text === 'first', 15_000, 'the edit');
+  expect(alice.gaps).toBe(0);
+});
+
+test('edit, delete, react and reply through the client: the other user sees each, on both transports', async () => {
+  const { url } = await startTestServer();
+  const alice = new ChatUser(url, await identity(url, 'alice'), 'general', {
+    transports: ['websocket'],
+  });
+  const bob = new ChatUser(url, await identity(url, 'bob'), 'general', {
+    transports: ['polling'],
+  });
+  await Promise.all([alice.ready(), bob.ready()]);
+  alice.send('helo');
+  alice.send('to be deleted');
+  await alice.settled();
+  const [typo, doomed] = alice.acked;
+  if (!typo || !doomed) throw new Error('not sent');
+  await bob.hasShown([typo.id, doomed.id]);
+
+  expect(await alice.chat.edit('general', typo.id, 'hello')).toBeUndefined();
+  await bob.until(() => bob.shown.get(typo.id)?.text === 'hello', 15_000, 'the edit');
+  expect(bob.shown.get(typo.id)?.editedAt).toBeDefined();
+  // Bob may not change Alice's message; the client says why.
+  expect(await bob.chat.edit('general', typo.id, 'hijacked')).toMatch(/author/);
+
+  expect(await bob.chat.toggleReaction('general', typo.id, '👍')).toBeUndefined();
+  await alice.until(() => alice.shown.get(typo.id)?.reactions?.[0]?.users.length === 1);
+  // Toggling again takes it back.
+  expect(await bob.chat.toggleReaction('general', typo.id, '👍')).toBeUndefined();
+  await alice.until(() => alice.shown.get(typo.id)?.reactions === undefined);
+
+  expect(await alice.chat.deleteMessage('general', doomed.id)).toBeUndefined();
+  await bob.until(() => bob.shown.get(doomed.id)?.deleted === true, 15_000, 'the deletion');
+  expect(bob.shown.get(doomed.id)?.text).toBe('');
+
+  bob.chat.send('hi!', 'general', typo.id);
+  await bob.settled();
+  const reply = bob.acked.at(-1);
+  expect(reply?.replyTo).toMatchObject({ id: typo.id, text: 'hello' });
+  await alice.hasShown([reply?.id ?? '']);
+  expect(alice.shown.get(reply?.id ?? '')?.replyTo?.id).toBe(typo.id);
+  // Both hold the same room, message for message.
+  expect([...bob.shown.values()]).toEqual([...alice.shown.values()]);
+});

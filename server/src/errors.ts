@@ -50,6 +50,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.USERNAME_TAKEN]: 409,
   [ErrorCode.NAME_TAKEN]: 409,
   [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.NOT_ALLOWED]: 403,
+  [ErrorCode.TOO_MANY_REACTIONS]: 409,
   [ErrorCode.UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL]: 500,
 };

@@ -122,7 +122,8 @@ export function createPushApi(deps: PushApiDeps): Router {
         );
         return;
       }
-      res.json(await deps.history.latest(room, limit.data));
+      const { messages, hasMore } = await deps.history.latest(room, limit.data);
+      res.json({ messages, hasMore });
     } catch (err) {
       next(err);
     }

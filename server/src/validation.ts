@@ -3,9 +3,12 @@ import {
   ErrorCode,
   Limits,
   type AckFailure,
+  type DeleteRequest,
+  type EditRequest,
   type HistoryRequest,
   type JoinRequest,
   type LeaveRequest,
+  type ReactionRequest,
   type RoomsListRequest,
   type SendRequest,
   type TypingRequest,
@@ -31,7 +34,32 @@ export const sendSchema = z.object({
   clientId: z.string().regex(Limits.clientIdPattern, {
     error: 'must be 1–64 characters of A-Z, a-z, 0-9, _ or -',
   }),
+  replyTo: cursor.optional(),
 }) satisfies z.ZodType<SendRequest>;
+
+export const editSchema = z.object({
+  room: z.string(),
+  id: cursor,
+  text: z.string(),
+}) satisfies z.ZodType<EditRequest>;
+
+export const deleteSchema = z.object({
+  room: z.string(),
+  id: cursor,
+}) satisfies z.ZodType<DeleteRequest>;
+
+// One emoji as Unicode lists it for interchange (RGI): flags, skin tones and ZWJ sequences
+// included, but never text, two emoji, or an emoji with anything around it.
+const SINGLE_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
+
+export const reactionSchema = z.object({
+  room: z.string(),
+  id: cursor,
+  emoji: z
+    .string()
+    .max(32)
+    .refine((e) => SINGLE_EMOJI.test(e), { error: 'must be a single emoji' }),
+}) satisfies z.ZodType<ReactionRequest>;
 
 export const historySchema = z.object({
   room: z.string(),

@@ -56,6 +56,41 @@ test('retries of one clientId from several connections at once store it once', a
   expect((await stores[0]?.latest('r', 10))?.messages).toHaveLength(1);
 });
 
+test('reactions to one message from three nodes at once all count, each at a position of its own', async () => {
+  const prefix = `t${prefixes++}:`;
+  const clients = await Promise.all([connect(), connect(), connect()].map(ready));
+  const stores = clients.map((c) =>
+    createRedisHistoryStore(c, { limit: 1000, dedupTtlMs: 60_000, prefix }),
+  );
+  const [first] = stores;
+  if (!first) throw new Error('no store');
+  const { message } = await first.append({
+    room: 'r',
+    author: { id: 'u0', name: 'a' },
+    text: 'popular',
+    clientId: 'k',
+    origin: 'o1',
+  });
+  const outcomes = await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      (stores[i % 3] ?? first).change('r', message.id, {
+        kind: 'react',
+        by: { id: `u${i}`, name: `user${i}` },
+        emoji: '👍',
+        add: true,
+        maxEmoji: 20,
+      }),
+    ),
+  );
+  const positions = outcomes.map((o) => (o.status === 'changed' ? o.message.pos : undefined));
+  expect(new Set(positions).size).toBe(30);
+  expect(positions).not.toContain(undefined);
+  expect((await first.get('r', message.id))?.reactions?.[0]?.users).toHaveLength(30);
+  // Every change named the one before it: the positions form one chain.
+  const prevs = new Set(outcomes.map((o) => (o.status === 'changed' ? o.prev : undefined)));
+  expect(prevs.size).toBe(30);
+});
+
 test('a retry gets the stored message back even after the stream was trimmed past it', async () => {
   const store = await createStore({ limit: 3, dedupTtlMs: 60_000 });
   const author = { id: 'u1', name: 'a' };

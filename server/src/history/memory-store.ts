@@ -1,7 +1,10 @@
 import type { Message } from '../../../common/contract.js';
 import {
+  applyChange,
   authorOf,
   compareIdKeys,
+  idOf,
+  positionOf,
   createIdClock,
   dedupScope,
   InvalidCursorError,
@@ -11,6 +14,8 @@ import {
   type HistoryStore,
   type HistoryStoreOptions,
   type IdKey,
+  type MessageChange,
+  type ChangeOutcome,
   type Page,
   type Replay,
 } from './store.js';
@@ -26,9 +31,16 @@ interface Entry {
 }
 
 interface RoomLog {
+  /** Messages in id order, each as it is now. */
   entries: Entry[];
-  /** Highest id trimmed from this room; asking for messages after it loses nothing. */
+  /** Positions of changes, in order, as many as messages may be held. */
+  changes: IdKey[];
+  /** Newest message trimmed from this room; asking for what came after it loses nothing. */
   lastTrimmed: IdKey | undefined;
+  /** Newest change position trimmed. */
+  lastChangeTrimmed: IdKey | undefined;
+  /** The room's newest position. */
+  head: IdKey | undefined;
 }
 
 interface DedupEntry {
@@ -36,6 +48,10 @@ interface DedupEntry {
   origin: string;
   expiresAt: number;
 }
+
+const keyOfPosition = (message: Message): IdKey => parseId(positionOf(message)) ?? [0, 0];
+const isAfter = (message: Message, key: IdKey): boolean =>
+  compareIdKeys(keyOfPosition(message), key) > 0;
 
 /**
  * History held in this process: the embedded default. It is lost on restart; the ids
@@ -58,16 +74,32 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
   };
 
   // First index whose key is greater than `key`.
-  const upperBound = (entries: Entry[], key: IdKey): number => {
+  const upperBound = <T>(items: T[], key: IdKey, keyOf: (item: T) => IdKey): number => {
     let lo = 0;
-    let hi = entries.length;
+    let hi = items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const entry = entries[mid];
-      if (entry && compareIdKeys(entry.key, key) <= 0) lo = mid + 1;
+      const item = items[mid];
+      if (item !== undefined && compareIdKeys(keyOf(item), key) <= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
+  };
+  const entryKey = (e: Entry) => e.key;
+  const itself = (k: IdKey) => k;
+
+  /** Drops the oldest messages and change positions past the limit. */
+  const trim = (log: RoomLog): void => {
+    while (log.entries.length > options.limit) log.lastTrimmed = log.entries.shift()?.key;
+    while (log.changes.length > options.limit) log.lastChangeTrimmed = log.changes.shift();
+  };
+
+  const find = (room: string, id: string): Entry | undefined => {
+    const key = parseId(id);
+    const entries = rooms.get(room)?.entries;
+    if (!key || !entries) return undefined;
+    const entry = entries[upperBound(entries, key, entryKey) - 1];
+    return entry && compareIdKeys(entry.key, key) === 0 ? entry : undefined;
   };
 
   const pageEnding = (entries: Entry[], end: number, limit: number): Page => {
@@ -91,34 +123,70 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
 
       const key = nextKey();
       const message: Message = {
-        id: `${key[0]}-${key[1]}`,
+        id: idOf(key),
         room: input.room,
         author: authorOf(input.author),
         text: input.text,
         ts: key[0],
+        ...(input.replyTo ? { replyTo: input.replyTo } : {}),
       };
       let log = rooms.get(input.room);
       if (!log) {
-        log = { entries: [], lastTrimmed: undefined };
+        log = {
+          entries: [],
+          changes: [],
+          lastTrimmed: undefined,
+          lastChangeTrimmed: undefined,
+          head: undefined,
+        };
         rooms.set(input.room, log);
       }
-      const before = log.entries.at(-1)?.key ?? log.lastTrimmed;
+      const before = log.head ?? log.lastTrimmed;
       log.entries.push({ key, message });
-      while (log.entries.length > options.limit) {
-        log.lastTrimmed = log.entries.shift()?.key;
-      }
+      log.head = key;
+      trim(log);
       dedup.set(dedupKey, { message, origin: input.origin, expiresAt: at + options.dedupTtlMs });
       return Promise.resolve({
         message,
         duplicate: false,
         origin: input.origin,
-        ...(before ? { prev: `${before[0]}-${before[1]}` } : {}),
+        ...(before ? { prev: idOf(before) } : {}),
       });
     },
 
     latest(room: string, limit: number): Promise<Page> {
-      const entries = rooms.get(room)?.entries ?? [];
-      return Promise.resolve(pageEnding(entries, entries.length, limit));
+      const log = rooms.get(room);
+      const entries = log?.entries ?? [];
+      const page = pageEnding(entries, entries.length, limit);
+      return Promise.resolve(log?.head ? { ...page, head: idOf(log.head) } : page);
+    },
+
+    get(room: string, id: string): Promise<Message | undefined> {
+      return Promise.resolve(find(room, id)?.message);
+    },
+
+    change(room: string, id: string, change: MessageChange): Promise<ChangeOutcome> {
+      const entry = find(room, id);
+      const log = rooms.get(room);
+      if (!entry || !log) return Promise.resolve({ status: 'refused', reason: 'not_found' });
+      const result = applyChange(entry.message, change);
+      if ('refused' in result)
+        return Promise.resolve({ status: 'refused', reason: result.refused });
+      if ('unchanged' in result) {
+        return Promise.resolve({ status: 'unchanged', message: entry.message });
+      }
+      const before = log.head;
+      const key = nextKey();
+      entry.message = { ...result.message, pos: idOf(key) };
+      log.changes.push(key);
+      log.head = key;
+      const message = entry.message;
+      trim(log);
+      return Promise.resolve({
+        status: 'changed',
+        message,
+        ...(before ? { prev: idOf(before) } : {}),
+      });
     },
 
     after(room: string, id: string): Promise<Replay> {
@@ -126,21 +194,32 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       const log = rooms.get(room);
       const unknown: Replay = { messages: [], gap: true, gapReason: 'unknown', hasMore: false };
       if (!key || !log) return Promise.resolve(unknown);
-      const index = upperBound(log.entries, key);
+      const index = upperBound(log.entries, key, entryKey);
       const held = log.entries[index - 1];
-      // Continuity holds only from an id this store issued and still knows: the id itself
-      // is held, or it is exactly the newest id trimmed away.
+      const change = log.changes[upperBound(log.changes, key, itself) - 1];
+      const same = (a: IdKey | undefined) => a !== undefined && compareIdKeys(a, key) === 0;
+      const olderThan = (edge: IdKey | undefined) =>
+        edge !== undefined && compareIdKeys(key, edge) < 0;
+      // Messages after the position were trimmed away: it cannot be caught up from.
+      if (olderThan(log.lastTrimmed)) return Promise.resolve({ ...unknown, gapReason: 'trimmed' });
+      // Otherwise continuity holds only from a position this store issued and still knows:
+      // a held message's, a held change's, or exactly the newest one trimmed away.
       const known =
-        (held !== undefined && compareIdKeys(held.key, key) === 0) ||
-        (log.lastTrimmed !== undefined && compareIdKeys(log.lastTrimmed, key) === 0);
+        same(held?.key) || same(change) || same(log.lastTrimmed) || same(log.lastChangeTrimmed);
       if (!known) {
-        const trimmed = log.lastTrimmed !== undefined && compareIdKeys(key, log.lastTrimmed) < 0;
+        const trimmed = olderThan(log.lastChangeTrimmed);
         return Promise.resolve(trimmed ? { ...unknown, gapReason: 'trimmed' } : unknown);
       }
+      // Messages created after the position, and older ones changed after it.
+      const messages = log.entries
+        .filter((e, i) => i >= index || (e.message.pos !== undefined && isAfter(e.message, key)))
+        .map((e) => e.message)
+        .sort((a, b) => compareIdKeys(keyOfPosition(a), keyOfPosition(b)));
       return Promise.resolve({
-        messages: log.entries.slice(index).map((e) => e.message),
+        messages,
         gap: false,
         hasMore: index > 0,
+        ...(log.head ? { head: idOf(log.head) } : {}),
       });
     },
 
@@ -149,7 +228,7 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       if (!key) return Promise.reject(new InvalidCursorError());
       const entries = rooms.get(room)?.entries ?? [];
       // Index of the first entry not older than `id`.
-      const end = upperBound(entries, [key[0], key[1] - 1]);
+      const end = upperBound(entries, [key[0], key[1] - 1], entryKey);
       return Promise.resolve(pageEnding(entries, end, limit));
     },
 

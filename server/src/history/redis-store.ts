@@ -3,12 +3,16 @@ import type { Redis } from 'ioredis';
 import type { Message } from '../../../common/contract.js';
 import { redisCall } from '../storage/unavailable.js';
 import {
+  applyChange,
   authorOf,
+  compareIdKeys,
   dedupScope,
   InvalidCursorError,
   parseId,
+  positionOf,
   type AppendInput,
   type AppendResult,
+  type ChangeOutcome,
   type HistoryStore,
   type HistoryStoreOptions,
   type Page,
@@ -21,65 +25,150 @@ export interface RedisStoreOptions extends Omit<HistoryStoreOptions, 'now'> {
   prefix?: string;
 }
 
+// Positions are shared by a room's two streams: `log` holds its messages (a message's id
+// is its position) and `changes` the positions of edits, deletions and reactions (`m`, the
+// message's id). The room's newest position is kept in `head`, and each new one is taken
+// after it (or at Redis's clock, if later), so that both streams follow one order.
+// Every entry also records the id before it in its own stream (`p`): after any trim, the
+// first entry held names the newest one trimmed, which is what proving continuity needs.
+const POSITIONS = `
+local function parse(id)
+  local m, s = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(m), tonumber(s)
+end
+local function older(a, b)
+  local am, as = parse(a)
+  local bm, bs = parse(b)
+  if not am or not bm then return false end
+  return am < bm or (am == bm and as < bs)
+end
+local function newest(key)
+  local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
+  if last[1] then return last[1][1] end
+  return ''
+end
+-- The room's next position, and the newest before it ('' for none).
+local function nextPosition(headKey, logKey, changesKey)
+  local head = redis.call('GET', headKey)
+  if not head then
+    head = newest(logKey)
+    local change = newest(changesKey)
+    if head == '' or (change ~= '' and older(head, change)) then head = change end
+  end
+  local t = redis.call('TIME')
+  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local seq = 0
+  if head ~= '' then
+    local hm, hs = parse(head)
+    if hm >= ms then ms = hm; seq = hs + 1 end
+  end
+  local id = string.format('%.0f-%.0f', ms, seq)
+  redis.call('SET', headKey, id)
+  return id, head
+end
+`;
+
 // Stores a message unless this author already sent this clientId to the room, atomically:
 // two nodes handling retries of one message at once still store it once. The dedup entry
 // keeps the whole message, so a retry gets it back even after the stream was trimmed.
-// Each entry also records the id before it (`p`): after any trim, the first entry held
-// names the newest one trimmed, which is what proving continuity needs (below).
-// A bot's messages (the push API) carry `b` = 1; `u` is the author's id, `g` = 1 a guest.
-// KEYS: stream, dedup key.
-// ARGV: maxlen, ttl ms, author name, text, origin, bot (1 or 0), author id, guest (1 or 0).
-const APPEND = `
+// A bot's messages (the push API) carry `b` = 1; `u` is the author's id, `g` = 1 a guest;
+// `q`, the JSON of the quoted message of a reply.
+// KEYS: log, dedup key, head, changes.
+// ARGV: maxlen, ttl ms, author name, text, origin, bot (1 or 0), author id, guest (1 or 0),
+// quote ('' for none).
+const APPEND = `${POSITIONS}
 local seen = redis.call('GET', KEYS[2])
 if seen then return {0, seen} end
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local prev = ''
-if last[1] then prev = last[1][1] end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
-  'a', ARGV[3], 't', ARGV[4], 'p', prev, 'b', ARGV[6], 'u', ARGV[7], 'g', ARGV[8])
+local before = newest(KEYS[1])
+local id, prev = nextPosition(KEYS[3], KEYS[1], KEYS[4])
+if ARGV[9] == '' then
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], id,
+    'a', ARGV[3], 't', ARGV[4], 'p', before, 'b', ARGV[6], 'u', ARGV[7], 'g', ARGV[8])
+else
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], id,
+    'a', ARGV[3], 't', ARGV[4], 'p', before, 'b', ARGV[6], 'u', ARGV[7], 'g', ARGV[8],
+    'q', ARGV[9])
+end
 local stored = cjson.encode({id = id, a = ARGV[3], t = ARGV[4], o = ARGV[5], b = ARGV[6],
-  u = ARGV[7], g = ARGV[8]})
+  u = ARGV[7], g = ARGV[8], q = ARGV[9]})
 redis.call('SET', KEYS[2], stored, 'PX', ARGV[2])
 return {1, stored, prev}
 `;
 
-// Every entry after an id, or a gap when continuity from it cannot be proved: the id must
-// still be in the stream, or be exactly the newest id trimmed away (the first entry's `p`).
-// A stream Redis lost, or started afresh, does not hold the client's id, so the loss is
-// reported rather than skipped.
-// A gap reports whether `since` is older than the newest id trimmed (it was trimmed away)
-// or unknown to the stream altogether.
-// KEYS: stream. ARGV: since, max count. Returns {known, entries, olderCount, trimmed}.
-const AFTER = `
-local function older(a, b)
-  local am, as = string.match(a, '^(%d+)-(%d+)$')
-  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
-  if not am or not bm then return false end
-  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
-  return am < bm or (am == bm and as < bs)
-end
-local since = ARGV[1]
-local known = #redis.call('XRANGE', KEYS[1], since, since) > 0
-local trimmed = 0
-if not known then
-  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
-  if first[1] then
-    local fields = first[1][2]
-    for i = 1, #fields, 2 do
-      if fields[i] == 'p' and fields[i + 1] == since then known = true end
-      if fields[i] == 'p' and fields[i + 1] ~= '' and older(since, fields[i + 1]) then
-        trimmed = 1
-      end
-    end
+// Records a change to a message if its state is still what the caller read (compare and
+// set: the caller applies the change, with the same code as the other stores, and retries
+// on a conflict). The message's state as it is now goes in the state hash, which outlives
+// the trimming of the log: states of messages trimmed away are swept when the hash holds
+// twice as many as the log can.
+// KEYS: log, state hash, head, changes. ARGV: message id, expected state ('' for none), new
+// state (a JSON object without its position, which is added here), maxlen.
+// Returns {0} when the message is not held, {2} on a conflict, else {1, position, prev}.
+const CHANGE = `${POSITIONS}
+if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then return {0} end
+local current = redis.call('HGET', KEYS[2], ARGV[1]) or ''
+if current ~= ARGV[2] then return {2} end
+local before = newest(KEYS[4])
+local pos, prev = nextPosition(KEYS[3], KEYS[1], KEYS[4])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], pos, 'm', ARGV[1], 'p', before)
+redis.call('HSET', KEYS[2], ARGV[1], string.sub(ARGV[3], 1, -2) .. ',"pos":"' .. pos .. '"}')
+if redis.call('HLEN', KEYS[2]) > 2 * tonumber(ARGV[4]) then
+  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
+  for _, id in ipairs(redis.call('HKEYS', KEYS[2])) do
+    if older(id, first) then redis.call('HDEL', KEYS[2], id) end
   end
 end
-if not known then return {0, {}, 0, trimmed} end
-local entries = redis.call('XRANGE', KEYS[1], '(' .. since, '+', 'COUNT', ARGV[2])
-local older = redis.call('XREVRANGE', KEYS[1], since, '-', 'COUNT', 1)
-return {1, entries, #older}
+return {1, pos, prev}
+`;
+
+// What was created or changed after a position, or a gap when continuity from it cannot be
+// proved. Each stream's trim edge is the `p` of its first entry. A position older than the
+// messages' edge was followed by messages that are gone (trimmed). Otherwise the position
+// must be held in either stream or be exactly an edge; a stream Redis lost, or started
+// afresh, does not hold it, so the loss is reported rather than skipped.
+// KEYS: log, changes, head. ARGV: since, max count.
+// Returns {known, created, changes, olderCount, trimmed, head}.
+const AFTER = `${POSITIONS}
+local function edge(key)
+  local first = redis.call('XRANGE', key, '-', '+', 'COUNT', 1)
+  if not first[1] then return '' end
+  local fields = first[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'p' then return fields[i + 1] end
+  end
+  return ''
+end
+local since = ARGV[1]
+local messagesEdge = edge(KEYS[1])
+local changesEdge = edge(KEYS[2])
+if messagesEdge ~= '' and older(since, messagesEdge) then return {0, {}, {}, 0, 1} end
+local known = since == messagesEdge or since == changesEdge
+  or #redis.call('XRANGE', KEYS[1], since, since) > 0
+  or #redis.call('XRANGE', KEYS[2], since, since) > 0
+if not known then
+  if changesEdge ~= '' and older(since, changesEdge) then return {0, {}, {}, 0, 1} end
+  return {0, {}, {}, 0, 0}
+end
+local created = redis.call('XRANGE', KEYS[1], '(' .. since, '+', 'COUNT', ARGV[2])
+local changes = redis.call('XRANGE', KEYS[2], '(' .. since, '+', 'COUNT', ARGV[2])
+local olderCount = #redis.call('XREVRANGE', KEYS[1], since, '-', 'COUNT', 1)
+return {1, created, changes, olderCount, 0, redis.call('GET', KEYS[3]) or ''}
 `;
 
 type StreamEntry = [id: string, fields: string[]];
+
+/** What changes of a message: kept in the state hash once it has changed. */
+type MutableState = Pick<Message, 'text' | 'editedAt' | 'deleted' | 'reactions' | 'pos'>;
+
+const stateOf = (m: Message): MutableState => ({
+  text: m.text,
+  ...(m.editedAt === undefined ? {} : { editedAt: m.editedAt }),
+  ...(m.deleted ? { deleted: true } : {}),
+  ...(m.reactions ? { reactions: m.reactions } : {}),
+  ...(m.pos === undefined ? {} : { pos: m.pos }),
+});
+
+/** Compare-and-set attempts of one change before giving up as unavailable. */
+const CHANGE_ATTEMPTS = 20;
 
 interface StoredJson {
   id: string;
@@ -92,6 +181,8 @@ interface StoredJson {
   u?: string;
   /** '1' for a guest. */
   g?: string;
+  /** The quote of a reply, as JSON; absent or empty otherwise. */
+  q?: string;
 }
 
 const msOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
@@ -105,6 +196,9 @@ const msOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
 export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions): HistoryStore {
   const prefix = options.prefix ?? 'chat:';
   const streamKey = (room: string) => `${prefix}{${room}}:log`;
+  const stateKey = (room: string) => `${prefix}{${room}}:state`;
+  const headKey = (room: string) => `${prefix}{${room}}:head`;
+  const changesKey = (room: string) => `${prefix}{${room}}:changes`;
   const dedupKey = (room: string, author: string, clientId: string) =>
     `${prefix}{${room}}:dedup:${clientId}:${encodeURIComponent(author)}`;
   const roomsKey = `${prefix}rooms`;
@@ -125,6 +219,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
   };
   const appendScript = script(APPEND);
   const afterScript = script(AFTER);
+  const changeScript = script(CHANGE);
 
   // Rooms this process has put in the rooms set: one SADD per room, not one per message.
   // Forgotten on every (re)connection, in case Redis came back without its data.
@@ -139,6 +234,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
     let bot = false;
     let guest = false;
     let userId = '';
+    let replyTo: Message['replyTo'];
     for (let i = 0; i < fields.length; i += 2) {
       const value = fields[i + 1] ?? '';
       if (fields[i] === 'a') name = value;
@@ -146,6 +242,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
       else if (fields[i] === 'b') bot = value === '1';
       else if (fields[i] === 'u') userId = value;
       else if (fields[i] === 'g') guest = value === '1';
+      else if (fields[i] === 'q' && value !== '') replyTo = JSON.parse(value) as Message['replyTo'];
     }
     return {
       id,
@@ -158,26 +255,85 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
       }),
       text,
       ts: msOf(id),
+      ...(replyTo ? { replyTo } : {}),
     };
   };
 
   const call = redisCall;
 
-  const page = (room: string, entries: StreamEntry[], limit: number): Page => ({
-    messages: entries
-      .slice(0, limit)
-      .reverse()
-      .map((e) => toMessage(room, e)),
+  // Changes to one message from this process run one after another: a popular message
+  // gets reactions in bursts, and comparing and setting them all at once would mostly
+  // conflict. Other nodes can still interleave, which the compare and set resolves.
+  const turns = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const run = (turns.get(key) ?? Promise.resolve()).then(
+      () => call(work),
+      () => call(work),
+    );
+    turns.set(key, run);
+    const forget = () => {
+      if (turns.get(key) === run) turns.delete(key);
+    };
+    run.then(forget, forget);
+    return run;
+  };
+
+  /** Messages with the state they have now, for those that changed. */
+  const withStates = async (room: string, messages: Message[]): Promise<Message[]> => {
+    if (messages.length === 0) return messages;
+    const states = await redis.hmget(stateKey(room), ...messages.map((m) => m.id));
+    return messages.map((m, i) => {
+      const state = states[i];
+      return state ? { ...m, ...(JSON.parse(state) as MutableState) } : m;
+    });
+  };
+
+  /** Up to `limit + 1` messages older than `end` (exclusive, or from the newest), newest first. */
+  const readBack = async (room: string, end: string | undefined, limit: number) =>
+    (await redis.xrevrange(
+      streamKey(room),
+      end === undefined ? '+' : `(${end}`,
+      '-',
+      'COUNT',
+      limit + 1,
+    )) as StreamEntry[];
+
+  const page = async (room: string, entries: StreamEntry[], limit: number): Promise<Page> => ({
+    messages: await withStates(
+      room,
+      entries
+        .slice(0, limit)
+        .reverse()
+        .map((e) => toMessage(room, e)),
+    ),
     hasMore: entries.length > limit,
   });
+
+  /** A held message as it is now, and its state as the hash holds it ('' for none). */
+  const read = async (room: string, id: string) => {
+    if (!parseId(id)) return undefined;
+    const [[, entries], [, state]] = (await redis
+      .multi()
+      .xrange(streamKey(room), id, id)
+      .hget(stateKey(room), id)
+      .exec()) as [[unknown, StreamEntry[]], [unknown, string | null]];
+    const [entry] = entries;
+    if (!entry) return undefined;
+    const message = toMessage(room, entry);
+    return state
+      ? { message: { ...message, ...(JSON.parse(state) as MutableState) }, raw: state }
+      : { message, raw: '' };
+  };
 
   return {
     append: (input: AppendInput) =>
       call(async (): Promise<AppendResult> => {
         const [fresh, stored, prev] = (await appendScript(
-          2,
+          4,
           streamKey(input.room),
           dedupKey(input.room, dedupScope(input.author), input.clientId),
+          headKey(input.room),
+          changesKey(input.room),
           options.limit,
           options.dedupTtlMs,
           input.author.name,
@@ -186,6 +342,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
           input.author.bot ? 1 : 0,
           input.author.id,
           input.author.guest ? 1 : 0,
+          input.replyTo ? JSON.stringify(input.replyTo) : '',
         )) as [number, string, string | undefined];
         if (fresh === 1 && !listedRooms.has(input.room)) {
           await redis.sadd(roomsKey, input.room);
@@ -204,6 +361,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
             }),
             text: json.t,
             ts: msOf(json.id),
+            ...(json.q ? { replyTo: JSON.parse(json.q) as Message['replyTo'] } : {}),
           },
           duplicate: fresh !== 1,
           origin: json.o,
@@ -213,44 +371,92 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
 
     latest: (room: string, limit: number) =>
       call(async () => {
-        const entries = (await redis.xrevrange(
-          streamKey(room),
-          '+',
-          '-',
-          'COUNT',
-          limit + 1,
-        )) as StreamEntry[];
-        return page(room, entries, limit);
+        const [entries, head] = await Promise.all([
+          readBack(room, undefined, limit),
+          redis.get(headKey(room)),
+        ]);
+        const result = await page(room, entries, limit);
+        // Rooms written before positions had a head: their newest message is it.
+        const newest = head ?? entries[0]?.[0];
+        return newest ? { ...result, head: newest } : result;
+      }),
+
+    get: (room, id) => call(async () => (await read(room, id))?.message),
+
+    change: (room, id, what) =>
+      inTurn(`${room}\n${id}`, async (): Promise<ChangeOutcome> => {
+        for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+          const held = await read(room, id);
+          if (!held) return { status: 'refused', reason: 'not_found' };
+          const result = applyChange(held.message, what);
+          if ('refused' in result) return { status: 'refused', reason: result.refused };
+          if ('unchanged' in result) return { status: 'unchanged', message: held.message };
+          const { pos: _old, ...state } = stateOf(result.message);
+          const [status, pos, prev] = (await changeScript(
+            4,
+            streamKey(room),
+            stateKey(room),
+            headKey(room),
+            changesKey(room),
+            id,
+            held.raw,
+            JSON.stringify(state),
+            options.limit,
+          )) as [number, string?, string?];
+          if (status === 0) return { status: 'refused', reason: 'not_found' };
+          if (status === 1 && pos !== undefined) {
+            const message = { ...result.message, pos };
+            return { status: 'changed', message, ...(prev ? { prev } : {}) };
+          }
+        }
+        throw new Error(`message ${id} kept changing under ${CHANGE_ATTEMPTS} attempts`);
       }),
 
     after: (room: string, id: string) =>
       call(async (): Promise<Replay> => {
         if (!parseId(id)) return { messages: [], gap: true, gapReason: 'unknown', hasMore: false };
-        const [known, entries, older, trimmed] = (await afterScript(
-          1,
+        const [known, created, changes, olderCount, trimmed, head] = (await afterScript(
+          3,
           streamKey(room),
+          changesKey(room),
+          headKey(room),
           id,
           replayMax,
-        )) as [number, StreamEntry[], number, number | undefined];
+        )) as [number, StreamEntry[], StreamEntry[], number, number, string?];
         if (known !== 1) {
           const gapReason = trimmed === 1 ? 'trimmed' : 'unknown';
           return { messages: [], gap: true, gapReason, hasMore: false };
         }
-        return { messages: entries.map((e) => toMessage(room, e)), gap: false, hasMore: older > 0 };
+        // Each message once, as it is now: those created after the position, and older ones
+        // changed after it (read from their own entries).
+        const entries = new Map(created.map((e) => [e[0], e]));
+        const older = new Set<string>();
+        for (const [, fields] of changes) {
+          const target = fields[fields.indexOf('m') + 1];
+          if (target !== undefined && !entries.has(target)) older.add(target);
+        }
+        if (older.size > 0) {
+          const pipeline = redis.pipeline();
+          for (const m of older) pipeline.xrange(streamKey(room), m, m);
+          for (const [, found] of (await pipeline.exec()) ?? []) {
+            const entry = (found as StreamEntry[] | undefined)?.[0];
+            if (entry) entries.set(entry[0], entry);
+          }
+        }
+        const order = (m: Message) => parseId(positionOf(m)) ?? [0, 0];
+        const messages = (
+          await withStates(
+            room,
+            [...entries.values()].map((e) => toMessage(room, e)),
+          )
+        ).sort((a, b) => compareIdKeys(order(a), order(b)));
+        const newest = head || created.at(-1)?.[0] || id;
+        return { messages, gap: false, hasMore: olderCount > 0, head: newest };
       }),
 
     before: async (room: string, id: string, limit: number) => {
       if (!parseId(id)) throw new InvalidCursorError();
-      return call(async () => {
-        const entries = (await redis.xrevrange(
-          streamKey(room),
-          `(${id}`,
-          '-',
-          'COUNT',
-          limit + 1,
-        )) as StreamEntry[];
-        return page(room, entries, limit);
-      });
+      return call(async () => page(room, await readBack(room, id, limit), limit));
     },
 
     rooms: () => call(() => redis.smembers(roomsKey)),
@@ -271,7 +477,11 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
     // The room's dedup records expire by themselves within DEDUP_TTL_MS.
     deleteRoom: (room) =>
       call(async () => {
-        await redis.multi().del(streamKey(room)).srem(roomsKey, room).exec();
+        await redis
+          .multi()
+          .del(streamKey(room), stateKey(room), headKey(room), changesKey(room))
+          .srem(roomsKey, room)
+          .exec();
         listedRooms.delete(room);
       }),
 

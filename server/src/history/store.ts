@@ -1,4 +1,4 @@
-import type { Author, GapReason, Message } from '../../../common/contract.js';
+import type { Author, GapReason, Member, Message, ReplyQuote } from '../../../common/contract.js';
 
 /**
  * Who a clientId belongs to, for dedup: the author's id, so that nobody can get someone
@@ -28,6 +28,8 @@ export interface AppendInput {
   clientId: string;
   /** The connection that sent it (a socket id, or the push API): see AppendResult.origin. */
   origin: string;
+  /** The message it answers, as quoted. */
+  replyTo?: ReplyQuote;
 }
 
 export interface AppendResult {
@@ -52,10 +54,15 @@ export interface Page {
   messages: Message[];
   /** Older messages exist before the first one returned. */
   hasMore: boolean;
+  /** `latest` only: the room's newest position, a message's or a change's. */
+  head?: string;
 }
 
 export interface Replay {
-  /** Every message after the given id, oldest first. Empty when `gap` is true. */
+  /**
+   * Every held message created or changed after the given position, as it is now, in the
+   * order of its latest position. Empty when `gap` is true.
+   */
   messages: Message[];
   /** The messages right after the given id are no longer held (trimmed or lost). */
   gap: boolean;
@@ -63,7 +70,72 @@ export interface Replay {
   gapReason?: GapReason;
   /** Messages at or before the given id are still held (meaningless when `gap`). */
   hasMore: boolean;
+  /** The room's newest position. */
+  head?: string;
 }
+
+/** A change to a held message, by a user; the store checks that they may make it. */
+export type MessageChange =
+  | { kind: 'edit'; by: string; text: string; at: number }
+  | { kind: 'delete'; by: string; at: number }
+  | { kind: 'react'; by: Member; emoji: string; add: boolean; maxEmoji: number };
+
+export type ChangeRefusal = 'not_found' | 'not_allowed' | 'deleted' | 'too_many_reactions';
+
+export type ChangeOutcome =
+  /** Stored at `message.pos`; `prev` is the room's position before it. */
+  | { status: 'changed'; message: Message; prev?: string }
+  /** Nothing to do (a reaction already there, or one not there to take back). */
+  | { status: 'unchanged'; message: Message }
+  | { status: 'refused'; reason: ChangeRefusal };
+
+/** What a change does to a message, the same in every store; `pos` is left to the store. */
+export function applyChange(
+  message: Message,
+  change: MessageChange,
+): { message: Message } | { unchanged: true } | { refused: ChangeRefusal } {
+  if (message.deleted) return { refused: 'deleted' };
+  if (change.kind === 'edit' || change.kind === 'delete') {
+    if (message.author.id !== change.by) return { refused: 'not_allowed' };
+    if (change.kind === 'edit') {
+      if (change.text === message.text) return { unchanged: true };
+      return { message: { ...message, text: change.text, editedAt: change.at } };
+    }
+    const { reactions: _reactions, ...rest } = message;
+    return { message: { ...rest, text: '', deleted: true } };
+  }
+  const reactions = message.reactions ?? [];
+  const index = reactions.findIndex((r) => r.emoji === change.emoji);
+  const current = reactions[index];
+  const mine = current?.users.some((u) => u.id === change.by.id) ?? false;
+  if (mine === change.add) return { unchanged: true };
+  let next: typeof reactions;
+  if (change.add) {
+    if (!current && reactions.length >= change.maxEmoji) return { refused: 'too_many_reactions' };
+    const by = {
+      id: change.by.id,
+      name: change.by.name,
+      ...(change.by.guest ? { guest: true as const } : {}),
+    };
+    next = current
+      ? reactions.map((r, i) => (i === index ? { ...r, users: [...r.users, by] } : r))
+      : [...reactions, { emoji: change.emoji, users: [by] }];
+  } else {
+    next = reactions
+      .map((r, i) =>
+        i === index ? { ...r, users: r.users.filter((u) => u.id !== change.by.id) } : r,
+      )
+      .filter((r) => r.users.length > 0);
+  }
+  const { reactions: _old, ...rest } = message;
+  return { message: next.length > 0 ? { ...rest, reactions: next } : rest };
+}
+
+/** A message without the fields only live events carry. */
+export const stored = (message: Message): Message => {
+  const { prev: _prev, ...rest } = message;
+  return rest;
+};
 
 /**
  * Message history per room. Every call is async and the store, not the caller, makes the
@@ -72,9 +144,19 @@ export interface Replay {
 export interface HistoryStore {
   /** Stores a message, or returns the stored one when this author sent its clientId to this room. */
   append(input: AppendInput): Promise<AppendResult>;
-  /** The newest `limit` messages. */
+  /** The newest `limit` messages, as they are now, with the room's newest position. */
   latest(room: string, limit: number): Promise<Page>;
-  /** Every held message after `id`, or `gap` when continuity from `id` cannot be proved. */
+  /** One held message as it is now. */
+  get(room: string, id: string): Promise<Message | undefined>;
+  /**
+   * Applies a change to a held message atomically (two users reacting at once on two nodes
+   * both count) and gives it the room's next position.
+   */
+  change(room: string, id: string, change: MessageChange): Promise<ChangeOutcome>;
+  /**
+   * Every held message created or changed after position `id`, or `gap` when continuity from
+   * `id` cannot be proved.
+   */
   after(room: string, id: string): Promise<Replay>;
   /** The newest `limit` messages older than `id`. Throws InvalidCursorError for a malformed id. */
   before(room: string, id: string, limit: number): Promise<Page>;
@@ -111,9 +193,17 @@ export function compareIdKeys(a: IdKey, b: IdKey): number {
   return a[0] - b[0] || a[1] - b[1];
 }
 
+export const idOf = (key: IdKey): string => `${key[0]}-${key[1]}`;
+
+/** The position of a message's latest change: its own id until it changes. */
+export const positionOf = (message: Message): string => message.pos ?? message.id;
+
 /** What every store is told; each adds its own options. */
 export interface HistoryStoreOptions {
-  /** Messages kept per room. */
+  /**
+   * Entries kept per room: messages and the changes after them. The oldest go first, so a
+   * room holds at most this many messages, fewer when some were changed since.
+   */
   limit: number;
   /** How long a clientId is remembered for dedup, in milliseconds. */
   dedupTtlMs: number;

@@ -1,6 +1,7 @@
 import { createConnectionLimits } from './connection-limits.js';
 import { dispatch, type EventHandlers } from './dispatch.js';
 import { fetchHistory, sendMessage } from './messages.js';
+import { addReaction, deleteMessage, editMessage, removeReaction } from './message-changes.js';
 import { registerPresence } from './presence.js';
 import { joinRoom, leaveRoom, listRooms } from './rooms.js';
 import { joinUserRooms } from './rooms-of-users.js';
@@ -13,6 +14,10 @@ const handlers: EventHandlers = {
   'room:leave': leaveRoom,
   'rooms:list': listRooms,
   'message:send': sendMessage,
+  'message:edit': editMessage,
+  'message:delete': deleteMessage,
+  'reaction:add': addReaction,
+  'reaction:remove': removeReaction,
   'history:fetch': fetchHistory,
   typing,
 };

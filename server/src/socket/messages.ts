@@ -1,10 +1,18 @@
-import { rateLimited } from '../errors.js';
+import { ErrorCode, Limits, type Message, type ReplyQuote } from '../../../common/contract.js';
+import { fail, rateLimited } from '../errors.js';
 import { checkMember, checkText, historySchema, sendSchema } from '../validation.js';
 import type { EventHandler } from './dispatch.js';
 
+/** What a reply shows of the message it answers: its author and the start of its text. */
+const quoteOf = (original: Message): ReplyQuote => ({
+  id: original.id,
+  author: original.author,
+  text: Array.from(original.text).slice(0, Limits.quoteMaxLength).join(''),
+});
+
 export const sendMessage: EventHandler<'message:send'> = {
   schema: sendSchema,
-  async handle({ socket, deps, limits }, { room, text, clientId }) {
+  async handle({ socket, deps, limits }, { room, text, clientId, replyTo }) {
     const refused = checkMember(socket.rooms, room);
     if (refused) return refused;
     const checked = checkText(text, deps.config.maxTextLength);
@@ -12,6 +20,12 @@ export const sendMessage: EventHandler<'message:send'> = {
     if (!(await deps.userLimits.takeMessage(socket.data.member.id))) {
       limits.strike();
       return rateLimited();
+    }
+    let quote: ReplyQuote | undefined;
+    if (replyTo !== undefined) {
+      const original = await deps.history.get(room, replyTo);
+      if (!original) return fail(ErrorCode.NOT_FOUND, 'the message replied to is not in this room');
+      quote = quoteOf(original);
     }
 
     // Stored before the ack and before the broadcast: an acknowledged message is never lost.
@@ -21,6 +35,7 @@ export const sendMessage: EventHandler<'message:send'> = {
       text: checked,
       clientId,
       origin: socket.id,
+      ...(quote ? { replyTo: quote } : {}),
     });
     if (!duplicate) deps.metrics.messagesReceived.inc();
     // A retry on the connection that stored it was broadcast then. From another

@@ -10,16 +10,26 @@ async function historyOnJoin(
   deps: SocketDeps,
   room: string,
   since: string | undefined,
-): Promise<Pick<JoinResult, 'history' | 'hasMore' | 'gap' | 'gapReason'>> {
-  if (since === undefined) {
+): Promise<Pick<JoinResult, 'history' | 'hasMore' | 'gap' | 'gapReason' | 'position'>> {
+  const latest = async () => {
     const page = await deps.history.latest(room, deps.config.historyPage);
-    return { history: page.messages, hasMore: page.hasMore, gap: false };
-  }
+    return {
+      history: page.messages,
+      hasMore: page.hasMore,
+      ...(page.head ? { position: page.head } : {}),
+    };
+  };
+  if (since === undefined) return { ...(await latest()), gap: false };
   const replay = await deps.history.after(room, since);
-  if (!replay.gap) return { history: replay.messages, hasMore: replay.hasMore, gap: false };
-  const page = await deps.history.latest(room, deps.config.historyPage);
-  const gapReason = replay.gapReason ?? 'unknown';
-  return { history: page.messages, hasMore: page.hasMore, gap: true, gapReason };
+  if (!replay.gap) {
+    return {
+      history: replay.messages,
+      hasMore: replay.hasMore,
+      gap: false,
+      ...(replay.head ? { position: replay.head } : {}),
+    };
+  }
+  return { ...(await latest()), gap: true, gapReason: replay.gapReason ?? 'unknown' };
 }
 
 export const joinRoom: EventHandler<'room:join'> = {

@@ -57,6 +57,26 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX sessions_user ON sessions (user_id);
   CREATE INDEX sessions_expiry ON sessions (expires_at);
   `,
+  // 3: changes to messages (edits, deletions, reactions). Each takes the room's next
+  // position; a message records its latest (pos_*) and what changed (extra, JSON). The
+  // changes table keeps the positions themselves, so a client resuming from one is known.
+  // Change positions are bounded like messages, with their own count and trim edge.
+  `
+  ALTER TABLE rooms ADD COLUMN changes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rooms ADD COLUMN changes_trimmed_ms INTEGER;
+  ALTER TABLE rooms ADD COLUMN changes_trimmed_seq INTEGER;
+  ALTER TABLE messages ADD COLUMN pos_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN pos_seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN extra TEXT;
+  UPDATE messages SET pos_ms = ms, pos_seq = seq;
+  CREATE INDEX messages_pos ON messages (room, pos_ms, pos_seq);
+  CREATE TABLE changes (
+    room TEXT NOT NULL,
+    ms INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (room, ms, seq)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { InvalidCursorError, type HistoryStore } from '../../src/history/store.js';
+import {
+  InvalidCursorError,
+  positionOf,
+  type HistoryStore,
+  type MessageChange,
+} from '../../src/history/store.js';
 
 export interface StoreFactoryOptions {
   limit: number;
@@ -250,6 +255,189 @@ export function historyStoreSuite(
       expect(page2.messages.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3']);
       expect(page2.hasMore).toBe(false);
       await expect(store.before('r1', 'not an id', 3)).rejects.toBeInstanceOf(InvalidCursorError);
+    });
+
+    const bob = { id: 'u-bob', name: 'bob' };
+    const edit = (text: string, by = author.id): MessageChange => ({
+      kind: 'edit',
+      by,
+      text,
+      at: 1_700_000_000_000,
+    });
+    const react = (emoji: string, by = bob, add = true, maxEmoji = 20): MessageChange => ({
+      kind: 'react',
+      by,
+      emoji,
+      add,
+      maxEmoji,
+    });
+    const changed = async (store: HistoryStore, room: string, id: string, c: MessageChange) => {
+      const outcome = await store.change(room, id, c);
+      if (outcome.status !== 'changed') throw new Error(`not changed: ${JSON.stringify(outcome)}`);
+      return outcome;
+    };
+
+    test('an edit by the author takes the next position; everyone reading sees the new text', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const [first, second] = await fill(store, 'r1', 2);
+      const edited = await changed(store, 'r1', first ?? '', edit('m0, corrected'));
+      expect(edited.message).toMatchObject({
+        id: first,
+        text: 'm0, corrected',
+        editedAt: 1_700_000_000_000,
+      });
+      // The change comes after everything before it, and names the newest position then.
+      expect(edited.prev).toBe(second);
+      const pos = edited.message.pos ?? '';
+      expect(pos > (second ?? '') || pos.length > (second ?? '').length).toBe(true);
+      expect(await store.get('r1', first ?? '')).toEqual(edited.message);
+      const latest = await store.latest('r1', 10);
+      expect(latest.messages.map((m) => m.text)).toEqual(['m0, corrected', 'm1']);
+      expect(latest.head).toBe(pos);
+      const before = await store.before('r1', second ?? '', 10);
+      expect(before.messages).toEqual([edited.message]);
+      // The next message follows the edit.
+      const next = await store.append(input('r1', 'm2'));
+      expect(next.prev).toBe(pos);
+    });
+
+    test('after a position, the replay has what was created and what was changed since, once each, in order', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const [a, b, c] = await fill(store, 'r1', 3);
+      const cursor = c ?? '';
+      await changed(store, 'r1', a ?? '', edit('a2'));
+      const d = (await store.append(input('r1', 'm3'))).message.id;
+      await changed(store, 'r1', b ?? '', react('👍'));
+      await changed(store, 'r1', a ?? '', edit('a3'));
+      const replay = await store.after('r1', cursor);
+      expect(replay.gap).toBe(false);
+      expect(replay.messages.map((m) => [m.id, m.text])).toEqual([
+        [d, 'm3'],
+        [b, 'm1'],
+        [a, 'a3'],
+      ]);
+      expect(replay.head).toBe(
+        positionOf(replay.messages.at(-1) ?? ({ id: '', pos: '' } as never)),
+      );
+      // A change's position is one a client may resume from.
+      const fromChange = await store.after('r1', positionOf(replay.messages[1] ?? ({} as never)));
+      expect(fromChange.gap).toBe(false);
+      expect(fromChange.messages.map((m) => m.text)).toEqual(['a3']);
+      const upToDate = await store.after('r1', replay.head ?? '');
+      expect(upToDate).toMatchObject({ gap: false, messages: [] });
+    });
+
+    test('only the author may edit or delete; a deleted message is a tombstone nobody changes', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const [id] = await fill(store, 'r1', 1);
+      const target = id ?? '';
+      expect(await store.change('r1', target, edit('hijacked', bob.id))).toEqual({
+        status: 'refused',
+        reason: 'not_allowed',
+      });
+      expect(await store.change('r1', target, { kind: 'delete', by: bob.id, at: 1 })).toEqual({
+        status: 'refused',
+        reason: 'not_allowed',
+      });
+      expect(await store.change('r1', '1-0', edit('x'))).toEqual({
+        status: 'refused',
+        reason: 'not_found',
+      });
+      expect(await store.change('elsewhere', target, edit('x'))).toEqual({
+        status: 'refused',
+        reason: 'not_found',
+      });
+      await changed(store, 'r1', target, react('🎉'));
+      const deleted = await changed(store, 'r1', target, { kind: 'delete', by: author.id, at: 2 });
+      expect(deleted.message).toMatchObject({ id: target, text: '', deleted: true });
+      expect(deleted.message.reactions).toBeUndefined();
+      expect((await store.latest('r1', 10)).messages).toEqual([deleted.message]);
+      for (const c of [edit('back'), react('👍')]) {
+        expect(await store.change('r1', target, c)).toEqual({
+          status: 'refused',
+          reason: 'deleted',
+        });
+      }
+    });
+
+    test('reactions: one per user and emoji, counted across users, taken back, bounded', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const [id] = await fill(store, 'r1', 1);
+      const target = id ?? '';
+      await changed(store, 'r1', target, react('👍'));
+      const again = await store.change('r1', target, react('👍'));
+      expect(again.status).toBe('unchanged');
+      const carol = { id: 'u-carol', name: 'carol' };
+      const both = await changed(store, 'r1', target, react('👍', carol));
+      expect(both.message.reactions).toEqual([{ emoji: '👍', users: [bob, carol] }]);
+      const removed = await changed(store, 'r1', target, react('👍', bob, false));
+      expect(removed.message.reactions).toEqual([{ emoji: '👍', users: [carol] }]);
+      expect((await store.change('r1', target, react('👍', bob, false))).status).toBe('unchanged');
+      await changed(store, 'r1', target, react('👍', carol, false));
+      expect((await store.get('r1', target))?.reactions).toBeUndefined();
+      await changed(store, 'r1', target, react('1️⃣', bob, true, 2));
+      await changed(store, 'r1', target, react('2️⃣', bob, true, 2));
+      expect(await store.change('r1', target, react('3️⃣', bob, true, 2))).toEqual({
+        status: 'refused',
+        reason: 'too_many_reactions',
+      });
+      // An emoji already there still takes more people.
+      await changed(store, 'r1', target, react('2️⃣', carol, true, 2));
+    });
+
+    test('reactions sent at once by many users all count', async () => {
+      const store = await create({ limit: 1000, dedupTtlMs: 60_000 });
+      const [id] = await fill(store, 'r1', 1);
+      const users = Array.from({ length: 25 }, (_, i) => ({ id: `u${i}`, name: `user${i}` }));
+      const outcomes = await Promise.all(
+        users.map((u, i) => store.change('r1', id ?? '', react(i % 2 ? '👍' : '🎉', u))),
+      );
+      expect(outcomes.every((o) => o.status === 'changed')).toBe(true);
+      const positions = outcomes.map((o) => (o.status === 'changed' ? o.message.pos : ''));
+      expect(new Set(positions).size).toBe(25);
+      const held = await store.get('r1', id ?? '');
+      const count = (held?.reactions ?? []).reduce((n, r) => n + r.users.length, 0);
+      expect(count).toBe(25);
+    });
+
+    test('a reply keeps the quote of what it answers', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const [id] = await fill(store, 'r1', 1);
+      const replyTo = { id: id ?? '', author, text: 'm0' };
+      const { message } = await store.append({ ...input('r1', 'indeed'), replyTo });
+      expect(message.replyTo).toEqual(replyTo);
+      expect(await store.get('r1', message.id)).toEqual(message);
+      expect((await store.latest('r1', 10)).messages.at(-1)).toEqual(message);
+    });
+
+    test('change positions are bounded like messages; resuming from one trimmed away is a gap', async () => {
+      const store = await create({ limit: 4, dedupTtlMs: 60_000 });
+      const [a, b] = await fill(store, 'r1', 2);
+      const first = await changed(store, 'r1', b ?? '', edit('b1'));
+      let last = first;
+      for (let i = 2; i < 8 + trimSlack * 2; i++) {
+        last = await changed(store, 'r1', b ?? '', edit(`b${i}`));
+      }
+      // However often a message changes, it and the messages around it stay.
+      const held = (await store.latest('r1', 10)).messages;
+      expect(held.map((m) => [m.id, m.text])).toEqual([
+        [a, 'm0'],
+        [b, last.message.text],
+      ]);
+      expect(await store.after('r1', first.message.pos ?? '')).toMatchObject({
+        gap: true,
+        gapReason: 'trimmed',
+      });
+      expect(await store.after('r1', last.prev ?? '')).toMatchObject({
+        gap: false,
+        messages: [last.message],
+      });
+      // Past the limit of messages, the oldest message goes, and its changes with it.
+      await fill(store, 'r1', 4 + trimSlack);
+      expect(await store.change('r1', a ?? '', edit('late'))).toEqual({
+        status: 'refused',
+        reason: 'not_found',
+      });
     });
   });
 }

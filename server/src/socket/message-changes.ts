@@ -1,0 +1,93 @@
+import { ErrorCode, Limits, type Ack, type ChangeResult } from '../../../common/contract.js';
+import { fail, rateLimited } from '../errors.js';
+import type { ChangeRefusal, MessageChange } from '../history/store.js';
+import { checkMember, checkText, deleteSchema, editSchema, reactionSchema } from '../validation.js';
+import type { EventHandler } from './dispatch.js';
+import type { ConnectionContext } from './types.js';
+
+const REFUSALS: Record<ChangeRefusal, { code: ErrorCode; message: string }> = {
+  not_found: { code: ErrorCode.NOT_FOUND, message: 'no such message in this room' },
+  deleted: { code: ErrorCode.NOT_FOUND, message: 'the message was deleted' },
+  not_allowed: { code: ErrorCode.NOT_ALLOWED, message: 'only its author may change a message' },
+  too_many_reactions: {
+    code: ErrorCode.TOO_MANY_REACTIONS,
+    message: `a message takes at most ${Limits.reactionsPerMessage} different reactions`,
+  },
+};
+
+/**
+ * Applies one change to a message of a room the connection is in, and tells the room. The
+ * store decides whether the user may (author only, not deleted) in the same step as it
+ * writes, so that two nodes changing one message at once cannot undo each other.
+ */
+async function changeMessage(
+  { socket, deps, limits }: ConnectionContext,
+  room: string,
+  id: string,
+  change: MessageChange,
+): Promise<Ack<ChangeResult>> {
+  const refused = checkMember(socket.rooms, room);
+  if (refused) return refused;
+  if (!(await deps.userLimits.takeMessage(socket.data.member.id))) {
+    limits.strike();
+    return rateLimited();
+  }
+  const outcome = await deps.history.change(room, id, change);
+  if (outcome.status === 'refused') {
+    const { code, message } = REFUSALS[outcome.reason];
+    return fail(code, message);
+  }
+  if (outcome.status === 'changed') {
+    const { message, prev } = outcome;
+    const pos = message.pos ?? message.id;
+    // Like a new message, each change names the position before it, so that a receiver
+    // notices a change it never got and catches up.
+    if (message.deleted) {
+      socket.to(room).emit('message:deleted', { room, id, pos, ...(prev ? { prev } : {}) });
+    } else {
+      socket.to(room).emit('message:updated', prev === undefined ? message : { ...message, prev });
+    }
+  }
+  return { ok: true, message: outcome.message };
+}
+
+export const editMessage: EventHandler<'message:edit'> = {
+  schema: editSchema,
+  async handle(ctx, { room, id, text }) {
+    const checked = checkText(text, ctx.deps.config.maxTextLength);
+    if (typeof checked !== 'string') return checked;
+    const by = ctx.socket.data.member.id;
+    return changeMessage(ctx, room, id, { kind: 'edit', by, text: checked, at: ctx.deps.now() });
+  },
+};
+
+export const deleteMessage: EventHandler<'message:delete'> = {
+  schema: deleteSchema,
+  handle: (ctx, { room, id }) =>
+    changeMessage(ctx, room, id, {
+      kind: 'delete',
+      by: ctx.socket.data.member.id,
+      at: ctx.deps.now(),
+    }),
+};
+
+const react =
+  (add: boolean): EventHandler<'reaction:add'>['handle'] =>
+  (ctx, { room, id, emoji }) =>
+    changeMessage(ctx, room, id, {
+      kind: 'react',
+      by: ctx.socket.data.member,
+      emoji,
+      add,
+      maxEmoji: Limits.reactionsPerMessage,
+    });
+
+export const addReaction: EventHandler<'reaction:add'> = {
+  schema: reactionSchema,
+  handle: react(true),
+};
+
+export const removeReaction: EventHandler<'reaction:remove'> = {
+  schema: reactionSchema,
+  handle: react(false),
+};
