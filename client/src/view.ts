@@ -1,6 +1,7 @@
 import type { Member, Message } from '../../common/contract.js';
 import type { Chat, OutgoingMessage, Room } from './chat.js';
 import { CONNECTION_LABELS } from './connection-state.js';
+import { plainText, renderMarkdown, type Rendered } from './markdown.js';
 import type { TimelineItem } from './timeline.js';
 
 /** The element with this id, checked to be of the given class (HTMLElement by default). */
@@ -68,6 +69,20 @@ function reconcile<T>(
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
+/** DOM nodes for rendered Markdown; every string is set as text, links open a new tab. */
+function markdownNodes(nodes: readonly Rendered[]): Node[] {
+  return nodes.map((node) => {
+    if (typeof node === 'string') return document.createTextNode(node);
+    const children = markdownNodes(node.children);
+    if (node.tag !== 'a') return el(node.tag, {}, ...children);
+    return el(
+      'a',
+      { attrs: { href: node.href, target: '_blank', rel: 'noopener noreferrer' } },
+      ...children,
+    );
+  });
+}
+
 function messageNode(message: Message, own: boolean, status: 'sent' | 'pending' | 'failed') {
   const time = el('time', {
     className: 'msg-time',
@@ -89,7 +104,7 @@ function messageNode(message: Message, own: boolean, status: 'sent' | 'pending' 
       attrs: { 'data-status': status, 'data-testid': 'message' },
     },
     head,
-    el('p', { className: 'msg-text', text: message.text }),
+    el('div', { className: 'msg-text' }, ...markdownNodes(renderMarkdown(message.text))),
   );
 }
 
@@ -336,7 +351,9 @@ function renderCurrentRoom(chat: Chat): void {
 /** Reads a new message aloud to screen-reader users, without re-reading the whole list. */
 export function announce(message: Message): void {
   const announcer = byId('announcer');
-  const line = el('p', { text: `${message.author.name} in #${message.room}: ${message.text}` });
+  // The text as shown, without the Markdown markers a screen reader would spell out.
+  const text = plainText(renderMarkdown(message.text));
+  const line = el('p', { text: `${message.author.name} in #${message.room}: ${text}` });
   announcer.append(line);
   while (announcer.childElementCount > 5) announcer.firstElementChild?.remove();
 }
