@@ -319,6 +319,82 @@ function timelineRows(room: Room, chat: Chat): Row[] {
   return rows;
 }
 
+/** Within this many pixels of the end, the reader counts as reading the newest messages. */
+const BOTTOM_SLACK_PX = 40;
+
+const isAtBottom = (scroller: HTMLElement): boolean =>
+  scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < BOTTOM_SLACK_PX;
+
+/** The room in view and the newest of its messages the reader has had in view. */
+let reading: { room: string; seen: string | undefined } | undefined;
+
+function newestKey(room: Room): string | undefined {
+  const items = room.timeline.items;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item?.kind === 'message') return item.key;
+  }
+  return undefined;
+}
+
+/** Others' messages placed after the one the reader last saw. */
+function unseenCount(room: Room, seen: string | undefined): number {
+  const items = room.timeline.items;
+  const from = items.findIndex((item) => item.key === seen);
+  if (from < 0) return 0;
+  return items.slice(from + 1).filter((item) => item.kind === 'message' && !item.own).length;
+}
+
+/** Shows the "jump to newest" button while the reader is scrolled up, hides it at the end. */
+function updateJump(room: Room | undefined): void {
+  const button = byId('jump-newest', HTMLButtonElement);
+  if (!room) {
+    button.hidden = true;
+    return;
+  }
+  if (reading?.room !== room.name) reading = { room: room.name, seen: newestKey(room) };
+  if (isAtBottom(byId('messages'))) {
+    reading.seen = newestKey(room);
+    button.hidden = true;
+    return;
+  }
+  const count = unseenCount(room, reading.seen);
+  const label = count === 0 ? '' : `${count} new ${count === 1 ? 'message' : 'messages'}`;
+  const sig = String(count);
+  if (button.dataset.count !== sig) {
+    button.dataset.count = sig;
+    // The visible words are part of the accessible name, which also says what it does.
+    const words =
+      count === 0
+        ? [el('span', { text: 'Jump to newest' })]
+        : [
+            el('span', { className: 'visually-hidden', text: 'Jump to newest: ' }),
+            el('span', { className: 'jump-count', text: label }),
+          ];
+    button.replaceChildren(el('span', { text: '↓', attrs: { 'aria-hidden': 'true' } }), ...words);
+  }
+  button.hidden = false;
+}
+
+/** Wires the message list's scrolling and its "jump to newest" button. */
+export function wireTimeline(chat: Chat): void {
+  const scroller = byId('messages');
+  const button = byId('jump-newest', HTMLButtonElement);
+  scroller.addEventListener(
+    'scroll',
+    () => {
+      updateJump(chat.currentRoom);
+    },
+    { passive: true },
+  );
+  button.addEventListener('click', () => {
+    scroller.scrollTop = scroller.scrollHeight;
+    updateJump(chat.currentRoom);
+    // The button is gone: keep keyboard users in the messages rather than at the page's top.
+    scroller.focus({ preventScroll: true });
+  });
+}
+
 /** Renders the whole chat; safe to call on every change. */
 export function render(chat: Chat): void {
   const status = byId('status');
@@ -418,6 +494,7 @@ function renderCurrentRoom(chat: Chat): void {
     byId('load-earlier').hidden = true;
     byId('empty-room').hidden = true;
     composer.disabled = true;
+    updateJump(undefined);
     return;
   }
   composer.disabled = false;
@@ -428,13 +505,17 @@ function renderCurrentRoom(chat: Chat): void {
     : 'joining…';
 
   // Keep the view pinned to the newest message unless the reader scrolled up.
-  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  const atBottom = isAtBottom(scroller);
   const firstBefore = list.firstElementChild;
   const offsetBefore = firstBefore instanceof HTMLElement ? firstBefore.offsetTop : 0;
   const switched = list.dataset.room !== room.name;
   list.dataset.room = room.name;
 
   const rows = timelineRows(room, chat);
+  const shown = new Set<string | undefined>();
+  for (const child of list.children) if (child instanceof HTMLElement) shown.add(child.dataset.key);
+  // A message this tab has just sent: it is brought into view wherever the reader was.
+  const sentNow = rows.some((r) => r.key.startsWith('pending-') && !shown.has(r.key));
   reconcile(
     list,
     rows,
@@ -449,12 +530,13 @@ function renderCurrentRoom(chat: Chat): void {
   loadEarlier.textContent = room.loadingEarlier ? 'Loading…' : 'Load earlier messages';
   byId('empty-room').hidden = rows.length > 0 || !room.joined;
 
-  if (switched || atBottom) {
+  if (switched || atBottom || sentNow) {
     scroller.scrollTop = scroller.scrollHeight;
   } else if (firstBefore instanceof HTMLElement && firstBefore.isConnected) {
     // Older messages were put above: keep what the reader was looking at in place.
     scroller.scrollTop += firstBefore.offsetTop - offsetBefore;
   }
+  updateJump(room);
 
   byId('typing').textContent = typingText(room);
   const members = [...room.presence.members.values()].sort((a, b) => a.name.localeCompare(b.name));
