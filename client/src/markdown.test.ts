@@ -114,6 +114,9 @@ describe('renderMarkdown', () => {
       '*a '.repeat(5000),
       '['.repeat(5000),
       '`'.repeat(5000),
+      // Inputs of known ReDoS reports against markdown-it's and linkify-it's URL matching.
+      `https://example.com/${'*'.repeat(5000)}a`,
+      'mailto:a@'.repeat(1000),
     ];
     for (const text of bombs) {
       const started = performance.now();
