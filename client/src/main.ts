@@ -4,7 +4,7 @@ import { AuthError, createAuthApi, memberOf, type AuthApi } from './auth-api.js'
 import { Chat, type Transport } from './chat.js';
 import { signIn } from './sign-in.js';
 import { loadPrefs, savePrefs } from './storage.js';
-import { announce, byId, render } from './view.js';
+import { announce, byId, render, wireTimeline } from './view.js';
 
 /** While typing, `typing: true` is repeated this often so that it does not expire, in ms. */
 const TYPING_REPEAT_MS = 3000;
@@ -237,6 +237,7 @@ async function main(): Promise<void> {
   });
   wireComposer(chat);
   wirePanels();
+  wireTimeline(chat);
 
   render(chat);
   persist(chat);

@@ -1,7 +1,7 @@
 import type { Member, Message } from '../../common/contract.js';
 import type { Chat, OutgoingMessage, Room } from './chat.js';
 import { CONNECTION_LABELS } from './connection-state.js';
-import type { TimelineItem } from './timeline.js';
+import { plainText, renderMarkdown, type Rendered } from './markdown.js';
 
 /** The element with this id, checked to be of the given class (HTMLElement by default). */
 export function byId(id: string): HTMLElement;
@@ -67,41 +67,139 @@ function reconcile<T>(
 }
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'long',
+  month: 'long',
+  day: 'numeric',
+});
+const dateWithYearFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'long',
+  month: 'long',
+  day: 'numeric',
+  year: 'numeric',
+});
 
-function messageNode(message: Message, own: boolean, status: 'sent' | 'pending' | 'failed') {
+/** A message's author and time: all that grouping and day separators look at. */
+export interface Placed {
+  authorId: string;
+  ts: number;
+}
+
+/** Messages of one author this close together (ms) share one head with their name. */
+export const GROUP_WITHIN_MS = 5 * 60_000;
+
+/** The local calendar day of a time, as `YYYY-MM-DD`. */
+export function dayKey(ts: number): string {
+  const d = new Date(ts);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** What a day separator says: "Today", "Yesterday", or the date (with the year if not this one). */
+export function dayLabel(ts: number, now: number): string {
+  const day = new Date(ts);
+  const today = new Date(now);
+  const yesterday = new Date(now);
+  yesterday.setDate(today.getDate() - 1);
+  if (dayKey(ts) === dayKey(now)) return 'Today';
+  if (dayKey(ts) === dayKey(yesterday.getTime())) return 'Yesterday';
+  return (day.getFullYear() === today.getFullYear() ? dateFormat : dateWithYearFormat).format(day);
+}
+
+/**
+ * Whether `next` goes on in the group of `previous`, the message just before it with nothing
+ * between (a notice or a day separator ends a group): same author by id, since names can
+ * repeat, on the same day and within GROUP_WITHIN_MS of it.
+ */
+export function continues(previous: Placed | undefined, next: Placed): boolean {
+  return (
+    previous !== undefined &&
+    previous.authorId === next.authorId &&
+    next.ts >= previous.ts &&
+    next.ts - previous.ts < GROUP_WITHIN_MS &&
+    dayKey(previous.ts) === dayKey(next.ts)
+  );
+}
+
+/** DOM nodes for rendered Markdown; every string is set as text, links open a new tab. */
+function markdownNodes(nodes: readonly Rendered[]): Node[] {
+  return nodes.map((node) => {
+    if (typeof node === 'string') return document.createTextNode(node);
+    const children = markdownNodes(node.children);
+    if (node.tag !== 'a') return el(node.tag, {}, ...children);
+    return el(
+      'a',
+      { attrs: { href: node.href, target: '_blank', rel: 'noopener noreferrer' } },
+      ...children,
+    );
+  });
+}
+
+function avatarNode(author: Member): HTMLElement {
+  const avatar = el('span', {
+    className: 'avatar',
+    text: initial(author.name),
+    attrs: { 'aria-hidden': 'true' },
+  });
+  // Through the CSSOM: the page's CSP refuses inline style attributes.
+  avatar.style.setProperty('--avatar-hue', String(hueOf(author.id)));
+  return avatar;
+}
+
+function messageNode(
+  message: Message,
+  own: boolean,
+  status: 'sent' | 'pending' | 'failed',
+  continued: boolean,
+) {
   const time = el('time', {
     className: 'msg-time',
     text: timeFormat.format(message.ts),
     attrs: { datetime: new Date(message.ts).toISOString() },
   });
-  const head = el(
-    'div',
-    { className: 'msg-head' },
-    el('span', { className: 'msg-author', text: message.author.name }),
-    // Posted by a program through the push API: no person can send a message marked so.
-    ...(message.author.bot ? [el('span', { className: 'msg-bot', text: 'bot' })] : []),
-    time,
-  );
+  // A message that continues its author's group shows no name or avatar; screen readers
+  // still hear who wrote it.
+  const head = continued
+    ? el(
+        'div',
+        { className: 'msg-head' },
+        el('span', { className: 'msg-author visually-hidden', text: message.author.name }),
+        time,
+      )
+    : el(
+        'div',
+        { className: 'msg-head' },
+        avatarNode(message.author),
+        el('span', { className: 'msg-author', text: message.author.name }),
+        // Posted by a program through the push API: no person can send a message marked so.
+        ...(message.author.bot ? [el('span', { className: 'msg-bot', text: 'bot' })] : []),
+        time,
+      );
   return el(
     'li',
     {
-      className: `msg${own ? ' own' : ''}`,
+      className: `msg${own ? ' own' : ''}${continued ? ' continued' : ''}`,
       attrs: { 'data-status': status, 'data-testid': 'message' },
     },
     head,
-    el('p', { className: 'msg-text', text: message.text }),
+    el('div', { className: 'msg-text' }, ...markdownNodes(renderMarkdown(message.text))),
   );
 }
 
-function timelineNode(item: TimelineItem): HTMLElement {
-  if (item.kind === 'notice') {
-    return el('li', {
-      className: `notice ${item.tone}`,
-      text: item.text,
-      attrs: { 'data-testid': item.tone === 'warning' ? 'gap-notice' : 'notice' },
-    });
-  }
-  return messageNode(item.message, item.own, 'sent');
+function noticeNode(text: string, tone: 'info' | 'warning'): HTMLElement {
+  return el('li', {
+    className: `notice ${tone}`,
+    text,
+    attrs: { 'data-testid': tone === 'warning' ? 'gap-notice' : 'notice' },
+  });
+}
+
+function daySeparatorNode(ts: number, label: string): HTMLElement {
+  return el(
+    'li',
+    { className: 'day-separator', attrs: { 'data-testid': 'day-separator' } },
+    el('time', { text: label, attrs: { datetime: dayKey(ts) } }),
+  );
 }
 
 function linkButton(text: string, onClick: () => void): HTMLButtonElement {
@@ -110,15 +208,15 @@ function linkButton(text: string, onClick: () => void): HTMLButtonElement {
   return button;
 }
 
-function pendingNode(item: OutgoingMessage, chat: Chat): HTMLElement {
+function pendingNode(item: OutgoingMessage, chat: Chat, ts: number, continued: boolean) {
   const message: Message = {
     id: item.clientId,
     room: item.room,
     author: chat.user,
     text: item.text,
-    ts: Date.now(),
+    ts,
   };
-  const node = messageNode(message, true, item.status);
+  const node = messageNode(message, true, item.status, continued);
   const state = el('div', { className: 'msg-state' });
   if (item.status === 'pending') {
     state.append(el('span', { className: 'pending-mark', text: 'Sending…' }));
@@ -148,17 +246,10 @@ function typingText(room: Room): string {
 }
 
 function memberNode(member: Member, isSelf: boolean): HTMLElement {
-  const avatar = el('span', {
-    className: 'avatar',
-    text: initial(member.name),
-    attrs: { 'aria-hidden': 'true' },
-  });
-  // Through the CSSOM: the page's CSP refuses inline style attributes.
-  avatar.style.setProperty('--avatar-hue', String(hueOf(member.id)));
   return el(
     'li',
     { className: 'member', attrs: { 'data-testid': 'member' } },
-    avatar,
+    avatarNode(member),
     el('span', { className: 'member-name', text: member.name }),
     ...(isSelf ? [el('span', { className: 'you', text: '(you)' })] : []),
   );
@@ -172,6 +263,137 @@ export function hueOf(id: string): number {
 }
 
 const initial = (name: string): string => Array.from(name)[0]?.toUpperCase() ?? '?';
+
+type Row = { key: string; sig: string; build: () => HTMLElement };
+
+/**
+ * The rows of the room's list: its timeline and this tab's unacknowledged messages, with a
+ * separator before each new local day and each message marked when it continues a group.
+ * The signature carries everything a row's look depends on, so a row is rebuilt when, say,
+ * a page of older messages makes what was the first message of a group a continuation.
+ */
+function timelineRows(room: Room, chat: Chat): Row[] {
+  const now = Date.now();
+  const rows: Row[] = [];
+  const separators = new Set<string>();
+  let previous: Placed | undefined;
+  let lastDay: string | undefined;
+  const place = (placed: Placed): boolean => {
+    const day = dayKey(placed.ts);
+    if (day !== lastDay) {
+      lastDay = day;
+      // Keys must be unique; a clock that went back a day must not repeat one.
+      let key = `day-${day}`;
+      while (separators.has(key)) key += '+';
+      separators.add(key);
+      const label = dayLabel(placed.ts, now);
+      rows.push({ key, sig: label, build: () => daySeparatorNode(placed.ts, label) });
+      previous = undefined;
+    }
+    const continued = continues(previous, placed);
+    previous = placed;
+    return continued;
+  };
+  for (const item of room.timeline.items) {
+    if (item.kind === 'notice') {
+      previous = undefined;
+      rows.push({ key: item.key, sig: 'notice', build: () => noticeNode(item.text, item.tone) });
+      continue;
+    }
+    const { message, own } = item;
+    const continued = place({ authorId: message.author.id, ts: message.ts });
+    rows.push({
+      key: item.key,
+      sig: `message|${continued}`,
+      build: () => messageNode(message, own, 'sent', continued),
+    });
+  }
+  for (const item of chat.pendingFor(room.name)) {
+    const continued = place({ authorId: chat.user.id, ts: now });
+    rows.push({
+      key: `pending-${item.clientId}`,
+      sig: `${item.status}|${item.error ?? ''}|${continued}`,
+      build: () => pendingNode(item, chat, now, continued),
+    });
+  }
+  return rows;
+}
+
+/** Within this many pixels of the end, the reader counts as reading the newest messages. */
+const BOTTOM_SLACK_PX = 40;
+
+const isAtBottom = (scroller: HTMLElement): boolean =>
+  scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < BOTTOM_SLACK_PX;
+
+/** The room in view and the newest of its messages the reader has had in view. */
+let reading: { room: string; seen: string | undefined } | undefined;
+
+function newestKey(room: Room): string | undefined {
+  const items = room.timeline.items;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item?.kind === 'message') return item.key;
+  }
+  return undefined;
+}
+
+/** Others' messages placed after the one the reader last saw. */
+function unseenCount(room: Room, seen: string | undefined): number {
+  const items = room.timeline.items;
+  const from = items.findIndex((item) => item.key === seen);
+  if (from < 0) return 0;
+  return items.slice(from + 1).filter((item) => item.kind === 'message' && !item.own).length;
+}
+
+/** Shows the "jump to newest" button while the reader is scrolled up, hides it at the end. */
+function updateJump(room: Room | undefined): void {
+  const button = byId('jump-newest', HTMLButtonElement);
+  if (!room) {
+    button.hidden = true;
+    return;
+  }
+  if (reading?.room !== room.name) reading = { room: room.name, seen: newestKey(room) };
+  if (isAtBottom(byId('messages'))) {
+    reading.seen = newestKey(room);
+    button.hidden = true;
+    return;
+  }
+  const count = unseenCount(room, reading.seen);
+  const label = count === 0 ? '' : `${count} new ${count === 1 ? 'message' : 'messages'}`;
+  const sig = String(count);
+  if (button.dataset.count !== sig) {
+    button.dataset.count = sig;
+    // The visible words are part of the accessible name, which also says what it does.
+    const words =
+      count === 0
+        ? [el('span', { text: 'Jump to newest' })]
+        : [
+            el('span', { className: 'visually-hidden', text: 'Jump to newest: ' }),
+            el('span', { className: 'jump-count', text: label }),
+          ];
+    button.replaceChildren(el('span', { text: '↓', attrs: { 'aria-hidden': 'true' } }), ...words);
+  }
+  button.hidden = false;
+}
+
+/** Wires the message list's scrolling and its "jump to newest" button. */
+export function wireTimeline(chat: Chat): void {
+  const scroller = byId('messages');
+  const button = byId('jump-newest', HTMLButtonElement);
+  scroller.addEventListener(
+    'scroll',
+    () => {
+      updateJump(chat.currentRoom);
+    },
+    { passive: true },
+  );
+  button.addEventListener('click', () => {
+    scroller.scrollTop = scroller.scrollHeight;
+    updateJump(chat.currentRoom);
+    // The button is gone: keep keyboard users in the messages rather than at the page's top.
+    scroller.focus({ preventScroll: true });
+  });
+}
 
 /** Renders the whole chat; safe to call on every change. */
 export function render(chat: Chat): void {
@@ -272,6 +494,7 @@ function renderCurrentRoom(chat: Chat): void {
     byId('load-earlier').hidden = true;
     byId('empty-room').hidden = true;
     composer.disabled = true;
+    updateJump(undefined);
     return;
   }
   composer.disabled = false;
@@ -282,25 +505,17 @@ function renderCurrentRoom(chat: Chat): void {
     : 'joining…';
 
   // Keep the view pinned to the newest message unless the reader scrolled up.
-  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  const atBottom = isAtBottom(scroller);
   const firstBefore = list.firstElementChild;
   const offsetBefore = firstBefore instanceof HTMLElement ? firstBefore.offsetTop : 0;
   const switched = list.dataset.room !== room.name;
   list.dataset.room = room.name;
 
-  type Row = { key: string; sig: string; build: () => HTMLElement };
-  const rows: Row[] = room.timeline.items.map((item) => ({
-    key: item.key,
-    sig: item.kind,
-    build: () => timelineNode(item),
-  }));
-  for (const item of chat.pendingFor(room.name)) {
-    rows.push({
-      key: `pending-${item.clientId}`,
-      sig: `${item.status}|${item.error ?? ''}`,
-      build: () => pendingNode(item, chat),
-    });
-  }
+  const rows = timelineRows(room, chat);
+  const shown = new Set<string | undefined>();
+  for (const child of list.children) if (child instanceof HTMLElement) shown.add(child.dataset.key);
+  // A message this tab has just sent: it is brought into view wherever the reader was.
+  const sentNow = rows.some((r) => r.key.startsWith('pending-') && !shown.has(r.key));
   reconcile(
     list,
     rows,
@@ -315,12 +530,13 @@ function renderCurrentRoom(chat: Chat): void {
   loadEarlier.textContent = room.loadingEarlier ? 'Loading…' : 'Load earlier messages';
   byId('empty-room').hidden = rows.length > 0 || !room.joined;
 
-  if (switched || atBottom) {
+  if (switched || atBottom || sentNow) {
     scroller.scrollTop = scroller.scrollHeight;
   } else if (firstBefore instanceof HTMLElement && firstBefore.isConnected) {
     // Older messages were put above: keep what the reader was looking at in place.
     scroller.scrollTop += firstBefore.offsetTop - offsetBefore;
   }
+  updateJump(room);
 
   byId('typing').textContent = typingText(room);
   const members = [...room.presence.members.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -336,7 +552,9 @@ function renderCurrentRoom(chat: Chat): void {
 /** Reads a new message aloud to screen-reader users, without re-reading the whole list. */
 export function announce(message: Message): void {
   const announcer = byId('announcer');
-  const line = el('p', { text: `${message.author.name} in #${message.room}: ${message.text}` });
+  // The text as shown, without the Markdown markers a screen reader would spell out.
+  const text = plainText(renderMarkdown(message.text));
+  const line = el('p', { text: `${message.author.name} in #${message.room}: ${text}` });
   announcer.append(line);
   while (announcer.childElementCount > 5) announcer.firstElementChild?.remove();
 }
