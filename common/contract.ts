@@ -197,6 +197,8 @@ export interface Message {
   reactions?: Reaction[];
   /** The message this one answers. */
   replyTo?: ReplyQuote;
+  /** The users its `@username`s named, as the server resolved them when it was sent. */
+  mentions?: Member[];
   /** The position of its latest change; absent while it has never changed (then it is `id`). */
   pos?: string;
   /**
@@ -236,6 +238,16 @@ export interface DeleteRequest {
   room: string;
   id: string;
 }
+/** Opens (or finds) the direct conversation of the signed-in user with these others. */
+export interface DirectOpenRequest {
+  /** The other participants' user ids: one to seven. */
+  users: string[];
+}
+/** Records that the user has read a room up to a position (a message id or a change's `pos`). */
+export interface ReadRequest {
+  room: string;
+  id: string;
+}
 /** Adds (`reaction:add`) or takes back (`reaction:remove`) one's reaction to a message. */
 export interface ReactionRequest {
   room: string;
@@ -254,6 +266,7 @@ export interface TypingRequest {
   typing: boolean;
 }
 export type RoomsListRequest = Record<string, never>;
+export type RoomsStateRequest = Record<string, never>;
 
 // Ack results.
 export interface JoinResult {
@@ -304,6 +317,32 @@ export interface RoomSummary {
 export interface RoomsListResult {
   rooms: RoomSummary[];
 }
+export interface DirectOpenResult {
+  /** The conversation's room: the same for the same people, whoever opens it. */
+  room: string;
+  /** Everyone in it, the user included. */
+  participants: Member[];
+}
+export interface ReadResult {
+  room: string;
+  /** The marker now: never earlier than before. */
+  id: string;
+}
+/** One room the user has read before, or a conversation they are in, with what is unread. */
+export interface RoomState {
+  room: string;
+  /** Messages of others after the read marker (tombstones excepted). */
+  unread: number;
+  /** Those of them that mention the user. */
+  mentions: number;
+  /** The read marker, absent if the user has never read the room. */
+  read?: string;
+  /** For a direct conversation: everyone in it. */
+  participants?: Member[];
+}
+export interface RoomsStateResult {
+  rooms: RoomState[];
+}
 
 // Server → client payloads.
 /**
@@ -326,6 +365,10 @@ export type SessionEndReason = 'logout' | 'expired';
 /** Sent just before the server disconnects a connection whose session ended. */
 export interface SessionEndedEvent {
   reason: SessionEndReason;
+}
+/** A message named the user: sent to all their connections, whether or not in the room. */
+export interface MentionEvent {
+  message: Message;
 }
 /** A message was deleted; it stays as a tombstone at `pos`. */
 export interface DeletedEvent {
@@ -353,6 +396,9 @@ export const ClientEvent = {
   historyFetch: 'history:fetch',
   typing: 'typing',
   roomsList: 'rooms:list',
+  roomsState: 'rooms:state',
+  directOpen: 'dm:open',
+  roomRead: 'room:read',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -360,6 +406,8 @@ export const ServerEvent = {
   message: 'message',
   messageUpdated: 'message:updated',
   messageDeleted: 'message:deleted',
+  mention: 'mention',
+  read: 'room:read',
   presence: 'presence',
   typing: 'typing',
   sessionEnded: 'session:ended',
@@ -378,6 +426,9 @@ export interface ClientToServerEvents {
   'history:fetch': (payload: HistoryRequest, ack: AckCallback<HistoryResult>) => void;
   typing: (payload: TypingRequest) => void;
   'rooms:list': (payload: RoomsListRequest, ack: AckCallback<RoomsListResult>) => void;
+  'rooms:state': (payload: RoomsStateRequest, ack: AckCallback<RoomsStateResult>) => void;
+  'dm:open': (payload: DirectOpenRequest, ack: AckCallback<DirectOpenResult>) => void;
+  'room:read': (payload: ReadRequest, ack: AckCallback<ReadResult>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -385,6 +436,10 @@ export interface ServerToClientEvents {
   /** An edit or a reaction: the whole message as it is now, with `pos` and `prev`. */
   'message:updated': (message: Message) => void;
   'message:deleted': (event: DeletedEvent) => void;
+  /** A message named this user (on every one of their connections). */
+  mention: (event: MentionEvent) => void;
+  /** Another connection of this user read a room up to `id`. */
+  'room:read': (event: ReadResult) => void;
   presence: (event: PresenceEvent) => void;
   typing: (event: TypingEvent) => void;
   'session:ended': (event: SessionEndedEvent) => void;

@@ -6,6 +6,7 @@ import { createAuth } from './accounts/auth.js';
 import { createMemoryAccounts } from './accounts/memory-store.js';
 import type { AccountStore, SessionStore } from './accounts/store.js';
 import { localPresence } from './cluster-presence.js';
+import { createMemoryConversations, type ConversationStore } from './conversations/store.js';
 import { createClientAssets, type ClientAssets } from './client-assets.js';
 import type { Config } from './config.js';
 import { createMemoryHistoryStore } from './history/memory-store.js';
@@ -49,6 +50,8 @@ export interface ServerDeps {
   history?: HistoryStore;
   /** Accounts and sessions; default: Redis's, else in memory. */
   accounts?: { accounts: AccountStore; sessions: SessionStore };
+  /** Direct conversations and read markers; default: Redis's, else in memory. */
+  conversations?: ConversationStore;
   /** Timers for grace periods and session checks; tests pass a scheduler they drive. */
   scheduler?: Scheduler;
   /** How soon a token signed with an unknown key may refetch the JWKS, in ms. Default 30000. */
@@ -173,6 +176,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     io,
     config,
     history,
+    conversations: deps.conversations ?? redis?.conversations ?? createMemoryConversations(),
+    accounts: stores.accounts,
     logger,
     metrics,
     directory: createDirectory({ io, history }, DIRECTORY_TTL_MS, now),

@@ -9,6 +9,7 @@ import type { Metrics } from './metrics.js';
 import { createTokenBucket } from './rate-limit.js';
 import type { ChatIO } from './socket/types.js';
 import { checkDisplayName } from './accounts/names.js';
+import { isDirect } from './conversations/store.js';
 import { botId, type HistoryStore } from './history/store.js';
 import { checkRoom, checkText, describeIssues } from './validation.js';
 
@@ -61,7 +62,12 @@ export function createPushApi(deps: PushApiDeps): Router {
   });
   router.use('/api/rooms', express.json({ limit: deps.config.maxPayloadBytes }));
   router.param('room', (_req, res, next, room: string) => {
-    const invalid = checkRoom(room);
+    // A program holds no user's identity, so it takes part in no direct conversation.
+    const invalid =
+      checkRoom(room) ??
+      (isDirect(room)
+        ? fail(ErrorCode.NOT_ALLOWED, 'direct conversations are open to their participants only')
+        : undefined);
     if (invalid) sendHttpError(res, invalid);
     else next();
   });

@@ -2,6 +2,8 @@ import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
 import { redisThrottle, type ThrottleFactory } from './accounts/login-throttle.js';
 import { createRedisAccounts } from './accounts/redis-store.js';
+import { createRedisConversations } from './conversations/redis-store.js';
+import type { ConversationStore } from './conversations/store.js';
 import type { AccountStore, SessionStore } from './accounts/store.js';
 import { createClusterPresence, type PresenceRegistry } from './cluster-presence.js';
 import type { Config } from './config.js';
@@ -23,6 +25,8 @@ export interface RedisServices {
   history: HistoryStore;
   /** Accounts and sessions, so that any node can sign anyone in. */
   accounts: { accounts: AccountStore; sessions: SessionStore };
+  /** Direct conversations and read markers. */
+  conversations: ConversationStore;
   /** Failed sign-ins, counted once for the whole cluster. */
   throttle: ThrottleFactory;
   /** Message rates and flood penalties, shared by every node. */
@@ -124,6 +128,7 @@ export function connectRedis(config: Config, logger: Logger): RedisServices {
       prefix: config.redisPrefix,
     }),
     accounts: createRedisAccounts(store, config.redisPrefix),
+    conversations: createRedisConversations(store, config.redisPrefix),
     throttle: redisThrottle(store, config.redisPrefix),
     userLimits: (options) => redisUserLimits(store, config.redisPrefix, options),
     presence: (io, log) => createClusterPresence(store, io, log, { prefix: config.redisPrefix }),

@@ -1,4 +1,5 @@
 import { DEFAULT_ROOM, type RoomSummary } from '../../common/contract.js';
+import { isDirect } from './conversations/store.js';
 import { isChatRoom } from './socket/rooms-of-users.js';
 import type { SocketDeps } from './socket/types.js';
 
@@ -34,7 +35,8 @@ export function createDirectory(
   let cached: { at: number; rooms: Promise<RoomSummary[]> } | undefined;
   const compute = async (): Promise<RoomSummary[]> => {
     const [stored, counts] = await Promise.all([deps.history.rooms(), roomCounts(deps)]);
-    const names = new Set([...stored, ...counts.keys()]);
+    // Direct conversations are nobody else's business: never listed.
+    const names = new Set([...stored, ...counts.keys()].filter((name) => !isDirect(name)));
     names.delete(DEFAULT_ROOM);
     const rooms = [...names]
       .map((name) => ({ name, members: counts.get(name) ?? 0 }))

@@ -18,6 +18,7 @@ import {
   type ChangeOutcome,
   type Page,
   type Replay,
+  sumCounts,
 } from './store.js';
 
 export interface MemoryStoreOptions extends HistoryStoreOptions {
@@ -129,6 +130,7 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
         text: input.text,
         ts: key[0],
         ...(input.replyTo ? { replyTo: input.replyTo } : {}),
+        ...(input.mentions?.length ? { mentions: input.mentions } : {}),
       };
       let log = rooms.get(input.room);
       if (!log) {
@@ -159,6 +161,18 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       const entries = log?.entries ?? [];
       const page = pageEnding(entries, entries.length, limit);
       return Promise.resolve(log?.head ? { ...page, head: idOf(log.head) } : page);
+    },
+
+    unread(room, position, userId) {
+      const entries = rooms.get(room)?.entries ?? [];
+      const key = position === undefined ? undefined : parseId(position);
+      const start = key ? upperBound(entries, key, entryKey) : 0;
+      return Promise.resolve(
+        sumCounts(
+          entries.slice(start).map((e) => e.message),
+          userId,
+        ),
+      );
     },
 
     get(room: string, id: string): Promise<Message | undefined> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Message } from '../../../common/contract.js';
+import type { Member, Message } from '../../../common/contract.js';
 import { redisCall } from '../storage/unavailable.js';
 import {
   applyChange,
@@ -17,6 +17,7 @@ import {
   type HistoryStoreOptions,
   type Page,
   type Replay,
+  sumCounts,
 } from './store.js';
 
 /** Redis keeps time and trims approximately (`MAXLEN ~`), so `now` is not used. */
@@ -72,25 +73,22 @@ end
 // two nodes handling retries of one message at once still store it once. The dedup entry
 // keeps the whole message, so a retry gets it back even after the stream was trimmed.
 // A bot's messages (the push API) carry `b` = 1; `u` is the author's id, `g` = 1 a guest;
-// `q`, the JSON of the quoted message of a reply.
+// `q`, the JSON of the quoted message of a reply; `x`, the JSON of the users it mentions.
 // KEYS: log, dedup key, head, changes.
 // ARGV: maxlen, ttl ms, author name, text, origin, bot (1 or 0), author id, guest (1 or 0),
-// quote ('' for none).
+// quote ('' for none), mentions ('' for none).
 const APPEND = `${POSITIONS}
 local seen = redis.call('GET', KEYS[2])
 if seen then return {0, seen} end
 local before = newest(KEYS[1])
 local id, prev = nextPosition(KEYS[3], KEYS[1], KEYS[4])
-if ARGV[9] == '' then
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], id,
-    'a', ARGV[3], 't', ARGV[4], 'p', before, 'b', ARGV[6], 'u', ARGV[7], 'g', ARGV[8])
-else
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], id,
-    'a', ARGV[3], 't', ARGV[4], 'p', before, 'b', ARGV[6], 'u', ARGV[7], 'g', ARGV[8],
-    'q', ARGV[9])
-end
+local fields = {'a', ARGV[3], 't', ARGV[4], 'p', before, 'b', ARGV[6], 'u', ARGV[7],
+  'g', ARGV[8]}
+if ARGV[9] ~= '' then fields[#fields + 1] = 'q'; fields[#fields + 1] = ARGV[9] end
+if ARGV[10] ~= '' then fields[#fields + 1] = 'x'; fields[#fields + 1] = ARGV[10] end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], id, unpack(fields))
 local stored = cjson.encode({id = id, a = ARGV[3], t = ARGV[4], o = ARGV[5], b = ARGV[6],
-  u = ARGV[7], g = ARGV[8], q = ARGV[9]})
+  u = ARGV[7], g = ARGV[8], q = ARGV[9], x = ARGV[10]})
 redis.call('SET', KEYS[2], stored, 'PX', ARGV[2])
 return {1, stored, prev}
 `;
@@ -183,6 +181,8 @@ interface StoredJson {
   g?: string;
   /** The quote of a reply, as JSON; absent or empty otherwise. */
   q?: string;
+  /** The users mentioned, as JSON; absent or empty otherwise. */
+  x?: string;
 }
 
 const msOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
@@ -235,6 +235,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
     let guest = false;
     let userId = '';
     let replyTo: Message['replyTo'];
+    let mentions: Member[] | undefined;
     for (let i = 0; i < fields.length; i += 2) {
       const value = fields[i + 1] ?? '';
       if (fields[i] === 'a') name = value;
@@ -243,6 +244,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
       else if (fields[i] === 'u') userId = value;
       else if (fields[i] === 'g') guest = value === '1';
       else if (fields[i] === 'q' && value !== '') replyTo = JSON.parse(value) as Message['replyTo'];
+      else if (fields[i] === 'x' && value !== '') mentions = JSON.parse(value) as Member[];
     }
     return {
       id,
@@ -256,6 +258,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
       text,
       ts: msOf(id),
       ...(replyTo ? { replyTo } : {}),
+      ...(mentions ? { mentions } : {}),
     };
   };
 
@@ -343,6 +346,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
           input.author.id,
           input.author.guest ? 1 : 0,
           input.replyTo ? JSON.stringify(input.replyTo) : '',
+          input.mentions?.length ? JSON.stringify(input.mentions) : '',
         )) as [number, string, string | undefined];
         if (fresh === 1 && !listedRooms.has(input.room)) {
           await redis.sadd(roomsKey, input.room);
@@ -362,6 +366,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
             text: json.t,
             ts: msOf(json.id),
             ...(json.q ? { replyTo: JSON.parse(json.q) as Message['replyTo'] } : {}),
+            ...(json.x ? { mentions: JSON.parse(json.x) as Member[] } : {}),
           },
           duplicate: fresh !== 1,
           origin: json.o,
@@ -382,6 +387,20 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
       }),
 
     get: (room, id) => call(async () => (await read(room, id))?.message),
+
+    unread: (room, position, userId) =>
+      call(async () => {
+        const entries = (await redis.xrange(
+          streamKey(room),
+          position === undefined ? '-' : `(${position}`,
+          '+',
+        )) as StreamEntry[];
+        const messages = await withStates(
+          room,
+          entries.map((e) => toMessage(room, e)),
+        );
+        return sumCounts(messages, userId);
+      }),
 
     change: (room, id, what) =>
       inTurn(`${room}\n${id}`, async (): Promise<ChangeOutcome> => {

@@ -19,6 +19,7 @@ import {
   type MessageChange,
   type Page,
   type Replay,
+  sumCounts,
 } from './store.js';
 
 export type SqliteStoreOptions = HistoryStoreOptions;
@@ -35,7 +36,7 @@ interface Row {
 }
 
 /** What a message holds besides its id, author and text, as the `extra` column keeps it. */
-type Extra = Pick<Message, 'editedAt' | 'deleted' | 'reactions' | 'replyTo'>;
+type Extra = Pick<Message, 'editedAt' | 'deleted' | 'reactions' | 'replyTo' | 'mentions'>;
 
 const COLUMNS = 'room, ms, seq, pos_ms, pos_seq, author, text, extra';
 
@@ -58,6 +59,7 @@ const extraOf = (m: Message): string | null => {
     ...(m.deleted ? { deleted: true } : {}),
     ...(m.reactions ? { reactions: m.reactions } : {}),
     ...(m.replyTo ? { replyTo: m.replyTo } : {}),
+    ...(m.mentions ? { mentions: m.mentions } : {}),
   };
   return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
 };
@@ -154,6 +156,10 @@ export function createSqliteHistoryStore(
        WHERE room = ? AND (ms < ? OR (ms = ? AND seq < ?))
        ORDER BY ms DESC, seq DESC LIMIT ?`,
     ),
+    createdAfter: db.prepare<[string, number, number, number], Row>(
+      `SELECT ${COLUMNS} FROM messages
+       WHERE room = ? AND (ms > ? OR (ms = ? AND seq > ?)) ORDER BY ms, seq`,
+    ),
     changedAfter: db.prepare<[string, number, number, number], Row>(
       `SELECT ${COLUMNS} FROM messages
        WHERE room = ? AND (pos_ms > ? OR (pos_ms = ? AND pos_seq > ?)) ORDER BY pos_ms, pos_seq`,
@@ -232,6 +238,7 @@ export function createSqliteHistoryStore(
       text: input.text,
       ts: key[0],
       ...(input.replyTo ? { replyTo: input.replyTo } : {}),
+      ...(input.mentions?.length ? { mentions: input.mentions } : {}),
     };
     q.insert.run(
       room,
@@ -309,6 +316,12 @@ export function createSqliteHistoryStore(
         const head = headOf(room);
         const result = page(q.latest.all(room, limit + 1), limit);
         return head ? { ...result, head: idOf(head) } : result;
+      }),
+
+    unread: (room, position, userId) =>
+      run(() => {
+        const key = position === undefined ? [0, -1] : (parseId(position) ?? [0, -1]);
+        return sumCounts(q.createdAfter.all(room, key[0], key[0], key[1]).map(toMessage), userId);
       }),
 
     get: (room, id) =>

@@ -30,7 +30,30 @@ export interface AppendInput {
   origin: string;
   /** The message it answers, as quoted. */
   replyTo?: ReplyQuote;
+  /** The users it mentions. */
+  mentions?: Member[];
 }
+
+/** What a user has not read in a room: messages of others after a position, and those naming them. */
+export interface UnreadCount {
+  unread: number;
+  mentions: number;
+}
+
+/** Whether a held message counts as unread for `userId` (someone else's, not deleted). */
+export const countsFor = (m: Message, userId: string): UnreadCount => {
+  if (m.author.id === userId || m.deleted) return { unread: 0, mentions: 0 };
+  return { unread: 1, mentions: m.mentions?.some((u) => u.id === userId) ? 1 : 0 };
+};
+
+export const sumCounts = (messages: Message[], userId: string): UnreadCount =>
+  messages.reduce(
+    (sum, m) => {
+      const c = countsFor(m, userId);
+      return { unread: sum.unread + c.unread, mentions: sum.mentions + c.mentions };
+    },
+    { unread: 0, mentions: 0 },
+  );
 
 export interface AppendResult {
   message: Message;
@@ -148,6 +171,11 @@ export interface HistoryStore {
   latest(room: string, limit: number): Promise<Page>;
   /** One held message as it is now. */
   get(room: string, id: string): Promise<Message | undefined>;
+  /**
+   * The held messages created after `position` (all held without one) that count as unread
+   * for `userId`: others' messages, tombstones excepted; and how many of them name the user.
+   */
+  unread(room: string, position: string | undefined, userId: string): Promise<UnreadCount>;
   /**
    * Applies a change to a held message atomically (two users reacting at once on two nodes
    * both count) and gives it the room's next position.

@@ -1,6 +1,7 @@
 import { createConnectionLimits } from './connection-limits.js';
 import { dispatch, type EventHandlers } from './dispatch.js';
 import { fetchHistory, sendMessage } from './messages.js';
+import { markRead, openDirect, roomsState } from './conversations.js';
 import { addReaction, deleteMessage, editMessage, removeReaction } from './message-changes.js';
 import { registerPresence } from './presence.js';
 import { joinRoom, leaveRoom, listRooms } from './rooms.js';
@@ -13,6 +14,9 @@ const handlers: EventHandlers = {
   'room:join': joinRoom,
   'room:leave': leaveRoom,
   'rooms:list': listRooms,
+  'rooms:state': roomsState,
+  'dm:open': openDirect,
+  'room:read': markRead,
   'message:send': sendMessage,
   'message:edit': editMessage,
   'message:delete': deleteMessage,

@@ -2,6 +2,7 @@ import { ErrorCode, Limits, type Ack, type ChangeResult } from '../../../common/
 import { fail, rateLimited } from '../errors.js';
 import type { ChangeRefusal, MessageChange } from '../history/store.js';
 import { checkMember, checkText, deleteSchema, editSchema, reactionSchema } from '../validation.js';
+import { audienceOf } from './conversations.js';
 import type { EventHandler } from './dispatch.js';
 import type { ConnectionContext } from './types.js';
 
@@ -42,10 +43,13 @@ async function changeMessage(
     const pos = message.pos ?? message.id;
     // Like a new message, each change names the position before it, so that a receiver
     // notices a change it never got and catches up.
+    const audience = await audienceOf(deps, room);
     if (message.deleted) {
-      socket.to(room).emit('message:deleted', { room, id, pos, ...(prev ? { prev } : {}) });
+      socket.to(audience).emit('message:deleted', { room, id, pos, ...(prev ? { prev } : {}) });
     } else {
-      socket.to(room).emit('message:updated', prev === undefined ? message : { ...message, prev });
+      socket
+        .to(audience)
+        .emit('message:updated', prev === undefined ? message : { ...message, prev });
     }
   }
   return { ok: true, message: outcome.message };

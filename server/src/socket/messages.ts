@@ -1,7 +1,16 @@
-import { ErrorCode, Limits, type Message, type ReplyQuote } from '../../../common/contract.js';
+import {
+  ErrorCode,
+  Limits,
+  type Member,
+  type Message,
+  type ReplyQuote,
+} from '../../../common/contract.js';
 import { fail, rateLimited } from '../errors.js';
 import { checkMember, checkText, historySchema, sendSchema } from '../validation.js';
+import { audienceOf, memberOfAccount, participantsOf, refuseEntry } from './conversations.js';
 import type { EventHandler } from './dispatch.js';
+import { userRoom } from './rooms-of-users.js';
+import type { SocketDeps } from './types.js';
 
 /** What a reply shows of the message it answers: its author and the start of its text. */
 const quoteOf = (original: Message): ReplyQuote => ({
@@ -21,6 +30,7 @@ export const sendMessage: EventHandler<'message:send'> = {
       limits.strike();
       return rateLimited();
     }
+    const mentions = await mentionsIn(deps, room, checked, socket.data.member.id);
     let quote: ReplyQuote | undefined;
     if (replyTo !== undefined) {
       const original = await deps.history.get(room, replyTo);
@@ -36,6 +46,7 @@ export const sendMessage: EventHandler<'message:send'> = {
       clientId,
       origin: socket.id,
       ...(quote ? { replyTo: quote } : {}),
+      ...(mentions.length > 0 ? { mentions } : {}),
     });
     if (!duplicate) deps.metrics.messagesReceived.inc();
     // A retry on the connection that stored it was broadcast then. From another
@@ -43,18 +54,62 @@ export const sendMessage: EventHandler<'message:send'> = {
     // died before broadcasting, and clients dedupe by id, so nobody sees it twice.
     if (!duplicate || origin !== socket.id) {
       // The previous id lets every receiver notice a broadcast it never got.
-      socket.to(room).emit('message', prev === undefined ? message : { ...message, prev });
+      const audience = await audienceOf(deps, room);
+      socket.to(audience).emit('message', prev === undefined ? message : { ...message, prev });
       const local = deps.io.of('/').adapter.rooms.get(room)?.size ?? 1;
       deps.metrics.messagesDelivered.inc(local - 1);
+    }
+    // Every tab of each person named hears of it, in the room or not (not again on a retry).
+    if (!duplicate) {
+      for (const m of message.mentions ?? []) {
+        deps.io.to(userRoom(m.id)).emit('mention', { message });
+      }
     }
     return { ok: true, message };
   },
 };
 
+/** Mentions resolved per message, at most; more `@name`s are left as text. */
+const MAX_MENTIONS = 10;
+// `@username` not preceded by a word character or another @ (so e-mail addresses are not).
+const MENTION = /(?<![\w@])@([A-Za-z0-9_-]{3,32})(?![\w-])/g;
+
+/**
+ * The users a text names with `@username`, resolved by the server so that nobody is named
+ * by a look-alike: accounts only (guests have no username), never the author, and in a
+ * direct conversation only its participants.
+ */
+async function mentionsIn(
+  deps: SocketDeps,
+  room: string,
+  text: string,
+  authorId: string,
+): Promise<Member[]> {
+  if (!text.includes('@')) return [];
+  const names = new Set<string>();
+  for (const match of text.matchAll(MENTION)) {
+    const name = match[1]?.toLowerCase();
+    if (name !== undefined) names.add(name);
+    if (names.size >= MAX_MENTIONS) break;
+  }
+  if (names.size === 0) return [];
+  const participants = await participantsOf(deps, room);
+  const found = await Promise.all([...names].map((n) => deps.accounts.findByUsername(n)));
+  const members = new Map<string, Member>();
+  for (const entry of found) {
+    const account = entry?.account;
+    if (!account || account.id === authorId) continue;
+    if (participants && !participants.includes(account.id)) continue;
+    members.set(account.id, memberOfAccount(account));
+  }
+  return [...members.values()];
+}
+
 export const fetchHistory: EventHandler<'history:fetch'> = {
   schema: historySchema,
   async handle({ socket, deps }, { room, before, limit }) {
-    const refused = checkMember(socket.rooms, room);
+    const refused =
+      (await refuseEntry(deps, socket.data.member.id, room)) ?? checkMember(socket.rooms, room);
     if (refused) return refused;
     const page = await deps.history.before(room, before, limit ?? deps.config.historyPage);
     return { ok: true, ...page };

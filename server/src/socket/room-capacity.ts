@@ -1,5 +1,6 @@
 import { DEFAULT_ROOM, ErrorCode, type AckFailure } from '../../../common/contract.js';
 import { fail } from '../errors.js';
+import { isDirect } from '../conversations/store.js';
 import { isChatRoom } from './rooms-of-users.js';
 import type { ChatSocket, SocketDeps } from './types.js';
 
@@ -42,8 +43,10 @@ export function createRoomCapacity(
     for (const s of await deps.io.fetchSockets()) {
       for (const r of s.rooms) if (isChatRoom(r)) occupied.add(r);
     }
+    // A conversation's history is its participants' alone, and is never forgotten for space:
+    // opening conversations has an hourly allowance of its own (dm:open).
     const idle = [...activity]
-      .filter(([name]) => !occupied.has(name))
+      .filter(([name]) => !occupied.has(name) && !isDirect(name))
       .sort(([, a], [, b]) => a - b);
     const excess = held - deps.config.maxRooms + 1;
     if (idle.length < excess) {
@@ -62,7 +65,9 @@ export function createRoomCapacity(
 
   return {
     async admit(socket, room) {
-      if (room === DEFAULT_ROOM || (await deps.history.hasRoom(room))) return undefined;
+      if (room === DEFAULT_ROOM || isDirect(room) || (await deps.history.hasRoom(room))) {
+        return undefined;
+      }
       if ((await deps.io.in(room).fetchSockets()).length > 0) return undefined;
       const allowed = await deps.userLimits.takeHourly('room', {
         userId: socket.data.member.id,

@@ -1,6 +1,7 @@
 import { ErrorCode, type JoinResult } from '../../../common/contract.js';
 import { fail } from '../errors.js';
 import { checkRoom, joinSchema, leaveSchema, roomsListSchema } from '../validation.js';
+import { refuseEntry } from './conversations.js';
 import type { EventHandler } from './dispatch.js';
 import { connectionLeft, departureKey } from './presence.js';
 import { distinctMembers, joinedRooms } from './rooms-of-users.js';
@@ -45,7 +46,9 @@ export const joinRoom: EventHandler<'room:join'> = {
       );
     }
     if (!rejoin) {
-      const refused = await deps.roomCapacity.admit(socket, room);
+      const refused =
+        (await refuseEntry(deps, socket.data.member.id, room)) ??
+        (await deps.roomCapacity.admit(socket, room));
       if (refused) return refused;
     }
     // Join before reading history, so that no message falls between the two: one sent in

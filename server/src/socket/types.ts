@@ -9,6 +9,8 @@ import type {
   SocketData,
 } from '../../../common/contract.js';
 import type { HistoryStore } from '../history/store.js';
+import type { AccountStore } from '../accounts/store.js';
+import type { ConversationStore } from '../conversations/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Timers } from '../../../common/timers.js';
@@ -37,6 +39,10 @@ export interface SocketDeps {
   io: ChatIO;
   config: Config;
   history: HistoryStore;
+  /** Who is in each direct conversation; how far each user has read each room. */
+  conversations: ConversationStore;
+  /** Accounts, to resolve the users a conversation or a mention names. */
+  accounts: AccountStore;
   logger: Logger;
   metrics: Metrics;
   /** Work started by events that nobody awaits (presence announcements); shutdown waits for it. */

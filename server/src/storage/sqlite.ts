@@ -77,6 +77,21 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (room, ms, seq)
   ) WITHOUT ROWID;
   `,
+  // 4: direct conversations (who is in each) and how far each user has read each room.
+  `
+  CREATE TABLE conversations (
+    room TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    UNIQUE (room, user_id)
+  );
+  CREATE INDEX conversations_user ON conversations (user_id);
+  CREATE TABLE read_marks (
+    user_id TEXT NOT NULL,
+    room TEXT NOT NULL,
+    position TEXT NOT NULL,
+    PRIMARY KEY (user_id, room)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -410,6 +410,33 @@ export function historyStoreSuite(
       expect((await store.latest('r1', 10)).messages.at(-1)).toEqual(message);
     });
 
+    test('unread: others’ messages after a position, tombstones excepted, and those naming the user', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const [mine] = await fill(store, 'r1', 1);
+      const fromBob = async (text: string, mentions?: { id: string; name: string }[]) =>
+        (
+          await store.append({
+            ...input('r1', text),
+            author: bob,
+            ...(mentions ? { mentions } : {}),
+          })
+        ).message;
+      const first = await fromBob('hi');
+      await fromBob('@alice look', [author]);
+      const doomed = await fromBob('oops');
+      await changed(store, 'r1', doomed.id, { kind: 'delete', by: bob.id, at: 1 });
+      expect(await store.unread('r1', undefined, author.id)).toEqual({ unread: 2, mentions: 1 });
+      expect(await store.unread('r1', mine, author.id)).toEqual({ unread: 2, mentions: 1 });
+      expect(await store.unread('r1', first.id, author.id)).toEqual({ unread: 1, mentions: 1 });
+      // A change position works as the marker too; changes are not messages to read.
+      const head = (await store.latest('r1', 1)).head ?? '';
+      expect(await store.unread('r1', head, author.id)).toEqual({ unread: 0, mentions: 0 });
+      expect(await store.unread('r1', undefined, bob.id)).toEqual({ unread: 1, mentions: 0 });
+      expect(await store.unread('empty', undefined, bob.id)).toEqual({ unread: 0, mentions: 0 });
+      const held = await store.get('r1', (await store.latest('r1', 2)).messages[0]?.id ?? '');
+      expect(held?.mentions).toEqual([author]);
+    });
+
     test('change positions are bounded like messages; resuming from one trimmed away is a gap', async () => {
       const store = await create({ limit: 4, dedupTtlMs: 60_000 });
       const [a, b] = await fill(store, 'r1', 2);
