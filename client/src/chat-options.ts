@@ -74,6 +74,8 @@ export type ChatEvent =
   | { type: 'incoming'; message: Message }
   /** Every message the server handed over (live, replayed on join, or this client's own ack). */
   | { type: 'receipt'; message: Message; duplicate: boolean }
+  /** A message named this user (in any room, on every tab). */
+  | { type: 'mention'; message: Message }
   /** The server acknowledged one of this client's messages. */
   | { type: 'sent'; message: Message }
   /** A room was (re)joined on the current connection. */

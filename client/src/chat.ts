@@ -23,7 +23,8 @@ import {
 } from './chat-options.js';
 import { Connection, ConnectionState } from './connection-state.js';
 import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
-import { Room } from './room.js';
+import { isDirectRoom, Room } from './room.js';
+import { compareIds } from './timeline.js';
 import { realScheduler, Timers, type Timer } from '../../common/timers.js';
 
 export type { ChatEvent, ChatOptions, Transport } from './chat-options.js';
@@ -44,6 +45,10 @@ const HOLE_GRACE_MS = 1000;
 const CHANGE_ATTEMPTS = 3;
 
 type ChangeEvent = 'message:edit' | 'message:delete' | 'reaction:add' | 'reaction:remove';
+
+/** The later of a marker held and one received (positions compare like ids). */
+const laterOf = (held: string | undefined, next: string | undefined): string | undefined =>
+  held === undefined || (next !== undefined && compareIds(next, held) > 0) ? next : held;
 
 /**
  * The chat as a person sees it: one Socket.IO connection, the rooms it is in, and the
@@ -213,19 +218,94 @@ export class Chat {
 
   // --- commands from the view ---
 
-  select(room: string): void {
+  select(room: string, joinIfNeeded = true): void {
     const state = this.rooms.get(room);
     if (!state) return;
+    const arriving = this.current !== room || state.unread > 0;
     this.current = room;
-    state.unread = 0;
+    if (arriving && this.visible) state.opened(this.user.id);
+    this.markRead(state);
+    // A conversation that only counted its messages so far is joined once opened.
+    if (joinIfNeeded && !state.joined && state.timeline.messageCount === 0 && this.isConnected()) {
+      void this.joinOnServer(room);
+    }
     this.changed();
   }
 
   async join(room: string): Promise<void> {
     this.joinError = undefined;
-    if (!this.rooms.has(room)) this.rooms.set(room, new Room(room, this.timers));
-    this.select(room);
+    this.roomOf(room);
+    this.select(room, false);
     if (this.isConnected()) await this.joinOnServer(room);
+  }
+
+  /**
+   * Opens (or finds) the direct conversation with these users, joins it and brings it into
+   * view; resolves with an error sentence to show, or undefined.
+   */
+  async openDirect(userIds: string[]): Promise<string | undefined> {
+    let ack;
+    try {
+      ack = await this.request('dm:open', { users: userIds });
+    } catch {
+      return 'The server did not answer; try again.';
+    }
+    if (!ack.ok) return ack.error.message;
+    this.roomOf(ack.room).participants = ack.participants;
+    await this.join(ack.room);
+    return undefined;
+  }
+
+  /** The room of this name, added (not joined) if the client did not hold it. */
+  private roomOf(name: string): Room {
+    let room = this.rooms.get(name);
+    if (!room) {
+      room = new Room(name, this.timers);
+      this.rooms.set(name, room);
+    }
+    return room;
+  }
+
+  /**
+   * Tells the server how far the user has read the room in view, so that their other tabs
+   * and devices clear it too: the newest position held, once it is past the marker.
+   */
+  private markRead(room: Room): void {
+    const newest = room.timeline.newestId;
+    if (!this.visible || this.current !== room.name || !room.joined || newest === undefined) return;
+    if (room.readUpTo !== undefined && compareIds(newest, room.readUpTo) <= 0) return;
+    room.readUpTo = newest;
+    this.request('room:read', { room: room.name, id: newest }).then(
+      (ack) => {
+        if (ack.ok) room.readUpTo = laterOf(room.readUpTo, ack.id);
+      },
+      () => undefined,
+    );
+  }
+
+  /** The server's counts of what is unread, for every room and conversation of the user. */
+  private refreshState(): void {
+    if (!this.isConnected()) return;
+    this.request('rooms:state', {}).then(
+      (ack) => {
+        if (!ack.ok) return;
+        for (const state of ack.rooms) {
+          const direct = isDirectRoom(state.room);
+          if (!direct && !this.rooms.has(state.room)) continue; // a room the user left
+          const room = this.roomOf(state.room);
+          if (state.participants) room.participants = state.participants;
+          room.readUpTo = laterOf(room.readUpTo, state.read);
+          if (this.current === room.name && this.visible) {
+            this.markRead(room);
+            continue;
+          }
+          room.unread = state.unread;
+          room.mentions = state.mentions;
+        }
+        this.changed();
+      },
+      () => undefined,
+    );
   }
 
   async leave(room: string): Promise<void> {
@@ -357,6 +437,7 @@ export class Chat {
       this.connectionInfo.set(ConnectionState.connected);
       for (const room of this.rooms.keys()) void this.joinOnServer(room);
       this.refreshDirectory();
+      this.refreshState();
       this.directoryTimer?.cancel();
       this.directoryTimer = this.timers.every(this.timings.directoryRefreshMs, () => {
         if (this.visible) this.refreshDirectory();
@@ -418,6 +499,18 @@ export class Chat {
         state?.timeline.reached(pos);
       }
     });
+    socket.on('mention', ({ message }) => {
+      this.emit({ type: 'mention', message });
+    });
+    socket.on('room:read', ({ room: name, id }) => {
+      const room = this.rooms.get(name);
+      if (!room) return;
+      room.readUpTo = laterOf(room.readUpTo, id);
+      const counts = room.countAfter(room.readUpTo, this.user.id);
+      room.unread = Math.min(room.unread, counts.unread);
+      room.mentions = Math.min(room.mentions, counts.mentions);
+      this.changed();
+    });
     socket.on('message', (message) => {
       this.receive(message);
     });
@@ -466,8 +559,10 @@ export class Chat {
     }
     this.self = ack.self;
     for (const message of state.applyJoin(ack)) this.show(message, this.isOwn(message));
+    state.placeDivider(this.user.id);
     if (ack.position !== undefined) state.timeline.noteHead(ack.position);
     this.emit({ type: 'joined', result: ack });
+    this.markRead(state);
     this.changed();
     this.sends.resume(room);
     this.refreshDirectory();
@@ -514,13 +609,33 @@ export class Chat {
 
   private receive(live: Message): void {
     const { prev, ...message } = live;
-    const room = this.rooms.get(message.room);
-    if (!room) return;
+    const known = this.rooms.get(message.room);
+    // A conversation's messages reach every tab of its participants, opened or not.
+    if (!known && !isDirectRoom(message.room)) return;
+    const room = known ?? this.roomOf(message.room);
+    if (!known) this.refreshState(); // who is in it
+    const own = this.isOwn(message);
+    if (!room.joined && room.timeline.messageCount === 0) {
+      // Not opened yet: only counted; joining brings it with the history before it.
+      if (!own) this.countUnread(room, message);
+      this.changed();
+      this.emit({ type: 'incoming', message });
+      return;
+    }
     this.checkContinuity(room, prev);
-    if (!this.show(message, this.isOwn(message))) return;
+    if (!this.show(message, own)) return;
     room.presence.stopTyping(message.author.id);
-    if (message.room !== this.current || !this.visible) room.unread++;
+    if (message.room !== this.current || !this.visible) {
+      if (!own) this.countUnread(room, message);
+    } else {
+      this.markRead(room);
+    }
     this.emit({ type: 'incoming', message });
+  }
+
+  private countUnread(room: Room, message: Message): void {
+    room.unread++;
+    if (message.mentions?.some((m) => m.id === this.user.id)) room.mentions++;
   }
 
   /** Rejoins `room` from its resume point unless `missing` shows up within the grace period. */

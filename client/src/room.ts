@@ -1,6 +1,15 @@
-import type { GapReason, JoinResult, Message, PresenceEvent } from '../../common/contract.js';
+import type {
+  GapReason,
+  JoinResult,
+  Member,
+  Message,
+  PresenceEvent,
+} from '../../common/contract.js';
 import { RoomPresence } from './presence.js';
-import { Timeline } from './timeline.js';
+import { compareIds, Timeline } from './timeline.js';
+
+/** Direct conversations have rooms of their own kind (see `dm:open` in docs/protocol.md). */
+export const isDirectRoom = (room: string): boolean => room.startsWith('dm-');
 import type { Timer, Timers } from '../../common/timers.js';
 
 /** What the timeline says when the server could not replay everything since the last visit. */
@@ -15,7 +24,20 @@ const GAP_NOTICES: Record<GapReason, string> = {
 export class Room {
   readonly timeline = new Timeline();
   readonly presence: RoomPresence;
+  /** A public room, or a direct conversation (whose name starts with `dm-`). */
+  readonly kind: 'room' | 'direct';
+  /** Everyone in a direct conversation, once known. */
+  participants: Member[] = [];
+  /** Messages of others not yet read, and those of them that mention the user. */
   unread = 0;
+  mentions = 0;
+  /** How far the user has read, as the server keeps it for all their devices. */
+  readUpTo: string | undefined;
+  /**
+   * The first message that was new when the room last came into view: the page draws a
+   * "New messages" divider before it. Undefined when nothing was new.
+   */
+  dividerAt: string | undefined;
   /** Joined on the current connection; sends wait for this. */
   joined = false;
   loadingEarlier = false;
@@ -34,6 +56,54 @@ export class Room {
     timers: Timers,
   ) {
     this.presence = new RoomPresence(timers);
+    this.kind = isDirectRoom(name) ? 'direct' : 'room';
+  }
+
+  /** What the room is called on screen: a conversation by the others in it. */
+  title(self: string): string {
+    if (this.kind === 'room') return this.name;
+    const others = this.participants.filter((p) => p.id !== self).map((p) => p.name);
+    return others.length > 0 ? others.join(', ') : 'Direct conversation';
+  }
+
+  /** The messages of others after `position`, tombstones excepted, and those naming `self`. */
+  countAfter(position: string | undefined, self: string): { unread: number; mentions: number } {
+    let unread = 0;
+    let mentions = 0;
+    for (const item of this.timeline.items) {
+      if (item.kind !== 'message') continue;
+      const m = item.message;
+      if (m.author.id === self || m.deleted) continue;
+      if (position !== undefined && compareIds(m.id, position) <= 0) continue;
+      unread++;
+      if (m.mentions?.some((u) => u.id === self)) mentions++;
+    }
+    return { unread, mentions };
+  }
+
+  /** Unread messages were counted but are not held yet: the divider waits for the join. */
+  private dividerPending = false;
+
+  /** The room came into view: mark where the new messages start, and count them read. */
+  opened(self: string): void {
+    this.dividerAt = undefined;
+    this.dividerPending = this.unread > 0;
+    this.placeDivider(self);
+    this.unread = 0;
+    this.mentions = 0;
+  }
+
+  /** Puts the divider before the first message of others after the read marker, once held. */
+  placeDivider(self: string): void {
+    if (!this.dividerPending) return;
+    for (const item of this.timeline.items) {
+      if (item.kind !== 'message' || item.message.author.id === self) continue;
+      if (this.readUpTo === undefined || compareIds(item.message.id, this.readUpTo) > 0) {
+        this.dividerAt = item.message.id;
+        this.dividerPending = false;
+        return;
+      }
+    }
   }
 
   /** The `since` of the next join attempt (see `resume`). */

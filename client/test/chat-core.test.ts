@@ -401,3 +401,59 @@ test('edit, delete, react and reply through the client: the other user sees each
   // Both hold the same room, message for message.
   expect([...bob.shown.values()]).toEqual([...alice.shown.values()]);
 });
+
+test('a direct conversation: counted on the other side before it is opened, then joined with its history', async () => {
+  const { url } = await startTestServer();
+  const alice = new ChatUser(url, await identity(url, 'alice'), 'general');
+  const bobId = await identity(url, 'bob');
+  const bob = new ChatUser(url, bobId, 'general');
+  await Promise.all([alice.ready(), bob.ready()]);
+  expect(await alice.chat.openDirect([bobId.member.id])).toBeUndefined();
+  const room = alice.chat.current ?? '';
+  expect(room).toMatch(/^dm-/);
+  await alice.until(() => alice.chat.rooms.get(room)?.joined === true);
+  alice.chat.send('psst, bob', room);
+  alice.chat.send('@bob are you there?', room);
+  await alice.settled();
+
+  // Bob never opened it: it is listed, with who is in it and what is unread.
+  await bob.until(() => bob.chat.rooms.get(room)?.unread === 2, 15_000, 'the unread count');
+  const conversation = bob.chat.rooms.get(room);
+  await bob.until(() => (conversation?.participants.length ?? 0) === 2);
+  expect(conversation?.kind).toBe('direct');
+  expect(conversation?.title(bobId.member.id)).toBe('alice');
+  expect(conversation?.joined).toBe(false);
+
+  bob.chat.select(room);
+  await bob.until(() => conversation?.timeline.messageCount === 2, 15_000, 'the history');
+  expect(conversation?.unread).toBe(0);
+  expect(conversation?.dividerAt).toBe(alice.acked[0]?.id);
+});
+
+test('read state follows the user: reading on one device clears the other, and a new one starts clear', async () => {
+  const { url } = await startTestServer();
+  const alice = new ChatUser(url, await identity(url, 'alice'), 'general');
+  const bobId = await identity(url, 'bob');
+  const laptop = new ChatUser(url, bobId, 'general');
+  const phone = new ChatUser(url, bobId, 'general');
+  await Promise.all([alice.ready(), laptop.ready(), phone.ready()]);
+  laptop.chat.setVisible(false);
+  phone.chat.setVisible(false);
+  alice.send('one');
+  alice.send('two');
+  await alice.settled();
+  await laptop.hasShown(alice.acked.map((m) => m.id));
+  await phone.hasShown(alice.acked.map((m) => m.id));
+  const general = (u: ChatUser) => u.chat.rooms.get('general');
+  expect(general(phone)?.unread).toBe(2);
+
+  // Bob looks at his laptop: the phone clears too.
+  laptop.chat.setVisible(true);
+  await phone.until(() => general(phone)?.unread === 0, 15_000, 'the phone clearing');
+  // A device that connects later asks the server and agrees.
+  const tablet = new ChatUser(url, bobId, 'general');
+  tablet.chat.setVisible(false);
+  await tablet.ready();
+  await tablet.until(() => general(tablet)?.readUpTo === alice.acked[1]?.id, 15_000, 'the marker');
+  expect(general(tablet)?.unread).toBe(0);
+});
