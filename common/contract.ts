@@ -171,8 +171,13 @@ export interface Reaction {
 export interface ReplyQuote {
   id: string;
   author: Author;
-  /** The start of its text (`Limits.quoteMaxLength` characters); empty if it was deleted. */
+  /**
+   * The start of its text (`Limits.quoteMaxLength` characters). History shows it as the
+   * original is now (edited); empty once the original was deleted.
+   */
   text: string;
+  /** The original was deleted. */
+  deleted?: true;
 }
 
 /**

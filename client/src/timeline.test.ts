@@ -110,3 +110,22 @@ test('a change to a message older than any held is noted, not shown out of place
   t.prepend([{ ...msg('1-0', 'old, edited'), pos: '6-0' }], () => false);
   expect(t.get('1-0')?.text).toBe('old, edited');
 });
+
+test('replies held follow their original: its edited text, then no text once deleted', () => {
+  const t = new Timeline();
+  const original = msg('1-0', 'lunch?');
+  t.append(original, false);
+  t.append(
+    { ...msg('2-0', 'yes'), replyTo: { id: '1-0', author: original.author, text: 'lunch?' } },
+    false,
+  );
+  t.append({ ...original, text: 'lunch at 1?', pos: '3-0', editedAt: 3 }, false);
+  expect(t.get('2-0')?.replyTo?.text).toBe('lunch at 1?');
+  t.append({ ...original, text: '', deleted: true, pos: '4-0' }, false);
+  expect(t.get('2-0')?.replyTo).toEqual({
+    id: '1-0',
+    author: original.author,
+    text: '',
+    deleted: true,
+  });
+});

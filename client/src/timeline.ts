@@ -1,4 +1,4 @@
-import type { Message } from '../../common/contract.js';
+import { Limits, type Message } from '../../common/contract.js';
 
 export type TimelineItem =
   | { kind: 'message'; key: string; message: Message; own: boolean }
@@ -87,6 +87,22 @@ export class Timeline {
     this.see(pos, msOf(pos));
   }
 
+  /** Replies held that quote `original` show it as it is now (no text once deleted). */
+  private requote(original: Message): void {
+    this.items.forEach((item, i) => {
+      if (item.kind !== 'message' || item.message.replyTo?.id !== original.id) return;
+      const { author } = item.message.replyTo;
+      const replyTo = original.deleted
+        ? { id: original.id, author, text: '', deleted: true as const }
+        : {
+            id: original.id,
+            author,
+            text: Array.from(original.text).slice(0, Limits.quoteMaxLength).join(''),
+          };
+      this.items[i] = { ...item, message: { ...item.message, replyTo } };
+    });
+  }
+
   /** The room's newest position when it was joined: known, though nothing shows it. */
   noteHead(pos: string): void {
     this.changes.add(pos);
@@ -142,6 +158,7 @@ export class Timeline {
       const item = this.items[index];
       if (item?.kind !== 'message' || compareIds(pos, positionOf(item.message)) <= 0) return 'held';
       this.items[index] = { ...item, message };
+      this.requote(message);
       return 'updated';
     }
     const oldest = this.oldestId();

@@ -10,6 +10,7 @@ import { createMemoryConversations, type ConversationStore } from './conversatio
 import { createClientAssets, type ClientAssets } from './client-assets.js';
 import type { Config } from './config.js';
 import { createMemoryHistoryStore } from './history/memory-store.js';
+import { withCurrentQuotes } from './history/quotes.js';
 import type { HistoryStore } from './history/store.js';
 import { createHttpApp } from './http-app.js';
 import { createMetricsApp } from './http-routes.js';
@@ -88,10 +89,11 @@ export interface ChatServer {
 export function createServer(config: Config, deps: ServerDeps = {}): ChatServer {
   const logger = deps.logger ?? createLogger(config);
   const { redis } = deps;
-  const history =
+  const history = withCurrentQuotes(
     deps.history ??
-    redis?.history ??
-    createMemoryHistoryStore({ limit: config.historyLimit, dedupTtlMs: config.dedupTtlMs });
+      redis?.history ??
+      createMemoryHistoryStore({ limit: config.historyLimit, dedupTtlMs: config.dedupTtlMs }),
+  );
   const now = deps.now ?? Date.now;
   const stores = deps.accounts ?? redis?.accounts ?? createMemoryAccounts(now);
   const limitOptions = {

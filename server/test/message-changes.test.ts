@@ -197,8 +197,8 @@ describe('reactions', () => {
 });
 
 describe('replies', () => {
-  test('a reply carries a quote of the original; an unknown original is NOT_FOUND', async () => {
-    const { sockets } = await room('alice', 'bob');
+  test('a reply carries a quote of the original, kept current in history; an unknown original is NOT_FOUND', async () => {
+    const { url, sockets } = await room('alice', 'bob');
     const [alice, bob] = sockets as [ChatClient, ChatClient];
     const original = await sendOk(alice, 'general', `lunch? ${'.'.repeat(300)}`);
     const aliceGot = waitFor<Message>(alice, 'message');
@@ -215,6 +215,29 @@ describe('replies', () => {
       text: original.text.slice(0, 200),
     });
     expect((await aliceGot).replyTo).toEqual(ack.message.replyTo);
+    // History shows the quote as the original is now: edited, then deleted (its words gone).
+    const quoteIn = async () => {
+      const page = await request(alice, 'history:fetch', {
+        room: 'general',
+        before: '99999999999999-0',
+      });
+      return page.ok ? page.messages.find((x) => x.id === ack.message.id)?.replyTo : undefined;
+    };
+    await request(alice, 'message:edit', { room: 'general', id: original.id, text: 'lunch at 1?' });
+    expect(await quoteIn()).toEqual({
+      id: original.id,
+      author: original.author,
+      text: 'lunch at 1?',
+    });
+    await request(alice, 'message:delete', { room: 'general', id: original.id });
+    expect(await quoteIn()).toEqual({
+      id: original.id,
+      author: original.author,
+      text: '',
+      deleted: true,
+    });
+    const rejoined = await joinOk(await connect(url, { name: 'carol' }), 'general');
+    expect(rejoined.history.find((x) => x.id === ack.message.id)?.replyTo?.deleted).toBe(true);
     await joinOk(bob, 'other');
     const elsewhere = await sendOk(bob, 'other', 'in another room');
     for (const replyTo of ['1-0', elsewhere.id]) {

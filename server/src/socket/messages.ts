@@ -1,23 +1,11 @@
-import {
-  ErrorCode,
-  Limits,
-  type Member,
-  type Message,
-  type ReplyQuote,
-} from '../../../common/contract.js';
+import { ErrorCode, type Member, type ReplyQuote } from '../../../common/contract.js';
 import { fail, rateLimited } from '../errors.js';
 import { checkMember, checkText, historySchema, sendSchema } from '../validation.js';
+import { quoteOf } from '../history/quotes.js';
 import { audienceOf, memberOfAccount, participantsOf, refuseEntry } from './conversations.js';
 import type { EventHandler } from './dispatch.js';
 import { userRoom } from './rooms-of-users.js';
 import type { SocketDeps } from './types.js';
-
-/** What a reply shows of the message it answers: its author and the start of its text. */
-const quoteOf = (original: Message): ReplyQuote => ({
-  id: original.id,
-  author: original.author,
-  text: Array.from(original.text).slice(0, Limits.quoteMaxLength).join(''),
-});
 
 export const sendMessage: EventHandler<'message:send'> = {
   schema: sendSchema,
