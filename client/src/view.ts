@@ -1,30 +1,10 @@
 import type { Member, Message } from '../../common/contract.js';
 import type { Chat, OutgoingMessage, Room } from './chat.js';
 import { CONNECTION_LABELS } from './connection-state.js';
+import { byId, el } from './dom.js';
 import { plainText, renderMarkdown, type Rendered } from './markdown.js';
 
-/** The element with this id, checked to be of the given class (HTMLElement by default). */
-export function byId(id: string): HTMLElement;
-export function byId<T extends HTMLElement>(id: string, type: new () => T): T;
-export function byId(id: string, type: new () => HTMLElement = HTMLElement): HTMLElement {
-  const node = document.getElementById(id);
-  if (!(node instanceof type)) throw new Error(`#${id} is missing or not a ${type.name}`);
-  return node;
-}
-
-/** Makes an element; text is always set as text, never parsed as HTML. */
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: { className?: string; text?: string; attrs?: Record<string, string> } = {},
-  ...children: Node[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.className !== undefined) node.className = props.className;
-  if (props.text !== undefined) node.textContent = props.text;
-  for (const [name, value] of Object.entries(props.attrs ?? {})) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
+export { byId } from './dom.js';
 
 /**
  * Brings `parent`'s children in line with `items`, reusing the node of each key. Nodes are
