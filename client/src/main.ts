@@ -5,6 +5,7 @@ import { Chat, type Transport } from './chat.js';
 import { signIn } from './sign-in.js';
 import { loadPrefs, savePrefs } from './storage.js';
 import { cancelReply, replyingTo, wireMessageActions } from './message-actions.js';
+import { notifyMention, wireNotifications } from './notifications.js';
 import { announce, byId, render, wireTimeline } from './view.js';
 
 /** While typing, `typing: true` is repeated this often so that it does not expire, in ms. */
@@ -197,6 +198,8 @@ async function main(): Promise<void> {
       updateTitle(chat);
     } else if (event.type === 'incoming') {
       if (event.message.room === chat.current) announce(event.message, chat);
+    } else if (event.type === 'mention') {
+      notifyMention(chat, event.message);
     } else if (event.type === 'signed-out') {
       backToSignIn(event.message);
     }
@@ -254,6 +257,7 @@ async function main(): Promise<void> {
   wireMessageActions(() => {
     render(chat);
   });
+  wireNotifications();
 
   render(chat);
   persist(chat);
