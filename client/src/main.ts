@@ -4,6 +4,8 @@ import { AuthError, createAuthApi, memberOf, type AuthApi } from './auth-api.js'
 import { Chat, type Transport } from './chat.js';
 import { signIn } from './sign-in.js';
 import { loadPrefs, savePrefs } from './storage.js';
+import { cancelReply, replyingTo, wireMessageActions } from './message-actions.js';
+import { notifyMention, wireNotifications } from './notifications.js';
 import { announce, byId, render, wireTimeline } from './view.js';
 
 /** While typing, `typing: true` is repeated this often so that it does not expire, in ms. */
@@ -105,7 +107,9 @@ function wireComposer(chat: Chat): void {
   };
   const submit = () => {
     if (input.value.trim() === '') return;
-    chat.send(input.value);
+    const reply = replyingTo(chat.current);
+    chat.send(input.value, chat.current, reply?.id);
+    if (reply) cancelReply();
     input.value = '';
     autosize();
     stopTyping();
@@ -124,7 +128,14 @@ function wireComposer(chat: Chat): void {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === 'Escape' && replyingTo(chat.current)) {
+      event.preventDefault();
+      cancelReply();
     }
+  });
+  byId('reply-cancel').addEventListener('click', () => {
+    cancelReply();
+    input.focus();
   });
   input.addEventListener('input', () => {
     autosize();
@@ -154,9 +165,12 @@ function wirePanels(): void {
       button.setAttribute('aria-expanded', String(open));
       panel.classList.toggle('open', open);
     });
-    // On a phone the panel covers the chat: picking a room closes it.
+    // On a phone the panel covers the chat: picking a room or a person to write to closes it.
     panel.addEventListener('click', (event) => {
-      if (event.target instanceof Element && event.target.closest('.room-button')) {
+      if (
+        event.target instanceof Element &&
+        event.target.closest('.room-button, .member-message')
+      ) {
         button.setAttribute('aria-expanded', 'false');
         panel.classList.remove('open');
       }
@@ -183,7 +197,9 @@ async function main(): Promise<void> {
       persist(chat);
       updateTitle(chat);
     } else if (event.type === 'incoming') {
-      if (event.message.room === chat.current) announce(event.message);
+      if (event.message.room === chat.current) announce(event.message, chat);
+    } else if (event.type === 'mention') {
+      notifyMention(chat, event.message);
     } else if (event.type === 'signed-out') {
       backToSignIn(event.message);
     }
@@ -238,6 +254,10 @@ async function main(): Promise<void> {
   wireComposer(chat);
   wirePanels();
   wireTimeline(chat);
+  wireMessageActions(() => {
+    render(chat);
+  });
+  wireNotifications();
 
   render(chat);
   persist(chat);

@@ -1,30 +1,20 @@
 import type { Member, Message } from '../../common/contract.js';
 import type { Chat, OutgoingMessage, Room } from './chat.js';
 import { CONNECTION_LABELS } from './connection-state.js';
+import { button, byId, el } from './dom.js';
 import { plainText, renderMarkdown, type Rendered } from './markdown.js';
+import {
+  actionSignature,
+  afterRender,
+  editedMark,
+  messageExtras,
+  quoteNode,
+  quoteSignature,
+  renderReplyBar,
+} from './message-actions.js';
+import { positionOf } from './timeline.js';
 
-/** The element with this id, checked to be of the given class (HTMLElement by default). */
-export function byId(id: string): HTMLElement;
-export function byId<T extends HTMLElement>(id: string, type: new () => T): T;
-export function byId(id: string, type: new () => HTMLElement = HTMLElement): HTMLElement {
-  const node = document.getElementById(id);
-  if (!(node instanceof type)) throw new Error(`#${id} is missing or not a ${type.name}`);
-  return node;
-}
-
-/** Makes an element; text is always set as text, never parsed as HTML. */
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: { className?: string; text?: string; attrs?: Record<string, string> } = {},
-  ...children: Node[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.className !== undefined) node.className = props.className;
-  if (props.text !== undefined) node.textContent = props.text;
-  for (const [name, value] of Object.entries(props.attrs ?? {})) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
+export { byId } from './dom.js';
 
 /**
  * Brings `parent`'s children in line with `items`, reusing the node of each key. Nodes are
@@ -146,12 +136,16 @@ function avatarNode(author: Member): HTMLElement {
   return avatar;
 }
 
-function messageNode(
-  message: Message,
-  own: boolean,
-  status: 'sent' | 'pending' | 'failed',
-  continued: boolean,
-) {
+/** How a message row is drawn: `held` rows are in the timeline and can be acted on. */
+interface MessageLook {
+  own: boolean;
+  status: 'sent' | 'pending' | 'failed';
+  continued: boolean;
+  held: boolean;
+}
+
+function messageNode(message: Message, look: MessageLook, room: Room, chat: Chat) {
+  const { own, status, continued, held } = look;
   const time = el('time', {
     className: 'msg-time',
     text: timeFormat.format(message.ts),
@@ -165,6 +159,7 @@ function messageNode(
         { className: 'msg-head' },
         el('span', { className: 'msg-author visually-hidden', text: message.author.name }),
         time,
+        ...editedMark(message),
       )
     : el(
         'div',
@@ -174,15 +169,40 @@ function messageNode(
         // Posted by a program through the push API: no person can send a message marked so.
         ...(message.author.bot ? [el('span', { className: 'msg-bot', text: 'bot' })] : []),
         time,
+        ...editedMark(message),
       );
+  const mentionsMe = message.mentions?.some((m) => m.id === chat.user.id) === true;
+  const classes = ['msg'];
+  if (own) classes.push('own');
+  if (continued) classes.push('continued');
+  if (message.deleted) classes.push('deleted');
+  if (mentionsMe && !message.deleted) classes.push('mentions-me');
+  const node = el('li', {
+    className: classes.join(' '),
+    // Focusable from script only: a quote's click and a deletion move focus to a row.
+    attrs: { 'data-status': status, 'data-testid': 'message', tabindex: '-1' },
+  });
+  if (message.deleted) {
+    node.append(head, el('p', { className: 'msg-tombstone', text: 'This message was deleted' }));
+    return node;
+  }
+  const extras = held ? messageExtras(message, own, room, chat) : { below: [] };
+  node.append(
+    head,
+    ...(message.replyTo ? [quoteNode(message.replyTo, room)] : []),
+    extras.editor ??
+      el('div', { className: 'msg-text' }, ...markdownNodes(renderMarkdown(message.text))),
+    ...extras.below,
+  );
+  return node;
+}
+
+/** Where the messages start that were new when the room was last opened. */
+function newDividerNode(): HTMLElement {
   return el(
     'li',
-    {
-      className: `msg${own ? ' own' : ''}${continued ? ' continued' : ''}`,
-      attrs: { 'data-status': status, 'data-testid': 'message' },
-    },
-    head,
-    el('div', { className: 'msg-text' }, ...markdownNodes(renderMarkdown(message.text))),
+    { className: 'new-divider', attrs: { 'data-testid': 'new-divider' } },
+    el('span', { text: 'New messages' }),
   );
 }
 
@@ -202,21 +222,32 @@ function daySeparatorNode(ts: number, label: string): HTMLElement {
   );
 }
 
-function linkButton(text: string, onClick: () => void): HTMLButtonElement {
-  const button = el('button', { className: 'link-button', text, attrs: { type: 'button' } });
-  button.addEventListener('click', onClick);
-  return button;
-}
+const linkButton = (text: string, onClick: () => void) => button(text, onClick);
 
-function pendingNode(item: OutgoingMessage, chat: Chat, ts: number, continued: boolean) {
+function pendingNode(
+  item: OutgoingMessage,
+  room: Room,
+  chat: Chat,
+  ts: number,
+  continued: boolean,
+) {
+  const original = item.replyTo === undefined ? undefined : room.timeline.get(item.replyTo);
   const message: Message = {
     id: item.clientId,
     room: item.room,
     author: chat.user,
     text: item.text,
     ts,
+    ...(original
+      ? { replyTo: { id: original.id, author: original.author, text: original.text } }
+      : {}),
   };
-  const node = messageNode(message, true, item.status, continued);
+  const node = messageNode(
+    message,
+    { own: true, status: item.status, continued, held: false },
+    room,
+    chat,
+  );
   const state = el('div', { className: 'msg-state' });
   if (item.status === 'pending') {
     state.append(el('span', { className: 'pending-mark', text: 'Sending…' }));
@@ -245,13 +276,39 @@ function typingText(room: Room): string {
   return `${names.length} people are typing…`;
 }
 
-function memberNode(member: Member, isSelf: boolean): HTMLElement {
+/**
+ * Starts (or goes to) a direct conversation with a member. Its word comes from the style
+ * sheet, so the entry's text stays the member's name; the label says whom it writes to.
+ */
+function messageButton(member: Member, chat: Chat): HTMLButtonElement {
+  const error = byId('member-error');
+  return button(
+    '',
+    () => {
+      error.textContent = '';
+      chat.openDirect([member.id]).then(
+        (problem) => {
+          error.textContent = problem ?? '';
+        },
+        () => {
+          error.textContent = 'Could not open the conversation; try again.';
+        },
+      );
+    },
+    {
+      className: 'member-message',
+      attrs: { 'aria-label': `Message ${member.name}`, title: `Message ${member.name}` },
+    },
+  );
+}
+
+function memberNode(member: Member, isSelf: boolean, chat: Chat): HTMLElement {
   return el(
     'li',
     { className: 'member', attrs: { 'data-testid': 'member' } },
     avatarNode(member),
     el('span', { className: 'member-name', text: member.name }),
-    ...(isSelf ? [el('span', { className: 'you', text: '(you)' })] : []),
+    ...(isSelf ? [el('span', { className: 'you', text: '(you)' })] : [messageButton(member, chat)]),
   );
 }
 
@@ -301,19 +358,35 @@ function timelineRows(room: Room, chat: Chat): Row[] {
       continue;
     }
     const { message, own } = item;
-    const continued = place({ authorId: message.author.id, ts: message.ts });
+    let continued = place({ authorId: message.author.id, ts: message.ts });
+    if (message.id === room.dividerAt) {
+      // After the day's separator, so that a day still starts with its date.
+      rows.push({ key: 'new-divider', sig: 'divider', build: newDividerNode });
+      continued = false;
+    }
+    const look = { own, status: 'sent', continued, held: true } as const;
     rows.push({
       key: item.key,
-      sig: `message|${continued}`,
-      build: () => messageNode(message, own, 'sent', continued),
+      sig: [
+        'message',
+        continued,
+        positionOf(message),
+        actionSignature(message.id),
+        quoteSignature(message.replyTo, room),
+      ].join('|'),
+      build: () => messageNode(message, look, room, chat),
     });
   }
   for (const item of chat.pendingFor(room.name)) {
     const continued = place({ authorId: chat.user.id, ts: now });
+    const quoted =
+      item.replyTo === undefined
+        ? ''
+        : `${item.replyTo}:${quoteSignature({ id: item.replyTo, author: chat.user, text: '' }, room)}`;
     rows.push({
       key: `pending-${item.clientId}`,
-      sig: `${item.status}|${item.error ?? ''}|${continued}`,
-      build: () => pendingNode(item, chat, now, continued),
+      sig: `${item.status}|${item.error ?? ''}|${continued}|${quoted}`,
+      build: () => pendingNode(item, room, chat, now, continued),
     });
   }
   return rows;
@@ -407,43 +480,68 @@ export function render(chat: Chat): void {
 
   renderRooms(chat);
   renderCurrentRoom(chat);
+  afterRender();
+}
+
+/** What a room is called on screen: `#name`, or a conversation's other participants. */
+export function roomLabel(room: Room, chat: Chat): string {
+  return room.kind === 'direct' ? room.title(chat.user.id) : `#${room.name}`;
+}
+
+/** A room's or a conversation's entry in the sidebar, with its unread and mention counts. */
+function roomButton(room: Room, chat: Chat): HTMLElement {
+  const current = chat.current === room.name;
+  const entry = el(
+    'button',
+    {
+      className: 'room-button',
+      attrs: { type: 'button', 'data-room': room.name, 'aria-current': String(current) },
+    },
+    el('span', { className: 'room-name', text: roomLabel(room, chat) }),
+  );
+  const badges = el('span', { className: 'badges' });
+  if (room.mentions > 0) {
+    const label = `${room.mentions} ${room.mentions === 1 ? 'mention' : 'mentions'}`;
+    badges.append(
+      el('span', {
+        className: 'badge mention',
+        text: `@${room.mentions}`,
+        attrs: { 'aria-label': label, title: label, 'data-testid': 'mentions' },
+      }),
+    );
+  }
+  if (room.unread > 0) {
+    badges.append(
+      el('span', {
+        className: 'badge',
+        text: String(room.unread),
+        attrs: { 'aria-label': `${room.unread} unread`, 'data-testid': 'unread' },
+      }),
+    );
+  }
+  if (badges.childElementCount > 0) entry.append(badges);
+  entry.addEventListener('click', () => {
+    // A conversation listed from its first message is joined by the chat once selected.
+    chat.select(room.name);
+  });
+  return el('li', {}, entry);
 }
 
 function renderRooms(chat: Chat): void {
-  const joined = [...chat.rooms.values()];
+  const held = [...chat.rooms.values()];
+  const signature = (r: Room) =>
+    `${roomLabel(r, chat)}|${r.unread}|${r.mentions}|${chat.current === r.name}`;
+  const build = (r: Room) => roomButton(r, chat);
   reconcile(
     byId('joined-rooms'),
-    joined,
+    held.filter((r) => r.kind !== 'direct'),
     (r) => r.name,
-    (r) => `${r.name}|${r.unread}|${chat.current === r.name}`,
-    (r) => {
-      const button = el(
-        'button',
-        {
-          className: 'room-button',
-          attrs: {
-            type: 'button',
-            'data-room': r.name,
-            'aria-current': String(chat.current === r.name),
-          },
-        },
-        el('span', { className: 'room-name', text: `#${r.name}` }),
-      );
-      if (r.unread > 0) {
-        button.append(
-          el('span', {
-            className: 'badge',
-            text: String(r.unread),
-            attrs: { 'aria-label': `${r.unread} unread`, 'data-testid': 'unread' },
-          }),
-        );
-      }
-      button.addEventListener('click', () => {
-        chat.select(r.name);
-      });
-      return el('li', {}, button);
-    },
+    signature,
+    build,
   );
+  const direct = held.filter((r) => r.kind === 'direct');
+  reconcile(byId('direct-list'), direct, (r) => r.name, signature, build);
+  byId('direct-empty').hidden = direct.length > 0;
 
   const error = byId('join-error');
   error.textContent = chat.joinError ?? '';
@@ -478,7 +576,8 @@ function renderCurrentRoom(chat: Chat): void {
   const list = byId('message-list');
   const scroller = byId('messages');
   const composer = byId('composer-input', HTMLTextAreaElement);
-  byId('leave-room').hidden = room === undefined;
+  byId('leave-room').hidden = room === undefined || room.kind === 'direct';
+  renderReplyBar(chat);
   if (!room) {
     byId('room-title').textContent = 'No room';
     byId('room-count').textContent = 'Join a room to start chatting';
@@ -498,8 +597,9 @@ function renderCurrentRoom(chat: Chat): void {
     return;
   }
   composer.disabled = false;
-  composer.placeholder = `Message #${room.name}`;
-  byId('room-title').textContent = `#${room.name}`;
+  const label = roomLabel(room, chat);
+  composer.placeholder = `Message ${label}`;
+  byId('room-title').textContent = label;
   byId('room-count').textContent = room.joined
     ? `${room.presence.count} ${room.presence.count === 1 ? 'member' : 'members'} online`
     : 'joining…';
@@ -532,6 +632,9 @@ function renderCurrentRoom(chat: Chat): void {
 
   if (switched || atBottom || sentNow) {
     scroller.scrollTop = scroller.scrollHeight;
+    // Arriving in a room with news: its first new message goes to the top, if it would not show.
+    const divider = switched ? list.querySelector('.new-divider') : null;
+    divider?.scrollIntoView({ block: 'nearest' });
   } else if (firstBefore instanceof HTMLElement && firstBefore.isConnected) {
     // Older messages were put above: keep what the reader was looking at in place.
     scroller.scrollTop += firstBefore.offsetTop - offsetBefore;
@@ -545,16 +648,18 @@ function renderCurrentRoom(chat: Chat): void {
     members,
     (m) => m.id,
     (m) => `${m.name}|${m.id === chat.self?.id}`,
-    (m) => memberNode(m, m.id === chat.self?.id),
+    (m) => memberNode(m, m.id === chat.self?.id, chat),
   );
 }
 
 /** Reads a new message aloud to screen-reader users, without re-reading the whole list. */
-export function announce(message: Message): void {
+export function announce(message: Message, chat: Chat): void {
   const announcer = byId('announcer');
+  const room = chat.rooms.get(message.room);
+  const where = room ? roomLabel(room, chat) : `#${message.room}`;
   // The text as shown, without the Markdown markers a screen reader would spell out.
   const text = plainText(renderMarkdown(message.text));
-  const line = el('p', { text: `${message.author.name} in #${message.room}: ${text}` });
+  const line = el('p', { text: `${message.author.name} in ${where}: ${text}` });
   announcer.append(line);
   while (announcer.childElementCount > 5) announcer.firstElementChild?.remove();
 }
