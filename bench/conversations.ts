@@ -12,7 +12,7 @@ import { cpuMicros, round } from './lib/measure.js';
 import { startChatNode } from './lib/targets.js';
 
 const N = Number(process.env.BENCH_OPS ?? 2000);
-const WARMUP = 200;
+const WARMUP = 1000;
 
 async function account(base: string, username: string) {
   const res = await fetch(`${base}/api/auth/signup`, {
