@@ -1,0 +1,166 @@
+/**
+ * What makes a room run by people: who owns and moderates it, whether it is private and who
+ * is invited, its topic, who is banned or muted and until when, and the record of every
+ * moderation action. Behind one async interface with memory, SQLite and Redis
+ * implementations, like history and accounts.
+ */
+
+export type RoomRole = 'owner' | 'moderator';
+
+export interface RoomSettings {
+  /** The user who created the room; undefined for rooms that existed before ownership. */
+  owner?: string;
+  private: boolean;
+  topic?: string;
+  /** When it was created, in ms since the epoch. */
+  createdAt: number;
+}
+
+/** A ban or a mute: until when, in ms since the epoch, or null for until lifted. */
+export interface Sanction {
+  until: number | null;
+  by: string;
+  reason?: string;
+}
+
+export interface AuditEntry {
+  /** When, in ms since the epoch. */
+  at: number;
+  /** The user who acted. */
+  by: string;
+  action:
+    | 'create'
+    | 'update'
+    | 'role'
+    | 'invite'
+    | 'kick'
+    | 'ban'
+    | 'unban'
+    | 'mute'
+    | 'unmute'
+    | 'delete-message';
+  /** The user acted on, if any. */
+  target?: string;
+  /** Anything else worth keeping: a role, minutes, a message id, a topic. */
+  detail?: string;
+}
+
+export interface ModerationStore {
+  /** Creates a room's settings with its owner; false when the room already has settings. */
+  create(room: string, settings: RoomSettings): Promise<boolean>;
+  settings(room: string): Promise<RoomSettings | undefined>;
+  /** Changes the topic (an empty string removes it) and privacy; undefined if no settings. */
+  update(
+    room: string,
+    change: { topic?: string; private?: boolean },
+  ): Promise<RoomSettings | undefined>;
+  /** Moderators of a room (owners are in the settings). */
+  moderators(room: string): Promise<string[]>;
+  /** Makes a user a moderator, or takes it back (`member`). */
+  setRole(room: string, userId: string, role: 'moderator' | 'member'): Promise<void>;
+  invite(room: string, userId: string): Promise<void>;
+  isInvited(room: string, userId: string): Promise<boolean>;
+  /** Every ban or mute of a room still in force at `now` (expired ones are not returned). */
+  ban(room: string, userId: string, sanction: Sanction): Promise<void>;
+  unban(room: string, userId: string): Promise<void>;
+  banOf(room: string, userId: string, now: number): Promise<Sanction | undefined>;
+  mute(room: string, userId: string, sanction: Sanction): Promise<void>;
+  unmute(room: string, userId: string): Promise<void>;
+  muteOf(room: string, userId: string, now: number): Promise<Sanction | undefined>;
+  /** Appends to the room's audit list, which keeps its newest `AUDIT_MAX` entries. */
+  record(room: string, entry: AuditEntry): Promise<void>;
+  /** The newest entries first, at most `limit`. */
+  audit(room: string, limit: number): Promise<AuditEntry[]>;
+  /** Forgets everything about a room (an admin deleted it). */
+  forget(room: string): Promise<void>;
+}
+
+/** Audit entries kept per room. */
+export const AUDIT_MAX = 1000;
+
+/** A sanction in force at `now`. */
+export const inForce = (s: Sanction | undefined, now: number): Sanction | undefined =>
+  s && (s.until === null || s.until > now) ? s : undefined;
+
+export function createMemoryModeration(): ModerationStore {
+  const settings = new Map<string, RoomSettings>();
+  const moderators = new Map<string, Set<string>>();
+  const invited = new Map<string, Set<string>>();
+  const bans = new Map<string, Map<string, Sanction>>();
+  const mutes = new Map<string, Map<string, Sanction>>();
+  const audits = new Map<string, AuditEntry[]>();
+  const setOf = (map: Map<string, Set<string>>, room: string) => {
+    let set = map.get(room);
+    if (!set) map.set(room, (set = new Set<string>()));
+    return set;
+  };
+  const mapOf = (map: Map<string, Map<string, Sanction>>, room: string) => {
+    let inner = map.get(room);
+    if (!inner) map.set(room, (inner = new Map<string, Sanction>()));
+    return inner;
+  };
+  const ok = Promise.resolve();
+  return {
+    create(room, s) {
+      if (settings.has(room)) return Promise.resolve(false);
+      settings.set(room, { ...s });
+      return Promise.resolve(true);
+    },
+    settings: (room) => {
+      const s = settings.get(room);
+      return Promise.resolve(s && { ...s });
+    },
+    update(room, change) {
+      const s = settings.get(room);
+      if (!s) return Promise.resolve(undefined);
+      if (change.private !== undefined) s.private = change.private;
+      if (change.topic !== undefined) {
+        if (change.topic === '') delete s.topic;
+        else s.topic = change.topic;
+      }
+      return Promise.resolve({ ...s });
+    },
+    moderators: (room) => Promise.resolve([...(moderators.get(room) ?? [])]),
+    setRole(room, userId, role) {
+      if (role === 'moderator') setOf(moderators, room).add(userId);
+      else moderators.get(room)?.delete(userId);
+      return ok;
+    },
+    invite(room, userId) {
+      setOf(invited, room).add(userId);
+      return ok;
+    },
+    isInvited: (room, userId) => Promise.resolve(invited.get(room)?.has(userId) ?? false),
+    ban(room, userId, sanction) {
+      mapOf(bans, room).set(userId, { ...sanction });
+      return ok;
+    },
+    unban(room, userId) {
+      bans.get(room)?.delete(userId);
+      return ok;
+    },
+    banOf: (room, userId, now) => Promise.resolve(inForce(bans.get(room)?.get(userId), now)),
+    mute(room, userId, sanction) {
+      mapOf(mutes, room).set(userId, { ...sanction });
+      return ok;
+    },
+    unmute(room, userId) {
+      mutes.get(room)?.delete(userId);
+      return ok;
+    },
+    muteOf: (room, userId, now) => Promise.resolve(inForce(mutes.get(room)?.get(userId), now)),
+    record(room, entry) {
+      let list = audits.get(room);
+      if (!list) audits.set(room, (list = []));
+      list.push({ ...entry });
+      if (list.length > AUDIT_MAX) list.splice(0, list.length - AUDIT_MAX);
+      return ok;
+    },
+    audit: (room, limit) =>
+      Promise.resolve([...(audits.get(room) ?? [])].reverse().slice(0, limit)),
+    forget(room) {
+      for (const map of [settings, moderators, invited, bans, mutes, audits]) map.delete(room);
+      return ok;
+    },
+  };
+}
