@@ -49,6 +49,14 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** The user may not do this: change another user's message, for example. */
   NOT_ALLOWED: 'NOT_ALLOWED',
+  /** Only a room's owners and moderators (or operators) may do this, and not to their equals. */
+  NOT_MODERATOR: 'NOT_MODERATOR',
+  /** The user is banned from the room; `until` says until when (absent: until lifted). */
+  BANNED: 'BANNED',
+  /** The user is muted in the room; `until` says until when (absent: until lifted). */
+  MUTED: 'MUTED',
+  /** `room:create` of a room that exists (it has settings, history or people in it). */
+  ROOM_EXISTS: 'ROOM_EXISTS',
   /** A message carries as many different reactions as the server allows (`Limits.reactionsPerMessage`). */
   TOO_MANY_REACTIONS: 'TOO_MANY_REACTIONS',
   /** A dependency (such as the history store) is unavailable; the request may be retried. */
@@ -69,6 +77,8 @@ export interface AckError {
   code: ErrorCode;
   /** Human-readable; never contains a stack trace. */
   message: string;
+  /** BANNED and MUTED: until when, in ms since the epoch (absent: until lifted). */
+  until?: number;
 }
 
 export type AckFailure = { ok: false; error: AckError };
@@ -135,6 +145,10 @@ export const Limits = {
   reactionsPerMessage: 20,
   /** Characters of the original a reply quotes. */
   quoteMaxLength: 200,
+  /** Characters of a room's topic. */
+  topicMaxLength: 200,
+  /** Characters of the reason of a ban, a mute or a report. */
+  reasonMaxLength: 300,
 } as const;
 
 export const DEFAULT_ROOM = 'general';
@@ -198,6 +212,8 @@ export interface Message {
   editedAt?: number;
   /** Deleted: a tombstone that keeps its place, without its text or reactions. */
   deleted?: true;
+  /** With `deleted`: removed by a moderator of the room, not by its author. */
+  removedByModerator?: true;
   /** Absent when there are none. */
   reactions?: Reaction[];
   /** The message this one answers. */
@@ -242,6 +258,43 @@ export interface EditRequest {
 export interface DeleteRequest {
   room: string;
   id: string;
+}
+/** Creates a room, owned by the user who creates it. */
+export interface RoomCreateRequest {
+  room: string;
+  /** Joinable only by invitation (and by its owners and moderators). */
+  private?: boolean;
+  /** Up to `Limits.topicMaxLength` characters. */
+  topic?: string;
+}
+/** Changes a room's topic (empty: none) or privacy; owners and moderators only. */
+export interface RoomUpdateRequest {
+  room: string;
+  topic?: string;
+  private?: boolean;
+}
+/** Makes a user a moderator of the room, or a member again; owners only. */
+export interface RoomRoleRequest {
+  room: string;
+  userId: string;
+  role: 'moderator' | 'member';
+}
+/** A moderation action on one user in one room: invite, kick, unban, unmute. */
+export interface RoomUserRequest {
+  room: string;
+  userId: string;
+}
+/** A ban or a mute; without `minutes`, until lifted. */
+export interface SanctionRequest {
+  room: string;
+  userId: string;
+  /** 1 to 525600 (a year). */
+  minutes?: number;
+  /** Shown to the user, up to `Limits.reasonMaxLength` characters. */
+  reason?: string;
+}
+export interface RoomAuditRequest {
+  room: string;
 }
 /** Opens (or finds) the direct conversation of the signed-in user with these others. */
 export interface DirectOpenRequest {
@@ -297,6 +350,8 @@ export interface JoinResult {
   gapReason?: GapReason;
   /** The room's newest position (absent while it holds nothing): the `since` that resumes here. */
   position?: string;
+  /** Its owner, moderators, topic and privacy. */
+  info: RoomInfo;
 }
 export type GapReason = 'trimmed' | 'unknown';
 export interface LeaveResult {
@@ -318,9 +373,44 @@ export interface RoomSummary {
   name: string;
   /** People currently in the room, across every server node. */
   members: number;
+  /** Joinable by invitation only; listed only to those who may join it. */
+  private?: true;
 }
 export interface RoomsListResult {
   rooms: RoomSummary[];
+}
+/** What everyone may know of a room: who owns and moderates it, its topic, whether private. */
+export interface RoomInfo {
+  room: string;
+  /** The owner's user id, absent for rooms nobody created (such as `general`). */
+  owner?: string;
+  moderators: string[];
+  private: boolean;
+  topic?: string;
+}
+export interface RoomInfoResult {
+  info: RoomInfo;
+}
+export interface RoomUserResult {
+  room: string;
+  userId: string;
+}
+export interface SanctionResult {
+  room: string;
+  userId: string;
+  /** In ms since the epoch; absent: until lifted. */
+  until?: number;
+}
+/** One moderation action as the room's audit list keeps it. */
+export interface AuditRecord {
+  at: number;
+  by: string;
+  action: string;
+  target?: string;
+  detail?: string;
+}
+export interface RoomAuditResult {
+  entries: AuditRecord[];
 }
 export interface DirectOpenResult {
   /** The conversation's room: the same for the same people, whoever opens it. */
@@ -371,6 +461,31 @@ export type SessionEndReason = 'logout' | 'expired';
 export interface SessionEndedEvent {
   reason: SessionEndReason;
 }
+/**
+ * A moderation action, told to the room (and to the user acted on): `kick`, `ban`, `mute`,
+ * `unban`, `unmute`, `role` (with `role`), `update` (the room's settings changed; see `info`).
+ */
+export interface ModerationEvent {
+  room: string;
+  action: 'kick' | 'ban' | 'unban' | 'mute' | 'unmute' | 'role' | 'update';
+  by: Member;
+  target?: Member;
+  /** `ban` and `mute`: until when (absent: until lifted). */
+  until?: number;
+  reason?: string;
+  /** `role`: the target's role now. */
+  role?: 'moderator' | 'member';
+  /** The room's settings now (every action sends them, so member lists stay right). */
+  info: RoomInfo;
+}
+/** This connection was taken out of a room (kicked or banned): it is no longer in it. */
+export interface RemovedEvent {
+  room: string;
+  reason: 'kick' | 'ban';
+  by: Member;
+  until?: number;
+  message?: string;
+}
 /** A message named the user: sent to all their connections, whether or not in the room. */
 export interface MentionEvent {
   message: Message;
@@ -404,6 +519,16 @@ export const ClientEvent = {
   roomsState: 'rooms:state',
   directOpen: 'dm:open',
   roomRead: 'room:read',
+  roomCreate: 'room:create',
+  roomUpdate: 'room:update',
+  roomRole: 'room:role',
+  roomInvite: 'room:invite',
+  roomKick: 'room:kick',
+  roomBan: 'room:ban',
+  roomUnban: 'room:unban',
+  roomMute: 'room:mute',
+  roomUnmute: 'room:unmute',
+  roomAudit: 'room:audit',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -413,6 +538,8 @@ export const ServerEvent = {
   messageDeleted: 'message:deleted',
   mention: 'mention',
   read: 'room:read',
+  moderation: 'moderation',
+  removed: 'room:removed',
   presence: 'presence',
   typing: 'typing',
   sessionEnded: 'session:ended',
@@ -434,6 +561,16 @@ export interface ClientToServerEvents {
   'rooms:state': (payload: RoomsStateRequest, ack: AckCallback<RoomsStateResult>) => void;
   'dm:open': (payload: DirectOpenRequest, ack: AckCallback<DirectOpenResult>) => void;
   'room:read': (payload: ReadRequest, ack: AckCallback<ReadResult>) => void;
+  'room:create': (payload: RoomCreateRequest, ack: AckCallback<RoomInfoResult>) => void;
+  'room:update': (payload: RoomUpdateRequest, ack: AckCallback<RoomInfoResult>) => void;
+  'room:role': (payload: RoomRoleRequest, ack: AckCallback<RoomInfoResult>) => void;
+  'room:invite': (payload: RoomUserRequest, ack: AckCallback<RoomUserResult>) => void;
+  'room:kick': (payload: RoomUserRequest, ack: AckCallback<RoomUserResult>) => void;
+  'room:ban': (payload: SanctionRequest, ack: AckCallback<SanctionResult>) => void;
+  'room:unban': (payload: RoomUserRequest, ack: AckCallback<RoomUserResult>) => void;
+  'room:mute': (payload: SanctionRequest, ack: AckCallback<SanctionResult>) => void;
+  'room:unmute': (payload: RoomUserRequest, ack: AckCallback<RoomUserResult>) => void;
+  'room:audit': (payload: RoomAuditRequest, ack: AckCallback<RoomAuditResult>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -445,6 +582,8 @@ export interface ServerToClientEvents {
   mention: (event: MentionEvent) => void;
   /** Another connection of this user read a room up to `id`. */
   'room:read': (event: ReadResult) => void;
+  moderation: (event: ModerationEvent) => void;
+  'room:removed': (event: RemovedEvent) => void;
   presence: (event: PresenceEvent) => void;
   typing: (event: TypingEvent) => void;
   'session:ended': (event: SessionEndedEvent) => void;
@@ -459,6 +598,8 @@ export interface ServerToClientEvents {
 export interface InterServerEvents {
   /** A user changed their display name: every node updates its connections of that user. */
   renamed: (member: Member) => void;
+  /** A user was kicked or banned: every node takes its connections of theirs out of the room. */
+  removed: (event: { room: string; userId: string }) => void;
 }
 
 /** Per-connection data; serialisable because other nodes read it through `fetchSockets()`. */
@@ -469,6 +610,8 @@ export interface SocketData {
   session?: string;
   /** When the credentials stop being valid (a token's `exp`), in ms since the epoch. */
   expiresAt?: number;
+  /** An operator named in `ADMIN_USERS`: owner of every room. */
+  admin?: true;
 }
 
 /**

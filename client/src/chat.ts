@@ -499,6 +499,18 @@ export class Chat {
         state?.timeline.reached(pos);
       }
     });
+    socket.on('room:removed', ({ room, reason, by, until, message }) => {
+      // Taken out by a moderator: the room is dropped here too, not rejoined, and the page
+      // says why (and until when, for a ban).
+      if (!this.rooms.has(room)) return;
+      this.forget(room);
+      const when = until === undefined ? '' : ` until ${new Date(until).toLocaleString()}`;
+      this.joinError =
+        reason === 'ban'
+          ? `${by.name} banned you from ${room}${when}${message ? `: ${message}` : '.'}`
+          : `${by.name} removed you from ${room}.`;
+      this.changed();
+    });
     socket.on('mention', ({ message }) => {
       this.emit({ type: 'mention', message });
     });

@@ -7,6 +7,7 @@ import { createMemoryAccounts } from './accounts/memory-store.js';
 import type { AccountStore, SessionStore } from './accounts/store.js';
 import { localPresence } from './cluster-presence.js';
 import { createMemoryConversations, type ConversationStore } from './conversations/store.js';
+import { createMemoryModeration, type ModerationStore } from './moderation/store.js';
 import { createClientAssets, type ClientAssets } from './client-assets.js';
 import type { Config } from './config.js';
 import { createMemoryHistoryStore } from './history/memory-store.js';
@@ -23,6 +24,7 @@ import { onConnection } from './socket/connection.js';
 import { createEngineInternals } from './socket/engine-internals.js';
 import { createSocketServer } from './socket/io-server.js';
 import { authenticate } from './socket/authenticate.js';
+import { removeLocally } from './socket/moderation.js';
 import { clientAddressOf, createConnectionCaps } from './socket/connection-caps.js';
 import { announceRename, renameLocally } from './socket/renames.js';
 import { guestNameOnline } from './socket/rooms-of-users.js';
@@ -53,6 +55,8 @@ export interface ServerDeps {
   accounts?: { accounts: AccountStore; sessions: SessionStore };
   /** Direct conversations and read markers; default: Redis's, else in memory. */
   conversations?: ConversationStore;
+  /** Room settings, roles and sanctions; default: Redis's, else in memory. */
+  moderation?: ModerationStore;
   /** Timers for grace periods and session checks; tests pass a scheduler they drive. */
   scheduler?: Scheduler;
   /** How soon a token signed with an unknown key may refetch the JWKS, in ms. Default 30000. */
@@ -145,6 +149,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     userLimits,
     clientAddress: (socket) => clientAddress(socket.request),
     logger,
+    adminUsers: config.adminUsers,
   });
   const background = new Set<Promise<unknown>>();
   const sessionGuard = createSessionGuard({
@@ -174,15 +179,18 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   }
   const internals = createEngineInternals(io, logger);
   const metrics = createMetrics({ registry: deps.registry, io, internals });
+  const moderation = deps.moderation ?? createMemoryModeration();
   const base: Omit<SocketDeps, 'roomCapacity'> = {
     io,
     config,
     history,
     conversations: deps.conversations ?? redis?.conversations ?? createMemoryConversations(),
+    moderation,
+    clustered: redis !== undefined,
     accounts: stores.accounts,
     logger,
     metrics,
-    directory: createDirectory({ io, history }, DIRECTORY_TTL_MS, now),
+    directory: createDirectory({ io, history, moderation }, DIRECTORY_TTL_MS, now),
     presence: redis ? redis.presence(io, logger) : localPresence,
     background,
     quiescing: () => quiescing,
@@ -196,6 +204,11 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   };
   const socketDeps: SocketDeps = { ...base, roomCapacity: createRoomCapacity(base) };
   io.on('connection', onConnection(socketDeps));
+  if (redis) {
+    io.on('removed', ({ room, userId }) => {
+      removeLocally(socketDeps, room, userId);
+    });
+  }
   const http = createHttpApp({
     ...socketDeps,
     isServing: () => state === 'listening',

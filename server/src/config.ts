@@ -49,6 +49,11 @@ export interface Config {
    * the chat (connect, sign in). Unset: only the public origin.
    */
   allowedOrigins: string[] | undefined;
+  /**
+   * `ADMIN_USERS`: comma-separated usernames of the operators, who act as owners of every
+   * room. Default none.
+   */
+  adminUsers: string[];
   /** `SHUTDOWN_DRAIN_MS`: on SIGTERM, time `/readyz` reports 503 before sockets close, in ms. Default 0. */
   shutdownDrainMs: number;
   /** `SHUTDOWN_TIMEOUT_MS`: bound on a graceful shutdown before the process exits anyway, in ms. Default 10000. */
@@ -148,6 +153,7 @@ export const defaultConfig: Config = {
   maxRoomsPerConnection: 20,
   dedupTtlMs: 600_000,
   allowedOrigins: undefined,
+  adminUsers: [],
   shutdownDrainMs: 0,
   shutdownTimeoutMs: 10_000,
   client: 'static',
@@ -186,6 +192,13 @@ const int = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 
 const positive = (max: number) => int(1, max);
+
+const usernames = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((u) => u.trim().toLowerCase())
+    .filter((u) => u.length > 0),
+);
 
 const origins = z
   .string()
@@ -227,6 +240,7 @@ const variables = {
   MAX_ROOMS_PER_CONNECTION: ['maxRoomsPerConnection', positive(10_000)],
   DEDUP_TTL_MS: ['dedupTtlMs', positive(7 * 24 * 3_600_000)],
   ALLOWED_ORIGINS: ['allowedOrigins', origins],
+  ADMIN_USERS: ['adminUsers', usernames],
   SHUTDOWN_DRAIN_MS: ['shutdownDrainMs', int(0, 600_000)],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', positive(600_000)],
   CLIENT: ['client', z.enum(['static', 'vite', 'off'])],

@@ -28,7 +28,7 @@ const byBusiest = (a: RoomSummary, b: RoomSummary): number =>
  * it, and counting walks every socket in the cluster.
  */
 export function createDirectory(
-  deps: Pick<SocketDeps, 'io' | 'history'>,
+  deps: Pick<SocketDeps, 'io' | 'history' | 'moderation'>,
   ttlMs: number,
   now: () => number,
 ): () => Promise<RoomSummary[]> {
@@ -38,10 +38,15 @@ export function createDirectory(
     // Direct conversations are nobody else's business: never listed.
     const names = new Set([...stored, ...counts.keys()].filter((name) => !isDirect(name)));
     names.delete(DEFAULT_ROOM);
-    const rooms = [...names]
+    const listed = [...names]
       .map((name) => ({ name, members: counts.get(name) ?? 0 }))
       .sort(byBusiest)
       .slice(0, DIRECTORY_MAX - 1);
+    // Private rooms are marked, for `rooms:list` to show only to those who may enter them.
+    const settings = await Promise.all(listed.map((r) => deps.moderation.settings(r.name)));
+    const rooms: RoomSummary[] = listed.map((r, i) =>
+      settings[i]?.private ? { ...r, private: true } : r,
+    );
     // The default room is always listed, in its place by member count.
     const general = { name: DEFAULT_ROOM, members: counts.get(DEFAULT_ROOM) ?? 0 };
     const at = rooms.findIndex((r) => byBusiest(general, r) < 0);

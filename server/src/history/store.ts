@@ -100,7 +100,8 @@ export interface Replay {
 /** A change to a held message, by a user; the store checks that they may make it. */
 export type MessageChange =
   | { kind: 'edit'; by: string; text: string; at: number }
-  | { kind: 'delete'; by: string; at: number }
+  /** `moderator`: by a moderator of the room, who may delete anyone's message. */
+  | { kind: 'delete'; by: string; at: number; moderator?: true }
   | { kind: 'react'; by: Member; emoji: string; add: boolean; maxEmoji: number };
 
 export type ChangeRefusal = 'not_found' | 'not_allowed' | 'deleted' | 'too_many_reactions';
@@ -119,13 +120,15 @@ export function applyChange(
 ): { message: Message } | { unchanged: true } | { refused: ChangeRefusal } {
   if (message.deleted) return { refused: 'deleted' };
   if (change.kind === 'edit' || change.kind === 'delete') {
-    if (message.author.id !== change.by) return { refused: 'not_allowed' };
+    const byModerator = change.kind === 'delete' && change.moderator === true;
+    if (message.author.id !== change.by && !byModerator) return { refused: 'not_allowed' };
     if (change.kind === 'edit') {
       if (change.text === message.text) return { unchanged: true };
       return { message: { ...message, text: change.text, editedAt: change.at } };
     }
     const { reactions: _reactions, ...rest } = message;
-    return { message: { ...rest, text: '', deleted: true } };
+    const removed = message.author.id !== change.by ? { removedByModerator: true as const } : {};
+    return { message: { ...rest, text: '', deleted: true, ...removed } };
   }
   const reactions = message.reactions ?? [];
   const index = reactions.findIndex((r) => r.emoji === change.emoji);

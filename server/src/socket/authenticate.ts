@@ -23,6 +23,8 @@ export interface AuthenticateDeps {
   userLimits: UserLimits;
   clientAddress: (socket: ChatSocket) => string;
   logger: Logger;
+  /** Usernames of the operators (`ADMIN_USERS`), lower-case. */
+  adminUsers: readonly string[];
 }
 
 function connectError(failure: AckFailure): ExtendedError {
@@ -59,7 +61,9 @@ async function identify(
   if (account.guest && (await guestNameOnline(io, account.name, account.id))) {
     return fail(ErrorCode.NAME_TAKEN, 'another guest online uses this name');
   }
-  return { member: memberOf(account), session: session.id };
+  const admin =
+    account.username !== undefined && deps.adminUsers.includes(account.username.toLowerCase());
+  return { member: memberOf(account), session: session.id, ...(admin ? { admin: true } : {}) };
 }
 
 /**

@@ -2,6 +2,18 @@ import { createConnectionLimits } from './connection-limits.js';
 import { dispatch, type EventHandlers } from './dispatch.js';
 import { fetchHistory, sendMessage } from './messages.js';
 import { markRead, openDirect, roomsState } from './conversations.js';
+import {
+  ban,
+  createRoom,
+  invite,
+  kick,
+  mute,
+  readAudit,
+  setRole,
+  unban,
+  unmute,
+  updateRoom,
+} from './moderation.js';
 import { addReaction, deleteMessage, editMessage, removeReaction } from './message-changes.js';
 import { registerPresence } from './presence.js';
 import { joinRoom, leaveRoom, listRooms } from './rooms.js';
@@ -17,6 +29,16 @@ const handlers: EventHandlers = {
   'rooms:state': roomsState,
   'dm:open': openDirect,
   'room:read': markRead,
+  'room:create': createRoom,
+  'room:update': updateRoom,
+  'room:role': setRole,
+  'room:invite': invite,
+  'room:kick': kick,
+  'room:ban': ban,
+  'room:unban': unban,
+  'room:mute': mute,
+  'room:unmute': unmute,
+  'room:audit': readAudit,
   'message:send': sendMessage,
   'message:edit': editMessage,
   'message:delete': deleteMessage,

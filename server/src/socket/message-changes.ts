@@ -4,6 +4,8 @@ import type { ChangeRefusal, MessageChange } from '../history/store.js';
 import { checkMember, checkText, deleteSchema, editSchema, reactionSchema } from '../validation.js';
 import { audienceOf } from './conversations.js';
 import type { EventHandler } from './dispatch.js';
+import { moderates } from './moderation.js';
+import { refuseWrite } from './room-access.js';
 import type { ConnectionContext } from './types.js';
 
 const REFUSALS: Record<ChangeRefusal, { code: ErrorCode; message: string }> = {
@@ -29,11 +31,34 @@ async function changeMessage(
 ): Promise<Ack<ChangeResult>> {
   const refused = checkMember(socket.rooms, room);
   if (refused) return refused;
+  // A muted user may still take their own words back, but not add any.
+  if (change.kind !== 'delete') {
+    const muted = await refuseWrite(deps, socket, room);
+    if (muted) return muted;
+  }
   if (!(await deps.userLimits.takeMessage(socket.data.member.id))) {
     limits.strike();
     return rateLimited();
   }
-  const outcome = await deps.history.change(room, id, change);
+  let outcome = await deps.history.change(room, id, change);
+  // Someone else's message: a moderator of the room removes it, and it is recorded.
+  if (
+    change.kind === 'delete' &&
+    outcome.status === 'refused' &&
+    outcome.reason === 'not_allowed' &&
+    (await moderates(deps, socket, room, (await deps.history.get(room, id))?.author.id ?? ''))
+  ) {
+    outcome = await deps.history.change(room, id, { ...change, moderator: true });
+    if (outcome.status === 'changed') {
+      await deps.moderation.record(room, {
+        at: deps.now(),
+        by: socket.data.member.id,
+        action: 'delete-message',
+        target: outcome.message.author.id,
+        detail: id,
+      });
+    }
+  }
   if (outcome.status === 'refused') {
     const { code, message } = REFUSALS[outcome.reason];
     return fail(code, message);

@@ -4,6 +4,7 @@ import { checkMember, checkText, historySchema, sendSchema } from '../validation
 import { quoteOf } from '../history/quotes.js';
 import { audienceOf, memberOfAccount, participantsOf, refuseEntry } from './conversations.js';
 import type { EventHandler } from './dispatch.js';
+import { refuseWrite } from './room-access.js';
 import { userRoom } from './rooms-of-users.js';
 import type { SocketDeps } from './types.js';
 
@@ -14,6 +15,8 @@ export const sendMessage: EventHandler<'message:send'> = {
     if (refused) return refused;
     const checked = checkText(text, deps.config.maxTextLength);
     if (typeof checked !== 'string') return checked;
+    const muted = await refuseWrite(deps, socket, room);
+    if (muted) return muted;
     if (!(await deps.userLimits.takeMessage(socket.data.member.id))) {
       limits.strike();
       return rateLimited();

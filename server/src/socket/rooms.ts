@@ -2,6 +2,7 @@ import { ErrorCode, type JoinResult } from '../../../common/contract.js';
 import { fail } from '../errors.js';
 import { checkRoom, joinSchema, leaveSchema, roomsListSchema } from '../validation.js';
 import { refuseEntry } from './conversations.js';
+import { infoOf, isOwnable, refuseJoin } from './room-access.js';
 import type { EventHandler } from './dispatch.js';
 import { connectionLeft, departureKey } from './presence.js';
 import { distinctMembers, joinedRooms } from './rooms-of-users.js';
@@ -48,6 +49,7 @@ export const joinRoom: EventHandler<'room:join'> = {
     if (!rejoin) {
       const refused =
         (await refuseEntry(deps, socket.data.member.id, room)) ??
+        (await refuseJoin(deps, socket, room)) ??
         (await deps.roomCapacity.admit(socket, room));
       if (refused) return refused;
     }
@@ -61,6 +63,18 @@ export const joinRoom: EventHandler<'room:join'> = {
       ]);
       const self = socket.data.member;
       const members = distinctMembers(sockets);
+      // Whoever opens a new room owns it: nobody else is in it and it holds nothing.
+      if (!rejoin && isOwnable(room) && members.length === 1 && replay.history.length === 0) {
+        const created = await deps.moderation.create(room, {
+          owner: self.id,
+          private: false,
+          createdAt: deps.now(),
+        });
+        if (created) {
+          await deps.moderation.record(room, { at: deps.now(), by: self.id, action: 'create' });
+        }
+      }
+      const info = await infoOf(deps, room);
       if (!rejoin) {
         deps.presence.joined(room, socket.id, self);
         // A user's second tab, or their return within the grace period, joins silently:
@@ -77,7 +91,7 @@ export const joinRoom: EventHandler<'room:join'> = {
           });
         }
       }
-      return { ok: true, room, self, members, ...replay };
+      return { ok: true, room, self, members, info, ...replay };
     } catch (err) {
       if (!rejoin) await socket.leave(room);
       throw err;
@@ -101,7 +115,14 @@ export const leaveRoom: EventHandler<'room:leave'> = {
 
 export const listRooms: EventHandler<'rooms:list'> = {
   schema: roomsListSchema,
-  async handle({ deps }) {
-    return { ok: true, rooms: await deps.directory() };
+  async handle({ socket, deps }) {
+    const rooms = await deps.directory();
+    const visible = await Promise.all(
+      rooms.map(async (r) => {
+        if (!r.private || socket.rooms.has(r.name)) return true;
+        return (await refuseJoin(deps, socket, r.name)) === undefined;
+      }),
+    );
+    return { ok: true, rooms: rooms.filter((_, i) => visible[i]) };
   },
 };

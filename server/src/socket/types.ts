@@ -11,6 +11,7 @@ import type {
 import type { HistoryStore } from '../history/store.js';
 import type { AccountStore } from '../accounts/store.js';
 import type { ConversationStore } from '../conversations/store.js';
+import type { ModerationStore } from '../moderation/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Timers } from '../../../common/timers.js';
@@ -41,6 +42,10 @@ export interface SocketDeps {
   history: HistoryStore;
   /** Who is in each direct conversation; how far each user has read each room. */
   conversations: ConversationStore;
+  /** Other nodes share this one's rooms (through Redis): they must hear of removals. */
+  clustered: boolean;
+  /** Room settings, roles, invitations, bans, mutes and the audit list. */
+  moderation: ModerationStore;
   /** Accounts, to resolve the users a conversation or a mention names. */
   accounts: AccountStore;
   logger: Logger;

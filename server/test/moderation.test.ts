@@ -1,0 +1,334 @@
+import { describe, expect, test } from 'vitest';
+import {
+  ErrorCode,
+  type Message,
+  type ModerationEvent,
+  type PresenceEvent,
+  type RemovedEvent,
+} from '../../common/contract.js';
+import { signUp, type SignedIn } from './support/accounts.js';
+import {
+  connect,
+  emitRaw,
+  joinOk,
+  request,
+  sendOk,
+  waitFor,
+  type ChatClient,
+} from './support/client.js';
+import { startTestServer } from './support/server.js';
+
+/** A clock the test moves by hand. */
+function clock(start = 1_800_000_000_000) {
+  let t = start;
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
+const as = (url: string, who: SignedIn, transport: 'websocket' | 'polling' = 'websocket') =>
+  connect(url, { session: who.token, transports: [transport] });
+
+const code = (ack: { ok: boolean; error?: { code: string } }) =>
+  ack.ok ? 'ok' : (ack.error?.code ?? '');
+
+async function server(overrides = {}, now?: () => number) {
+  const { url } = await startTestServer({ scryptCost: 10, ...overrides }, now ? { now } : {});
+  const named = async (name: string, transport?: 'websocket' | 'polling') => {
+    const who = await signUp(url, name);
+    return { who, socket: await as(url, who, transport) };
+  };
+  return { url, named };
+}
+
+describe('roles', () => {
+  test('whoever opens a new room owns it, appoints moderators, and nobody else may', async () => {
+    const { named } = await server();
+    const owner = await named('olga');
+    const mod = await named('mona');
+    const member = await named('mike');
+    const opened = await joinOk(owner.socket, 'book-club');
+    expect(opened.info).toEqual({
+      room: 'book-club',
+      owner: owner.who.user.id,
+      moderators: [],
+      private: false,
+    });
+    const joined = await joinOk(mod.socket, 'book-club');
+    expect(joined.info.owner).toBe(owner.who.user.id);
+    await joinOk(member.socket, 'book-club');
+    // general is nobody's.
+    expect((await joinOk(member.socket, 'general')).info).toEqual({
+      room: 'general',
+      moderators: [],
+      private: false,
+    });
+
+    const told = waitFor<ModerationEvent>(member.socket, 'moderation');
+    const appointed = await request(owner.socket, 'room:role', {
+      room: 'book-club',
+      userId: mod.who.user.id,
+      role: 'moderator',
+    });
+    expect(appointed.ok && appointed.info.moderators).toEqual([mod.who.user.id]);
+    expect(await told).toMatchObject({
+      action: 'role',
+      role: 'moderator',
+      target: { name: 'mona' },
+    });
+    // A moderator cannot appoint, and nobody acts on someone of their rank or above.
+    for (const [actor, payload] of [
+      [mod.socket, { room: 'book-club', userId: member.who.user.id, role: 'moderator' }],
+      [member.socket, { room: 'book-club', userId: member.who.user.id, role: 'moderator' }],
+    ] as const) {
+      expect(code(await request(actor, 'room:role', payload))).toBe(ErrorCode.NOT_MODERATOR);
+    }
+    expect(
+      code(
+        await request(mod.socket, 'room:kick', { room: 'book-club', userId: owner.who.user.id }),
+      ),
+    ).toBe(ErrorCode.NOT_MODERATOR);
+    expect(code(await request(member.socket, 'room:audit', { room: 'book-club' }))).toBe(
+      ErrorCode.NOT_MODERATOR,
+    );
+    const audit = await request(mod.socket, 'room:audit', { room: 'book-club' });
+    expect(audit.ok && audit.entries.map((e) => e.action)).toEqual(['role', 'create']);
+  });
+
+  test('a member may not kick, ban, mute, update or read the audit; bad payloads are refused', async () => {
+    const { named } = await server();
+    const owner = await named('olga');
+    const member = await named('mike');
+    const other = await named('otto');
+    await joinOk(owner.socket, 'den');
+    await joinOk(member.socket, 'den');
+    await joinOk(other.socket, 'den');
+    const target = { room: 'den', userId: other.who.user.id };
+    for (const [event, payload] of [
+      ['room:kick', target],
+      ['room:ban', target],
+      ['room:unban', target],
+      ['room:mute', { ...target, minutes: 5 }],
+      ['room:unmute', target],
+      ['room:invite', target],
+      ['room:update', { room: 'den', topic: 'mine now' }],
+      ['room:audit', { room: 'den' }],
+    ] as const) {
+      expect(await emitRaw(member.socket, event, payload), event).toMatchObject({
+        ok: false,
+        error: { code: ErrorCode.NOT_MODERATOR },
+      });
+    }
+    for (const bad of [{ room: 'den' }, { room: 'den', userId: 5 }, { ...target, minutes: 0 }]) {
+      expect(await emitRaw(owner.socket, 'room:ban', bad)).toMatchObject({
+        ok: false,
+        error: { code: ErrorCode.BAD_REQUEST },
+      });
+    }
+    expect(code(await request(owner.socket, 'room:kick', { room: 'den', userId: 'nobody' }))).toBe(
+      ErrorCode.NOT_FOUND,
+    );
+  });
+
+  test('an operator named in ADMIN_USERS moderates every room, general included', async () => {
+    const { named } = await server({ adminUsers: ['root'] });
+    const root = await named('root');
+    const spammer = await named('spam');
+    await joinOk(spammer.socket, 'general');
+    const removed = waitFor<RemovedEvent>(spammer.socket, 'room:removed');
+    const ack = await request(root.socket, 'room:kick', {
+      room: 'general',
+      userId: spammer.who.user.id,
+    });
+    expect(ack.ok).toBe(true);
+    expect(await removed).toMatchObject({ room: 'general', reason: 'kick', by: { name: 'root' } });
+  });
+});
+
+describe('kick, ban and mute', () => {
+  test('a kick takes every tab of the user out of the room; the room hears it; they may come back', async () => {
+    const { named, url } = await server();
+    const owner = await named('olga');
+    const spammer = await named('spam');
+    const secondTab = await as(url, spammer.who, 'polling');
+    await joinOk(owner.socket, 'den');
+    await joinOk(spammer.socket, 'den');
+    await joinOk(secondTab, 'den');
+    const removed = [spammer.socket, secondTab].map((s) =>
+      waitFor<RemovedEvent>(s, 'room:removed'),
+    );
+    const left = waitFor<PresenceEvent>(owner.socket, 'presence', (p) => p.action === 'leave');
+    const notice = waitFor<ModerationEvent>(owner.socket, 'moderation');
+    expect(
+      (await request(owner.socket, 'room:kick', { room: 'den', userId: spammer.who.user.id })).ok,
+    ).toBe(true);
+    for (const r of removed) expect(await r).toMatchObject({ room: 'den', reason: 'kick' });
+    expect((await left).member.id).toBe(spammer.who.user.id);
+    expect(await notice).toMatchObject({
+      action: 'kick',
+      target: { name: 'spam' },
+      by: { name: 'olga' },
+    });
+    // Out of the room on both connections: sends are refused until they rejoin.
+    for (const s of [spammer.socket, secondTab]) {
+      expect(
+        code(await request(s, 'message:send', { room: 'den', text: 'x', clientId: `k${s.id}` })),
+      ).toBe(ErrorCode.NOT_IN_ROOM);
+    }
+    await joinOk(spammer.socket, 'den');
+  });
+
+  test('a timed ban refuses rejoins until it expires by itself; one without minutes until lifted', async () => {
+    const time = clock();
+    const { named } = await server({}, time.now);
+    const owner = await named('olga');
+    const spammer = await named('spam');
+    await joinOk(owner.socket, 'den');
+    await joinOk(spammer.socket, 'den');
+    const removed = waitFor<RemovedEvent>(spammer.socket, 'room:removed');
+    const ack = await request(owner.socket, 'room:ban', {
+      room: 'den',
+      userId: spammer.who.user.id,
+      minutes: 10,
+      reason: 'links to scams',
+    });
+    expect(ack).toEqual({
+      ok: true,
+      room: 'den',
+      userId: spammer.who.user.id,
+      until: time.now() + 600_000,
+    });
+    expect(await removed).toMatchObject({
+      reason: 'ban',
+      until: time.now() + 600_000,
+      message: 'links to scams',
+    });
+    const refused = await request(spammer.socket, 'room:join', { room: 'den' });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.BANNED, until: time.now() + 600_000 },
+    });
+    time.advance(600_001);
+    await joinOk(spammer.socket, 'den');
+
+    await request(owner.socket, 'room:ban', { room: 'den', userId: spammer.who.user.id });
+    time.advance(365 * 24 * 3_600_000);
+    const forever = await request(spammer.socket, 'room:join', { room: 'den' });
+    expect(forever).toMatchObject({ ok: false, error: { code: ErrorCode.BANNED } });
+    expect(!forever.ok && forever.error.until).toBeUndefined();
+    expect(
+      (await request(owner.socket, 'room:unban', { room: 'den', userId: spammer.who.user.id })).ok,
+    ).toBe(true);
+    await joinOk(spammer.socket, 'den');
+  });
+
+  test('a mute refuses sends, edits and reactions with MUTED and until when; own deletions still work', async () => {
+    const time = clock();
+    const { named } = await server({}, time.now);
+    const owner = await named('olga');
+    const loud = await named('loud');
+    await joinOk(owner.socket, 'den');
+    await joinOk(loud.socket, 'den');
+    const earlier = await sendOk(loud.socket, 'den', 'before the mute');
+    await request(owner.socket, 'room:mute', { room: 'den', userId: loud.who.user.id, minutes: 5 });
+    const until = time.now() + 300_000;
+    const refusals = [
+      await request(loud.socket, 'message:send', {
+        room: 'den',
+        text: 'still here',
+        clientId: 'm1',
+      }),
+      await request(loud.socket, 'message:edit', { room: 'den', id: earlier.id, text: 'changed' }),
+      await request(loud.socket, 'reaction:add', { room: 'den', id: earlier.id, emoji: '👍' }),
+    ];
+    for (const r of refusals)
+      expect(r).toMatchObject({ ok: false, error: { code: ErrorCode.MUTED, until } });
+    expect(!refusals[0]?.ok && refusals[0]?.error.message).toMatch(/muted/);
+    expect((await request(loud.socket, 'message:delete', { room: 'den', id: earlier.id })).ok).toBe(
+      true,
+    );
+    time.advance(300_001);
+    await sendOk(loud.socket, 'den', 'back');
+  });
+
+  test('a moderator removes anyone’s message: the tombstone says so, and the audit records it', async () => {
+    const { named } = await server();
+    const owner = await named('olga');
+    const member = await named('mike');
+    await joinOk(owner.socket, 'den');
+    await joinOk(member.socket, 'den');
+    const bad = await sendOk(member.socket, 'den', 'something awful');
+    const seen = waitFor<{ id: string }>(member.socket, 'message:deleted');
+    const ack = await request(owner.socket, 'message:delete', { room: 'den', id: bad.id });
+    expect(ack.ok && ack.message).toMatchObject({
+      deleted: true,
+      removedByModerator: true,
+      text: '',
+    });
+    expect((await seen).id).toBe(bad.id);
+    // The member may not do the same to the owner.
+    const ownerSaid = await sendOk(owner.socket, 'den', 'house rules');
+    expect(
+      code(await request(member.socket, 'message:delete', { room: 'den', id: ownerSaid.id })),
+    ).toBe(ErrorCode.NOT_ALLOWED);
+    const audit = await request(owner.socket, 'room:audit', { room: 'den' });
+    expect(audit.ok && audit.entries[0]).toMatchObject({
+      action: 'delete-message',
+      target: member.who.user.id,
+      detail: bad.id,
+    });
+  });
+});
+
+describe('room settings', () => {
+  test('a private room: invisible and closed to others, open to the invited; its topic for all in it', async () => {
+    const { named } = await server();
+    const owner = await named('olga');
+    const guest = await named('gina');
+    const outsider = await named('otto');
+    const created = await request(owner.socket, 'room:create', {
+      room: 'secret',
+      private: true,
+      topic: 'plans',
+    });
+    expect(created.ok && created.info).toEqual({
+      room: 'secret',
+      owner: owner.who.user.id,
+      moderators: [],
+      private: true,
+      topic: 'plans',
+    });
+    expect(code(await request(outsider.socket, 'room:create', { room: 'secret' }))).toBe(
+      ErrorCode.ROOM_EXISTS,
+    );
+    await joinOk(owner.socket, 'secret');
+    const listed = async (s: ChatClient) => {
+      const ack = await request(s, 'rooms:list', {});
+      return ack.ok ? ack.rooms.map((r) => r.name) : [];
+    };
+    expect(code(await request(outsider.socket, 'room:join', { room: 'secret' }))).toBe(
+      ErrorCode.NOT_ALLOWED,
+    );
+    expect(await listed(outsider.socket)).not.toContain('secret');
+    expect(
+      (await request(owner.socket, 'room:invite', { room: 'secret', userId: guest.who.user.id }))
+        .ok,
+    ).toBe(true);
+    expect(await listed(guest.socket)).toContain('secret');
+    await joinOk(guest.socket, 'secret');
+    const told = waitFor<ModerationEvent>(guest.socket, 'moderation');
+    const updated = await request(owner.socket, 'room:update', {
+      room: 'secret',
+      topic: 'new plans',
+    });
+    expect(updated.ok && updated.info.topic).toBe('new plans');
+    expect((await told).info.topic).toBe('new plans');
+    // Nobody writes into it through a message either.
+    const msg = waitFor<Message>(owner.socket, 'message');
+    await sendOk(guest.socket, 'secret', 'hi');
+    expect((await msg).text).toBe('hi');
+  });
+});
