@@ -1,7 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, onTestFinished, test } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { createRedisModeration } from '../src/moderation/redis-store.js';
 import { createSqliteModeration } from '../src/moderation/sqlite-store.js';
 import {
   AUDIT_MAX,
@@ -11,10 +13,29 @@ import {
   type Sanction,
 } from '../src/moderation/store.js';
 import { openDatabase } from '../src/storage/sqlite.js';
+import { RedisProcess } from './support/redis.js';
 
-/** The clock passed to the stores. */
+const redis = new RedisProcess();
+let prefixes = 0;
+beforeAll(() => redis.start());
+afterAll(() => redis.stop());
+
+/**
+ * The clock passed to the stores. Redis sweeps sanctions that ended by its own clock, so a
+ * `now` far ahead of it keeps these tests about what each store answers at `now`.
+ */
 const NOW = Date.UTC(2100, 0, 1);
 const MINUTE = 60_000;
+
+/** A client of the test's Redis, disconnected when the test ends. */
+async function redisClient(): Promise<Redis> {
+  const client = new Redis(redis.url);
+  onTestFinished(() => {
+    client.disconnect();
+  });
+  await client.ping();
+  return client;
+}
 
 const factories: [string, () => Promise<ModerationStore>][] = [
   ['memory', () => Promise.resolve(createMemoryModeration())],
@@ -28,6 +49,7 @@ const factories: [string, () => Promise<ModerationStore>][] = [
       return Promise.resolve(createSqliteModeration(db));
     },
   ],
+  ['redis', async () => createRedisModeration(await redisClient(), `m${prefixes++}:`)],
 ];
 
 /** Bans and mutes behave alike: each kind through the same three calls. */
@@ -223,5 +245,29 @@ describe.each(factories)('moderation store: %s', (_name, create) => {
     expect(await store.audit('kept', 10)).toHaveLength(1);
     // The room can be created afresh.
     expect(await store.create('doomed', { private: false, createdAt: NOW })).toBe(true);
+  });
+});
+
+describe('moderation store: redis keys', () => {
+  test("sanctions that ended by Redis's clock go away by themselves", async () => {
+    const client = await redisClient();
+    const prefix = `m${prefixes++}:`;
+    const store = createRedisModeration(client, prefix);
+    const bans = `${prefix}{general}:bans`;
+    // Ended long ago: swept at once, and the hash with it.
+    await store.ban('general', 'ann', { until: 1000, by: 'mod' });
+    expect(await client.exists(bans)).toBe(0);
+    // The hash expires soon after its last sanction ends...
+    await store.ban('general', 'bob', { until: NOW, by: 'mod' });
+    await store.ban('general', 'cid', { until: NOW + MINUTE, by: 'mod' });
+    const expiry = await client.pexpiretime(bans);
+    expect(expiry).toBeGreaterThanOrEqual(NOW + MINUTE);
+    expect(expiry).toBeLessThan(NOW + 60 * MINUTE);
+    // ...never while one lasts until lifted, and again once it is lifted.
+    await store.ban('general', 'dan', { until: null, by: 'mod' });
+    expect(await client.pexpiretime(bans)).toBe(-1);
+    await store.unban('general', 'dan');
+    expect(await client.pexpiretime(bans)).toBe(expiry);
+    expect(await client.hkeys(bans)).toEqual(['bob', 'cid']);
   });
 });
