@@ -92,6 +92,41 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, room)
   ) WITHOUT ROWID;
   `,
+  // 5: moderation: each room's settings, its moderators (in the order they were made) and
+  // invitations, its bans and mutes (the sanction as JSON, one per user and kind), and its
+  // audit log (entries as JSON, in the order recorded; the store keeps the newest).
+  `
+  CREATE TABLE room_settings (
+    room TEXT PRIMARY KEY,
+    owner TEXT,
+    private INTEGER NOT NULL,
+    topic TEXT,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE room_moderators (
+    room TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    UNIQUE (room, user_id)
+  );
+  CREATE TABLE room_invites (
+    room TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (room, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE room_sanctions (
+    room TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('ban', 'mute')),
+    user_id TEXT NOT NULL,
+    sanction TEXT NOT NULL,
+    PRIMARY KEY (room, kind, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE room_audit (
+    id INTEGER PRIMARY KEY,
+    room TEXT NOT NULL,
+    entry TEXT NOT NULL
+  );
+  CREATE INDEX room_audit_room ON room_audit (room, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

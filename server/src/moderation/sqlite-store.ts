@@ -1,0 +1,166 @@
+import type { SqliteDatabase } from '../storage/sqlite.js';
+import {
+  AUDIT_MAX,
+  inForce,
+  type AuditEntry,
+  type ModerationStore,
+  type RoomSettings,
+  type Sanction,
+} from './store.js';
+
+interface SettingsRow {
+  owner: string | null;
+  private: number;
+  topic: string | null;
+  created_at: number;
+}
+
+const toSettings = (r: SettingsRow): RoomSettings => ({
+  ...(r.owner === null ? {} : { owner: r.owner }),
+  private: r.private === 1,
+  ...(r.topic === null ? {} : { topic: r.topic }),
+  createdAt: r.created_at,
+});
+
+type Kind = 'ban' | 'mute';
+
+/** Room settings, roles, invitations, sanctions and audit in the node's SQLite file (migration 5). */
+export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
+  const q = {
+    create: db.prepare(
+      `INSERT INTO room_settings (room, owner, private, topic, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (room) DO NOTHING`,
+    ),
+    settings: db.prepare<[string], SettingsRow>(
+      'SELECT owner, private, topic, created_at FROM room_settings WHERE room = ?',
+    ),
+    // NULL leaves a column as it is; an empty topic removes it.
+    update: db.prepare<
+      [{ room: string; private: number | null; topic: string | null }],
+      SettingsRow
+    >(
+      `UPDATE room_settings SET
+         private = coalesce(@private, private),
+         topic = CASE WHEN @topic IS NULL THEN topic ELSE nullif(@topic, '') END
+       WHERE room = @room
+       RETURNING owner, private, topic, created_at`,
+    ),
+    moderators: db.prepare<[string], { user_id: string }>(
+      'SELECT user_id FROM room_moderators WHERE room = ? ORDER BY rowid',
+    ),
+    addModerator: db.prepare('INSERT OR IGNORE INTO room_moderators (room, user_id) VALUES (?, ?)'),
+    removeModerator: db.prepare('DELETE FROM room_moderators WHERE room = ? AND user_id = ?'),
+    invite: db.prepare('INSERT OR IGNORE INTO room_invites (room, user_id) VALUES (?, ?)'),
+    invited: db.prepare<[string, string], { n: number }>(
+      'SELECT 1 AS n FROM room_invites WHERE room = ? AND user_id = ?',
+    ),
+    sanction: db.prepare<[string, Kind, string], { sanction: string }>(
+      'SELECT sanction FROM room_sanctions WHERE room = ? AND kind = ? AND user_id = ?',
+    ),
+    setSanction: db.prepare(
+      `INSERT INTO room_sanctions (room, kind, user_id, sanction) VALUES (?, ?, ?, ?)
+       ON CONFLICT (room, kind, user_id) DO UPDATE SET sanction = excluded.sanction`,
+    ),
+    liftSanction: db.prepare(
+      'DELETE FROM room_sanctions WHERE room = ? AND kind = ? AND user_id = ?',
+    ),
+    record: db.prepare('INSERT INTO room_audit (room, entry) VALUES (?, ?)'),
+    // Ids only grow, so every entry at or below the AUDIT_MAX-th newest's is older than it.
+    trimAudit: db.prepare(
+      `DELETE FROM room_audit WHERE room = @room AND id <= (
+         SELECT id FROM room_audit WHERE room = @room ORDER BY id DESC LIMIT 1 OFFSET @keep)`,
+    ),
+    audit: db.prepare<[string, number], { entry: string }>(
+      'SELECT entry FROM room_audit WHERE room = ? ORDER BY id DESC LIMIT ?',
+    ),
+    forget: [
+      'room_settings',
+      'room_moderators',
+      'room_invites',
+      'room_sanctions',
+      'room_audit',
+    ].map((table) => db.prepare(`DELETE FROM ${table} WHERE room = ?`)),
+  };
+  const record = db.transaction((room: string, entry: AuditEntry) => {
+    q.record.run(room, JSON.stringify(entry));
+    q.trimAudit.run({ room, keep: AUDIT_MAX });
+  });
+  const forget = db.transaction((room: string) => {
+    for (const statement of q.forget) statement.run(room);
+  });
+  // Synchronous work wrapped so that a throw becomes a rejection, as in the other stores.
+  const run = <T>(work: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(work());
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  const setSanction = (kind: Kind, room: string, userId: string, sanction: Sanction) =>
+    run(() => {
+      q.setSanction.run(room, kind, userId, JSON.stringify(sanction));
+    });
+  const liftSanction = (kind: Kind, room: string, userId: string) =>
+    run(() => {
+      q.liftSanction.run(room, kind, userId);
+    });
+  const sanctionOf = (kind: Kind, room: string, userId: string, now: number) =>
+    run(() => {
+      const row = q.sanction.get(room, kind, userId);
+      return inForce(row && (JSON.parse(row.sanction) as Sanction), now);
+    });
+  return {
+    create: (room, s) =>
+      run(
+        () =>
+          q.create.run(room, s.owner ?? null, s.private ? 1 : 0, s.topic ?? null, s.createdAt)
+            .changes === 1,
+      ),
+    settings: (room) =>
+      run(() => {
+        const row = q.settings.get(room);
+        return row && toSettings(row);
+      }),
+    update: (room, change) =>
+      run(() => {
+        const row = q.update.get({
+          room,
+          private: change.private === undefined ? null : change.private ? 1 : 0,
+          topic: change.topic ?? null,
+        });
+        return row && toSettings(row);
+      }),
+    moderators: (room) => run(() => q.moderators.all(room).map((r) => r.user_id)),
+    setRole: (room, userId, role) =>
+      run(() => {
+        if (role === 'moderator') q.addModerator.run(room, userId);
+        else q.removeModerator.run(room, userId);
+      }),
+    invite: (room, userId) =>
+      run(() => {
+        q.invite.run(room, userId);
+      }),
+    isInvited: (room, userId) => run(() => q.invited.get(room, userId) !== undefined),
+    ban: (room, userId, sanction) => setSanction('ban', room, userId, sanction),
+    unban: (room, userId) => liftSanction('ban', room, userId),
+    banOf: (room, userId, now) => sanctionOf('ban', room, userId, now),
+    mute: (room, userId, sanction) => setSanction('mute', room, userId, sanction),
+    unmute: (room, userId) => liftSanction('mute', room, userId),
+    muteOf: (room, userId, now) => sanctionOf('mute', room, userId, now),
+    record: (room, entry) =>
+      run(() => {
+        record(room, entry);
+      }),
+    // SQLite reads a negative LIMIT as none: a limit of 0 or less asks for nothing.
+    audit: (room, limit) =>
+      run(() =>
+        q.audit
+          .all(room, Math.max(0, Math.floor(limit)))
+          .map((r) => JSON.parse(r.entry) as AuditEntry),
+      ),
+    forget: (room) =>
+      run(() => {
+        forget(room);
+      }),
+  };
+}

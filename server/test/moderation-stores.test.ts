@@ -1,0 +1,273 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { createRedisModeration } from '../src/moderation/redis-store.js';
+import { createSqliteModeration } from '../src/moderation/sqlite-store.js';
+import {
+  AUDIT_MAX,
+  createMemoryModeration,
+  type AuditEntry,
+  type ModerationStore,
+  type Sanction,
+} from '../src/moderation/store.js';
+import { openDatabase } from '../src/storage/sqlite.js';
+import { RedisProcess } from './support/redis.js';
+
+const redis = new RedisProcess();
+let prefixes = 0;
+beforeAll(() => redis.start());
+afterAll(() => redis.stop());
+
+/**
+ * The clock passed to the stores. Redis sweeps sanctions that ended by its own clock, so a
+ * `now` far ahead of it keeps these tests about what each store answers at `now`.
+ */
+const NOW = Date.UTC(2100, 0, 1);
+const MINUTE = 60_000;
+
+/** A client of the test's Redis, disconnected when the test ends. */
+async function redisClient(): Promise<Redis> {
+  const client = new Redis(redis.url);
+  onTestFinished(() => {
+    client.disconnect();
+  });
+  await client.ping();
+  return client;
+}
+
+const factories: [string, () => Promise<ModerationStore>][] = [
+  ['memory', () => Promise.resolve(createMemoryModeration())],
+  [
+    'sqlite',
+    () => {
+      const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'chat-moderation-')), 'chat.db'));
+      onTestFinished(() => {
+        db.close();
+      });
+      return Promise.resolve(createSqliteModeration(db));
+    },
+  ],
+  ['redis', async () => createRedisModeration(await redisClient(), `m${prefixes++}:`)],
+];
+
+/** Bans and mutes behave alike: each kind through the same three calls. */
+const kinds: [string, (store: ModerationStore) => SanctionCalls][] = [
+  [
+    'ban',
+    (s) => ({
+      set: (room, userId, sanction) => s.ban(room, userId, sanction),
+      lift: (room, userId) => s.unban(room, userId),
+      of: (room, userId, now) => s.banOf(room, userId, now),
+    }),
+  ],
+  [
+    'mute',
+    (s) => ({
+      set: (room, userId, sanction) => s.mute(room, userId, sanction),
+      lift: (room, userId) => s.unmute(room, userId),
+      of: (room, userId, now) => s.muteOf(room, userId, now),
+    }),
+  ],
+];
+
+interface SanctionCalls {
+  set(room: string, userId: string, sanction: Sanction): Promise<void>;
+  lift(room: string, userId: string): Promise<void>;
+  of(room: string, userId: string, now: number): Promise<Sanction | undefined>;
+}
+
+describe.each(factories)('moderation store: %s', (_name, create) => {
+  test('a room is created once; its settings come back as given', async () => {
+    const store = await create();
+    expect(await store.settings('general')).toBeUndefined();
+    const general = { owner: 'ann', private: true, topic: 'hello', createdAt: NOW };
+    expect(await store.create('general', general)).toBe(true);
+    expect(
+      await store.create('general', { owner: 'bob', private: false, createdAt: NOW + 1 }),
+    ).toBe(false);
+    expect(await store.settings('general')).toStrictEqual(general);
+    // A room from before ownership has no owner, and none of these has a topic: both absent.
+    expect(await store.create('old', { private: false, createdAt: NOW })).toBe(true);
+    expect(await store.settings('old')).toStrictEqual({ private: false, createdAt: NOW });
+  });
+
+  test('of five creations of one room at once, exactly one succeeds', async () => {
+    const store = await create();
+    const owners = ['a', 'b', 'c', 'd', 'e'];
+    const created = await Promise.all(
+      owners.map((owner) => store.create('race', { owner, private: false, createdAt: NOW })),
+    );
+    expect(created.filter(Boolean)).toHaveLength(1);
+    expect((await store.settings('race'))?.owner).toBe(owners[created.indexOf(true)]);
+  });
+
+  test('update sets or removes the topic and changes privacy; a room without settings has none', async () => {
+    const store = await create();
+    await store.create('general', { owner: 'ann', private: false, createdAt: NOW });
+    const withTopic = { owner: 'ann', private: false, topic: 'news', createdAt: NOW };
+    expect(await store.update('general', { topic: 'news' })).toStrictEqual(withTopic);
+    expect(await store.update('general', { private: true })).toStrictEqual({
+      ...withTopic,
+      private: true,
+    });
+    expect(await store.update('general', {})).toStrictEqual({ ...withTopic, private: true });
+    const cleared = { owner: 'ann', private: false, createdAt: NOW };
+    expect(await store.update('general', { topic: '', private: false })).toStrictEqual(cleared);
+    expect(await store.settings('general')).toStrictEqual(cleared);
+    expect(await store.update('nowhere', { topic: 'x', private: true })).toBeUndefined();
+    expect(await store.settings('nowhere')).toBeUndefined();
+  });
+
+  test('moderators are made and taken back per room', async () => {
+    const store = await create();
+    expect(await store.moderators('general')).toEqual([]);
+    await store.setRole('general', 'ann', 'moderator');
+    await store.setRole('general', 'bob', 'moderator');
+    await store.setRole('general', 'ann', 'moderator');
+    await store.setRole('dev', 'cid', 'moderator');
+    expect((await store.moderators('general')).sort()).toEqual(['ann', 'bob']);
+    await store.setRole('general', 'ann', 'member');
+    await store.setRole('general', 'nobody', 'member');
+    expect(await store.moderators('general')).toEqual(['bob']);
+    expect(await store.moderators('dev')).toEqual(['cid']);
+  });
+
+  test('an invitation is to one room', async () => {
+    const store = await create();
+    expect(await store.isInvited('secret', 'ann')).toBe(false);
+    await store.invite('secret', 'ann');
+    await store.invite('secret', 'ann');
+    expect(await store.isInvited('secret', 'ann')).toBe(true);
+    expect(await store.isInvited('secret', 'bob')).toBe(false);
+    expect(await store.isInvited('other', 'ann')).toBe(false);
+  });
+
+  describe.each(kinds)('a %s', (_kind, callsOf) => {
+    test('is in force until it ends, or until lifted when it has no end', async () => {
+      const s = callsOf(await create());
+      const timed = { until: NOW + MINUTE, by: 'mod', reason: 'spam' };
+      await s.set('general', 'ann', timed);
+      expect(await s.of('general', 'ann', NOW)).toStrictEqual(timed);
+      expect(await s.of('general', 'ann', NOW + MINUTE - 1)).toStrictEqual(timed);
+      expect(await s.of('general', 'ann', NOW + MINUTE)).toBeUndefined();
+
+      await s.set('general', 'bob', { until: NOW - 1, by: 'mod' });
+      expect(await s.of('general', 'bob', NOW)).toBeUndefined();
+
+      // Without a reason, none comes back.
+      const lasting = { until: null, by: 'mod' };
+      await s.set('general', 'cid', lasting);
+      expect(await s.of('general', 'cid', NOW + 1000 * MINUTE)).toStrictEqual(lasting);
+      await s.lift('general', 'cid');
+      expect(await s.of('general', 'cid', NOW)).toBeUndefined();
+      await s.lift('general', 'nobody');
+    });
+
+    test('a new one replaces the last, and each room and user has its own', async () => {
+      const s = callsOf(await create());
+      await s.set('general', 'ann', { until: null, by: 'mod' });
+      const shorter = { until: NOW + MINUTE, by: 'owner', reason: 'second thoughts' };
+      await s.set('general', 'ann', shorter);
+      expect(await s.of('general', 'ann', NOW)).toStrictEqual(shorter);
+      expect(await s.of('general', 'ann', NOW + MINUTE)).toBeUndefined();
+      expect(await s.of('general', 'bob', NOW)).toBeUndefined();
+      expect(await s.of('dev', 'ann', NOW)).toBeUndefined();
+      await s.set('dev', 'ann', { until: null, by: 'mod' });
+      await s.lift('general', 'ann');
+      expect(await s.of('dev', 'ann', NOW)).toStrictEqual({ until: null, by: 'mod' });
+    });
+  });
+
+  test('a ban is not a mute, nor a mute a ban', async () => {
+    const store = await create();
+    await store.ban('general', 'ann', { until: null, by: 'mod' });
+    await store.mute('general', 'bob', { until: null, by: 'mod' });
+    expect(await store.muteOf('general', 'ann', NOW)).toBeUndefined();
+    expect(await store.banOf('general', 'bob', NOW)).toBeUndefined();
+    await store.unmute('general', 'ann');
+    expect(await store.banOf('general', 'ann', NOW)).toEqual({ until: null, by: 'mod' });
+  });
+
+  test('the audit lists the newest entries first, at most the limit', async () => {
+    const store = await create();
+    const entries: AuditEntry[] = [
+      { at: NOW, by: 'ann', action: 'create' },
+      { at: NOW + 1, by: 'ann', action: 'role', target: 'bob', detail: 'moderator' },
+      { at: NOW + 2, by: 'bob', action: 'mute', target: 'cid', detail: '10' },
+    ];
+    for (const entry of entries) await store.record('general', entry);
+    await store.record('dev', { at: NOW, by: 'dan', action: 'create' });
+    const newestFirst = [...entries].reverse();
+    expect(await store.audit('general', 10)).toStrictEqual(newestFirst);
+    expect(await store.audit('general', 2)).toStrictEqual(newestFirst.slice(0, 2));
+    expect(await store.audit('general', 0)).toEqual([]);
+    expect(await store.audit('dev', 10)).toHaveLength(1);
+    expect(await store.audit('nowhere', 10)).toEqual([]);
+  });
+
+  test(`the audit keeps the newest ${AUDIT_MAX} entries of a room`, async () => {
+    const store = await create();
+    for (let i = 0; i < AUDIT_MAX + 5; i++) {
+      await store.record('general', { at: NOW + i, by: 'ann', action: 'kick' });
+    }
+    const kept = await store.audit('general', AUDIT_MAX + 5);
+    expect(kept).toHaveLength(AUDIT_MAX);
+    expect(kept[0]?.at).toBe(NOW + AUDIT_MAX + 4);
+    expect(kept.at(-1)?.at).toBe(NOW + 5);
+  });
+
+  test('forgetting a room forgets everything about it, and nothing of others', async () => {
+    const store = await create();
+    const fill = async (room: string) => {
+      await store.create(room, { owner: 'ann', private: true, topic: 't', createdAt: NOW });
+      await store.setRole(room, 'bob', 'moderator');
+      await store.invite(room, 'cid');
+      await store.ban(room, 'dan', { until: null, by: 'ann' });
+      await store.mute(room, 'eve', { until: NOW + MINUTE, by: 'ann' });
+      await store.record(room, { at: NOW, by: 'ann', action: 'create' });
+    };
+    await fill('doomed');
+    await fill('kept');
+    await store.forget('doomed');
+    expect(await store.settings('doomed')).toBeUndefined();
+    expect(await store.moderators('doomed')).toEqual([]);
+    expect(await store.isInvited('doomed', 'cid')).toBe(false);
+    expect(await store.banOf('doomed', 'dan', NOW)).toBeUndefined();
+    expect(await store.muteOf('doomed', 'eve', NOW)).toBeUndefined();
+    expect(await store.audit('doomed', 10)).toEqual([]);
+    expect(await store.settings('kept')).toBeDefined();
+    expect(await store.moderators('kept')).toEqual(['bob']);
+    expect(await store.isInvited('kept', 'cid')).toBe(true);
+    expect(await store.banOf('kept', 'dan', NOW)).toBeDefined();
+    expect(await store.muteOf('kept', 'eve', NOW)).toBeDefined();
+    expect(await store.audit('kept', 10)).toHaveLength(1);
+    // The room can be created afresh.
+    expect(await store.create('doomed', { private: false, createdAt: NOW })).toBe(true);
+  });
+});
+
+describe('moderation store: redis keys', () => {
+  test("sanctions that ended by Redis's clock go away by themselves", async () => {
+    const client = await redisClient();
+    const prefix = `m${prefixes++}:`;
+    const store = createRedisModeration(client, prefix);
+    const bans = `${prefix}{general}:bans`;
+    // Ended long ago: swept at once, and the hash with it.
+    await store.ban('general', 'ann', { until: 1000, by: 'mod' });
+    expect(await client.exists(bans)).toBe(0);
+    // The hash expires soon after its last sanction ends...
+    await store.ban('general', 'bob', { until: NOW, by: 'mod' });
+    await store.ban('general', 'cid', { until: NOW + MINUTE, by: 'mod' });
+    const expiry = await client.pexpiretime(bans);
+    expect(expiry).toBeGreaterThanOrEqual(NOW + MINUTE);
+    expect(expiry).toBeLessThan(NOW + 60 * MINUTE);
+    // ...never while one lasts until lifted, and again once it is lifted.
+    await store.ban('general', 'dan', { until: null, by: 'mod' });
+    expect(await client.pexpiretime(bans)).toBe(-1);
+    await store.unban('general', 'dan');
+    expect(await client.pexpiretime(bans)).toBe(expiry);
+    expect(await client.hkeys(bans)).toEqual(['bob', 'cid']);
+  });
+});
