@@ -179,7 +179,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   }
   const internals = createEngineInternals(io, logger);
   const metrics = createMetrics({ registry: deps.registry, io, internals });
-  const moderation = deps.moderation ?? createMemoryModeration();
+  const moderation = deps.moderation ?? redis?.moderation ?? createMemoryModeration();
   const base: Omit<SocketDeps, 'roomCapacity'> = {
     io,
     config,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { createSqliteAccounts } from './accounts/sqlite-store.js';
 import { createSqliteConversations } from './conversations/sqlite-store.js';
+import { createSqliteModeration } from './moderation/sqlite-store.js';
 import { createServer, type ChatServer } from './app.js';
 import type { Config } from './config.js';
 import { createSqliteHistoryStore } from './history/sqlite-store.js';
@@ -40,6 +41,7 @@ export function createNode(
           history: createSqliteHistoryStore(db, historyOptions(config)),
           accounts: createSqliteAccounts(db, deps.now),
           conversations: createSqliteConversations(db),
+          moderation: createSqliteModeration(db),
         }
       : {}),
   });

@@ -4,6 +4,8 @@ import { redisThrottle, type ThrottleFactory } from './accounts/login-throttle.j
 import { createRedisAccounts } from './accounts/redis-store.js';
 import { createRedisConversations } from './conversations/redis-store.js';
 import type { ConversationStore } from './conversations/store.js';
+import { createRedisModeration } from './moderation/redis-store.js';
+import type { ModerationStore } from './moderation/store.js';
 import type { AccountStore, SessionStore } from './accounts/store.js';
 import { createClusterPresence, type PresenceRegistry } from './cluster-presence.js';
 import type { Config } from './config.js';
@@ -27,6 +29,8 @@ export interface RedisServices {
   accounts: { accounts: AccountStore; sessions: SessionStore };
   /** Direct conversations and read markers. */
   conversations: ConversationStore;
+  /** Room settings, roles and sanctions, the same for every node. */
+  moderation: ModerationStore;
   /** Failed sign-ins, counted once for the whole cluster. */
   throttle: ThrottleFactory;
   /** Message rates and flood penalties, shared by every node. */
@@ -129,6 +133,7 @@ export function connectRedis(config: Config, logger: Logger): RedisServices {
     }),
     accounts: createRedisAccounts(store, config.redisPrefix),
     conversations: createRedisConversations(store, config.redisPrefix),
+    moderation: createRedisModeration(store, config.redisPrefix),
     throttle: redisThrottle(store, config.redisPrefix),
     userLimits: (options) => redisUserLimits(store, config.redisPrefix, options),
     presence: (io, log) => createClusterPresence(store, io, log, { prefix: config.redisPrefix }),

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   ErrorCode,
   type Message,
@@ -16,6 +16,8 @@ import {
   waitFor,
   type ChatClient,
 } from './support/client.js';
+import { newDeployment, startNode } from './support/cluster.js';
+import { RedisProcess } from './support/redis.js';
 import { startTestServer } from './support/server.js';
 
 /** A clock the test moves by hand. */
@@ -330,5 +332,73 @@ describe('room settings', () => {
     const msg = waitFor<Message>(owner.socket, 'message');
     await sendOk(guest.socket, 'secret', 'hi');
     expect((await msg).text).toBe('hi');
+  });
+});
+
+describe('across two nodes', () => {
+  const redis = new RedisProcess();
+  beforeAll(() => redis.start());
+  afterAll(() => redis.stop());
+
+  test('a kick and a ban on one node take the user out on the other within a second; the ban holds there and expires by itself', async () => {
+    const time = clock();
+    const deployment = newDeployment();
+    const n1 = await startNode(redis.url, deployment, { scryptCost: 10 }, { now: time.now });
+    const n2 = await startNode(redis.url, deployment, { scryptCost: 10 }, { now: time.now });
+    const olga = await signUp(n1.url, 'olga');
+    const spam = await signUp(n1.url, 'spam');
+    const owner = await as(n1.url, olga);
+    const tabs = [await as(n2.url, spam), await as(n2.url, spam, 'polling')];
+    await joinOk(owner, 'den');
+    for (const t of tabs) await joinOk(t, 'den');
+
+    const kicked = tabs.map((t) => waitFor<RemovedEvent>(t, 'room:removed'));
+    const left = waitFor<PresenceEvent>(owner, 'presence', (p) => p.action === 'leave');
+    let started = Date.now();
+    expect((await request(owner, 'room:kick', { room: 'den', userId: spam.user.id })).ok).toBe(
+      true,
+    );
+    await Promise.all(kicked);
+    await left;
+    expect(Date.now() - started).toBeLessThan(1000);
+    for (const t of tabs) {
+      expect(
+        code(await request(t, 'message:send', { room: 'den', text: 'x', clientId: `x${t.id}` })),
+      ).toBe(ErrorCode.NOT_IN_ROOM);
+      await joinOk(t, 'den');
+    }
+
+    const banned = tabs.map((t) => waitFor<RemovedEvent>(t, 'room:removed'));
+    started = Date.now();
+    await request(owner, 'room:ban', { room: 'den', userId: spam.user.id, minutes: 1 });
+    await Promise.all(banned);
+    expect(Date.now() - started).toBeLessThan(1000);
+    for (const node of [n1, n2]) {
+      const elsewhere = await as(node.url, spam);
+      expect(code(await request(elsewhere, 'room:join', { room: 'den' }))).toBe(ErrorCode.BANNED);
+    }
+    time.advance(60_001);
+    await joinOk(tabs[0] ?? owner, 'den');
+  });
+
+  test('a private room is invisible to and unjoinable by non-members on every node', async () => {
+    const deployment = newDeployment();
+    const n1 = await startNode(redis.url, deployment, { scryptCost: 10 });
+    const n2 = await startNode(redis.url, deployment, { scryptCost: 10 });
+    const olga = await signUp(n1.url, 'olga');
+    const otto = await signUp(n1.url, 'otto');
+    const owner = await as(n1.url, olga);
+    expect((await request(owner, 'room:create', { room: 'secret', private: true })).ok).toBe(true);
+    await joinOk(owner, 'secret');
+    for (const node of [n1, n2]) {
+      const outsider = await as(node.url, otto);
+      expect(code(await request(outsider, 'room:join', { room: 'secret' }))).toBe(
+        ErrorCode.NOT_ALLOWED,
+      );
+      const list = await request(outsider, 'rooms:list', {});
+      expect(list.ok && list.rooms.map((r) => r.name)).not.toContain('secret');
+    }
+    await request(owner, 'room:invite', { room: 'secret', userId: otto.user.id });
+    await joinOk(await as(n2.url, otto), 'secret');
   });
 });

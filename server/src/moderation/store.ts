@@ -54,13 +54,13 @@ export interface ModerationStore {
     room: string,
     change: { topic?: string; private?: boolean },
   ): Promise<RoomSettings | undefined>;
-  /** Moderators of a room (owners are in the settings). */
+  /** Moderators of a room, in no particular order (owners are in the settings). */
   moderators(room: string): Promise<string[]>;
   /** Makes a user a moderator, or takes it back (`member`). */
   setRole(room: string, userId: string, role: 'moderator' | 'member'): Promise<void>;
   invite(room: string, userId: string): Promise<void>;
   isInvited(room: string, userId: string): Promise<boolean>;
-  /** Every ban or mute of a room still in force at `now` (expired ones are not returned). */
+  /** Bans a user from a room; `banOf` returns it while it is in force at the `now` it is given. */
   ban(room: string, userId: string, sanction: Sanction): Promise<void>;
   unban(room: string, userId: string): Promise<void>;
   banOf(room: string, userId: string, now: number): Promise<Sanction | undefined>;
@@ -69,7 +69,7 @@ export interface ModerationStore {
   muteOf(room: string, userId: string, now: number): Promise<Sanction | undefined>;
   /** Appends to the room's audit list, which keeps its newest `AUDIT_MAX` entries. */
   record(room: string, entry: AuditEntry): Promise<void>;
-  /** The newest entries first, at most `limit`. */
+  /** The newest entries first, at most `limit` (none for a limit of 0 or less). */
   audit(room: string, limit: number): Promise<AuditEntry[]>;
   /** Forgets everything about a room (an admin deleted it). */
   forget(room: string): Promise<void>;
@@ -100,6 +100,7 @@ export function createMemoryModeration(): ModerationStore {
     return inner;
   };
   const ok = Promise.resolve();
+  const copy = (s: Sanction | undefined) => s && { ...s };
   return {
     create(room, s) {
       if (settings.has(room)) return Promise.resolve(false);
@@ -139,7 +140,7 @@ export function createMemoryModeration(): ModerationStore {
       bans.get(room)?.delete(userId);
       return ok;
     },
-    banOf: (room, userId, now) => Promise.resolve(inForce(bans.get(room)?.get(userId), now)),
+    banOf: (room, userId, now) => Promise.resolve(copy(inForce(bans.get(room)?.get(userId), now))),
     mute(room, userId, sanction) {
       mapOf(mutes, room).set(userId, { ...sanction });
       return ok;
@@ -148,7 +149,8 @@ export function createMemoryModeration(): ModerationStore {
       mutes.get(room)?.delete(userId);
       return ok;
     },
-    muteOf: (room, userId, now) => Promise.resolve(inForce(mutes.get(room)?.get(userId), now)),
+    muteOf: (room, userId, now) =>
+      Promise.resolve(copy(inForce(mutes.get(room)?.get(userId), now))),
     record(room, entry) {
       let list = audits.get(room);
       if (!list) audits.set(room, (list = []));
@@ -157,7 +159,7 @@ export function createMemoryModeration(): ModerationStore {
       return ok;
     },
     audit: (room, limit) =>
-      Promise.resolve([...(audits.get(room) ?? [])].reverse().slice(0, limit)),
+      Promise.resolve([...(audits.get(room) ?? [])].reverse().slice(0, Math.max(0, limit))),
     forget(room) {
       for (const map of [settings, moderators, invited, bans, mutes, audits]) map.delete(room);
       return ok;
