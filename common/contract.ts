@@ -55,6 +55,8 @@ export const ErrorCode = {
   BANNED: 'BANNED',
   /** The user is muted in the room; `until` says until when (absent: until lifted). */
   MUTED: 'MUTED',
+  /** The account is suspended by an operator: sign-in is refused (HTTP 403). */
+  SUSPENDED: 'SUSPENDED',
   /** `room:create` of a room that exists (it has settings, history or people in it). */
   ROOM_EXISTS: 'ROOM_EXISTS',
   /** A message carries as many different reactions as the server allows (`Limits.reactionsPerMessage`). */
@@ -296,6 +298,15 @@ export interface SanctionRequest {
 export interface RoomAuditRequest {
   room: string;
 }
+/** Operators only: suspends an account (every session ends, sign-in refused), or lifts it. */
+export interface SuspendRequest {
+  userId: string;
+  suspended: boolean;
+}
+/** Operators only: deletes a room, its history and its settings; everyone in it is removed. */
+export interface RoomDeleteRequest {
+  room: string;
+}
 /** Opens (or finds) the direct conversation of the signed-in user with these others. */
 export interface DirectOpenRequest {
   /** The other participants' user ids: one to seven. */
@@ -456,7 +467,7 @@ export interface PresenceEvent {
   count: number;
 }
 /** Why the server ended a connection's session. */
-export type SessionEndReason = 'logout' | 'expired';
+export type SessionEndReason = 'logout' | 'expired' | 'suspended';
 /** Sent just before the server disconnects a connection whose session ended. */
 export interface SessionEndedEvent {
   reason: SessionEndReason;
@@ -478,10 +489,10 @@ export interface ModerationEvent {
   /** The room's settings now (every action sends them, so member lists stay right). */
   info: RoomInfo;
 }
-/** This connection was taken out of a room (kicked or banned): it is no longer in it. */
+/** This connection was taken out of a room (kicked, banned, or the room deleted). */
 export interface RemovedEvent {
   room: string;
-  reason: 'kick' | 'ban';
+  reason: 'kick' | 'ban' | 'deleted';
   by: Member;
   until?: number;
   message?: string;
@@ -529,6 +540,8 @@ export const ClientEvent = {
   roomMute: 'room:mute',
   roomUnmute: 'room:unmute',
   roomAudit: 'room:audit',
+  adminSuspend: 'admin:suspend',
+  adminDeleteRoom: 'admin:delete-room',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -571,6 +584,8 @@ export interface ClientToServerEvents {
   'room:mute': (payload: SanctionRequest, ack: AckCallback<SanctionResult>) => void;
   'room:unmute': (payload: RoomUserRequest, ack: AckCallback<RoomUserResult>) => void;
   'room:audit': (payload: RoomAuditRequest, ack: AckCallback<RoomAuditResult>) => void;
+  'admin:suspend': (payload: SuspendRequest, ack: AckCallback<{ userId: string }>) => void;
+  'admin:delete-room': (payload: RoomDeleteRequest, ack: AckCallback<{ room: string }>) => void;
 }
 
 export interface ServerToClientEvents {

@@ -479,7 +479,9 @@ export class Chat {
         reason,
         reason === 'logout'
           ? 'You were signed out.'
-          : 'Your session expired. Please sign in again.',
+          : reason === 'suspended'
+            ? 'Your account was suspended by the operators.'
+            : 'Your session expired. Please sign in again.',
       );
     });
     socket.io.on('reconnect_attempt', () => {

@@ -187,6 +187,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     conversations: deps.conversations ?? redis?.conversations ?? createMemoryConversations(),
     moderation,
     clustered: redis !== undefined,
+    sessionStore: stores.sessions,
     accounts: stores.accounts,
     logger,
     metrics,

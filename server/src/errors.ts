@@ -55,6 +55,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.BANNED]: 403,
   [ErrorCode.MUTED]: 403,
   [ErrorCode.ROOM_EXISTS]: 409,
+  [ErrorCode.SUSPENDED]: 403,
   [ErrorCode.TOO_MANY_REACTIONS]: 409,
   [ErrorCode.UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL]: 500,

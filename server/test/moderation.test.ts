@@ -6,7 +6,7 @@ import {
   type PresenceEvent,
   type RemovedEvent,
 } from '../../common/contract.js';
-import { signUp, type SignedIn } from './support/accounts.js';
+import { apiRequest, signUp, TEST_PASSWORD, type SignedIn } from './support/accounts.js';
 import {
   connect,
   emitRaw,
@@ -400,5 +400,75 @@ describe('across two nodes', () => {
     }
     await request(owner, 'room:invite', { room: 'secret', userId: otto.user.id });
     await joinOk(await as(n2.url, otto), 'secret');
+  });
+
+  test('an operator suspends an account: its connections close on every node and sign-in is refused; members may not', async () => {
+    const deployment = newDeployment();
+    const settings = { scryptCost: 10, adminUsers: ['root'] };
+    const n1 = await startNode(redis.url, deployment, settings);
+    const n2 = await startNode(redis.url, deployment, settings);
+    const root = await as(n1.url, await signUp(n1.url, 'root'));
+    const victim = await signUp(n1.url, 'vic');
+    const bystander = await as(n2.url, await signUp(n2.url, 'bob'));
+    const sockets = [await as(n1.url, victim), await as(n2.url, victim, 'polling')];
+    expect(
+      code(await request(bystander, 'admin:suspend', { userId: victim.user.id, suspended: true })),
+    ).toBe(ErrorCode.NOT_ALLOWED);
+    const ended = sockets.map((s) => waitFor<{ reason: string }>(s, 'session:ended'));
+    const closed = sockets.map((s) => waitFor(s, 'disconnect'));
+    expect(
+      await request(root, 'admin:suspend', { userId: victim.user.id, suspended: true }),
+    ).toEqual({
+      ok: true,
+      userId: victim.user.id,
+    });
+    for (const e of ended) expect(await e).toEqual({ reason: 'suspended' });
+    await Promise.all(closed);
+    const login = await apiRequest(n2.url, 'POST', '/api/auth/login', {
+      username: 'vic',
+      password: TEST_PASSWORD,
+    });
+    expect(login.status).toBe(403);
+    expect(login.body).toMatchObject({ error: { code: ErrorCode.SUSPENDED } });
+    await request(root, 'admin:suspend', { userId: victim.user.id, suspended: false });
+    expect(
+      (
+        await apiRequest(n1.url, 'POST', '/api/auth/login', {
+          username: 'vic',
+          password: TEST_PASSWORD,
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  test('an operator deletes a room: everyone in it is removed on every node and its history is gone', async () => {
+    const deployment = newDeployment();
+    const settings = { scryptCost: 10, adminUsers: ['root'] };
+    const n1 = await startNode(redis.url, deployment, settings);
+    const n2 = await startNode(redis.url, deployment, settings);
+    const root = await as(n1.url, await signUp(n1.url, 'root'));
+    const olga = await as(n2.url, await signUp(n2.url, 'olga'));
+    await joinOk(olga, 'doomed');
+    await sendOk(olga, 'doomed', 'soon gone');
+    expect(code(await request(olga, 'admin:delete-room', { room: 'doomed' }))).toBe(
+      ErrorCode.NOT_ALLOWED,
+    );
+    const removed = waitFor<RemovedEvent>(olga, 'room:removed');
+    expect(await request(root, 'admin:delete-room', { room: 'doomed' })).toEqual({
+      ok: true,
+      room: 'doomed',
+    });
+    expect(await removed).toMatchObject({
+      room: 'doomed',
+      reason: 'deleted',
+      by: { name: 'root' },
+    });
+    expect(
+      code(await request(olga, 'message:send', { room: 'doomed', text: 'x', clientId: 'x1' })),
+    ).toBe(ErrorCode.NOT_IN_ROOM);
+    const fresh = await joinOk(olga, 'doomed');
+    expect(fresh.history).toEqual([]);
+    // Whoever opens it now owns it anew.
+    expect(fresh.info.owner).toBeDefined();
   });
 });

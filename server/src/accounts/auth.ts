@@ -156,6 +156,9 @@ export function createAuth(deps: AuthDeps) {
         return fail(ErrorCode.UNAUTHORIZED, WRONG_CREDENTIALS);
       }
       await byUsername.succeeded(name);
+      if (found.account.suspended) {
+        return fail(ErrorCode.SUSPENDED, 'this account is suspended; contact the operators');
+      }
       return startSession(found.account);
     },
 
@@ -198,7 +201,7 @@ export function createAuth(deps: AuthDeps) {
       const session = await sessions.touch(sessionIdOf(token), config.sessionTtlMs);
       if (!session) return undefined;
       const account = await accounts.findById(session.userId);
-      return account && { account, session };
+      return account && !account.suspended ? { account, session } : undefined;
     },
 
     logout: (sessionId: string) => sessions.revoke(sessionId),

@@ -46,6 +46,13 @@ export function createMemoryAccounts(now: () => number = Date.now): {
     isRegisteredName(key) {
       return Promise.resolve(registeredKeys.has(key));
     },
+    setSuspended(id, suspended) {
+      const entry = byId.get(id);
+      if (!entry) return Promise.resolve(undefined);
+      const { suspended: _was, ...rest } = entry.account;
+      entry.account = suspended ? { ...rest, suspended: true } : rest;
+      return Promise.resolve(entry.account);
+    },
     rename(id, name) {
       const entry = byId.get(id);
       if (!entry) return Promise.resolve(undefined);

@@ -26,6 +26,7 @@ const toAccount = (h: Record<string, string>): Account | undefined =>
         name: h.name,
         guest: h.guest === '1',
         createdAt: Number(h.createdAt),
+        ...(h.suspended === '1' ? { suspended: true } : {}),
       };
 
 /**
@@ -85,6 +86,14 @@ export function createRedisAccounts(
     },
     async isRegisteredName(nameKeyToCheck) {
       return (await redis.sismember(key.names, nameKeyToCheck)) === 1;
+    },
+    async setSuspended(id, suspended) {
+      const account = toAccount(await redis.hgetall(key.user(id)));
+      if (!account) return undefined;
+      if (suspended) await redis.hset(key.user(id), 'suspended', '1');
+      else await redis.hdel(key.user(id), 'suspended');
+      const { suspended: _was, ...rest } = account;
+      return suspended ? { ...rest, suspended: true } : rest;
     },
     async rename(id, name) {
       const account = toAccount(await redis.hgetall(key.user(id)));

@@ -16,6 +16,7 @@ interface UserRow {
   guest: number;
   created_at: number;
   password_hash: string | null;
+  suspended: number;
 }
 
 const toAccount = (r: UserRow): Account => ({
@@ -24,6 +25,7 @@ const toAccount = (r: UserRow): Account => ({
   name: r.name,
   guest: r.guest === 1,
   createdAt: r.created_at,
+  ...(r.suspended === 1 ? { suspended: true as const } : {}),
 });
 
 interface SessionRow {
@@ -61,6 +63,9 @@ export function createSqliteAccounts(
     ),
     touch: db.prepare<[number, string, number], SessionRow>(
       'UPDATE sessions SET expires_at = ? WHERE id = ? AND expires_at > ? RETURNING *',
+    ),
+    suspend: db.prepare<[number, string], UserRow>(
+      'UPDATE users SET suspended = ? WHERE id = ? RETURNING *',
     ),
     rename: db.prepare<[string, string, string], UserRow>(
       'UPDATE users SET name = ?, name_key = ? WHERE id = ? RETURNING *',
@@ -111,6 +116,10 @@ export function createSqliteAccounts(
     },
     isRegisteredName(key) {
       return Promise.resolve(q.registered.get(key, key) !== undefined);
+    },
+    setSuspended(id, suspended) {
+      const row = q.suspend.get(suspended ? 1 : 0, id);
+      return Promise.resolve(row && toAccount(row));
     },
     rename(id, name) {
       const row = q.rename.get(name, nameKey(name), id);

@@ -10,6 +10,8 @@ export interface Account {
   guest: boolean;
   /** When the account was made, in ms since the epoch. */
   createdAt: number;
+  /** Suspended by an operator: no sign-in, no session. */
+  suspended?: true;
 }
 
 export interface NewUser {
@@ -30,6 +32,8 @@ export interface AccountStore {
   isRegisteredName(key: string): Promise<boolean>;
   /** Changes an account's display name; undefined when there is no such account. */
   rename(id: string, name: string): Promise<Account | undefined>;
+  /** Suspends an account, or lifts it; undefined when there is no such account. */
+  setSuspended(id: string, suspended: boolean): Promise<Account | undefined>;
 }
 
 export interface Session {

@@ -1,6 +1,7 @@
 import { createConnectionLimits } from './connection-limits.js';
 import { dispatch, type EventHandlers } from './dispatch.js';
 import { fetchHistory, sendMessage } from './messages.js';
+import { deleteRoom, suspend } from './admin.js';
 import { markRead, openDirect, roomsState } from './conversations.js';
 import {
   ban,
@@ -39,6 +40,8 @@ const handlers: EventHandlers = {
   'room:mute': mute,
   'room:unmute': unmute,
   'room:audit': readAudit,
+  'admin:suspend': suspend,
+  'admin:delete-room': deleteRoom,
   'message:send': sendMessage,
   'message:edit': editMessage,
   'message:delete': deleteMessage,

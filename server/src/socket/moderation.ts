@@ -138,6 +138,13 @@ function remove(deps: SocketDeps, room: string, userId: string): void {
   if (deps.clustered) deps.io.serverSideEmit('removed', { room, userId });
 }
 
+/** Takes everyone out of a room, on every node, telling them it was deleted. */
+export async function removeEveryone(deps: SocketDeps, room: string, by: Member): Promise<void> {
+  deps.io.to(room).emit('room:removed', { room, reason: 'deleted', by });
+  const users = new Set((await deps.io.in(room).fetchSockets()).map((s) => s.data.member.id));
+  for (const userId of users) remove(deps, room, userId);
+}
+
 export const createRoom: EventHandler<'room:create'> = {
   schema: roomCreateSchema,
   async handle(ctx, { room, private: isPrivate, topic: text }) {

@@ -9,7 +9,7 @@ import type {
   SocketData,
 } from '../../../common/contract.js';
 import type { HistoryStore } from '../history/store.js';
-import type { AccountStore } from '../accounts/store.js';
+import type { AccountStore, SessionStore } from '../accounts/store.js';
 import type { ConversationStore } from '../conversations/store.js';
 import type { ModerationStore } from '../moderation/store.js';
 import type { Logger } from '../logger.js';
@@ -64,6 +64,8 @@ export interface SocketDeps {
   now: () => number;
   /** Timers of this server (presence grace periods, session checks); cleared on close. */
   timers: Timers;
+  /** Sign-in sessions, to end them all when an account is suspended. */
+  sessionStore: SessionStore;
   /** Closes connections whose session ended or expired. */
   sessions: SessionGuard;
   /** Connections per user and per address on this node. */

@@ -127,6 +127,10 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX room_audit_room ON room_audit (room, id);
   `,
+  // 6: operators can suspend an account (no sign-in, no session).
+  `
+  ALTER TABLE users ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -31,6 +31,19 @@ export function accountStoreSuite(name: string, create: () => Promise<AccountSto
       expect(await accounts.findById('nobody')).toBeUndefined();
     });
 
+    test('an account is suspended and lifted; the flag shows wherever the account is read', async () => {
+      const { accounts } = await create();
+      const made = await accounts.createUser({ username: 'sam', name: 'Sam', passwordHash: 'h' });
+      if (!made) throw new Error('not created');
+      expect(made.suspended).toBeUndefined();
+      expect(await accounts.setSuspended(made.id, true)).toEqual({ ...made, suspended: true });
+      expect(await accounts.findById(made.id)).toEqual({ ...made, suspended: true });
+      expect((await accounts.findByUsername('sam'))?.account.suspended).toBe(true);
+      expect(await accounts.setSuspended(made.id, false)).toEqual(made);
+      expect(await accounts.findById(made.id)).toEqual(made);
+      expect(await accounts.setSuspended('nobody', true)).toBeUndefined();
+    });
+
     test('a username is taken once, even by concurrent signups', async () => {
       const { accounts } = await create();
       const attempts = await Promise.all(
