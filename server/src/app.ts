@@ -25,6 +25,7 @@ import { createEngineInternals } from './socket/engine-internals.js';
 import { createSocketServer } from './socket/io-server.js';
 import { authenticate } from './socket/authenticate.js';
 import { removeLocally } from './socket/moderation.js';
+import { instrumentAdmin } from './admin-ui.js';
 import { clientAddressOf, createConnectionCaps } from './socket/connection-caps.js';
 import { announceRename, renameLocally } from './socket/renames.js';
 import { guestNameOnline } from './socket/rooms-of-users.js';
@@ -149,7 +150,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     userLimits,
     clientAddress: (socket) => clientAddress(socket.request),
     logger,
-    adminUsers: config.adminUsers,
+    adminUsers: config.adminUsers ?? [],
   });
   const background = new Set<Promise<unknown>>();
   const sessionGuard = createSessionGuard({
@@ -205,6 +206,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   };
   const socketDeps: SocketDeps = { ...base, roomCapacity: createRoomCapacity(base) };
   io.on('connection', onConnection(socketDeps));
+  if (config.adminUi) instrumentAdmin(io, { config, auth, logger });
   if (redis) {
     io.on('removed', ({ room, userId }) => {
       removeLocally(socketDeps, room, userId);

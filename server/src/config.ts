@@ -53,7 +53,12 @@ export interface Config {
    * `ADMIN_USERS`: comma-separated usernames of the operators, who act as owners of every
    * room. Default none.
    */
-  adminUsers: string[];
+  adminUsers: string[] | undefined;
+  /**
+   * `ADMIN_UI`: `true` serves Socket.IO's admin UI at `/admin/` and its namespace `/admin`, to
+   * signed-in operators only. Default false.
+   */
+  adminUi: boolean;
   /** `SHUTDOWN_DRAIN_MS`: on SIGTERM, time `/readyz` reports 503 before sockets close, in ms. Default 0. */
   shutdownDrainMs: number;
   /** `SHUTDOWN_TIMEOUT_MS`: bound on a graceful shutdown before the process exits anyway, in ms. Default 10000. */
@@ -153,7 +158,8 @@ export const defaultConfig: Config = {
   maxRoomsPerConnection: 20,
   dedupTtlMs: 600_000,
   allowedOrigins: undefined,
-  adminUsers: [],
+  adminUsers: undefined,
+  adminUi: false,
   shutdownDrainMs: 0,
   shutdownTimeoutMs: 10_000,
   client: 'static',
@@ -281,6 +287,7 @@ const variables = {
   AUTH_JWT_ISSUER: ['jwtIssuer', z.string().trim().min(1)],
   AUTH_JWT_AUDIENCE: ['jwtAudience', z.string().trim().min(1)],
   GUESTS: ['guests', z.enum(['true', 'false']).transform((v) => v === 'true')],
+  ADMIN_UI: ['adminUi', z.enum(['true', 'false']).transform((v) => v === 'true')],
   SCRYPT_COST: ['scryptCost', int(10, 20)],
   PUBLIC_ORIGIN: [
     'publicOrigin',

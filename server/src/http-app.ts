@@ -1,3 +1,4 @@
+import { adminUiPage } from './admin-ui.js';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { ErrorCode } from '../../common/contract.js';
 import type { Auth } from './accounts/auth.js';
@@ -39,6 +40,8 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const app = express();
   app.disable('x-powered-by');
   if (deps.config.trustProxy !== undefined) app.set('trust proxy', deps.config.trustProxy);
+  // The admin UI's page has headers of its own (admin-ui.ts), so it comes first.
+  if (deps.config.adminUi) app.use('/admin', adminUiPage());
   app.use(securityHeaders(deps.config.client));
   app.use(
     createOpsRoutes({

@@ -73,8 +73,12 @@ describe('loadConfig', () => {
       PUSH_TOKEN: 'a-long-enough-token',
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'pretty',
+      ADMIN_USERS: 'Root, ops ',
+      ADMIN_UI: 'true',
     });
     expect(config).toEqual({
+      adminUsers: ['root', 'ops'],
+      adminUi: true,
       port: 8080,
       host: '127.0.0.1',
       historyLimit: 10,
@@ -123,7 +127,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(47);
+    expect(CONFIG_VARIABLES).toHaveLength(49);
   });
 
   test.each([

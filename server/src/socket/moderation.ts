@@ -98,7 +98,7 @@ async function over(
 }
 
 const isAdmin = (deps: SocketDeps, account: Account): boolean =>
-  account.username !== undefined && deps.config.adminUsers.includes(account.username);
+  account.username !== undefined && (deps.config.adminUsers ?? []).includes(account.username);
 
 /** Records the action and tells the room (and the user acted on, wherever they are). */
 async function announce(
