@@ -439,6 +439,25 @@ export interface RoomsStateResult {
   rooms: RoomState[];
 }
 
+// Message reports: ack results.
+/**
+ * A member's report of a message to the room's moderators. One per user and message: a
+ * second report of the same message by the same user is the first one again.
+ */
+export interface Report {
+  id: string;
+  room: string;
+  /** The reported message's id. */
+  messageId: string;
+  /** The user id of whoever reported it. */
+  by: string;
+  reason: string;
+  /** When it was filed, in ms since the epoch. */
+  at: number;
+  /** Absent while open: who resolved it and when. */
+  resolved?: { by: string; at: number };
+}
+
 // Server → client payloads.
 /**
  * A change of who is in a room. `join` when a user's first connection enters it, `leave`
