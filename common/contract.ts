@@ -326,6 +326,27 @@ export interface TypingRequest {
 export type RoomsListRequest = Record<string, never>;
 export type RoomsStateRequest = Record<string, never>;
 
+// Message reports: client → server payloads.
+/** Reports a message of a room to its moderators. */
+export interface ReportRequest {
+  room: string;
+  /** The reported message's id. */
+  id: string;
+  /** Why: 1 to `Limits.reasonMaxLength` characters once trimmed. */
+  reason: string;
+}
+/** Lists a room's reports; owners and moderators only. */
+export interface ReportsListRequest {
+  room: string;
+  /** Open reports (the default), or with `false` the resolved ones. */
+  open?: boolean;
+}
+/** Marks a report resolved; owners and moderators only. */
+export interface ReportResolveRequest {
+  room: string;
+  reportId: string;
+}
+
 // Ack results.
 export interface JoinResult {
   room: string;
@@ -457,6 +478,13 @@ export interface Report {
   /** Absent while open: who resolved it and when. */
   resolved?: { by: string; at: number };
 }
+export interface ReportResult {
+  report: Report;
+}
+export interface ReportsListResult {
+  /** Newest first (resolved ones: most recently resolved first). */
+  reports: Report[];
+}
 
 // Server → client payloads.
 /**
@@ -524,6 +552,18 @@ export interface TypingEvent {
   typing: boolean;
 }
 
+// Message reports: server → client payloads.
+/** A new report, sent to every connection of the room's owner and moderators. */
+export interface ReportEvent {
+  report: Report;
+  /** The reported message as it was when reported. */
+  message: Message;
+}
+/** A report was resolved, sent to the same people as `report`. */
+export interface ReportResolvedEvent {
+  report: Report;
+}
+
 export const ClientEvent = {
   roomJoin: 'room:join',
   roomLeave: 'room:leave',
@@ -548,6 +588,10 @@ export const ClientEvent = {
   roomMute: 'room:mute',
   roomUnmute: 'room:unmute',
   roomAudit: 'room:audit',
+  // Message reports.
+  messageReport: 'message:report',
+  reportsList: 'reports:list',
+  reportResolve: 'report:resolve',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -563,6 +607,9 @@ export const ServerEvent = {
   typing: 'typing',
   sessionEnded: 'session:ended',
   resync: 'resync',
+  // Message reports.
+  report: 'report',
+  reportResolved: 'report:resolved',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 
@@ -590,6 +637,10 @@ export interface ClientToServerEvents {
   'room:mute': (payload: SanctionRequest, ack: AckCallback<SanctionResult>) => void;
   'room:unmute': (payload: RoomUserRequest, ack: AckCallback<RoomUserResult>) => void;
   'room:audit': (payload: RoomAuditRequest, ack: AckCallback<RoomAuditResult>) => void;
+  // Message reports.
+  'message:report': (payload: ReportRequest, ack: AckCallback<ReportResult>) => void;
+  'reports:list': (payload: ReportsListRequest, ack: AckCallback<ReportsListResult>) => void;
+  'report:resolve': (payload: ReportResolveRequest, ack: AckCallback<ReportResult>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -611,6 +662,11 @@ export interface ServerToClientEvents {
    * meanwhile may never have arrived. Rejoin every room with `since` to catch up.
    */
   resync: (event: Record<string, never>) => void;
+  // Message reports.
+  /** A member reported a message of a room this user owns or moderates. */
+  report: (event: ReportEvent) => void;
+  /** A moderator resolved a report of a room this user owns or moderates. */
+  'report:resolved': (event: ReportResolvedEvent) => void;
 }
 
 /** What the nodes of a cluster tell each other (through the adapter's `serverSideEmit`). */
