@@ -337,6 +337,27 @@ export interface TypingRequest {
 export type RoomsListRequest = Record<string, never>;
 export type RoomsStateRequest = Record<string, never>;
 
+// Message reports: client → server payloads.
+/** Reports a message of a room to its moderators. */
+export interface ReportRequest {
+  room: string;
+  /** The reported message's id. */
+  id: string;
+  /** Why: 1 to `Limits.reasonMaxLength` characters once trimmed. */
+  reason: string;
+}
+/** Lists a room's reports; owners and moderators only. */
+export interface ReportsListRequest {
+  room: string;
+  /** Open reports (the default), or with `false` the resolved ones. */
+  open?: boolean;
+}
+/** Marks a report resolved; owners and moderators only. */
+export interface ReportResolveRequest {
+  room: string;
+  reportId: string;
+}
+
 // Ack results.
 export interface JoinResult {
   room: string;
@@ -450,6 +471,32 @@ export interface RoomsStateResult {
   rooms: RoomState[];
 }
 
+// Message reports: ack results.
+/**
+ * A member's report of a message to the room's moderators. One per user and message: a
+ * second report of the same message by the same user is the first one again.
+ */
+export interface Report {
+  id: string;
+  room: string;
+  /** The reported message's id. */
+  messageId: string;
+  /** The user id of whoever reported it. */
+  by: string;
+  reason: string;
+  /** When it was filed, in ms since the epoch. */
+  at: number;
+  /** Absent while open: who resolved it and when. */
+  resolved?: { by: string; at: number };
+}
+export interface ReportResult {
+  report: Report;
+}
+export interface ReportsListResult {
+  /** Newest first (resolved ones: most recently resolved first). */
+  reports: Report[];
+}
+
 // Server → client payloads.
 /**
  * A change of who is in a room. `join` when a user's first connection enters it, `leave`
@@ -516,6 +563,18 @@ export interface TypingEvent {
   typing: boolean;
 }
 
+// Message reports: server → client payloads.
+/** A new report, sent to every connection of the room's owner and moderators. */
+export interface ReportEvent {
+  report: Report;
+  /** The reported message as it was when reported. */
+  message: Message;
+}
+/** A report was resolved, sent to the same people as `report`. */
+export interface ReportResolvedEvent {
+  report: Report;
+}
+
 export const ClientEvent = {
   roomJoin: 'room:join',
   roomLeave: 'room:leave',
@@ -542,6 +601,10 @@ export const ClientEvent = {
   roomAudit: 'room:audit',
   adminSuspend: 'admin:suspend',
   adminDeleteRoom: 'admin:delete-room',
+  // Message reports.
+  messageReport: 'message:report',
+  reportsList: 'reports:list',
+  reportResolve: 'report:resolve',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -557,6 +620,9 @@ export const ServerEvent = {
   typing: 'typing',
   sessionEnded: 'session:ended',
   resync: 'resync',
+  // Message reports.
+  report: 'report',
+  reportResolved: 'report:resolved',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 
@@ -586,6 +652,10 @@ export interface ClientToServerEvents {
   'room:audit': (payload: RoomAuditRequest, ack: AckCallback<RoomAuditResult>) => void;
   'admin:suspend': (payload: SuspendRequest, ack: AckCallback<{ userId: string }>) => void;
   'admin:delete-room': (payload: RoomDeleteRequest, ack: AckCallback<{ room: string }>) => void;
+  // Message reports.
+  'message:report': (payload: ReportRequest, ack: AckCallback<ReportResult>) => void;
+  'reports:list': (payload: ReportsListRequest, ack: AckCallback<ReportsListResult>) => void;
+  'report:resolve': (payload: ReportResolveRequest, ack: AckCallback<ReportResult>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -607,6 +677,11 @@ export interface ServerToClientEvents {
    * meanwhile may never have arrived. Rejoin every room with `since` to catch up.
    */
   resync: (event: Record<string, never>) => void;
+  // Message reports.
+  /** A member reported a message of a room this user owns or moderates. */
+  report: (event: ReportEvent) => void;
+  /** A moderator resolved a report of a room this user owns or moderates. */
+  'report:resolved': (event: ReportResolvedEvent) => void;
 }
 
 /** What the nodes of a cluster tell each other (through the adapter's `serverSideEmit`). */

@@ -8,8 +8,10 @@ import { createSqliteModeration } from '../src/moderation/sqlite-store.js';
 import {
   AUDIT_MAX,
   createMemoryModeration,
+  REPORTS_MAX,
   type AuditEntry,
   type ModerationStore,
+  type ReportFiling,
   type Sanction,
 } from '../src/moderation/store.js';
 import { openDatabase } from '../src/storage/sqlite.js';
@@ -218,6 +220,103 @@ describe.each(factories)('moderation store: %s', (_name, create) => {
     expect(kept.at(-1)?.at).toBe(NOW + 5);
   });
 
+  describe('reports', () => {
+    const filing = (n: number, by = 'ann', messageId = `${NOW}-${n}`): ReportFiling => ({
+      id: `r${n}`,
+      messageId,
+      by,
+      reason: `reason ${n}`,
+      at: NOW + n,
+    });
+
+    test('are listed newest first, per room; one per user and message', async () => {
+      const store = await create();
+      expect(await store.reports('general', true)).toEqual([]);
+      const first = await store.report('general', filing(1));
+      expect(first).toStrictEqual({ report: { ...filing(1), room: 'general' }, created: true });
+      await store.report('general', filing(2, 'bob', `${NOW}-1`));
+      await store.report('dev', filing(3));
+      // The same user and message again: the report held, not a second one.
+      const again = await store.report('general', { ...filing(4), messageId: `${NOW}-1` });
+      expect(again).toStrictEqual({ report: first.report, created: false });
+      const open = await store.reports('general', true);
+      expect(open.map((r) => r.id)).toEqual(['r2', 'r1']);
+      expect(open[1]).toStrictEqual(first.report);
+      expect(await store.reports('general', false)).toEqual([]);
+      expect((await store.reports('dev', true)).map((r) => r.room)).toEqual(['dev']);
+    });
+
+    test('resolving one moves it to the resolved list with who and when, once', async () => {
+      const store = await create();
+      for (const n of [1, 2, 3]) await store.report('general', filing(n));
+      const resolved = await store.resolve('general', 'r1', 'mod', NOW + 10);
+      expect(resolved).toStrictEqual({
+        ...filing(1),
+        room: 'general',
+        resolved: { by: 'mod', at: NOW + 10 },
+      });
+      await store.resolve('general', 'r3', 'mod', NOW + 11);
+      expect((await store.reports('general', true)).map((r) => r.id)).toEqual(['r2']);
+      // Most recently resolved first.
+      const done = await store.reports('general', false);
+      expect(done.map((r) => r.id)).toEqual(['r3', 'r1']);
+      expect(done[1]).toStrictEqual(resolved);
+      // Again, by someone else: unchanged.
+      expect(await store.resolve('general', 'r1', 'other', NOW + 20)).toStrictEqual(resolved);
+      expect(await store.resolve('general', 'nope', 'mod', NOW)).toBeUndefined();
+      expect(await store.resolve('dev', 'r2', 'mod', NOW)).toBeUndefined();
+      // Reporting the same message again brings back the resolved report.
+      const again = await store.report('general', { ...filing(9), messageId: filing(1).messageId });
+      expect(again).toStrictEqual({ report: resolved, created: false });
+    });
+
+    test('of five moderators resolving one at once, one is recorded and all see it', async () => {
+      const store = await create();
+      await store.report('general', filing(1));
+      const mods = ['a', 'b', 'c', 'd', 'e'];
+      const results = await Promise.all(
+        mods.map((by, i) => store.resolve('general', 'r1', by, NOW + i)),
+      );
+      const winner = results[0]?.resolved;
+      expect(winner && mods).toContain(winner?.by);
+      for (const r of results) expect(r?.resolved).toStrictEqual(winner);
+      expect(await store.reports('general', false)).toHaveLength(1);
+    });
+
+    test('of five reports of one message by one user at once, one is filed', async () => {
+      const store = await create();
+      const results = await Promise.all(
+        [1, 2, 3, 4, 5].map((n) => store.report('general', filing(n, 'ann', 'm'))),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const ids = new Set(results.map((r) => r.report.id));
+      expect(ids.size).toBe(1);
+      expect(await store.reports('general', true)).toHaveLength(1);
+    });
+
+    test(`a room keeps its newest ${REPORTS_MAX} open and ${REPORTS_MAX} resolved reports`, async () => {
+      const store = await create();
+      const total = REPORTS_MAX + 3;
+      for (let n = 0; n < total; n++) await store.report('general', filing(n));
+      const open = await store.reports('general', true);
+      expect(open).toHaveLength(REPORTS_MAX);
+      expect(open[0]?.id).toBe(`r${total - 1}`);
+      expect(open.at(-1)?.id).toBe('r3');
+      expect(await store.resolve('general', 'r0', 'mod', NOW)).toBeUndefined();
+      // Resolved in the order listed, newest first: r502 first, r3 last.
+      for (const r of open) await store.resolve('general', r.id, 'mod', NOW);
+      expect(await store.reports('general', true)).toEqual([]);
+      // A forgotten report is forgotten entirely: its message may be reported again.
+      expect((await store.report('general', { ...filing(0), id: 'again' })).created).toBe(true);
+      await store.resolve('general', 'again', 'mod', NOW);
+      const resolved = await store.reports('general', false);
+      expect(resolved).toHaveLength(REPORTS_MAX);
+      expect(resolved[0]?.id).toBe('again');
+      expect(resolved.at(-1)?.id).toBe(`r${total - 2}`);
+      expect(await store.resolve('general', `r${total - 1}`, 'mod', NOW)).toBeUndefined();
+    });
+  });
+
   test('forgetting a room forgets everything about it, and nothing of others', async () => {
     const store = await create();
     const fill = async (room: string) => {
@@ -227,6 +326,16 @@ describe.each(factories)('moderation store: %s', (_name, create) => {
       await store.ban(room, 'dan', { until: null, by: 'ann' });
       await store.mute(room, 'eve', { until: NOW + MINUTE, by: 'ann' });
       await store.record(room, { at: NOW, by: 'ann', action: 'create' });
+      for (const n of [1, 2]) {
+        await store.report(room, {
+          id: `r${n}`,
+          messageId: 'm',
+          by: `u${n}`,
+          reason: 'x',
+          at: NOW,
+        });
+      }
+      await store.resolve(room, 'r1', 'ann', NOW);
     };
     await fill('doomed');
     await fill('kept');
@@ -237,12 +346,16 @@ describe.each(factories)('moderation store: %s', (_name, create) => {
     expect(await store.banOf('doomed', 'dan', NOW)).toBeUndefined();
     expect(await store.muteOf('doomed', 'eve', NOW)).toBeUndefined();
     expect(await store.audit('doomed', 10)).toEqual([]);
+    expect(await store.reports('doomed', true)).toEqual([]);
+    expect(await store.reports('doomed', false)).toEqual([]);
     expect(await store.settings('kept')).toBeDefined();
     expect(await store.moderators('kept')).toEqual(['bob']);
     expect(await store.isInvited('kept', 'cid')).toBe(true);
     expect(await store.banOf('kept', 'dan', NOW)).toBeDefined();
     expect(await store.muteOf('kept', 'eve', NOW)).toBeDefined();
     expect(await store.audit('kept', 10)).toHaveLength(1);
+    expect(await store.reports('kept', true)).toHaveLength(1);
+    expect(await store.reports('kept', false)).toHaveLength(1);
     // The room can be created afresh.
     expect(await store.create('doomed', { private: false, createdAt: NOW })).toBe(true);
   });

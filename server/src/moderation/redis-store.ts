@@ -1,9 +1,12 @@
 import type { Redis } from 'ioredis';
+import type { Report } from '../../../common/contract.js';
 import { redisCall } from '../storage/unavailable.js';
 import {
   AUDIT_MAX,
   inForce,
+  REPORTS_MAX,
   type AuditEntry,
+  type ReportFiling,
   type ModerationStore,
   type RoomSettings,
   type Sanction,
@@ -16,6 +19,12 @@ import {
 //   {room}:bans        hash: user id → the sanction as JSON
 //   {room}:mutes       hash: user id → the sanction as JSON
 //   {room}:audit       list of entries as JSON, newest first, at most AUDIT_MAX
+//   {room}:reports     hash: report id → the filing as JSON (ReportFiling)
+//   {room}:reports:open      sorted set of open report ids, scored by :seq when filed
+//   {room}:reports:resolved  sorted set of resolved report ids, scored by :seq when resolved
+//   {room}:reports:resolution  hash: report id → { by, at } as JSON
+//   {room}:reports:by  hash: "<message id> <user id>" → report id (one report per user and message)
+//   {room}:reports:seq counter that orders filings and resolutions
 
 // Creates a room's settings unless it has some: of two nodes creating one room, one wins.
 // KEYS: settings. ARGV: field, value pairs. Returns 1 if created, else 0.
@@ -78,6 +87,84 @@ elseif last then
 end
 `;
 
+// Reports: the keys of a room's reports, in the order the scripts below take them as KEYS,
+// and the Lua that forgets the oldest reports of a sorted set beyond a bound.
+const REPORT_KEYS = [
+  'reports',
+  'reports:open',
+  'reports:resolved',
+  'reports:resolution',
+  'reports:by',
+  'reports:seq',
+];
+const TRIM_REPORTS = `
+local function trim(set, keep)
+  local over = redis.call('ZCARD', set) - keep
+  if over <= 0 then return end
+  for _, id in ipairs(redis.call('ZRANGE', set, 0, over - 1)) do
+    local json = redis.call('HGET', KEYS[1], id)
+    if json then
+      local r = cjson.decode(json)
+      redis.call('HDEL', KEYS[5], r.messageId .. ' ' .. r.by)
+    end
+    redis.call('HDEL', KEYS[1], id)
+    redis.call('HDEL', KEYS[4], id)
+  end
+  redis.call('ZREMRANGEBYRANK', set, 0, over - 1)
+end
+`;
+
+// Files a report unless this user reported this message already; then forgets the oldest
+// open reports beyond the bound. ARGV: "<message id> <user id>", report id, filing JSON, bound.
+// Returns {1, filing} when filed, or {0, filing, resolution or false} of the report held.
+const FILE_REPORT = `${TRIM_REPORTS}
+local held = redis.call('HGET', KEYS[5], ARGV[1])
+if held then
+  local json = redis.call('HGET', KEYS[1], held)
+  if json then return {0, json, redis.call('HGET', KEYS[4], held)} end
+end
+local seq = redis.call('INCR', KEYS[6])
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('HSET', KEYS[5], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], seq, ARGV[2])
+trim(KEYS[2], tonumber(ARGV[4]))
+return {1, ARGV[3]}
+`;
+
+// Resolves an open report once: of two moderators at once, the first is recorded and the
+// second gets the report as the first left it. ARGV: report id, resolution JSON, bound.
+// Returns {filing, resolution}, or nil when the room holds no such report.
+const RESOLVE_REPORT = `${TRIM_REPORTS}
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return false end
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[6]), ARGV[1])
+  trim(KEYS[3], tonumber(ARGV[3]))
+end
+return {json, redis.call('HGET', KEYS[4], ARGV[1])}
+`;
+
+// One set's reports, newest first, read at once. KEYS: reports, the set, resolution.
+// Returns filing, resolution (or false) pairs.
+const LIST_REPORTS = `
+local out = {}
+for _, id in ipairs(redis.call('ZREVRANGE', KEYS[2], 0, -1)) do
+  local json = redis.call('HGET', KEYS[1], id)
+  if json then
+    out[#out + 1] = json
+    out[#out + 1] = redis.call('HGET', KEYS[3], id)
+  end
+end
+return out
+`;
+
+const toReport = (room: string, filing: string, resolution: string | null | undefined): Report => ({
+  ...(JSON.parse(filing) as ReportFiling),
+  room,
+  ...(resolution ? { resolved: JSON.parse(resolution) as { by: string; at: number } } : {}),
+});
+
 /** How long after its end a sanction may still be held in Redis, in ms. */
 const SANCTION_GRACE_MS = 60_000;
 
@@ -107,6 +194,8 @@ type Kind = 'bans' | 'mutes';
  */
 export function createRedisModeration(redis: Redis, prefix: string): ModerationStore {
   const key = (room: string, what: string) => `${prefix}{${room}}:${what}`;
+
+  const reportKeys = (room: string) => REPORT_KEYS.map((what) => key(room, what));
 
   const setSanction = (kind: Kind, room: string, userId: string, json: string) =>
     redisCall(async () => {
@@ -183,12 +272,61 @@ export function createRedisModeration(redis: Redis, prefix: string): ModerationS
         const entries = await redis.lrange(key(room, 'audit'), 0, count - 1);
         return entries.map((json) => JSON.parse(json) as AuditEntry);
       }),
+    report: (room, filing) =>
+      redisCall(async () => {
+        const filed: ReportFiling = {
+          id: filing.id,
+          messageId: filing.messageId,
+          by: filing.by,
+          reason: filing.reason,
+          at: filing.at,
+        };
+        const [created, json, resolution] = (await redis.eval(
+          FILE_REPORT,
+          6,
+          ...reportKeys(room),
+          `${filing.messageId} ${filing.by}`,
+          filing.id,
+          JSON.stringify(filed),
+          REPORTS_MAX,
+        )) as [number, string, string | null | undefined];
+        return { report: toReport(room, json, resolution), created: created === 1 };
+      }),
+    reports: (room, open) =>
+      redisCall(async () => {
+        const set = key(room, open ? 'reports:open' : 'reports:resolved');
+        const flat = (await redis.eval(
+          LIST_REPORTS,
+          3,
+          key(room, 'reports'),
+          set,
+          key(room, 'reports:resolution'),
+        )) as (string | null)[];
+        const reports: Report[] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          reports.push(toReport(room, flat[i] as string, flat[i + 1]));
+        }
+        return reports;
+      }),
+    resolve: (room, reportId, by, at) =>
+      redisCall(async () => {
+        const reply = (await redis.eval(
+          RESOLVE_REPORT,
+          6,
+          ...reportKeys(room),
+          reportId,
+          JSON.stringify({ by, at }),
+          REPORTS_MAX,
+        )) as [string, string] | null;
+        return reply === null ? undefined : toReport(room, reply[0], reply[1]);
+      }),
     forget: (room) =>
       redisCall(async () => {
         await redis.del(
           ...['settings', 'moderators', 'invited', 'bans', 'mutes', 'audit'].map((what) =>
             key(room, what),
           ),
+          ...reportKeys(room),
         );
       }),
   };

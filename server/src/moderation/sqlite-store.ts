@@ -1,9 +1,12 @@
+import type { Report } from '../../../common/contract.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 import {
   AUDIT_MAX,
   inForce,
+  REPORTS_MAX,
   type AuditEntry,
   type ModerationStore,
+  type ReportFiling,
   type RoomSettings,
   type Sanction,
 } from './store.js';
@@ -22,9 +25,37 @@ const toSettings = (r: SettingsRow): RoomSettings => ({
   createdAt: r.created_at,
 });
 
+interface ReportRow {
+  room: string;
+  id: string;
+  message_id: string;
+  by_user: string;
+  reason: string;
+  at: number;
+  resolved_by: string | null;
+  resolved_at: number | null;
+}
+
+const toReport = (r: ReportRow): Report => ({
+  id: r.id,
+  room: r.room,
+  messageId: r.message_id,
+  by: r.by_user,
+  reason: r.reason,
+  at: r.at,
+  ...(r.resolved_by === null || r.resolved_at === null
+    ? {}
+    : { resolved: { by: r.resolved_by, at: r.resolved_at } }),
+});
+
+const REPORT_COLUMNS = 'room, id, message_id, by_user, reason, at, resolved_by, resolved_at';
+
 type Kind = 'ban' | 'mute';
 
-/** Room settings, roles, invitations, sanctions and audit in the node's SQLite file (migration 5). */
+/**
+ * Room settings, roles, invitations, sanctions and audit in the node's SQLite file
+ * (migration 5), and reports of messages (migration 6).
+ */
 export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
   const q = {
     create: db.prepare(
@@ -73,14 +104,64 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
     audit: db.prepare<[string, number], { entry: string }>(
       'SELECT entry FROM room_audit WHERE room = ? ORDER BY id DESC LIMIT ?',
     ),
+    reportOf: db.prepare<[string, string, string], ReportRow>(
+      `SELECT ${REPORT_COLUMNS} FROM room_reports WHERE room = ? AND message_id = ? AND by_user = ?`,
+    ),
+    reportById: db.prepare<[string, string], ReportRow & { resolved_seq: number | null }>(
+      `SELECT ${REPORT_COLUMNS}, resolved_seq FROM room_reports WHERE room = ? AND id = ?`,
+    ),
+    file: db.prepare(
+      `INSERT INTO room_reports (room, id, message_id, by_user, reason, at)
+       VALUES (@room, @id, @messageId, @by, @reason, @at)`,
+    ),
+    // As for the audit: every open report at or below the REPORTS_MAX-th newest's seq is older.
+    trimOpen: db.prepare(
+      `DELETE FROM room_reports WHERE room = @room AND resolved_seq IS NULL AND seq <= (
+         SELECT seq FROM room_reports WHERE room = @room AND resolved_seq IS NULL
+         ORDER BY seq DESC LIMIT 1 OFFSET @keep)`,
+    ),
+    trimResolved: db.prepare(
+      `DELETE FROM room_reports WHERE room = @room AND resolved_seq <= (
+         SELECT resolved_seq FROM room_reports WHERE room = @room AND resolved_seq IS NOT NULL
+         ORDER BY resolved_seq DESC LIMIT 1 OFFSET @keep)`,
+    ),
+    open: db.prepare<[string], ReportRow>(
+      `SELECT ${REPORT_COLUMNS} FROM room_reports WHERE room = ? AND resolved_seq IS NULL
+       ORDER BY seq DESC`,
+    ),
+    resolved: db.prepare<[string], ReportRow>(
+      `SELECT ${REPORT_COLUMNS} FROM room_reports WHERE room = ? AND resolved_seq IS NOT NULL
+       ORDER BY resolved_seq DESC`,
+    ),
+    resolve: db.prepare(
+      `UPDATE room_reports SET resolved_by = @by, resolved_at = @at, resolved_seq = (
+         SELECT coalesce(max(resolved_seq), 0) + 1 FROM room_reports WHERE room = @room)
+       WHERE room = @room AND id = @id`,
+    ),
     forget: [
       'room_settings',
       'room_moderators',
       'room_invites',
       'room_sanctions',
       'room_audit',
+      'room_reports',
     ].map((table) => db.prepare(`DELETE FROM ${table} WHERE room = ?`)),
   };
+  const file = db.transaction((room: string, filing: ReportFiling) => {
+    const held = q.reportOf.get(room, filing.messageId, filing.by);
+    if (held) return { report: toReport(held), created: false };
+    q.file.run({ room, ...filing });
+    q.trimOpen.run({ room, keep: REPORTS_MAX });
+    return { report: { ...filing, room }, created: true };
+  });
+  const resolve = db.transaction((room: string, id: string, by: string, at: number) => {
+    const row = q.reportById.get(room, id);
+    if (!row) return undefined;
+    if (row.resolved_seq !== null) return toReport(row);
+    q.resolve.run({ room, id, by, at });
+    q.trimResolved.run({ room, keep: REPORTS_MAX });
+    return toReport({ ...row, resolved_by: by, resolved_at: at });
+  });
   const record = db.transaction((room: string, entry: AuditEntry) => {
     q.record.run(room, JSON.stringify(entry));
     q.trimAudit.run({ room, keep: AUDIT_MAX });
@@ -158,6 +239,9 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
           .all(room, Math.max(0, Math.floor(limit)))
           .map((r) => JSON.parse(r.entry) as AuditEntry),
       ),
+    report: (room, filing) => run(() => file(room, filing)),
+    reports: (room, open) => run(() => (open ? q.open : q.resolved).all(room).map(toReport)),
+    resolve: (room, reportId, by, at) => run(() => resolve(room, reportId, by, at)),
     forget: (room) =>
       run(() => {
         forget(room);

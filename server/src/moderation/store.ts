@@ -1,9 +1,10 @@
 /**
  * What makes a room run by people: who owns and moderates it, whether it is private and who
  * is invited, its topic, who is banned or muted and until when, and the record of every
- * moderation action. Behind one async interface with memory, SQLite and Redis
- * implementations, like history and accounts.
+ * moderation action, and the reports members make of messages. Behind one async interface
+ * with memory, SQLite and Redis implementations, like history and accounts.
  */
+import type { Report } from '../../../common/contract.js';
 
 export type RoomRole = 'owner' | 'moderator';
 
@@ -38,7 +39,8 @@ export interface AuditEntry {
     | 'unban'
     | 'mute'
     | 'unmute'
-    | 'delete-message';
+    | 'delete-message'
+    | 'resolve-report';
   /** The user acted on, if any. */
   target?: string;
   /** Anything else worth keeping: a role, minutes, a message id, a topic. */
@@ -71,12 +73,35 @@ export interface ModerationStore {
   record(room: string, entry: AuditEntry): Promise<void>;
   /** The newest entries first, at most `limit` (none for a limit of 0 or less). */
   audit(room: string, limit: number): Promise<AuditEntry[]>;
+  /**
+   * Files a report of a message. One per user and message: when `filing.by` already
+   * reported `filing.messageId` (open or resolved, while the room holds it), that report
+   * comes back with `created` false and nothing changes. A room holds its newest
+   * `REPORTS_MAX` open reports; filing one more forgets the oldest open one.
+   */
+  report(room: string, filing: ReportFiling): Promise<{ report: Report; created: boolean }>;
+  /**
+   * Open reports, newest filed first; with `open` false the resolved ones, most recently
+   * resolved first (the newest `REPORTS_MAX` of them are kept).
+   */
+  reports(room: string, open: boolean): Promise<Report[]>;
+  /**
+   * Marks an open report resolved by `by` at `at`. A resolved one comes back unchanged (of two
+   * moderators resolving it at once, one is recorded); undefined when the room holds no such report.
+   */
+  resolve(room: string, reportId: string, by: string, at: number): Promise<Report | undefined>;
   /** Forgets everything about a room (an admin deleted it). */
   forget(room: string): Promise<void>;
 }
 
 /** Audit entries kept per room. */
 export const AUDIT_MAX = 1000;
+
+/** What a report is filed with; the store adds the room and, later, the resolution. */
+export type ReportFiling = Omit<Report, 'room' | 'resolved'>;
+
+/** Open reports kept per room, and resolved ones likewise. */
+export const REPORTS_MAX = 500;
 
 /** A sanction in force at `now`. */
 export const inForce = (s: Sanction | undefined, now: number): Sanction | undefined =>
@@ -89,6 +114,16 @@ export function createMemoryModeration(): ModerationStore {
   const bans = new Map<string, Map<string, Sanction>>();
   const mutes = new Map<string, Map<string, Sanction>>();
   const audits = new Map<string, AuditEntry[]>();
+  // Per room, oldest first: open reports in the order filed, resolved ones as resolved.
+  const filed = new Map<string, { open: Report[]; resolved: Report[] }>();
+  const reportsOf = (room: string) => {
+    let lists = filed.get(room);
+    if (!lists) filed.set(room, (lists = { open: [], resolved: [] }));
+    return lists;
+  };
+  const keepNewest = (list: Report[]) => {
+    if (list.length > REPORTS_MAX) list.splice(0, list.length - REPORTS_MAX);
+  };
   const setOf = (map: Map<string, Set<string>>, room: string) => {
     let set = map.get(room);
     if (!set) map.set(room, (set = new Set<string>()));
@@ -160,7 +195,38 @@ export function createMemoryModeration(): ModerationStore {
     },
     audit: (room, limit) =>
       Promise.resolve([...(audits.get(room) ?? [])].reverse().slice(0, Math.max(0, limit))),
+    report(room, filing) {
+      const { open, resolved } = reportsOf(room);
+      const held = [...open, ...resolved].find(
+        (r) => r.messageId === filing.messageId && r.by === filing.by,
+      );
+      if (held) return Promise.resolve({ report: structuredClone(held), created: false });
+      const report: Report = { ...filing, room };
+      open.push(report);
+      keepNewest(open);
+      return Promise.resolve({ report: structuredClone(report), created: true });
+    },
+    reports: (room, open) => {
+      const lists = filed.get(room);
+      const list = (open ? lists?.open : lists?.resolved) ?? [];
+      return Promise.resolve(list.map((r) => structuredClone(r)).reverse());
+    },
+    resolve(room, reportId, by, at) {
+      const lists = filed.get(room);
+      const i = lists?.open.findIndex((r) => r.id === reportId) ?? -1;
+      if (!lists || i < 0) {
+        const done = lists?.resolved.find((r) => r.id === reportId);
+        return Promise.resolve(done && structuredClone(done));
+      }
+      const [report] = lists.open.splice(i, 1);
+      if (!report) return Promise.resolve(undefined);
+      report.resolved = { by, at };
+      lists.resolved.push(report);
+      keepNewest(lists.resolved);
+      return Promise.resolve(structuredClone(report));
+    },
     forget(room) {
+      filed.delete(room);
       for (const map of [settings, moderators, invited, bans, mutes, audits]) map.delete(room);
       return ok;
     },

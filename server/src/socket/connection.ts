@@ -16,6 +16,7 @@ import {
   updateRoom,
 } from './moderation.js';
 import { addReaction, deleteMessage, editMessage, removeReaction } from './message-changes.js';
+import { listReports, reportMessage, resolveReport } from './reports.js';
 import { registerPresence } from './presence.js';
 import { joinRoom, leaveRoom, listRooms } from './rooms.js';
 import { joinUserRooms } from './rooms-of-users.js';
@@ -42,6 +43,9 @@ const handlers: EventHandlers = {
   'room:audit': readAudit,
   'admin:suspend': suspend,
   'admin:delete-room': deleteRoom,
+  'message:report': reportMessage,
+  'reports:list': listReports,
+  'report:resolve': resolveReport,
   'message:send': sendMessage,
   'message:edit': editMessage,
   'message:delete': deleteMessage,

@@ -127,7 +127,26 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX room_audit_room ON room_audit (room, id);
   `,
-  // 6: operators can suspend an account (no sign-in, no session).
+  // 6: reports of messages, one per reporting user and message. `seq` orders them as filed;
+  // resolving one sets resolved_by, resolved_at and resolved_seq (the order of resolutions).
+  `
+  CREATE TABLE room_reports (
+    seq INTEGER PRIMARY KEY,
+    room TEXT NOT NULL,
+    id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    resolved_by TEXT,
+    resolved_at INTEGER,
+    resolved_seq INTEGER,
+    UNIQUE (room, id),
+    UNIQUE (room, message_id, by_user)
+  );
+  CREATE INDEX room_reports_order ON room_reports (room, resolved_seq, seq);
+  `,
+  // 7: operators can suspend an account (no sign-in, no session).
   `
   ALTER TABLE users ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
   `,
