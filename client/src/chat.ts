@@ -22,12 +22,14 @@ import {
   type Timings,
 } from './chat-options.js';
 import { Connection, ConnectionState } from './connection-state.js';
+import { outranks, type Role } from './moderation.js';
 import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
 import { isDirectRoom, Room } from './room.js';
-import { compareIds } from './timeline.js';
+import { compareIds, nextId } from './timeline.js';
 import { realScheduler, Timers, type Timer } from '../../common/timers.js';
 
 export type { ChatEvent, ChatOptions, Transport } from './chat-options.js';
+export type { Role } from './moderation.js';
 export type { OutgoingMessage } from './outbox.js';
 export type { Room } from './room.js';
 
@@ -45,6 +47,25 @@ const HOLE_GRACE_MS = 1000;
 const CHANGE_ATTEMPTS = 3;
 
 type ChangeEvent = 'message:edit' | 'message:delete' | 'reaction:add' | 'reaction:remove';
+
+type ModerationCommand =
+  | 'room:kick'
+  | 'room:ban'
+  | 'room:unban'
+  | 'room:mute'
+  | 'room:unmute'
+  | 'room:role'
+  | 'room:update'
+  | 'room:invite';
+
+/** What a moderation command resolves with when no answer came. */
+const NO_ANSWER = 'The server did not answer; try again.';
+
+/** The optional fields of a ban or a mute, left out when not given. */
+const sanctionFields = (minutes: number | undefined, reason: string | undefined) => ({
+  ...(minutes === undefined ? {} : { minutes }),
+  ...(reason === undefined || reason.trim() === '' ? {} : { reason: reason.trim() }),
+});
 
 /** The later of a marker held and one received (positions compare like ids). */
 const laterOf = (held: string | undefined, next: string | undefined): string | undefined =>
@@ -248,7 +269,7 @@ export class Chat {
     try {
       ack = await this.request('dm:open', { users: userIds });
     } catch {
-      return 'The server did not answer; try again.';
+      return NO_ANSWER;
     }
     if (!ack.ok) return ack.error.message;
     this.roomOf(ack.room).participants = ack.participants;
@@ -377,6 +398,93 @@ export class Chat {
     }
   }
 
+  /** The user has read why a join failed or why they left a room: the alert goes. */
+  dismissJoinError(): void {
+    this.joinError = undefined;
+    this.changed();
+  }
+
+  // --- moderation (docs/protocol.md, section 9) ---
+
+  /** A user's role in a room, the signed-in user's by default; `member` for rooms not held. */
+  roleIn(room: string, userId = this.user.id): Role {
+    return this.rooms.get(room)?.roleOf(userId) ?? 'member';
+  }
+
+  /** Whether the user may moderate `userId` in `room`: kick, ban, mute, remove their messages. */
+  mayModerate(room: string, userId: string): boolean {
+    return userId !== this.user.id && outranks(this.roleIn(room), this.roleIn(room, userId));
+  }
+
+  /** Takes every connection of `userId` out of the room; they may come back. */
+  kick(room: string, userId: string): Promise<string | undefined> {
+    return this.moderate('room:kick', { room, userId });
+  }
+
+  /** Bans `userId` from the room for `minutes` (without: until lifted), telling them why. */
+  ban(
+    room: string,
+    userId: string,
+    minutes?: number,
+    reason?: string,
+  ): Promise<string | undefined> {
+    return this.moderate('room:ban', { room, userId, ...sanctionFields(minutes, reason) });
+  }
+
+  unban(room: string, userId: string): Promise<string | undefined> {
+    return this.moderate('room:unban', { room, userId });
+  }
+
+  /** Stops `userId` writing in the room for `minutes` (without: until lifted). */
+  mute(
+    room: string,
+    userId: string,
+    minutes?: number,
+    reason?: string,
+  ): Promise<string | undefined> {
+    return this.moderate('room:mute', { room, userId, ...sanctionFields(minutes, reason) });
+  }
+
+  unmute(room: string, userId: string): Promise<string | undefined> {
+    return this.moderate('room:unmute', { room, userId });
+  }
+
+  /** Makes `userId` a moderator of the room, or a member again (owners only). */
+  setRole(room: string, userId: string, role: 'moderator' | 'member'): Promise<string | undefined> {
+    return this.moderate('room:role', { room, userId, role });
+  }
+
+  /** Changes the room's topic (`''` removes it) or privacy. */
+  updateRoom(
+    room: string,
+    change: { topic?: string; private?: boolean },
+  ): Promise<string | undefined> {
+    return this.moderate('room:update', { room, ...change });
+  }
+
+  /** Lets `userId` join the room while it is private. */
+  invite(room: string, userId: string): Promise<string | undefined> {
+    return this.moderate('room:invite', { room, userId });
+  }
+
+  /**
+   * Sends a moderation command; resolves with the server's sentence when refused. Not
+   * retried: a kick or a ban that is repeated after a lost ack would be announced twice.
+   */
+  private async moderate<E extends ModerationCommand>(
+    event: E,
+    payload: RequestOf<E>,
+  ): Promise<string | undefined> {
+    // The room's new settings come with its `moderation` event, which precedes the ack; every
+    // answer here is a result union (the cast only forgets which result).
+    try {
+      const ack = (await this.request(event, payload)) as Ack;
+      return ack.ok ? undefined : ack.error.message;
+    } catch {
+      return NO_ANSWER;
+    }
+  }
+
   retry(clientId: string): void {
     this.sends.retry(clientId);
   }
@@ -495,6 +603,7 @@ export class Chat {
       if (held) {
         const { reactions: _gone, ...rest } = held;
         this.receiveChange({ ...rest, text: '', deleted: true, pos, ...(prev ? { prev } : {}) });
+        this.learnWhoDeleted(room, id);
       } else {
         const state = this.rooms.get(room);
         if (state) this.checkContinuity(state, prev);
@@ -511,6 +620,13 @@ export class Chat {
         reason === 'ban'
           ? `${by.name} banned you from ${room}${when}${message ? `: ${message}` : '.'}`
           : `${by.name} removed you from ${room}.`;
+      this.changed();
+    });
+    socket.on('moderation', (event) => {
+      // The user acted on hears it too, in rooms this client may have dropped already.
+      const room = this.rooms.get(event.room);
+      if (!room) return;
+      room.applyModeration(event, this.user.id, Date.now());
       this.changed();
     });
     socket.on('mention', ({ message }) => {
@@ -580,6 +696,24 @@ export class Chat {
     this.changed();
     this.sends.resume(room);
     this.refreshDirectory();
+  }
+
+  /**
+   * The `message:deleted` event does not say whether a moderator removed the message, and
+   * the tombstone should: the server's copy does (`removedByModerator`), so it is read back.
+   * `before` is the id right after the message's, so that the page ends with it.
+   */
+  private learnWhoDeleted(name: string, id: string): void {
+    const room = this.rooms.get(name);
+    const before = nextId(id);
+    if (!room?.joined || room.kind === 'direct' || before === undefined) return;
+    this.request('history:fetch', { room: name, before, limit: 1 }).then(
+      (ack) => {
+        const stored = ack.ok ? ack.messages.find((m) => m.id === id) : undefined;
+        if (stored?.removedByModerator && room.timeline.markRemovedByModerator(id)) this.changed();
+      },
+      () => undefined,
+    );
   }
 
   /** Drops a room and what waited to be sent there. */

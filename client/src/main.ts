@@ -4,8 +4,10 @@ import { AuthError, createAuthApi, memberOf, type AuthApi } from './auth-api.js'
 import { Chat, type Transport } from './chat.js';
 import { signIn } from './sign-in.js';
 import { loadPrefs, savePrefs } from './storage.js';
+import { wireMemberActions } from './member-actions.js';
 import { cancelReply, replyingTo, wireMessageActions } from './message-actions.js';
 import { notifyMention, wireNotifications } from './notifications.js';
+import { wireRoomHeader } from './room-header.js';
 import { announce, byId, render, wireTimeline } from './view.js';
 
 /** While typing, `typing: true` is repeated this often so that it does not expire, in ms. */
@@ -209,10 +211,12 @@ async function main(): Promise<void> {
     event.preventDefault();
     const input = byId('join-input', HTMLInputElement);
     const room = input.value.trim().toLowerCase().replace(/\s+/g, '-');
+    const error = byId('join-error');
     if (!Limits.roomPattern.test(room)) {
-      byId('join-error').textContent = 'Room names use 1–64 of a–z, 0–9, _ and -.';
+      error.textContent = 'Room names use 1–64 of a–z, 0–9, _ and -.';
       return;
     }
+    error.textContent = '';
     input.value = '';
     void chat.join(room);
   });
@@ -256,6 +260,16 @@ async function main(): Promise<void> {
   wireTimeline(chat);
   wireMessageActions(() => {
     render(chat);
+  });
+  wireMemberActions(() => {
+    render(chat);
+  });
+  wireRoomHeader(chat, () => {
+    render(chat);
+  });
+  byId('chat-alert-dismiss').addEventListener('click', () => {
+    chat.dismissJoinError();
+    byId('composer-input').focus();
   });
   wireNotifications();
 

@@ -359,8 +359,11 @@ function confirmNode(message: Message, room: Room, chat: Chat): HTMLElement {
   return node;
 }
 
-/** The action bar of a message: reply, react, and for one's own, edit and delete. */
-function actionsNode(message: Message, own: boolean, room: Room): HTMLElement {
+/**
+ * The action bar of a message: reply, react, for one's own edit and delete, and delete for
+ * a moderator of the room when the author ranks lower (`removable`).
+ */
+function actionsNode(message: Message, own: boolean, removable: boolean, room: Room): HTMLElement {
   const bar = el('div', {
     className: 'msg-actions',
     attrs: { role: 'group', 'aria-label': 'Message actions' },
@@ -398,6 +401,10 @@ function actionsNode(message: Message, own: boolean, room: Room): HTMLElement {
         },
         { className: 'link-button act-edit' },
       ),
+    );
+  }
+  if (own || removable) {
+    bar.append(
       button(
         'Delete',
         () => {
@@ -427,7 +434,10 @@ export function messageExtras(
   const editor = state.editing?.id === message.id ? editorNode(message, room, chat) : undefined;
   const below: HTMLElement[] = [...reactionsNode(message, room, chat)];
   if (state.confirming === message.id) below.push(confirmNode(message, room, chat));
-  else if (!editor) below.push(actionsNode(message, own, room));
+  else if (!editor) {
+    const removable = !own && chat.mayModerate(room.name, message.author.id);
+    below.push(actionsNode(message, own, removable, room));
+  }
   if (state.picking === message.id) below.push(pickerNode(message, room, chat));
   const error = state.errors.get(message.id);
   if (error !== undefined) {

@@ -3,8 +3,11 @@ import type {
   JoinResult,
   Member,
   Message,
+  ModerationEvent,
   PresenceEvent,
+  RoomInfo,
 } from '../../common/contract.js';
+import { moderationNotice, roleIn, type Role } from './moderation.js';
 import { RoomPresence } from './presence.js';
 import { compareIds, Timeline } from './timeline.js';
 
@@ -28,6 +31,14 @@ export class Room {
   readonly kind: 'room' | 'direct';
   /** Everyone in a direct conversation, once known. */
   participants: Member[] = [];
+  /** Owner, moderators, topic and privacy, from the last join ack or `moderation` event. */
+  info: RoomInfo | undefined;
+  /**
+   * Bans and mutes announced while this client was in the room, by user id, with when they
+   * end (absent: until lifted). Only what this client saw: the server holds the full list.
+   */
+  readonly banned = new Map<string, { member: Member; until?: number }>();
+  readonly muted = new Map<string, { member: Member; until?: number }>();
   /** Messages of others not yet read, and those of them that mention the user. */
   unread = 0;
   mentions = 0;
@@ -57,6 +68,32 @@ export class Room {
   ) {
     this.presence = new RoomPresence(timers);
     this.kind = isDirectRoom(name) ? 'direct' : 'room';
+  }
+
+  /** A user's role here (see moderation.ts for what the client cannot tell). */
+  roleOf(userId: string): Role {
+    return this.kind === 'direct' ? 'member' : roleIn(this.info, userId);
+  }
+
+  /**
+   * Applies a moderation action: the room's new settings, the sanctions known, and a notice
+   * in the timeline. `self` is the user's id; `now` the time of arrival, in ms.
+   */
+  applyModeration(event: ModerationEvent, self: string, now: number): void {
+    const notice = moderationNotice(event, this.info, self, now);
+    this.info = event.info;
+    const target = event.target;
+    if (target) {
+      const sanction = {
+        member: target,
+        ...(event.until === undefined ? {} : { until: event.until }),
+      };
+      if (event.action === 'ban') this.banned.set(target.id, sanction);
+      else if (event.action === 'unban') this.banned.delete(target.id);
+      else if (event.action === 'mute') this.muted.set(target.id, sanction);
+      else if (event.action === 'unmute') this.muted.delete(target.id);
+    }
+    this.timeline.notice(notice);
   }
 
   /** What the room is called on screen: a conversation by the others in it. */
@@ -116,6 +153,7 @@ export class Room {
   applyJoin(ack: JoinResult): Message[] {
     this.joined = true;
     this.resume = undefined;
+    this.info = ack.info;
     this.presence.joined(ack.members);
     const first = this.timeline.messageCount === 0;
     if (ack.gap) this.timeline.breakContinuity();

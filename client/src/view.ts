@@ -12,6 +12,14 @@ import {
   quoteSignature,
   renderReplyBar,
 } from './message-actions.js';
+import {
+  afterMembersRender,
+  memberActionSignature,
+  memberModeration,
+  renderBanned,
+  roleBadge,
+} from './member-actions.js';
+import { renderRoomHeader } from './room-header.js';
 import { positionOf } from './timeline.js';
 
 export { byId } from './dom.js';
@@ -183,7 +191,8 @@ function messageNode(message: Message, look: MessageLook, room: Room, chat: Chat
     attrs: { 'data-status': status, 'data-testid': 'message', tabindex: '-1' },
   });
   if (message.deleted) {
-    node.append(head, el('p', { className: 'msg-tombstone', text: 'This message was deleted' }));
+    const text = message.removedByModerator ? 'Removed by a moderator' : 'This message was deleted';
+    node.append(head, el('p', { className: 'msg-tombstone', text }));
     return node;
   }
   const extras = held ? messageExtras(message, own, room, chat) : { below: [] };
@@ -302,14 +311,42 @@ function messageButton(member: Member, chat: Chat): HTMLButtonElement {
   );
 }
 
-function memberNode(member: Member, isSelf: boolean, chat: Chat): HTMLElement {
+/**
+ * A member's entry: name, role, "Message", and for those the user outranks, "Moderate" with
+ * its tools below.
+ */
+function memberNode(member: Member, isSelf: boolean, room: Room, chat: Chat): HTMLElement {
+  const moderation = memberModeration(member, room, chat);
   return el(
     'li',
     { className: 'member', attrs: { 'data-testid': 'member' } },
     avatarNode(member),
     el('span', { className: 'member-name', text: member.name }),
-    ...(isSelf ? [el('span', { className: 'you', text: '(you)' })] : [messageButton(member, chat)]),
+    ...roleBadge(room, member),
+    isSelf
+      ? el('span', { className: 'you', text: '(you)' })
+      : el(
+          'span',
+          { className: 'member-buttons' },
+          messageButton(member, chat),
+          ...moderation.toggle,
+        ),
+    ...moderation.below,
   );
+}
+
+/** What a member's entry depends on besides the member, for its signature. */
+function memberSignature(member: Member, room: Room, chat: Chat): string {
+  const muted = room.muted.get(member.id);
+  return [
+    member.name,
+    member.id === chat.self?.id,
+    room.roleOf(member.id),
+    chat.roleIn(room.name),
+    chat.mayModerate(room.name, member.id),
+    muted === undefined ? '' : String(muted.until ?? 'lifted'),
+    memberActionSignature(member.id),
+  ].join('|');
 }
 
 /** A colour for a user id: the same person always gets the same one. */
@@ -371,6 +408,8 @@ function timelineRows(room: Room, chat: Chat): Row[] {
         'message',
         continued,
         positionOf(message),
+        message.removedByModerator === true,
+        chat.mayModerate(room.name, message.author.id),
         actionSignature(message.id),
         quoteSignature(message.replyTo, room),
       ].join('|'),
@@ -480,7 +519,9 @@ export function render(chat: Chat): void {
 
   renderRooms(chat);
   renderCurrentRoom(chat);
+  renderAlert(chat);
   afterRender();
+  afterMembersRender();
 }
 
 /** What a room is called on screen: `#name`, or a conversation's other participants. */
@@ -543,9 +584,6 @@ function renderRooms(chat: Chat): void {
   reconcile(byId('direct-list'), direct, (r) => r.name, signature, build);
   byId('direct-empty').hidden = direct.length > 0;
 
-  const error = byId('join-error');
-  error.textContent = chat.joinError ?? '';
-
   const others = chat.directory.filter((r) => !chat.rooms.has(r.name));
   reconcile(
     byId('all-rooms'),
@@ -571,6 +609,18 @@ function renderRooms(chat: Chat): void {
   );
 }
 
+/**
+ * Why a join failed, or why the user is no longer in a room (kicked, banned, until when),
+ * above the messages where it is seen on a phone too, until dismissed.
+ */
+function renderAlert(chat: Chat): void {
+  const text = chat.joinError ?? '';
+  const alert = byId('chat-alert');
+  const line = byId('chat-alert-text');
+  if (line.textContent !== text) line.textContent = text;
+  alert.hidden = text === '';
+}
+
 function renderCurrentRoom(chat: Chat): void {
   const room = chat.currentRoom;
   const list = byId('message-list');
@@ -578,6 +628,8 @@ function renderCurrentRoom(chat: Chat): void {
   const composer = byId('composer-input', HTMLTextAreaElement);
   byId('leave-room').hidden = room === undefined || room.kind === 'direct';
   renderReplyBar(chat);
+  renderRoomHeader(room, chat);
+  renderBanned(room, chat);
   if (!room) {
     byId('room-title').textContent = 'No room';
     byId('room-count').textContent = 'Join a room to start chatting';
@@ -647,8 +699,8 @@ function renderCurrentRoom(chat: Chat): void {
     byId('member-list'),
     members,
     (m) => m.id,
-    (m) => `${m.name}|${m.id === chat.self?.id}`,
-    (m) => memberNode(m, m.id === chat.self?.id, chat),
+    (m) => memberSignature(m, room, chat),
+    (m) => memberNode(m, m.id === chat.self?.id, room, chat),
   );
 }
 

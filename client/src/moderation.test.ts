@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { ModerationEvent, RoomInfo } from '../../common/contract.js';
+import { durationText, moderationNotice, outranks, roleIn } from './moderation.js';
+
+const olga = { id: 'u-olga', name: 'olga' };
+const spam = { id: 'u-spam', name: 'spam' };
+const mona = { id: 'u-mona', name: 'mona' };
+const info: RoomInfo = { room: 'dev', owner: olga.id, moderators: [mona.id], private: false };
+const now = 1_000_000_000_000;
+
+const event = (e: Omit<ModerationEvent, 'room' | 'by' | 'info'> & Partial<ModerationEvent>) =>
+  ({ room: 'dev', by: olga, info, ...e }) satisfies ModerationEvent;
+
+describe('roles', () => {
+  it('reads owner and moderators from the room’s info', () => {
+    expect(roleIn(info, olga.id)).toBe('owner');
+    expect(roleIn(info, mona.id)).toBe('moderator');
+    expect(roleIn(info, spam.id)).toBe('member');
+    expect(roleIn(undefined, olga.id)).toBe('member');
+  });
+
+  it('lets moderators act on members only, and owners on moderators too', () => {
+    expect(outranks('moderator', 'member')).toBe(true);
+    expect(outranks('moderator', 'moderator')).toBe(false);
+    expect(outranks('owner', 'moderator')).toBe(true);
+    expect(outranks('member', 'member')).toBe(false);
+  });
+});
+
+describe('moderation notices', () => {
+  it('says who banned whom, for how long and why', () => {
+    const ban = event({ action: 'ban', target: spam, until: now + 10 * 60_000, reason: 'flood' });
+    expect(moderationNotice(ban, info, mona.id, now)).toBe(
+      'olga banned spam for 10 minutes: flood',
+    );
+    // A moment late, it still reads as the length that was chosen.
+    expect(moderationNotice(ban, info, mona.id, now + 900)).toBe(
+      'olga banned spam for 10 minutes: flood',
+    );
+    const forever = event({ action: 'mute', target: spam });
+    expect(moderationNotice(forever, info, mona.id, now)).toBe('olga muted spam');
+  });
+
+  it('calls the user “you”', () => {
+    const mute = event({ action: 'mute', target: spam, until: now + 2 * 3_600_000 });
+    expect(moderationNotice(mute, info, spam.id, now)).toBe('olga muted you for 2 hours');
+    const kick = event({ action: 'kick', target: spam });
+    expect(moderationNotice(kick, info, olga.id, now)).toBe('You removed spam from the room');
+    const role = event({ action: 'role', target: mona, role: 'moderator' });
+    expect(moderationNotice(role, info, mona.id, now)).toBe('You are now a moderator');
+  });
+
+  it('names roles and lifted sanctions', () => {
+    expect(
+      moderationNotice(event({ action: 'role', target: mona, role: 'moderator' }), info, '', now),
+    ).toBe('mona is now a moderator');
+    expect(
+      moderationNotice(event({ action: 'role', target: mona, role: 'member' }), info, '', now),
+    ).toBe('mona is no longer a moderator');
+    expect(moderationNotice(event({ action: 'unban', target: spam }), info, '', now)).toBe(
+      'olga lifted the ban on spam',
+    );
+    expect(moderationNotice(event({ action: 'unmute', target: spam }), info, '', now)).toBe(
+      'olga unmuted spam',
+    );
+  });
+
+  it('tells what a settings change changed', () => {
+    const topic = event({ action: 'update', info: { ...info, topic: 'Releases' } });
+    expect(moderationNotice(topic, info, '', now)).toBe('olga changed the topic to “Releases”');
+    const cleared = event({ action: 'update', info });
+    expect(moderationNotice(cleared, { ...info, topic: 'Releases' }, '', now)).toBe(
+      'olga removed the topic',
+    );
+    const locked = event({ action: 'update', info: { ...info, private: true, topic: 'x' } });
+    expect(moderationNotice(locked, info, '', now)).toBe(
+      'olga changed the topic to “x” and made the room private',
+    );
+    expect(moderationNotice(event({ action: 'update' }), info, '', now)).toBe(
+      'olga updated the room’s settings',
+    );
+  });
+
+  it('gives lengths in whole days, hours or minutes', () => {
+    expect(durationText(60_000)).toBe('1 minute');
+    expect(durationText(90 * 60_000)).toBe('90 minutes');
+    expect(durationText(3 * 3_600_000)).toBe('3 hours');
+    expect(durationText(7 * 86_400_000)).toBe('7 days');
+    expect(durationText(0)).toBe('1 minute');
+  });
+});

@@ -1,0 +1,84 @@
+import { expect, test } from 'vitest';
+import { identity } from '../../server/test/support/client.js';
+import { startTestServer } from '../../server/test/support/server.js';
+import { ChatUser } from './support/chat-user.js';
+
+// Roles and moderation through the browser client's core, against a real server.
+
+const noticesOf = (u: ChatUser): string[] =>
+  (u.chat.rooms.get(u.room)?.timeline.items ?? []).flatMap((i) =>
+    i.kind === 'notice' ? [i.text] : [],
+  );
+
+test('an owner mutes, promotes and bans; each side sees the notices, the roles and the refusals', async () => {
+  const { url } = await startTestServer();
+  const room = 'modroom';
+  // Whoever opens a new room owns it.
+  const olga = new ChatUser(url, await identity(url, 'olga'), room);
+  await olga.ready();
+  const mona = new ChatUser(url, await identity(url, 'mona'), room);
+  const spam = new ChatUser(url, await identity(url, 'spam'), room);
+  await Promise.all([mona.ready(), spam.ready()]);
+  const monaId = mona.chat.user.id;
+  const spamId = spam.chat.user.id;
+  await olga.until(() => olga.members.size === 3);
+
+  expect(olga.chat.roleIn(room)).toBe('owner');
+  expect(spam.chat.roleIn(room, olga.chat.user.id)).toBe('owner');
+  expect(olga.chat.mayModerate(room, spamId)).toBe(true);
+  expect(spam.chat.mayModerate(room, olga.chat.user.id)).toBe(false);
+  // A member's attempt comes back as the server's sentence.
+  expect(await spam.chat.kick(room, monaId)).toMatch(/moderators/);
+
+  // Muted: the next message fails with the server's sentence, and is not retried.
+  expect(await olga.chat.mute(room, spamId, 10)).toBeUndefined();
+  await spam.until(() => noticesOf(spam).includes('olga muted you for 10 minutes'));
+  spam.send('buy now');
+  await spam.until(() => spam.chat.outbox[0]?.status === 'failed', 15_000, 'the refusal');
+  expect(spam.chat.outbox[0]?.error).toMatch(/^You are muted here until .+\.$/);
+  expect(spam.chat.outbox[0]?.attempts).toBe(0);
+  expect(await olga.chat.unmute(room, spamId)).toBeUndefined();
+  spam.chat.retry(spam.chat.outbox[0]?.clientId ?? '');
+  await spam.settled();
+  const [spamMessage] = spam.acked;
+  if (!spamMessage) throw new Error('not sent');
+
+  // A moderator (not the owner) removes a member's message; everyone sees who did it.
+  expect(await olga.chat.setRole(room, monaId, 'moderator')).toBeUndefined();
+  await mona.until(() => mona.chat.roleIn(room) === 'moderator');
+  expect(noticesOf(mona)).toContain('You are now a moderator');
+  await spam.until(() => noticesOf(spam).includes('mona is now a moderator'));
+  expect(mona.chat.mayModerate(room, spamId)).toBe(true);
+  expect(mona.chat.mayModerate(room, olga.chat.user.id)).toBe(false);
+  await mona.hasShown([spamMessage.id]);
+  expect(await mona.chat.deleteMessage(room, spamMessage.id)).toBeUndefined();
+  expect(mona.shown.get(spamMessage.id)?.removedByModerator).toBe(true);
+  for (const u of [olga, spam]) {
+    await u.until(
+      () => u.shown.get(spamMessage.id)?.removedByModerator === true,
+      15_000,
+      'the moderator’s removal',
+    );
+  }
+
+  // The topic reaches everyone's copy of the room's info.
+  expect(await mona.chat.updateRoom(room, { topic: 'Releases only' })).toBeUndefined();
+  await spam.until(() => noticesOf(spam).includes('mona changed the topic to “Releases only”'));
+  expect(spam.chat.rooms.get(room)?.info?.topic).toBe('Releases only');
+
+  // Banned: out of the room with the reason; a rejoin is refused with the ban's sentence.
+  expect(await mona.chat.ban(room, spamId, 10, 'flooding')).toBeUndefined();
+  await spam.until(() => !spam.chat.rooms.has(room), 15_000, 'the removal');
+  expect(spam.chat.joinError).toMatch(/^mona banned you from modroom until .+: flooding$/);
+  await olga.until(() => noticesOf(olga).includes('mona banned spam for 10 minutes: flooding'));
+  expect(olga.chat.rooms.get(room)?.banned.get(spamId)?.member.name).toBe('spam');
+  await spam.chat.join(room);
+  expect(spam.chat.joinError).toMatch(/^You are banned from this room until .+\.$/);
+  expect(spam.chat.rooms.has(room)).toBe(false);
+
+  expect(await olga.chat.unban(room, spamId)).toBeUndefined();
+  expect(olga.chat.rooms.get(room)?.banned.has(spamId)).toBe(false);
+  await spam.chat.join(room);
+  await spam.until(() => spam.chat.rooms.get(room)?.joined === true);
+  expect(spam.chat.joinError).toBeUndefined();
+});
