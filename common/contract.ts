@@ -556,6 +556,8 @@ export interface DeletedEvent {
   pos: string;
   /** The room's position before it, as in `Message.prev`. */
   prev?: string;
+  /** Removed by a moderator of the room, not by its author. */
+  removedByModerator?: true;
 }
 export interface TypingEvent {
   room: string;

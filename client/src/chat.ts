@@ -25,7 +25,7 @@ import { Connection, ConnectionState } from './connection-state.js';
 import { outranks, type Role } from './moderation.js';
 import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
 import { isDirectRoom, Room } from './room.js';
-import { compareIds, nextId } from './timeline.js';
+import { compareIds } from './timeline.js';
 import { realScheduler, Timers, type Timer } from '../../common/timers.js';
 
 export type { ChatEvent, ChatOptions, Transport } from './chat-options.js';
@@ -598,12 +598,18 @@ export class Chat {
     socket.on('message:updated', (message) => {
       this.receiveChange(message);
     });
-    socket.on('message:deleted', ({ room, id, pos, prev }) => {
+    socket.on('message:deleted', ({ room, id, pos, prev, removedByModerator }) => {
       const held = this.rooms.get(room)?.timeline.get(id);
       if (held) {
         const { reactions: _gone, ...rest } = held;
-        this.receiveChange({ ...rest, text: '', deleted: true, pos, ...(prev ? { prev } : {}) });
-        this.learnWhoDeleted(room, id);
+        this.receiveChange({
+          ...rest,
+          text: '',
+          deleted: true,
+          pos,
+          ...(prev ? { prev } : {}),
+          ...(removedByModerator ? { removedByModerator } : {}),
+        });
       } else {
         const state = this.rooms.get(room);
         if (state) this.checkContinuity(state, prev);
@@ -619,7 +625,9 @@ export class Chat {
       this.joinError =
         reason === 'ban'
           ? `${by.name} banned you from ${room}${when}${message ? `: ${message}` : '.'}`
-          : `${by.name} removed you from ${room}.`;
+          : reason === 'deleted'
+            ? `${by.name} deleted ${room}.`
+            : `${by.name} removed you from ${room}.`;
       this.changed();
     });
     socket.on('moderation', (event) => {
@@ -696,24 +704,6 @@ export class Chat {
     this.changed();
     this.sends.resume(room);
     this.refreshDirectory();
-  }
-
-  /**
-   * The `message:deleted` event does not say whether a moderator removed the message, and
-   * the tombstone should: the server's copy does (`removedByModerator`), so it is read back.
-   * `before` is the id right after the message's, so that the page ends with it.
-   */
-  private learnWhoDeleted(name: string, id: string): void {
-    const room = this.rooms.get(name);
-    const before = nextId(id);
-    if (!room?.joined || room.kind === 'direct' || before === undefined) return;
-    this.request('history:fetch', { room: name, before, limit: 1 }).then(
-      (ack) => {
-        const stored = ack.ok ? ack.messages.find((m) => m.id === id) : undefined;
-        if (stored?.removedByModerator && room.timeline.markRemovedByModerator(id)) this.changed();
-      },
-      () => undefined,
-    );
   }
 
   /** Drops a room and what waited to be sent there. */

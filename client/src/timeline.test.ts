@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { Message } from '../../common/contract.js';
-import { nextId, Timeline } from './timeline.js';
+import { Timeline } from './timeline.js';
 
 const msg = (id: string, text = id): Message => ({
   id,
@@ -128,21 +128,4 @@ test('replies held follow their original: its edited text, then no text once del
     text: '',
     deleted: true,
   });
-});
-
-test('a tombstone learns afterwards that a moderator removed it; nothing else is marked', () => {
-  const t = new Timeline();
-  t.append(msg('1-0'), false);
-  t.append(msg('2-0'), false);
-  t.append({ ...msg('1-0', ''), deleted: true, pos: '3-0' }, false);
-  expect(t.markRemovedByModerator('2-0')).toBe(false);
-  expect(t.markRemovedByModerator('1-0')).toBe(true);
-  expect(t.markRemovedByModerator('1-0')).toBe(false);
-  expect(t.get('1-0')).toMatchObject({ deleted: true, removedByModerator: true, pos: '3-0' });
-  expect(t.get('2-0')?.removedByModerator).toBeUndefined();
-});
-
-test('the id right after another, for a history page that ends with it', () => {
-  expect(nextId('1700000000000-4')).toBe('1700000000000-5');
-  expect(nextId('not-an-id')).toBeUndefined();
 });

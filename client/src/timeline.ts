@@ -36,12 +36,6 @@ export function compareIds(a: string, b: string): number {
   return Number(pa[1]) - Number(pb[1]) || Number(pa[2]) - Number(pb[2]);
 }
 
-/** The id right after `id` in the same millisecond (`<ms>-<seq + 1>`), for an exclusive cursor. */
-export function nextId(id: string): string | undefined {
-  const parts = /^(\d+)-(\d+)$/.exec(id);
-  return parts ? `${parts[1]}-${Number(parts[2]) + 1}` : undefined;
-}
-
 /**
  * The messages and notices of one room, in display order, each message once. A message
  * normally arrives after everything held (live, or replayed on a join) and is appended; one
@@ -198,17 +192,6 @@ export class Timeline {
         own: isOwn(message),
       })),
     );
-  }
-
-  /** A tombstone held turns out to be a moderator's doing; true if that changed it. */
-  markRemovedByModerator(id: string): boolean {
-    const index = this.items.findIndex((i) => i.kind === 'message' && i.key === id);
-    const item = this.items[index];
-    if (item?.kind !== 'message' || !item.message.deleted || item.message.removedByModerator) {
-      return false;
-    }
-    this.items[index] = { ...item, message: { ...item.message, removedByModerator: true } };
-    return true;
   }
 
   notice(text: string, tone: 'info' | 'warning' = 'info'): void {

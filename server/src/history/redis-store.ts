@@ -155,12 +155,16 @@ return {1, created, changes, olderCount, 0, redis.call('GET', KEYS[3]) or ''}
 type StreamEntry = [id: string, fields: string[]];
 
 /** What changes of a message: kept in the state hash once it has changed. */
-type MutableState = Pick<Message, 'text' | 'editedAt' | 'deleted' | 'reactions' | 'pos'>;
+type MutableState = Pick<
+  Message,
+  'text' | 'editedAt' | 'deleted' | 'removedByModerator' | 'reactions' | 'pos'
+>;
 
 const stateOf = (m: Message): MutableState => ({
   text: m.text,
   ...(m.editedAt === undefined ? {} : { editedAt: m.editedAt }),
   ...(m.deleted ? { deleted: true } : {}),
+  ...(m.removedByModerator ? { removedByModerator: true } : {}),
   ...(m.reactions ? { reactions: m.reactions } : {}),
   ...(m.pos === undefined ? {} : { pos: m.pos }),
 });

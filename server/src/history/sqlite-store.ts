@@ -36,7 +36,10 @@ interface Row {
 }
 
 /** What a message holds besides its id, author and text, as the `extra` column keeps it. */
-type Extra = Pick<Message, 'editedAt' | 'deleted' | 'reactions' | 'replyTo' | 'mentions'>;
+type Extra = Pick<
+  Message,
+  'editedAt' | 'deleted' | 'removedByModerator' | 'reactions' | 'replyTo' | 'mentions'
+>;
 
 const COLUMNS = 'room, ms, seq, pos_ms, pos_seq, author, text, extra';
 
@@ -57,6 +60,7 @@ const extraOf = (m: Message): string | null => {
   const extra: Extra = {
     ...(m.editedAt === undefined ? {} : { editedAt: m.editedAt }),
     ...(m.deleted ? { deleted: true } : {}),
+    ...(m.removedByModerator ? { removedByModerator: true } : {}),
     ...(m.reactions ? { reactions: m.reactions } : {}),
     ...(m.replyTo ? { replyTo: m.replyTo } : {}),
     ...(m.mentions ? { mentions: m.mentions } : {}),

@@ -70,7 +70,13 @@ async function changeMessage(
     // notices a change it never got and catches up.
     const audience = await audienceOf(deps, room);
     if (message.deleted) {
-      socket.to(audience).emit('message:deleted', { room, id, pos, ...(prev ? { prev } : {}) });
+      socket.to(audience).emit('message:deleted', {
+        room,
+        id,
+        pos,
+        ...(prev ? { prev } : {}),
+        ...(message.removedByModerator ? { removedByModerator: true } : {}),
+      });
     } else {
       socket
         .to(audience)

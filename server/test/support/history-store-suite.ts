@@ -360,6 +360,21 @@ export function historyStoreSuite(
       }
     });
 
+    test('a moderator’s deletion is kept as such wherever the tombstone is read', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const [id] = await fill(store, 'r1', 1);
+      const removed = await changed(store, 'r1', id ?? '', {
+        kind: 'delete',
+        by: bob.id,
+        at: 5,
+        moderator: true,
+      });
+      expect(removed.message).toMatchObject({ deleted: true, removedByModerator: true, text: '' });
+      expect(await store.get('r1', id ?? '')).toEqual(removed.message);
+      expect((await store.latest('r1', 10)).messages).toEqual([removed.message]);
+      expect((await store.after('r1', id ?? '')).messages).toEqual([removed.message]);
+    });
+
     test('reactions: one per user and emoji, counted across users, taken back, bounded', async () => {
       const store = await create({ limit: 100, dedupTtlMs: 60_000 });
       const [id] = await fill(store, 'r1', 1);
