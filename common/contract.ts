@@ -384,6 +384,8 @@ export interface JoinResult {
   position?: string;
   /** Its owner, moderators, topic and privacy. */
   info: RoomInfo;
+  /** The user is an operator (`ADMIN_USERS`): they rank above the room's owner. */
+  operator?: true;
 }
 export type GapReason = 'trimmed' | 'unknown';
 export interface LeaveResult {

@@ -140,6 +140,8 @@ describe('roles', () => {
     const root = await named('root');
     const spammer = await named('spam');
     await joinOk(spammer.socket, 'general');
+    expect((await joinOk(root.socket, 'general')).operator).toBe(true);
+    expect((await joinOk(spammer.socket, 'general')).operator).toBeUndefined();
     const removed = waitFor<RemovedEvent>(spammer.socket, 'room:removed');
     const ack = await request(root.socket, 'room:kick', {
       room: 'general',

@@ -91,7 +91,8 @@ export const joinRoom: EventHandler<'room:join'> = {
           });
         }
       }
-      return { ok: true, room, self, members, info, ...replay };
+      const operator = socket.data.admin ? { operator: true as const } : {};
+      return { ok: true, room, self, members, info, ...operator, ...replay };
     } catch (err) {
       if (!rejoin) await socket.leave(room);
       throw err;
