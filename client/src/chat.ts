@@ -22,7 +22,7 @@ import {
   type Timings,
 } from './chat-options.js';
 import { Connection, ConnectionState } from './connection-state.js';
-import { outranks, type Role } from './moderation.js';
+import { atLeast, outranks, type Role } from './moderation.js';
 import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
 import { isDirectRoom, Room } from './room.js';
 import { compareIds } from './timeline.js';
@@ -56,7 +56,9 @@ type ModerationCommand =
   | 'room:unmute'
   | 'room:role'
   | 'room:update'
-  | 'room:invite';
+  | 'room:invite'
+  | 'admin:suspend'
+  | 'admin:delete-room';
 
 /** What a moderation command resolves with when no answer came. */
 const NO_ANSWER = 'The server did not answer; try again.';
@@ -81,6 +83,11 @@ export class Chat {
   /** The signed-in user; their name follows renames. */
   user: Member;
   self: Member | undefined;
+  /**
+   * The user is an operator (`ADMIN_USERS`), as the last `room:join` ack said: they rank
+   * above every room's owner, and may suspend accounts and delete rooms.
+   */
+  operator = false;
   /** Why the chat stopped for good (signed out), if it did. */
   signedOut: string | undefined;
   readonly rooms = new Map<string, Room>();
@@ -406,9 +413,20 @@ export class Chat {
 
   // --- moderation (docs/protocol.md, section 9) ---
 
-  /** A user's role in a room, the signed-in user's by default; `member` for rooms not held. */
+  /**
+   * A user's role in a room, the signed-in user's by default; `member` for rooms not held.
+   * The user is `operator` in every room but direct conversations, which have no moderators.
+   */
   roleIn(room: string, userId = this.user.id): Role {
-    return this.rooms.get(room)?.roleOf(userId) ?? 'member';
+    const held = this.rooms.get(room);
+    if (!held) return 'member';
+    if (userId === this.user.id && this.operator && held.kind === 'room') return 'operator';
+    return held.roleOf(userId);
+  }
+
+  /** Whether the user ranks moderator or above in `room`: they see and resolve its reports. */
+  isStaff(room: string): boolean {
+    return atLeast(this.roleIn(room), 'moderator');
   }
 
   /** Whether the user may moderate `userId` in `room`: kick, ban, mute, remove their messages. */
@@ -465,6 +483,74 @@ export class Chat {
   /** Lets `userId` join the room while it is private. */
   invite(room: string, userId: string): Promise<string | undefined> {
     return this.moderate('room:invite', { room, userId });
+  }
+
+  /** Operators only: ends every session of `userId`'s account and refuses its sign-in. */
+  suspendAccount(userId: string): Promise<string | undefined> {
+    return this.moderate('admin:suspend', { userId, suspended: true });
+  }
+
+  /** Operators only: deletes a room for everyone, its history and settings with it. */
+  deleteRoom(room: string): Promise<string | undefined> {
+    return this.moderate('admin:delete-room', { room });
+  }
+
+  // --- reports (docs/protocol.md, section 9) ---
+
+  /**
+   * Reports a message of a room to the people who run it; resolves with the server's
+   * sentence when refused. A repeat is harmless (the server acks the first report again).
+   */
+  async reportMessage(room: string, id: string, reason: string): Promise<string | undefined> {
+    try {
+      const ack = await this.request('message:report', { room, id, reason: reason.trim() });
+      return ack.ok ? undefined : ack.error.message;
+    } catch {
+      return NO_ANSWER;
+    }
+  }
+
+  /** Marks an open report of the room resolved; it leaves the list at once. */
+  async resolveReport(room: string, reportId: string): Promise<string | undefined> {
+    let ack;
+    try {
+      ack = await this.request('report:resolve', { room, reportId });
+    } catch {
+      return NO_ANSWER;
+    }
+    if (!ack.ok) return ack.error.message;
+    // The server tells the other moderators, and this user's other tabs, but not this one.
+    this.rooms.get(room)?.reports.resolve(ack.report);
+    this.changed();
+    return undefined;
+  }
+
+  /**
+   * Fetches the room's open reports when the user runs it, and forgets them when they no
+   * longer do; resolves with the server's sentence when refused.
+   */
+  async refreshReports(name: string): Promise<string | undefined> {
+    const room = this.rooms.get(name);
+    if (!room) return undefined;
+    if (!this.isStaff(name)) {
+      if (room.reports.loaded || room.reports.count > 0) {
+        room.reports.clear();
+        this.changed();
+      }
+      return undefined;
+    }
+    if (!this.isConnected()) return undefined;
+    let ack;
+    try {
+      ack = await this.request('reports:list', { room: name });
+    } catch {
+      return NO_ANSWER;
+    }
+    if (this.rooms.get(name) !== room) return undefined;
+    if (!ack.ok) return ack.error.message;
+    room.reports.load(ack.reports);
+    this.changed();
+    return undefined;
   }
 
   /**
@@ -622,11 +708,12 @@ export class Chat {
       if (!this.rooms.has(room)) return;
       this.forget(room);
       const when = until === undefined ? '' : ` until ${new Date(until).toLocaleString()}`;
+      const who = by.id === this.user.id ? 'You' : by.name;
       this.joinError =
         reason === 'ban'
           ? `${by.name} banned you from ${room}${when}${message ? `: ${message}` : '.'}`
           : reason === 'deleted'
-            ? `${by.name} deleted ${room}.`
+            ? `${who} deleted ${room}.`
             : `${by.name} removed you from ${room}.`;
       this.changed();
     });
@@ -634,7 +721,22 @@ export class Chat {
       // The user acted on hears it too, in rooms this client may have dropped already.
       const room = this.rooms.get(event.room);
       if (!room) return;
+      const wasStaff = this.isStaff(event.room);
       room.applyModeration(event, this.user.id, Date.now());
+      // Made a moderator, the user sees the room's reports; no longer one, they go.
+      if (wasStaff !== this.isStaff(event.room)) void this.refreshReports(event.room);
+      this.changed();
+    });
+    socket.on('report', ({ report, message }) => {
+      const room = this.rooms.get(report.room);
+      if (!room || !this.isStaff(report.room)) return;
+      room.reports.add(report, message);
+      this.changed();
+    });
+    socket.on('report:resolved', ({ report }) => {
+      const room = this.rooms.get(report.room);
+      if (!room) return;
+      room.reports.resolve(report);
       this.changed();
     });
     socket.on('mention', ({ message }) => {
@@ -696,6 +798,7 @@ export class Chat {
       return;
     }
     this.self = ack.self;
+    this.operator = ack.operator === true;
     for (const message of state.applyJoin(ack)) this.show(message, this.isOwn(message));
     state.placeDivider(this.user.id);
     if (ack.position !== undefined) state.timeline.noteHead(ack.position);
@@ -704,6 +807,8 @@ export class Chat {
     this.changed();
     this.sends.resume(room);
     this.refreshDirectory();
+    // Reports filed while this connection was away come with the list, fetched on every join.
+    void this.refreshReports(room);
   }
 
   /** Drops a room and what waited to be sent there. */

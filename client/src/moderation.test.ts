@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModerationEvent, RoomInfo } from '../../common/contract.js';
-import { durationText, moderationNotice, outranks, roleIn } from './moderation.js';
+import { atLeast, durationText, moderationNotice, outranks, roleIn } from './moderation.js';
 
 const olga = { id: 'u-olga', name: 'olga' };
 const spam = { id: 'u-spam', name: 'spam' };
@@ -24,6 +24,14 @@ describe('roles', () => {
     expect(outranks('moderator', 'moderator')).toBe(false);
     expect(outranks('owner', 'moderator')).toBe(true);
     expect(outranks('member', 'member')).toBe(false);
+  });
+
+  it('ranks operators above owners', () => {
+    expect(outranks('operator', 'owner')).toBe(true);
+    expect(outranks('owner', 'operator')).toBe(false);
+    expect(atLeast('operator', 'owner')).toBe(true);
+    expect(atLeast('moderator', 'owner')).toBe(false);
+    expect(atLeast('member', 'moderator')).toBe(false);
   });
 });
 

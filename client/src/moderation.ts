@@ -1,15 +1,19 @@
 import type { Member, ModerationEvent, RoomInfo } from '../../common/contract.js';
 
 /**
- * A user's role in a room as the client can tell it from the room's info. Operators
- * (`ADMIN_USERS`) are not named there: the client sees them as members, and the server
- * still lets them act.
+ * A user's role in a room. Owners and moderators are named in the room's info; operators
+ * (`ADMIN_USERS`) are not: a client knows only that its own user is one (the `operator`
+ * flag of a `room:join` ack) and sees other operators as members, whom the server still
+ * lets act.
  */
-export type Role = 'owner' | 'moderator' | 'member';
+export type Role = 'operator' | 'owner' | 'moderator' | 'member';
 
-const RANK: Record<Role, number> = { member: 0, moderator: 1, owner: 2 };
+const RANK: Record<Role, number> = { member: 0, moderator: 1, owner: 2, operator: 3 };
 
-export function roleIn(info: RoomInfo | undefined, userId: string): Role {
+/** Whether `role` ranks at least `least` (operator > owner > moderator > member). */
+export const atLeast = (role: Role, least: Role): boolean => RANK[role] >= RANK[least];
+
+export function roleIn(info: RoomInfo | undefined, userId: string): Exclude<Role, 'operator'> {
   if (info?.owner === userId) return 'owner';
   if (info?.moderators.includes(userId)) return 'moderator';
   return 'member';

@@ -9,6 +9,7 @@ import type {
 } from '../../common/contract.js';
 import { moderationNotice, roleIn, type Role } from './moderation.js';
 import { RoomPresence } from './presence.js';
+import { RoomReports } from './reports.js';
 import { compareIds, Timeline } from './timeline.js';
 
 /** Direct conversations have rooms of their own kind (see `dm:open` in docs/protocol.md). */
@@ -39,6 +40,8 @@ export class Room {
    */
   readonly banned = new Map<string, { member: Member; until?: number }>();
   readonly muted = new Map<string, { member: Member; until?: number }>();
+  /** Open reports, while the user ranks moderator or above here (chat.ts keeps them). */
+  readonly reports = new RoomReports();
   /** Messages of others not yet read, and those of them that mention the user. */
   unread = 0;
   mentions = 0;
@@ -71,7 +74,7 @@ export class Room {
   }
 
   /** A user's role here (see moderation.ts for what the client cannot tell). */
-  roleOf(userId: string): Role {
+  roleOf(userId: string): Exclude<Role, 'operator'> {
     return this.kind === 'direct' ? 'member' : roleIn(this.info, userId);
   }
 

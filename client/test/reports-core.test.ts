@@ -1,0 +1,62 @@
+import { expect, test } from 'vitest';
+import { signUp } from '../../server/test/support/accounts.js';
+import { identity } from '../../server/test/support/client.js';
+import { startTestServer } from '../../server/test/support/server.js';
+import { ChatUser } from './support/chat-user.js';
+
+// Reports and the operators' standing through the browser client's core, against a real server.
+
+test('a report raises the owner’s count live; resolved, it goes; a member holds no reports', async () => {
+  const { url } = await startTestServer();
+  const room = 'reported';
+  const olga = new ChatUser(url, await identity(url, 'olga'), room);
+  await olga.ready();
+  const bob = new ChatUser(url, await identity(url, 'bob'), room);
+  const spam = new ChatUser(url, await identity(url, 'spam'), room);
+  await Promise.all([bob.ready(), spam.ready()]);
+  const reports = () => olga.chat.rooms.get(room)?.reports;
+  await olga.until(() => reports()?.loaded === true, 15_000, 'the list');
+  expect(reports()?.count).toBe(0);
+
+  spam.send('buy now');
+  await spam.settled();
+  const [bad] = spam.acked;
+  if (!bad) throw new Error('not sent');
+  await bob.hasShown([bad.id]);
+  // One's own message is refused with the server's sentence.
+  expect(await spam.chat.reportMessage(room, bad.id, 'me')).toMatch(/own/);
+  expect(await bob.chat.reportMessage(room, bad.id, '  spam  ')).toBeUndefined();
+  await olga.until(() => reports()?.count === 1, 15_000, 'the live report');
+  const [report] = reports()?.list() ?? [];
+  expect(report?.reason).toBe('spam');
+  expect(reports()?.reportedMessage(bad.id)?.text).toBe('buy now');
+  expect(bob.chat.isStaff(room)).toBe(false);
+  expect(bob.chat.rooms.get(room)?.reports.count).toBe(0);
+
+  expect(await olga.chat.resolveReport(room, report?.id ?? '')).toBeUndefined();
+  expect(reports()?.count).toBe(0);
+  // A fresh list agrees.
+  expect(await olga.chat.refreshReports(room)).toBeUndefined();
+  expect(reports()?.count).toBe(0);
+});
+
+test('an operator ranks above the owner and sees the room’s reports', async () => {
+  const { url } = await startTestServer({ adminUsers: ['root'], scryptCost: 10 });
+  const room = 'ruled';
+  const olga = new ChatUser(url, await identity(url, 'olga'), room);
+  await olga.ready();
+  const root = new ChatUser(url, await signUp(url, 'root'), room);
+  await root.ready();
+  const olgaId = olga.chat.user.id;
+
+  expect(root.chat.operator).toBe(true);
+  expect(olga.chat.operator).toBe(false);
+  expect(root.chat.roleIn(room)).toBe('operator');
+  expect(root.chat.mayModerate(room, olgaId)).toBe(true);
+  // An operator looks like a member to the owner's client: the server refuses.
+  expect(await olga.chat.kick(room, root.chat.user.id)).toMatch(/same rank or higher/);
+  await root.until(() => root.chat.rooms.get(room)?.reports.loaded === true, 15_000, 'the list');
+  // Site-wide tools are the operators' alone.
+  expect(await olga.chat.deleteRoom(room)).toMatch(/operators/);
+  expect(await root.chat.deleteRoom('general')).toMatch(/general/);
+});
