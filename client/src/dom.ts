@@ -35,3 +35,43 @@ export function button(
   node.addEventListener('click', onClick);
   return node;
 }
+
+/**
+ * Brings `parent`'s children in line with `items`, reusing the node of each key. Nodes are
+ * rebuilt only when their signature changes, so focus and text selection survive renders.
+ */
+export function reconcile<T>(
+  parent: HTMLElement,
+  items: readonly T[],
+  key: (item: T) => string,
+  signature: (item: T) => string,
+  build: (item: T) => HTMLElement,
+): void {
+  const existing = new Map<string, HTMLElement>();
+  for (const child of Array.from(parent.children)) {
+    if (child instanceof HTMLElement && child.dataset.key !== undefined) {
+      existing.set(child.dataset.key, child);
+    }
+  }
+  let cursor: Element | null = parent.firstElementChild;
+  for (const item of items) {
+    const k = key(item);
+    const sig = signature(item);
+    let node = existing.get(k);
+    existing.delete(k);
+    if (!node || node.dataset.sig !== sig) {
+      const fresh = build(item);
+      fresh.dataset.key = k;
+      fresh.dataset.sig = sig;
+      if (node) {
+        node.replaceWith(fresh);
+        // The cursor must stay attached, or the next insertBefore throws.
+        if (node === cursor) cursor = fresh;
+      }
+      node = fresh;
+    }
+    if (node !== cursor) parent.insertBefore(node, cursor);
+    cursor = node.nextElementSibling;
+  }
+  for (const stale of existing.values()) stale.remove();
+}

@@ -7,6 +7,7 @@ import { loadPrefs, savePrefs } from './storage.js';
 import { wireMemberActions } from './member-actions.js';
 import { cancelReply, replyingTo, wireMessageActions } from './message-actions.js';
 import { notifyMention, wireNotifications } from './notifications.js';
+import { wireReports } from './reports-panel.js';
 import { wireRoomHeader } from './room-header.js';
 import { announce, byId, render, wireTimeline } from './view.js';
 
@@ -265,6 +266,9 @@ async function main(): Promise<void> {
     render(chat);
   });
   wireRoomHeader(chat, () => {
+    render(chat);
+  });
+  wireReports(chat, () => {
     render(chat);
   });
   byId('chat-alert-dismiss').addEventListener('click', () => {

@@ -1,8 +1,10 @@
 import type { Member } from '../../common/contract.js';
 import type { Chat, Room } from './chat.js';
 import { button, el } from './dom.js';
+import { atLeast } from './moderation.js';
 
-type Sanction = 'kick' | 'ban' | 'mute';
+/** The actions that wait for a confirmation; `suspend` is an operator's, site-wide. */
+type Sanction = 'kick' | 'ban' | 'mute' | 'suspend';
 
 /**
  * What the page is doing in the member list, like message-actions.ts for messages: whose
@@ -63,7 +65,7 @@ function run(id: string, command: Promise<string | undefined>, after: string): v
     if (error === undefined) {
       // Kicked or banned, the member leaves the list: their tools close with them.
       const action = state.confirming?.id === id ? state.confirming.action : undefined;
-      if (action === 'kick' || action === 'ban') state.open = undefined;
+      if (action === 'kick' || action === 'ban' || action === 'suspend') state.open = undefined;
       state.confirming = undefined;
     } else {
       state.errors.set(id, error);
@@ -90,6 +92,11 @@ const WORDS: Record<Sanction, { verb: string; question: (name: string, room: str
     kick: { verb: 'Kick', question: (n, r) => `Remove ${n} from ${r}? They may come back.` },
     ban: { verb: 'Ban', question: (n, r) => `Ban ${n} from ${r}?` },
     mute: { verb: 'Mute', question: (n, r) => `Stop ${n} writing in ${r}?` },
+    suspend: {
+      verb: 'Suspend',
+      question: (n) =>
+        `Suspend ${n}’s account? They are signed out everywhere and cannot sign in until an operator lifts it.`,
+    },
   };
 
 /** The in-page confirmation of a kick, a ban or a mute, with a ban's or a mute's length and reason. */
@@ -111,7 +118,7 @@ function confirmNode(member: Member, room: Room, chat: Chat): HTMLElement {
   form.append(el('p', { text: words.question(member.name, `#${room.name}`) }));
   let minutes: HTMLInputElement | undefined;
   let reason: HTMLInputElement | undefined;
-  if (action !== 'kick') {
+  if (action === 'ban' || action === 'mute') {
     const minutesId = `sanction-minutes-${member.id}`;
     const reasonId = `sanction-reason-${member.id}`;
     minutes = el('input', {
@@ -157,6 +164,10 @@ function confirmNode(member: Member, room: Room, chat: Chat): HTMLElement {
       run(member.id, chat.kick(room.name, member.id), '.act-moderate');
       return;
     }
+    if (action === 'suspend') {
+      run(member.id, chat.suspendAccount(member.id), '.act-moderate');
+      return;
+    }
     const text = minutes?.value.trim() ?? '';
     const count = text === '' ? undefined : Number(text);
     if (count !== undefined && !(Number.isInteger(count) && count >= 1 && count <= 525_600)) {
@@ -182,19 +193,24 @@ function confirmNode(member: Member, room: Room, chat: Chat): HTMLElement {
   return form;
 }
 
-/** The tools for a member the user outranks: kick, ban, mute or unmute, and for owners roles. */
+/**
+ * The tools for a member the user outranks: kick, ban, mute or unmute, for owners (and
+ * operators) roles, and for operators the suspension of the account.
+ */
 function toolsNode(member: Member, room: Room, chat: Chat): HTMLElement {
   const ask = (action: Sanction) => () => {
     state.confirming = {
       id: member.id,
       action,
-      minutes: action === 'kick' ? '' : '10',
+      minutes: action === 'ban' || action === 'mute' ? '10' : '',
       reason: '',
     };
     state.errors.delete(member.id);
     update(
       member.id,
-      action === 'kick' ? '.member-confirm button[type="submit"]' : '.member-confirm input',
+      action === 'ban' || action === 'mute'
+        ? '.member-confirm input'
+        : '.member-confirm button[type="submit"]',
     );
   };
   const tools = el('div', {
@@ -216,7 +232,7 @@ function toolsNode(member: Member, room: Room, chat: Chat): HTMLElement {
         )
       : button('Mute…', ask('mute'), { className: 'link-button act-mute' }),
   );
-  if (chat.roleIn(room.name) === 'owner') {
+  if (atLeast(chat.roleIn(room.name), 'owner')) {
     const moderator = room.roleOf(member.id) === 'moderator';
     tools.append(
       button(
@@ -230,6 +246,11 @@ function toolsNode(member: Member, room: Room, chat: Chat): HTMLElement {
         },
         { className: 'link-button act-role' },
       ),
+    );
+  }
+  if (chat.operator) {
+    tools.append(
+      button('Suspend account…', ask('suspend'), { className: 'link-button danger act-suspend' }),
     );
   }
   return tools;

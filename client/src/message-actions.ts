@@ -1,4 +1,4 @@
-import type { Message, Reaction, ReplyQuote } from '../../common/contract.js';
+import { Limits, type Message, type Reaction, type ReplyQuote } from '../../common/contract.js';
 import type { Chat, Room } from './chat.js';
 import { button, el } from './dom.js';
 import { plainText, renderMarkdown } from './markdown.js';
@@ -26,6 +26,10 @@ interface ActionState {
   editing: { id: string; draft: string; saving: boolean } | undefined;
   confirming: string | undefined;
   picking: string | undefined;
+  /** The message being reported, with the reason written so far. */
+  reporting: { id: string; draft: string; sending: boolean } | undefined;
+  /** What the page says under a message after an action went well ("Reported…"). */
+  notes: Map<string, string>;
   /** The last error of a change to a message, shown under it until the next try. */
   errors: Map<string, string>;
   /** The message the composer answers. */
@@ -38,6 +42,8 @@ const state: ActionState = {
   editing: undefined,
   confirming: undefined,
   picking: undefined,
+  reporting: undefined,
+  notes: new Map(),
   errors: new Map(),
   reply: undefined,
   focus: undefined,
@@ -67,6 +73,10 @@ export function afterRender(): void {
     // The editor's row was rebuilt (someone reacted meanwhile): keep the writer in it.
     rowOf(editing.id)?.querySelector<HTMLElement>('.msg-editor textarea')?.focus();
   }
+  const reporting = state.reporting;
+  if (reporting && document.activeElement === document.body) {
+    rowOf(reporting.id)?.querySelector<HTMLElement>('.msg-report input')?.focus();
+  }
   const focus = state.focus;
   state.focus = undefined;
   if (!focus) return;
@@ -80,7 +90,9 @@ export function actionSignature(id: string): string {
   const editing = state.editing?.id === id ? `e${state.editing.saving ? 's' : ''}` : '';
   const confirming = state.confirming === id ? 'c' : '';
   const picking = state.picking === id ? 'p' : '';
-  return `${editing}${confirming}${picking}|${state.errors.get(id) ?? ''}`;
+  const reporting = state.reporting?.id === id ? `r${state.reporting.sending ? 's' : ''}` : '';
+  const note = state.notes.get(id) ?? '';
+  return `${editing}${confirming}${picking}${reporting}|${note}|${state.errors.get(id) ?? ''}`;
 }
 
 /** The message the composer in `room` answers, if any. */
@@ -359,11 +371,88 @@ function confirmNode(message: Message, room: Room, chat: Chat): HTMLElement {
   return node;
 }
 
+/** What the reporter is told once the report is filed. */
+export const REPORTED_NOTE = 'Reported. The people who run this room will look at it.';
+
+/** The in-page form that asks why a message is reported, and sends the report. */
+function reportNode(message: Message, room: Room, chat: Chat): HTMLElement {
+  const reporting = state.reporting;
+  const sending = reporting?.sending === true;
+  const inputId = `report-reason-${message.id}`;
+  const cancel = () => {
+    state.reporting = undefined;
+    state.errors.delete(message.id);
+    update(message.id, '.act-report');
+  };
+  const input = el('input', {
+    attrs: { id: inputId, maxlength: String(Limits.reasonMaxLength), autocomplete: 'off' },
+  });
+  input.value = reporting?.draft ?? '';
+  input.readOnly = sending;
+  input.addEventListener('input', () => {
+    if (state.reporting?.id === message.id) state.reporting.draft = input.value;
+  });
+  const submit = el('button', {
+    className: 'link-button strong',
+    text: sending ? 'Reporting…' : 'Report',
+    attrs: { type: 'submit' },
+  });
+  submit.disabled = sending;
+  const form = el(
+    'form',
+    {
+      className: 'msg-report',
+      attrs: { 'aria-label': `Report ${message.author.name}’s message`, novalidate: '' },
+    },
+    el('label', { text: 'Why are you reporting this message?', attrs: { for: inputId } }),
+    input,
+    el('div', { className: 'msg-editor-actions' }, submit, button('Cancel', cancel)),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (state.reporting?.id !== message.id || state.reporting.sending) return;
+    const reason = input.value.trim();
+    if (reason === '') {
+      state.errors.set(message.id, 'Say why, in a few words.');
+      update(message.id, '.msg-report input');
+      return;
+    }
+    state.reporting = { id: message.id, draft: input.value, sending: true };
+    state.notes.delete(message.id);
+    run(message.id, chat.reportMessage(room.name, message.id, reason), (error) => {
+      if (state.reporting?.id !== message.id) return;
+      if (error === undefined) {
+        state.reporting = undefined;
+        state.notes.set(message.id, REPORTED_NOTE);
+        state.focus = { id: message.id, selector: '.act-report' };
+      } else {
+        state.reporting.sending = false;
+        state.focus = { id: message.id, selector: '.msg-report input' };
+      }
+    });
+    rerender();
+  });
+  form.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      cancel();
+    }
+  });
+  return form;
+}
+
 /**
- * The action bar of a message: reply, react, for one's own edit and delete, and delete for
- * a moderator of the room when the author ranks lower (`removable`).
+ * The action bar of a message: reply, react, for one's own edit and delete, delete for a
+ * moderator of the room when the author ranks lower (`removable`), and report for others'
+ * messages in rooms (`reportable`: conversations have nobody to report to).
  */
-function actionsNode(message: Message, own: boolean, removable: boolean, room: Room): HTMLElement {
+function actionsNode(
+  message: Message,
+  own: boolean,
+  removable: boolean,
+  reportable: boolean,
+  room: Room,
+): HTMLElement {
   const bar = el('div', {
     className: 'msg-actions',
     attrs: { role: 'group', 'aria-label': 'Message actions' },
@@ -416,6 +505,23 @@ function actionsNode(message: Message, own: boolean, removable: boolean, room: R
       ),
     );
   }
+  if (reportable) {
+    bar.append(
+      button(
+        'Report',
+        () => {
+          const open = state.reporting?.id === message.id;
+          state.reporting = open ? undefined : { id: message.id, draft: '', sending: false };
+          state.errors.delete(message.id);
+          update(message.id, open ? '.act-report' : '.msg-report input');
+        },
+        {
+          className: 'link-button act-report',
+          attrs: { 'aria-expanded': String(state.reporting?.id === message.id) },
+        },
+      ),
+    );
+  }
   return bar;
 }
 
@@ -436,9 +542,15 @@ export function messageExtras(
   if (state.confirming === message.id) below.push(confirmNode(message, room, chat));
   else if (!editor) {
     const removable = !own && chat.mayModerate(room.name, message.author.id);
-    below.push(actionsNode(message, own, removable, room));
+    const reportable = !own && room.kind === 'room';
+    below.push(actionsNode(message, own, removable, reportable, room));
   }
   if (state.picking === message.id) below.push(pickerNode(message, room, chat));
+  if (state.reporting?.id === message.id && !editor) below.push(reportNode(message, room, chat));
+  const note = state.notes.get(message.id);
+  if (note !== undefined) {
+    below.push(el('p', { className: 'msg-note', text: note, attrs: { role: 'status' } }));
+  }
   const error = state.errors.get(message.id);
   if (error !== undefined) {
     below.push(el('p', { className: 'msg-error', text: error, attrs: { role: 'alert' } }));

@@ -1,8 +1,30 @@
+import { DEFAULT_ROOM } from '../../common/contract.js';
 import type { Chat, Room } from './chat.js';
 import { byId } from './dom.js';
 
 /** The topic being edited, in which room, and whether the change is on its way. */
 let editing: { room: string; saving: boolean } | undefined;
+/** The room an operator is asked to confirm the deletion of, and whether it is on its way. */
+let deleting: { room: string; busy: boolean } | undefined;
+
+/** Whether the user may delete the room: operators, every room but `general`. */
+const mayDelete = (room: Room | undefined, chat: Chat): room is Room =>
+  chat.operator && room?.kind === 'room' && room.name !== DEFAULT_ROOM;
+
+/** "Delete room" for operators, and its confirmation step in the header. */
+function renderDeleteRoom(room: Room | undefined, chat: Chat): void {
+  const allowed = mayDelete(room, chat);
+  if (deleting && (!allowed || deleting.room !== room.name)) deleting = undefined;
+  byId('delete-room').hidden = !allowed || deleting !== undefined;
+  byId('delete-room-confirm').hidden = deleting === undefined;
+  if (!deleting) return;
+  const question = `Delete #${deleting.room} for everyone? Its messages, settings and reports go, and everyone in it is sent away.`;
+  const text = byId('delete-room-question');
+  if (text.textContent !== question) text.textContent = question;
+  const yes = byId('delete-room-yes', HTMLButtonElement);
+  yes.disabled = deleting.busy;
+  yes.textContent = deleting.busy ? 'Deleting…' : 'Delete room';
+}
 
 /** Shows the room's topic and lock, and "Edit topic" to its owners and moderators. */
 export function renderRoomHeader(room: Room | undefined, chat: Chat): void {
@@ -21,6 +43,7 @@ export function renderRoomHeader(room: Room | undefined, chat: Chat): void {
   edit.textContent = info?.topic ? 'Edit topic' : 'Add a topic';
   byId('topic-save', HTMLButtonElement).disabled = editing?.saving === true;
   byId('topic-input', HTMLInputElement).readOnly = editing?.saving === true;
+  renderDeleteRoom(room, chat);
 }
 
 /** Leaves the editor; `focusEdit` puts focus back on the button that opened it. */
@@ -35,8 +58,55 @@ function close(focusEdit: boolean): void {
   }
 }
 
+/** Wires "Delete room": a confirmation in the header; Escape or Cancel steps back. */
+function wireDeleteRoom(chat: Chat, render: () => void): void {
+  const error = byId('delete-room-error');
+  const back = () => {
+    deleting = undefined;
+    error.textContent = '';
+    render();
+    byId('delete-room').focus();
+  };
+  byId('delete-room').addEventListener('click', () => {
+    const room = chat.currentRoom;
+    if (!mayDelete(room, chat)) return;
+    deleting = { room: room.name, busy: false };
+    error.textContent = '';
+    render();
+    // The safe choice first, as for a message's deletion.
+    byId('delete-room-cancel').focus();
+  });
+  byId('delete-room-cancel').addEventListener('click', back);
+  byId('delete-room-confirm').addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      back();
+    }
+  });
+  byId('delete-room-yes').addEventListener('click', () => {
+    const target = deleting;
+    if (!target || target.busy) return;
+    target.busy = true;
+    error.textContent = '';
+    render();
+    const settle = (problem: string | undefined) => {
+      if (deleting !== target) return;
+      target.busy = false;
+      // Deleted, the room leaves this page too (its `room:removed` says so above the messages).
+      if (problem === undefined) deleting = undefined;
+      else error.textContent = problem;
+      render();
+      if (problem !== undefined) byId('delete-room-yes').focus();
+    };
+    chat.deleteRoom(target.room).then(settle, () => {
+      settle('Something went wrong; try again.');
+    });
+  });
+}
+
 /** Wires "Edit topic": an editor in the header, Enter saves, Escape cancels. */
 export function wireRoomHeader(chat: Chat, render: () => void): void {
+  wireDeleteRoom(chat, render);
   const form = byId('topic-form', HTMLFormElement);
   const input = byId('topic-input', HTMLInputElement);
   const error = byId('topic-error');

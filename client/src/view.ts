@@ -1,7 +1,7 @@
 import type { Member, Message } from '../../common/contract.js';
 import type { Chat, OutgoingMessage, Room } from './chat.js';
 import { CONNECTION_LABELS } from './connection-state.js';
-import { button, byId, el } from './dom.js';
+import { button, byId, el, reconcile } from './dom.js';
 import { plainText, renderMarkdown, type Rendered } from './markdown.js';
 import {
   actionSignature,
@@ -19,50 +19,11 @@ import {
   renderBanned,
   roleBadge,
 } from './member-actions.js';
+import { renderReports } from './reports-panel.js';
 import { renderRoomHeader } from './room-header.js';
 import { positionOf } from './timeline.js';
 
 export { byId } from './dom.js';
-
-/**
- * Brings `parent`'s children in line with `items`, reusing the node of each key. Nodes are
- * rebuilt only when their signature changes, so focus and text selection survive renders.
- */
-function reconcile<T>(
-  parent: HTMLElement,
-  items: readonly T[],
-  key: (item: T) => string,
-  signature: (item: T) => string,
-  build: (item: T) => HTMLElement,
-): void {
-  const existing = new Map<string, HTMLElement>();
-  for (const child of Array.from(parent.children)) {
-    if (child instanceof HTMLElement && child.dataset.key !== undefined) {
-      existing.set(child.dataset.key, child);
-    }
-  }
-  let cursor: Element | null = parent.firstElementChild;
-  for (const item of items) {
-    const k = key(item);
-    const sig = signature(item);
-    let node = existing.get(k);
-    existing.delete(k);
-    if (!node || node.dataset.sig !== sig) {
-      const fresh = build(item);
-      fresh.dataset.key = k;
-      fresh.dataset.sig = sig;
-      if (node) {
-        node.replaceWith(fresh);
-        // The cursor must stay attached, or the next insertBefore throws.
-        if (node === cursor) cursor = fresh;
-      }
-      node = fresh;
-    }
-    if (node !== cursor) parent.insertBefore(node, cursor);
-    cursor = node.nextElementSibling;
-  }
-  for (const stale of existing.values()) stale.remove();
-}
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dateFormat = new Intl.DateTimeFormat(undefined, {
@@ -629,6 +590,7 @@ function renderCurrentRoom(chat: Chat): void {
   byId('leave-room').hidden = room === undefined || room.kind === 'direct';
   renderReplyBar(chat);
   renderRoomHeader(room, chat);
+  renderReports(room, chat);
   renderBanned(room, chat);
   if (!room) {
     byId('room-title').textContent = 'No room';

@@ -1,0 +1,208 @@
+import type { Report } from '../../common/contract.js';
+import type { Chat, Room } from './chat.js';
+import { button, byId, el, reconcile } from './dom.js';
+import { plainText, renderMarkdown } from './markdown.js';
+import { revealMessage } from './message-actions.js';
+import { reportedText, reporterName } from './reports.js';
+
+/**
+ * The "Reports" control of the room header, for those who run the room: a count of its open
+ * reports, kept current by the chat, and a list that opens under the header. What the page
+ * does here (which room's list is open, which reports are being resolved, where focus goes
+ * next) lives in this module, as message-actions.ts keeps it for messages.
+ */
+const state = {
+  /** The room whose list is open. */
+  open: undefined as string | undefined,
+  busy: new Set<string>(),
+  /** What to focus after the next render. */
+  focus: undefined as { report: string } | 'toggle' | 'panel' | undefined,
+};
+
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+function messageLine(report: Report, room: Room): { node: HTMLElement; sig: string } {
+  const held = room.timeline.get(report.messageId);
+  const shown = reportedText(held, room.reports.reportedMessage(report.messageId));
+  if (shown.kind === 'gone') {
+    return {
+      node: el('p', { className: 'report-message gone', text: 'The message is gone.' }),
+      sig: 'gone',
+    };
+  }
+  if (shown.kind === 'unknown') {
+    return {
+      node: el('p', {
+        className: 'report-message gone',
+        text: 'The message is older than what this page has loaded.',
+      }),
+      sig: 'unknown',
+    };
+  }
+  const text = plainText(renderMarkdown(shown.text));
+  return {
+    node: el(
+      'blockquote',
+      { className: 'report-message' },
+      el('span', { className: 'quote-author', text: shown.author }),
+      el('span', { className: 'report-text', text }),
+    ),
+    sig: `text:${shown.author}:${text}`,
+  };
+}
+
+function entry(report: Report, room: Room, chat: Chat): { node: () => HTMLElement; sig: string } {
+  const name = reporterName(
+    report.by,
+    room.presence.members,
+    room.timeline.items.flatMap((i) => (i.kind === 'message' ? [i.message] : [])),
+  );
+  const line = messageLine(report, room);
+  const held = room.timeline.get(report.messageId);
+  const showable = held !== undefined && held.deleted !== true;
+  const busy = state.busy.has(report.id);
+  const sig = [name ?? '', line.sig, showable, busy].join('|');
+  const node = () => {
+    const at = new Date(report.at);
+    const actions = el('div', { className: 'report-actions' });
+    if (showable) {
+      actions.append(
+        button(
+          'Show message',
+          () => {
+            revealMessage(report.messageId);
+          },
+          { className: 'link-button act-show' },
+        ),
+      );
+    }
+    const resolve = button(
+      busy ? 'Resolving…' : 'Resolve',
+      () => {
+        resolveReport(report, room, chat);
+      },
+      { className: 'link-button strong act-resolve' },
+    );
+    resolve.disabled = busy;
+    actions.append(resolve);
+    return el(
+      'li',
+      {
+        className: 'report',
+        attrs: { 'data-testid': 'report', 'aria-label': `Report by ${name ?? 'someone'}` },
+      },
+      el(
+        'p',
+        { className: 'report-head' },
+        el('strong', { className: 'report-by', text: name ?? 'Someone not seen here' }),
+        document.createTextNode(' reported '),
+        el('time', { text: timeFormat.format(at), attrs: { datetime: at.toISOString() } }),
+      ),
+      el(
+        'p',
+        { className: 'report-reason' },
+        el('span', { className: 'visually-hidden', text: 'Reason: ' }),
+        document.createTextNode(report.reason),
+      ),
+      line.node,
+      actions,
+    );
+  };
+  return { node, sig };
+}
+
+let rerender: () => void = () => undefined;
+
+function resolveReport(report: Report, room: Room, chat: Chat): void {
+  if (state.busy.has(report.id)) return;
+  const list = room.reports.list();
+  const index = list.findIndex((r) => r.id === report.id);
+  const next = list[index + 1] ?? list[index - 1];
+  state.busy.add(report.id);
+  byId('reports-error').textContent = '';
+  rerender();
+  const settle = (error: string | undefined) => {
+    state.busy.delete(report.id);
+    if (error === undefined) {
+      // The entry goes: focus moves on to the next one, or to the list when none is left.
+      state.focus = next ? { report: next.id } : 'panel';
+    } else {
+      byId('reports-error').textContent = error;
+      state.focus = { report: report.id };
+    }
+    rerender();
+  };
+  chat.resolveReport(room.name, report.id).then(settle, () => {
+    settle('Something went wrong; try again.');
+  });
+}
+
+/** Shows the control to those who run the room, its count, and the list while open. */
+export function renderReports(room: Room | undefined, chat: Chat): void {
+  const toggle = byId('reports-toggle', HTMLButtonElement);
+  const panel = byId('reports-panel');
+  const staff = room !== undefined && room.kind === 'room' && chat.isStaff(room.name);
+  if (!staff || state.open !== room.name) state.open = undefined;
+  toggle.hidden = !staff;
+  const count = staff ? room.reports.count : 0;
+  const counter = byId('reports-count');
+  if (counter.textContent !== String(count)) counter.textContent = String(count);
+  counter.classList.toggle('none', count === 0);
+  toggle.setAttribute('aria-expanded', String(state.open !== undefined));
+  panel.hidden = state.open === undefined;
+  const list = byId('reports-list');
+  if (!staff || state.open === undefined) {
+    list.replaceChildren();
+  } else {
+    const entries = room.reports.list().map((r) => ({ report: r, ...entry(r, room, chat) }));
+    reconcile(
+      list,
+      entries,
+      (e) => e.report.id,
+      (e) => e.sig,
+      (e) => e.node(),
+    );
+    byId('reports-empty').hidden = entries.length > 0 || !room.reports.loaded;
+  }
+  const focus = state.focus;
+  state.focus = undefined;
+  if (focus === 'toggle') toggle.focus();
+  else if (focus === 'panel') panel.focus();
+  else if (focus) {
+    list
+      .querySelector<HTMLElement>(`[data-key="${CSS.escape(focus.report)}"] .act-resolve`)
+      ?.focus();
+  }
+}
+
+/** Wires the control: it opens and closes the list (Escape closes it too). */
+export function wireReports(chat: Chat, render: () => void): void {
+  rerender = render;
+  const toggle = byId('reports-toggle', HTMLButtonElement);
+  toggle.addEventListener('click', () => {
+    const room = chat.current;
+    if (room === undefined) return;
+    state.open = state.open === room ? undefined : room;
+    byId('reports-error').textContent = '';
+    if (state.open !== undefined) {
+      // Brought up to date on opening, in case a live event was missed.
+      void chat.refreshReports(room).then((error) => {
+        if (error !== undefined) byId('reports-error').textContent = error;
+      });
+    }
+    render();
+  });
+  byId('reports-panel').addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      state.open = undefined;
+      state.focus = 'toggle';
+      render();
+    }
+  });
+}
