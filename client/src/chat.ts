@@ -46,6 +46,9 @@ const HOLE_GRACE_MS = 1000;
 /** Tries of an edit, a deletion or a reaction before the error is shown. */
 const CHANGE_ATTEMPTS = 3;
 
+/** How long a read marker waits for more to read before it goes, in ms. */
+const READ_DELAY_MS = 500;
+
 type ChangeEvent = 'message:edit' | 'message:delete' | 'reaction:add' | 'reaction:remove';
 
 type ModerationCommand =
@@ -299,9 +302,27 @@ export class Chat {
    * and devices clear it too: the newest position held, once it is past the marker.
    */
   private markRead(room: Room): void {
+    // One marker per room and READ_DELAY_MS at most, however fast messages come: a marker
+    // per message would spend the connection's event allowance in a busy room.
+    if (room.readSoon || !this.unreadInView(room)) return;
+    room.readSoon = this.timers.after(READ_DELAY_MS, () => {
+      room.readSoon = undefined;
+      this.sendRead(room);
+    });
+  }
+
+  /** The room is in view, joined, and holds something past its read marker. */
+  private unreadInView(room: Room): boolean {
     const newest = room.timeline.newestId;
-    if (!this.visible || this.current !== room.name || !room.joined || newest === undefined) return;
-    if (room.readUpTo !== undefined && compareIds(newest, room.readUpTo) <= 0) return;
+    if (!this.visible || this.current !== room.name || !room.joined || newest === undefined) {
+      return false;
+    }
+    return room.readUpTo === undefined || compareIds(newest, room.readUpTo) > 0;
+  }
+
+  private sendRead(room: Room): void {
+    const newest = room.timeline.newestId;
+    if (!this.unreadInView(room) || newest === undefined) return;
     room.readUpTo = newest;
     this.request('room:read', { room: room.name, id: newest }).then(
       (ack) => {

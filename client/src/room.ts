@@ -64,6 +64,8 @@ export class Room {
   private resume: { since: string | undefined } | undefined;
   /** A catch-up waiting to see whether a missing message arrives after all (chat.ts). */
   catchUp: Timer | undefined;
+  /** A read marker waiting to be sent (chat.ts coalesces them). */
+  readSoon: Timer | undefined;
 
   constructor(
     readonly name: string,
@@ -170,6 +172,8 @@ export class Room {
     this.joined = false;
     this.catchUp?.cancel();
     this.catchUp = undefined;
+    this.readSoon?.cancel();
+    this.readSoon = undefined;
     this.presence.clearTyping();
   }
 

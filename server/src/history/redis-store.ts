@@ -170,7 +170,14 @@ const stateOf = (m: Message): MutableState => ({
 });
 
 /** Compare-and-set attempts of one change before giving up as unavailable. */
-const CHANGE_ATTEMPTS = 20;
+const CHANGE_ATTEMPTS = 50;
+
+/**
+ * The wait after a lost compare and set, in ms: random, and longer each time, so that nodes
+ * racing for one message stop colliding and a slow one is not starved by quicker ones.
+ */
+const backoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
 
 interface StoredJson {
   id: string;
@@ -431,6 +438,7 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
             const message = { ...result.message, pos };
             return { status: 'changed', message, ...(prev ? { prev } : {}) };
           }
+          await backoff(attempt);
         }
         throw new Error(`message ${id} kept changing under ${CHANGE_ATTEMPTS} attempts`);
       }),
