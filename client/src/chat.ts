@@ -235,6 +235,7 @@ export class Chat {
 
   /** The page became visible or hidden: hidden pages count unread and skip refreshes. */
   setVisible(visible: boolean): void {
+    if (!visible) this.flushRead(this.currentRoom);
     this.visible = visible;
     if (visible && this.current !== undefined) this.select(this.current);
   }
@@ -253,6 +254,7 @@ export class Chat {
     const state = this.rooms.get(room);
     if (!state) return;
     const arriving = this.current !== room || state.unread > 0;
+    if (this.current !== room) this.flushRead(this.currentRoom);
     this.current = room;
     if (arriving && this.visible) state.opened(this.user.id);
     this.markRead(state);
@@ -318,6 +320,14 @@ export class Chat {
       return false;
     }
     return room.readUpTo === undefined || compareIds(newest, room.readUpTo) > 0;
+  }
+
+  /** The room leaves the user's view: what they saw in it is read now, not after the delay. */
+  private flushRead(room: Room | undefined): void {
+    if (!room?.readSoon) return;
+    room.readSoon.cancel();
+    room.readSoon = undefined;
+    this.sendRead(room);
   }
 
   private sendRead(room: Room): void {
