@@ -155,6 +155,10 @@ export const Limits = {
 
 export const DEFAULT_ROOM = 'general';
 
+/** Direct conversations (`dm:open`) have rooms named with this prefix; nobody opens one by joining. */
+export const DIRECT_ROOM_PREFIX = 'dm-';
+export const isDirectRoom = (room: string): boolean => room.startsWith(DIRECT_ROOM_PREFIX);
+
 /**
  * A person in a room: one entry however many tabs or devices they have open. `id` is the
  * user's id, the only thing that tells two people apart (names may repeat).

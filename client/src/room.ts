@@ -12,8 +12,9 @@ import { RoomPresence } from './presence.js';
 import { RoomReports } from './reports.js';
 import { compareIds, Timeline } from './timeline.js';
 
-/** Direct conversations have rooms of their own kind (see `dm:open` in docs/protocol.md). */
-export const isDirectRoom = (room: string): boolean => room.startsWith('dm-');
+import { isDirectRoom } from '../../common/contract.js';
+
+export { isDirectRoom };
 import type { Timer, Timers } from '../../common/timers.js';
 
 /** What the timeline says when the server could not replay everything since the last visit. */

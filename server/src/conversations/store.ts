@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DIRECT_ROOM_PREFIX } from '../../../common/contract.js';
 import { compareIdKeys, parseId } from '../history/store.js';
 
 /**
@@ -18,10 +19,7 @@ export interface ConversationStore {
   readMarks(userId: string): Promise<Map<string, string>>;
 }
 
-/** Conversations are rooms whose names start with this; no one can open one by joining. */
-export const DIRECT_PREFIX = 'dm-';
-
-export const isDirect = (room: string): boolean => room.startsWith(DIRECT_PREFIX);
+export { isDirectRoom as isDirect } from '../../../common/contract.js';
 
 /**
  * The room of a set of people: the same set always gets the same room, whoever opens it,
@@ -30,7 +28,7 @@ export const isDirect = (room: string): boolean => room.startsWith(DIRECT_PREFIX
 export function directRoom(userIds: readonly string[]): string {
   const ids = [...new Set(userIds)].sort();
   const digest = createHash('sha256').update(ids.join('\n')).digest('hex');
-  return `${DIRECT_PREFIX}${digest.slice(0, 32)}`;
+  return `${DIRECT_ROOM_PREFIX}${digest.slice(0, 32)}`;
 }
 
 /** The later of two positions (a marker never moves back). */

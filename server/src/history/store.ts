@@ -157,12 +157,6 @@ export function applyChange(
   return { message: next.length > 0 ? { ...rest, reactions: next } : rest };
 }
 
-/** A message without the fields only live events carry. */
-export const stored = (message: Message): Message => {
-  const { prev: _prev, ...rest } = message;
-  return rest;
-};
-
 /**
  * Message history per room. Every call is async and the store, not the caller, makes the
  * ids, so a Redis Streams implementation fits behind the same interface.
