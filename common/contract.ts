@@ -710,6 +710,11 @@ export interface SocketData {
   expiresAt?: number;
   /** An operator named in `ADMIN_USERS`: owner of every room. */
   admin?: true;
+  /**
+   * clientIds of this connection's sends whose storing failed (the store may still hold
+   * them): their retry is broadcast even though the store reports it a duplicate.
+   */
+  unsettled?: Set<string>;
 }
 
 /**

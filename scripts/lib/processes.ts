@@ -116,15 +116,24 @@ class Supervised {
   }
 }
 
+export interface RedisProcessOptions {
+  appendonly?: boolean;
+  port?: number;
+  dir?: string;
+  /**
+   * Run as a Redis Cluster node: its cluster bus listens on `busPort` (0: a free one), and
+   * peers that stop answering for `nodeTimeoutMs` are failed over.
+   */
+  cluster?: { busPort?: number; nodeTimeoutMs: number };
+}
+
 /** redis-server on a loopback port with a data directory of its own. */
 export class RedisProcess extends Supervised {
   port = 0;
   /** Kept across restarts, so that a restarted server reloads its AOF. */
   readonly dir: string;
 
-  constructor(
-    private readonly options: { appendonly?: boolean; port?: number; dir?: string } = {},
-  ) {
+  constructor(private readonly options: RedisProcessOptions = {}) {
     super();
     this.port = options.port ?? 0;
     this.dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chat-redis-'));
@@ -139,6 +148,8 @@ export class RedisProcess extends Supervised {
     if (this.port === 0) {
       await onSomeFreePort((port) => {
         this.port = port;
+        // A bus port found taken on an earlier attempt is chosen again too.
+        this.busPort = this.options.cluster?.busPort ?? 0;
         return this.launchAndWait();
       });
       return;
@@ -146,9 +157,25 @@ export class RedisProcess extends Supervised {
     await this.launchAndWait();
   }
 
+  /** The cluster bus port, once started as a cluster node. */
+  busPort = 0;
+
   private async launchAndWait(): Promise<void> {
+    const cluster = this.options.cluster;
+    while (cluster && (this.busPort === 0 || this.busPort === this.port)) {
+      this.busPort = await freePort();
+    }
+    // prettier-ignore
+    const clusterArgs = cluster ? [
+      '--cluster-enabled', 'yes',
+      // The bus port is chosen, not port + 10000, which may be taken or out of range.
+      '--cluster-port', String(this.busPort),
+      '--cluster-config-file', 'nodes.conf',
+      '--cluster-node-timeout', String(cluster.nodeTimeoutMs),
+    ] : [];
     // prettier-ignore
     this.launch('redis-server', [
+      ...clusterArgs,
       '--port', String(this.port),
       '--bind', '127.0.0.1',
       '--dir', this.dir,

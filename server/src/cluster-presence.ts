@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { Member } from '../../common/contract.js';
 import type { Logger } from './logger.js';
 import { distinctMembers } from './socket/rooms-of-users.js';
@@ -33,12 +33,12 @@ export interface ClusterPresenceOptions {
 }
 
 /**
- * Presence through Redis. Each node keeps `node:<id>:members` (room + socket id → member)
+ * Presence through Redis. Each node keeps `node:{<id>}:members` (room + socket id → member)
  * and an `alive` key it refreshes; every node checks the others' keys, and the first to
  * take a lock on a node whose key expired announces its members' leaves to the cluster.
  */
 export function createClusterPresence(
-  redis: Redis,
+  redis: RedisClient,
   io: ChatIO,
   logger: Logger,
   options: ClusterPresenceOptions,
@@ -46,11 +46,13 @@ export function createClusterPresence(
   const heartbeatMs = options.heartbeatMs ?? 1000;
   const deadAfterMs = options.deadAfterMs ?? 3000;
   const node = randomBytes(6).toString('hex');
+  // A node's own keys share a hash tag (one slot on Redis Cluster, so one MULTI writes
+  // them); the set of nodes is a key of its own, written in a command of its own.
   const key = {
     nodes: `${options.prefix}nodes`,
-    alive: (id: string) => `${options.prefix}node:${id}:alive`,
-    members: (id: string) => `${options.prefix}node:${id}:members`,
-    reaper: (id: string) => `${options.prefix}node:${id}:reaper`,
+    alive: (id: string) => `${options.prefix}node:{${id}}:alive`,
+    members: (id: string) => `${options.prefix}node:{${id}}:members`,
+    reaper: (id: string) => `${options.prefix}node:{${id}}:reaper`,
   };
   const field = (room: string, socketId: string) => `${room}\n${socketId}`;
 
@@ -80,7 +82,8 @@ export function createClusterPresence(
       if (members.some((m) => m.id === member.id)) continue;
       io.to(room).emit('presence', { room, action: 'leave', member, count: members.length });
     }
-    await redis.multi().del(key.members(dead)).srem(key.nodes, dead).exec();
+    await redis.del(key.members(dead));
+    await redis.srem(key.nodes, dead);
     if (Object.keys(entries).length > 0) {
       logger.info(
         { node: dead, members: Object.keys(entries).length },
@@ -89,10 +92,15 @@ export function createClusterPresence(
     }
   };
 
-  // Registering and staying alive go together, in one MULTI with every membership write:
-  // a node that dies before its first heartbeat is still known, and never reaped alive.
-  const register = () =>
-    redis.multi().set(key.alive(node), '1', 'PX', deadAfterMs).sadd(key.nodes, node);
+  // Alive first, then listed among the nodes, then members: a node is never listed without
+  // being alive (the others would reap it alive), and never holds members unlisted (a node
+  // that dies before its first heartbeat is still known, and its members announced).
+  let registered = false;
+  const register = async () => {
+    await redis.set(key.alive(node), '1', 'PX', deadAfterMs);
+    await redis.sadd(key.nodes, node);
+    registered = true;
+  };
 
   // Since when this node's beats have gone through without a failure. After Redis was away,
   // every node's alive key has lapsed, the living ones included: nobody is judged dead until
@@ -100,9 +108,10 @@ export function createClusterPresence(
   let beatingSince: number | undefined;
   const beat = async (): Promise<void> => {
     try {
-      await register().exec();
+      await register();
     } catch (err) {
       beatingSince = undefined;
+      registered = false;
       throw err;
     }
     const now = Date.now();
@@ -130,10 +139,16 @@ export function createClusterPresence(
 
   return {
     joined(room, socketId, member) {
-      quietly(
-        'join',
-        register().hset(key.members(node), field(room, socketId), JSON.stringify(member)).exec(),
-      );
+      const write = async () => {
+        if (!registered) await register();
+        // Staying alive goes with every membership write (one slot, one MULTI).
+        await redis
+          .multi()
+          .set(key.alive(node), '1', 'PX', deadAfterMs)
+          .hset(key.members(node), field(room, socketId), JSON.stringify(member))
+          .exec();
+      };
+      quietly('join', write());
     },
     left(room, socketId) {
       quietly('leave', redis.hdel(key.members(node), field(room, socketId)));

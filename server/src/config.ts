@@ -84,8 +84,23 @@ export interface Config {
    * Redis adapter, so several nodes serve one chat. Unset: in-memory, single node.
    */
   redisUrl: string | undefined;
-  /** `REDIS_ADAPTER`: `classic` (default; works with @socket.io/redis-emitter) or `sharded` (Redis 7 sharded pub/sub). */
+  /**
+   * `REDIS_CLUSTER_NODES`: `host:port,...` of some nodes of a Redis Cluster (the client learns
+   * the rest); everything `REDIS_URL` does then goes through the cluster. Not with `REDIS_URL`.
+   */
+  redisClusterNodes: string | undefined;
+  /**
+   * `REDIS_ADAPTER`: `classic` (works with @socket.io/redis-emitter) or `sharded` (Redis 7
+   * sharded pub/sub). Default `classic` with `REDIS_URL`, `sharded` with `REDIS_CLUSTER_NODES`.
+   */
   redisAdapter: 'classic' | 'sharded';
+  /**
+   * `REDIS_ACK_REPLICAS`: replicas that must hold a message (Redis `WAIT`) before its sender's
+   * ack, so that it survives a failover. Default 1 with `REDIS_CLUSTER_NODES`, else 0.
+   */
+  redisAckReplicas: number;
+  /** `REDIS_ACK_TIMEOUT_MS`: how long a send waits for those replicas before it is refused as UNAVAILABLE, in ms. Default 500. */
+  redisAckTimeoutMs: number;
   /** `REDIS_PREFIX`: prefix of every Redis key and channel of this deployment. Default `chat:`. */
   redisPrefix: string;
   /** `SESSION_TTL_MS`: a sign-in session ends after this long unused, in ms. Default 30 days. */
@@ -167,7 +182,10 @@ export const defaultConfig: Config = {
   store: 'sqlite',
   dataDir: './data',
   redisUrl: undefined,
+  redisClusterNodes: undefined,
   redisAdapter: 'classic',
+  redisAckReplicas: 0,
+  redisAckTimeoutMs: 500,
   redisPrefix: 'chat:',
   sessionTtlMs: 30 * 24 * 3_600_000,
   sessionCheckMs: 60_000,
@@ -260,7 +278,18 @@ const variables = {
       .trim()
       .regex(/^rediss?:\/\/\S+$/, { error: 'must look like redis://host:port' }),
   ],
+  REDIS_CLUSTER_NODES: [
+    'redisClusterNodes',
+    z
+      .string()
+      .trim()
+      .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, {
+        error: 'must look like host:port,host:port',
+      }),
+  ],
   REDIS_ADAPTER: ['redisAdapter', z.enum(['classic', 'sharded'])],
+  REDIS_ACK_REPLICAS: ['redisAckReplicas', int(0, 5)],
+  REDIS_ACK_TIMEOUT_MS: ['redisAckTimeoutMs', positive(60_000)],
   REDIS_PREFIX: [
     'redisPrefix',
     z
@@ -326,6 +355,12 @@ export class ConfigError extends Error {
   }
 }
 
+const isSet = (raw: string | undefined) => raw !== undefined && raw.trim() !== '';
+
+/** True when the nodes share everything through Redis (one server or a cluster). */
+export const usesRedis = (config: Config): boolean =>
+  config.redisUrl !== undefined || config.redisClusterNodes !== undefined;
+
 /**
  * Reads the configuration once from the environment. Unset or empty variables take their
  * default; a bad value throws a ConfigError naming every offending variable.
@@ -346,6 +381,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const result = config as unknown as Config;
+  if (result.redisClusterNodes !== undefined) {
+    if (result.redisUrl !== undefined) {
+      throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES: set one of them, not both']);
+    }
+    // On Redis Cluster the sharded adapter is the one that scales, and a primary's failover
+    // is survived only by what its replica already holds: both are the defaults there.
+    if (!isSet(env.REDIS_ADAPTER)) result.redisAdapter = 'sharded';
+    if (!isSet(env.REDIS_ACK_REPLICAS)) result.redisAckReplicas = 1;
+  }
   // A message of allowed length must fit in a frame (UTF-8 takes up to 4 bytes a
   // character), or a client would be disconnected for text the limit says is fine.
   const needed = result.maxTextLength * 4 + FRAME_OVERHEAD_BYTES;

@@ -4,7 +4,7 @@ import { createSqliteAccounts } from './accounts/sqlite-store.js';
 import { createSqliteConversations } from './conversations/sqlite-store.js';
 import { createSqliteModeration } from './moderation/sqlite-store.js';
 import { createServer, type ChatServer } from './app.js';
-import type { Config } from './config.js';
+import { usesRedis, type Config } from './config.js';
 import { createSqliteHistoryStore } from './history/sqlite-store.js';
 import type { Logger } from './logger.js';
 import { connectRedis, type RedisServices } from './redis.js';
@@ -12,7 +12,7 @@ import { openDatabase, type SqliteDatabase } from './storage/sqlite.js';
 
 export interface ChatNode {
   server: ChatServer;
-  /** Set when `config.redisUrl` is: this node shares everything through it. */
+  /** Set when the config names Redis (a server or a cluster): this node shares everything through it. */
   redis: RedisServices | undefined;
   /** Stops the server gracefully, then closes the Redis connections. Idempotent. */
   close(): Promise<void>;
@@ -28,7 +28,7 @@ export function createNode(
   config: Config,
   deps: { logger: Logger; registry?: Registry; now?: () => number },
 ): ChatNode {
-  const redis = config.redisUrl === undefined ? undefined : connectRedis(config, deps.logger);
+  const redis = usesRedis(config) ? connectRedis(config, deps.logger) : undefined;
   const db =
     redis === undefined && config.store === 'sqlite'
       ? openDatabase(join(config.dataDir, 'chat.db'))

@@ -1,5 +1,5 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { redisThrottle, type ThrottleFactory } from './accounts/login-throttle.js';
 import { createRedisAccounts } from './accounts/redis-store.js';
 import { createRedisConversations } from './conversations/redis-store.js';
@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { createRedisHistoryStore } from './history/redis-store.js';
 import type { HistoryStore } from './history/store.js';
 import type { Logger } from './logger.js';
+import type { RedisClient } from './redis-client.js';
 import type { ChatIO } from './socket/types.js';
 import { redisUserLimits, type UserLimits, type UserLimitsOptions } from './user-limits.js';
 
@@ -51,6 +52,50 @@ export interface RedisServices {
 /** Reconnect quickly at first, then every two seconds at most, forever: Redis will return. */
 const retryStrategy = (attempt: number): number => Math.min(100 * attempt, 2000);
 
+/** A Redis Cluster node to start from: the client learns the others from it. */
+export interface ClusterNode {
+  host: string;
+  port: number;
+}
+
+/** `host:port,host:port` (REDIS_CLUSTER_NODES) as a list of nodes. */
+export const clusterNodesOf = (seeds: string): ClusterNode[] =>
+  seeds.split(',').map((seed) => {
+    const at = seed.trim().lastIndexOf(':');
+    return { host: seed.trim().slice(0, at), port: Number(seed.trim().slice(at + 1)) };
+  });
+
+export interface ClusterClientOptions {
+  /**
+   * Queue commands while the cluster is unreachable. Off for the stores: during an outage a
+   * send fails at once (UNAVAILABLE, the client retries) instead of waiting unacknowledged.
+   */
+  offlineQueue: boolean;
+  /** Open one subscriber per primary for sharded pub/sub (SSUBSCRIBE), for the adapter. */
+  shardedSubscribers?: boolean;
+  connectionName?: string;
+}
+
+/**
+ * A Redis Cluster client: commands go to the primary of their key's slot, and the client
+ * follows the cluster through failovers (MOVED, and a fresh slot map on every error).
+ */
+export function openRedisCluster(nodes: ClusterNode[], options: ClusterClientOptions): Cluster {
+  const clusterOptions: ClusterOptions = {
+    clusterRetryStrategy: retryStrategy,
+    // A restarted node (a replica, or a primary back after its failover) is reconnected;
+    // without it the client would only find it again through a MOVED.
+    clusterNodeRetryStrategy: retryStrategy,
+    enableOfflineQueue: options.offlineQueue,
+    shardedSubscribers: options.shardedSubscribers ?? false,
+    redisOptions: {
+      connectionName: options.connectionName ?? 'chat',
+      ...(options.offlineQueue ? {} : { maxRetriesPerRequest: 1 }),
+    },
+  };
+  return new Cluster(nodes, clusterOptions);
+}
+
 /** How long a QUIT may take before the connection is simply dropped, in ms. */
 const QUIT_TIMEOUT_MS = 1000;
 
@@ -59,7 +104,7 @@ const QUIT_TIMEOUT_MS = 1000;
  * (bounded), and a plain disconnect while it is down, where QUIT would sit in the offline
  * queue until Redis returned and hold up the process's exit.
  */
-async function closeClient(client: Redis): Promise<void> {
+async function closeClient(client: RedisClient): Promise<void> {
   if (client.status !== 'ready') {
     client.disconnect();
     return;
@@ -74,21 +119,41 @@ async function closeClient(client: Redis): Promise<void> {
   client.disconnect();
 }
 
+/** The three clients of a node: the stores', and the adapter's publisher and subscriber. */
+function openClients(config: Config): { store: RedisClient; pub: RedisClient; sub: RedisClient } {
+  if (config.redisClusterNodes !== undefined) {
+    const nodes = clusterNodesOf(config.redisClusterNodes);
+    return {
+      store: openRedisCluster(nodes, { offlineQueue: false }),
+      pub: openRedisCluster(nodes, { offlineQueue: true }),
+      // Sharded pub/sub needs a subscriber on the primary of each channel's slot.
+      sub: openRedisCluster(nodes, {
+        offlineQueue: true,
+        shardedSubscribers: config.redisAdapter === 'sharded',
+      }),
+    };
+  }
+  const url = config.redisUrl;
+  if (url === undefined) throw new Error('connectRedis needs REDIS_URL or REDIS_CLUSTER_NODES');
+  const base: RedisOptions = { retryStrategy, connectionName: 'chat' };
+  return {
+    // No offline queue for the stores: during an outage a send fails at once (UNAVAILABLE,
+    // the client retries) instead of waiting, unacknowledged, for Redis to come back.
+    store: new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+    pub: new Redis(url, base),
+    sub: new Redis(url, base),
+  };
+}
+
 /**
- * Connects a node to Redis: one connection for history, two for the adapter (a subscriber
- * cannot run other commands). ioredis is used for its reconnect behaviour: it resubscribes
- * every channel by itself when Redis comes back (the test suite proves it).
+ * Connects a node to Redis, one server or a cluster: one connection for the stores, two for
+ * the adapter (a subscriber cannot run other commands). ioredis is used for its reconnect
+ * behaviour: it resubscribes every channel by itself when Redis comes back, and follows a
+ * cluster through failovers (the test suites prove both).
  */
 export function connectRedis(config: Config, logger: Logger): RedisServices {
-  const url = config.redisUrl;
-  if (url === undefined) throw new Error('connectRedis needs REDIS_URL');
-  const base: RedisOptions = { retryStrategy, connectionName: 'chat' };
-  // No offline queue for history: during an outage a send fails at once (UNAVAILABLE, the
-  // client retries) instead of waiting, unacknowledged, for Redis to come back.
-  const store = new Redis(url, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  const pub = new Redis(url, base);
-  const sub = new Redis(url, base);
-  const clients = { store, pub, sub };
+  const clients = openClients(config);
+  const { store, pub, sub } = clients;
 
   const healthy = () => Object.values(clients).every((c) => c.status === 'ready');
   const listeners = new Set<(healthy: boolean) => void>();
@@ -130,6 +195,8 @@ export function connectRedis(config: Config, logger: Logger): RedisServices {
       limit: config.historyLimit,
       dedupTtlMs: config.dedupTtlMs,
       prefix: config.redisPrefix,
+      replicas: config.redisAckReplicas,
+      replicaTimeoutMs: config.redisAckTimeoutMs,
     }),
     accounts: createRedisAccounts(store, config.redisPrefix),
     conversations: createRedisConversations(store, config.redisPrefix),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { redisCall } from './storage/unavailable.js';
 
 /**
@@ -139,7 +139,7 @@ return 1
 
 /** Limits shared by every node through Redis. */
 export function redisUserLimits(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   options: UserLimitsOptions,
 ): UserLimits {
@@ -176,15 +176,18 @@ export function redisUserLimits(
     penalise: (userId, address) =>
       redisCall(async () => {
         const until = String(now() + penaltyMs);
-        await redis
-          .multi()
-          .set(key.user(userId), until, 'PX', penaltyMs)
-          .set(key.address(address), until, 'PX', penaltyMs)
-          .exec();
+        // Two keys in two slots on Redis Cluster, so two writes, sent together.
+        await Promise.all([
+          redis.set(key.user(userId), until, 'PX', penaltyMs),
+          redis.set(key.address(address), until, 'PX', penaltyMs),
+        ]);
       }),
     penaltyLeft: (userId, address) =>
       redisCall(async () => {
-        const [user, addr] = await redis.mget(key.user(userId), key.address(address));
+        const [user, addr] = await Promise.all([
+          redis.get(key.user(userId)),
+          redis.get(key.address(address)),
+        ]);
         return Math.max(0, Number(user ?? 0) - now(), Number(addr ?? 0) - now());
       }),
   };

@@ -69,6 +69,8 @@ describe('loadConfig', () => {
       TRUST_PROXY: 'loopback',
       REDIS_URL: 'redis://127.0.0.1:6390',
       REDIS_ADAPTER: 'sharded',
+      REDIS_ACK_REPLICAS: '2',
+      REDIS_ACK_TIMEOUT_MS: '250',
       REDIS_PREFIX: 'prod:',
       PUSH_TOKEN: 'a-long-enough-token',
       LOG_LEVEL: 'warn',
@@ -121,13 +123,39 @@ describe('loadConfig', () => {
       publicOrigin: 'https://chat.example',
       trustProxy: 'loopback',
       redisUrl: 'redis://127.0.0.1:6390',
+      redisClusterNodes: undefined,
       redisAdapter: 'sharded',
+      redisAckReplicas: 2,
+      redisAckTimeoutMs: 250,
       redisPrefix: 'prod:',
       pushToken: 'a-long-enough-token',
       logLevel: 'warn',
       logFormat: 'pretty',
     });
-    expect(CONFIG_VARIABLES).toHaveLength(49);
+    // REDIS_CLUSTER_NODES excludes REDIS_URL: it has a test of its own below.
+    expect(CONFIG_VARIABLES).toHaveLength(52);
+  });
+
+  test('REDIS_CLUSTER_NODES: a Redis Cluster, with the sharded adapter and one replica per ack by default', () => {
+    const seeds = '127.0.0.1:7000,redis-b:7001';
+    expect(loadConfig({ REDIS_CLUSTER_NODES: seeds })).toMatchObject({
+      redisClusterNodes: seeds,
+      redisUrl: undefined,
+      redisAdapter: 'sharded',
+      redisAckReplicas: 1,
+    });
+    // Either can be set explicitly, down to no replica awaited at all.
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: seeds, REDIS_ADAPTER: 'classic', REDIS_ACK_REPLICAS: '0' }),
+    ).toMatchObject({ redisAdapter: 'classic', redisAckReplicas: 0 });
+    // One server: the classic adapter and no replica awaited, as before.
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379' })).toMatchObject({
+      redisAdapter: 'classic',
+      redisAckReplicas: 0,
+    });
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: seeds, REDIS_URL: 'redis://r:6379' })).toThrow(
+      /REDIS_URL and REDIS_CLUSTER_NODES/,
+    );
   });
 
   test.each([
@@ -144,6 +172,9 @@ describe('loadConfig', () => {
     ['CLIENT', 'webpack'],
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_ADAPTER', 'cluster'],
+    ['REDIS_CLUSTER_NODES', 'redis://127.0.0.1:7000'],
+    ['REDIS_CLUSTER_NODES', '127.0.0.1'],
+    ['REDIS_ACK_REPLICAS', '9'],
     ['PUSH_TOKEN', 'short'],
   ])('%s=%j is refused with a message naming it', (name, value) => {
     const load = () => loadConfig({ [name]: value });

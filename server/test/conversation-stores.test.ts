@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
 import { createRedisConversations } from '../src/conversations/redis-store.js';
 import { createSqliteConversations } from '../src/conversations/sqlite-store.js';
 import {
@@ -12,6 +12,7 @@ import {
   type ConversationStore,
 } from '../src/conversations/store.js';
 import { openDatabase } from '../src/storage/sqlite.js';
+import { conversationStoreSuite } from './support/conversation-store-suite.js';
 import { RedisProcess } from './support/redis.js';
 
 const redis = new RedisProcess();
@@ -52,35 +53,4 @@ test('the same people always get the same conversation, whoever names them in wh
   expect(room).toMatch(/^dm-[0-9a-f]{32}$/);
 });
 
-describe.each(factories)('conversation store: %s', (_name, create) => {
-  test('a conversation keeps its participants; opening it again changes nothing', async () => {
-    const store = await create();
-    const room = directRoom(['a', 'b']);
-    expect(await store.participants(room)).toBeUndefined();
-    await store.open(room, ['a', 'b']);
-    await store.open(room, ['a', 'b', 'intruder']);
-    expect(await store.participants(room)).toEqual(['a', 'b']);
-    const other = directRoom(['a', 'c']);
-    await store.open(other, ['a', 'c']);
-    expect((await store.conversationsOf('a')).sort()).toEqual([room, other].sort());
-    expect(await store.conversationsOf('b')).toEqual([room]);
-    expect(await store.conversationsOf('nobody')).toEqual([]);
-  });
-
-  test('a read marker only moves forward, per user and room', async () => {
-    const store = await create();
-    expect(await store.markRead('a', 'general', '100-5')).toBe('100-5');
-    expect(await store.markRead('a', 'general', '100-4')).toBe('100-5');
-    expect(await store.markRead('a', 'general', '99-9')).toBe('100-5');
-    expect(await store.markRead('a', 'general', '101-0')).toBe('101-0');
-    await store.markRead('a', 'dev', '5-0');
-    await store.markRead('b', 'general', '1-0');
-    expect(await store.readMarks('a')).toEqual(
-      new Map([
-        ['general', '101-0'],
-        ['dev', '5-0'],
-      ]),
-    );
-    expect(await store.readMarks('c')).toEqual(new Map());
-  });
-});
+for (const [name, create] of factories) conversationStoreSuite(name, create);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { redisCall } from '../storage/unavailable.js';
 
 /**
@@ -53,7 +53,7 @@ export const memoryThrottle: ThrottleFactory = ({ limit, windowMs, now }) => {
  * must not mean three times the guesses. One sorted set per key, scored by time.
  */
 export const redisThrottle =
-  (redis: Redis, prefix: string): ThrottleFactory =>
+  (redis: RedisClient, prefix: string): ThrottleFactory =>
   ({ name, limit, windowMs, now }) => {
     const keyOf = (key: string) => `${prefix}login-failures:${name}:${key}`;
     let seq = 0;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { redisCall } from '../storage/unavailable.js';
 import { nameKey } from './names.js';
 import {
@@ -35,7 +35,7 @@ const toAccount = (h: Record<string, string>): Account | undefined =>
  * drive); its key also expires in Redis (PX) after the same time, so nothing needs a sweep.
  */
 export function createRedisAccounts(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   now: () => number = Date.now,
 ): { accounts: AccountStore; sessions: SessionStore } {
@@ -98,14 +98,16 @@ export function createRedisAccounts(
     async rename(id, name) {
       const account = toAccount(await redis.hgetall(key.user(id)));
       if (!account) return undefined;
-      const update = redis.multi().hset(key.user(id), 'name', name);
+      await redis.hset(key.user(id), 'name', name);
       if (!account.guest) {
+        // The account and the names set are in different slots on Redis Cluster, so two
+        // writes: the names set's own change stays atomic (no moment with neither name).
+        const update = redis.multi();
         // The username's key stays registered whatever the display name becomes.
         const old = nameKey(account.name);
         if (old !== nameKey(account.username ?? '')) update.srem(key.names, old);
-        update.sadd(key.names, nameKey(name));
+        await update.sadd(key.names, nameKey(name)).exec();
       }
-      await update.exec();
       return { ...account, name };
     },
   };
@@ -126,11 +128,10 @@ export function createRedisAccounts(
     async create(userId, ttlMs) {
       const at = now();
       const { token, session } = newSession(userId, ttlMs, at);
-      await redis
-        .multi()
-        .set(key.session(session.id), JSON.stringify(session), 'PX', ttlMs)
-        .sadd(key.userSessions(userId), session.id)
-        .exec();
+      // Listed under the user first: a session that exists is always one revokeAll finds.
+      // (Its key and the list are in different slots on Redis Cluster: two writes.)
+      await redis.sadd(key.userSessions(userId), session.id);
+      await redis.set(key.session(session.id), JSON.stringify(session), 'PX', ttlMs);
       return { token, session };
     },
     async touch(id, ttlMs) {
@@ -150,13 +151,9 @@ export function createRedisAccounts(
     },
     async revokeAll(userId) {
       const ids = await redis.smembers(key.userSessions(userId));
-      if (ids.length > 0) {
-        await redis
-          .multi()
-          .del(...ids.map(key.session))
-          .del(key.userSessions(userId))
-          .exec();
-      }
+      // One DEL per session: each session's key sits in a slot of its own on Redis Cluster.
+      await Promise.all(ids.map((id) => redis.del(key.session(id))));
+      if (ids.length > 0) await redis.srem(key.userSessions(userId), ...ids);
       return ids;
     },
   };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { redisCall } from '../storage/unavailable.js';
 import type { ConversationStore } from './store.js';
 
@@ -25,7 +25,7 @@ return ARGV[2]
  * the conversation's own key first: a crash half-way leaves it listed for fewer people, and
  * opening it again completes it.
  */
-export function createRedisConversations(redis: Redis, prefix: string): ConversationStore {
+export function createRedisConversations(redis: RedisClient, prefix: string): ConversationStore {
   const roomKey = (room: string) => `${prefix}{${room}}:participants`;
   const userKey = (userId: string) => `${prefix}user:{${userId}}:conversations`;
   const marksKey = (userId: string) => `${prefix}user:{${userId}}:read`;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import type { Member, Message } from '../../../common/contract.js';
 import { redisCall } from '../storage/unavailable.js';
 import {
@@ -24,6 +24,25 @@ import {
 export interface RedisStoreOptions extends Omit<HistoryStoreOptions, 'now'> {
   /** Key prefix, so that several deployments or test runs can share one Redis. */
   prefix?: string;
+  /**
+   * Replicas that must hold a write before it is reported stored (Redis `WAIT`), so that an
+   * acknowledged message survives its primary's failover. 0 or absent: none are awaited.
+   */
+  replicas?: number;
+  /** How long to wait for them before the write is reported unavailable, in ms. */
+  replicaTimeoutMs?: number;
+}
+
+/**
+ * A write that fewer replicas than required confirmed in time. It is held by the primary
+ * and may yet reach them; the caller reports it unavailable, and a retry (deduplicated by
+ * its clientId) waits for the replicas again.
+ */
+export class ReplicationTimeoutError extends Error {
+  constructor(replicas: number, wanted: number) {
+    super(`${replicas} of ${wanted} replicas confirmed the write in time`);
+    this.name = 'ReplicationTimeoutError';
+  }
 }
 
 // Positions are shared by a room's two streams: `log` holds its messages (a message's id
@@ -204,7 +223,10 @@ const msOf = (id: string): number => Number(id.slice(0, id.indexOf('-')));
  * `enableOfflineQueue: false`: during an outage calls fail at once with
  * StoreUnavailableError (ack code UNAVAILABLE) instead of hanging until Redis returns.
  */
-export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions): HistoryStore {
+export function createRedisHistoryStore(
+  redis: RedisClient,
+  options: RedisStoreOptions,
+): HistoryStore {
   const prefix = options.prefix ?? 'chat:';
   const streamKey = (room: string) => `${prefix}{${room}}:log`;
   const stateKey = (room: string) => `${prefix}{${room}}:state`;
@@ -215,6 +237,9 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
   const roomsKey = `${prefix}rooms`;
   // Replays are bounded by what the stream holds; approximate trimming can leave a little more.
   const replayMax = options.limit * 2 + 100;
+
+  const replicas = options.replicas ?? 0;
+  const replicaTimeoutMs = options.replicaTimeoutMs ?? 500;
 
   /** Runs a Lua script by its hash (EVALSHA), sending the body only when Redis lacks it. */
   const script = (body: string) => {
@@ -228,9 +253,39 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
       }
     };
   };
-  const appendScript = script(APPEND);
+
+  /**
+   * A writing script, then `WAIT` for the replicas in the same pipeline: on Redis Cluster a
+   * pipeline goes to the primary of its keys' slot, which is the node whose replicas count.
+   */
+  const writingScript = (body: string) => {
+    if (replicas === 0) return script(body);
+    const sha = createHash('sha1').update(body).digest('hex');
+    const run = async (how: 'evalsha' | 'eval', numKeys: number, args: (string | number)[]) => {
+      const pipeline = redis.pipeline();
+      if (how === 'evalsha') pipeline.evalsha(sha, numKeys, ...args);
+      else pipeline.eval(body, numKeys, ...args);
+      const [[scriptError, result] = [], [waitError, confirmed] = []] =
+        (await pipeline.call('WAIT', replicas, replicaTimeoutMs).exec()) ?? [];
+      if (scriptError) throw scriptError;
+      if (waitError) throw waitError;
+      if (typeof confirmed !== 'number' || confirmed < replicas) {
+        throw new ReplicationTimeoutError(Number(confirmed ?? 0), replicas);
+      }
+      return result;
+    };
+    return async (numKeys: number, ...args: (string | number)[]): Promise<unknown> => {
+      try {
+        return await run('evalsha', numKeys, args);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return run('eval', numKeys, args);
+      }
+    };
+  };
+  const appendScript = writingScript(APPEND);
   const afterScript = script(AFTER);
-  const changeScript = script(CHANGE);
+  const changeScript = writingScript(CHANGE);
 
   // Rooms this process has put in the rooms set: one SADD per room, not one per message.
   // Forgotten on every (re)connection, in case Redis came back without its data.
@@ -495,24 +550,26 @@ export function createRedisHistoryStore(redis: Redis, options: RedisStoreOptions
     roomActivity: () =>
       call(async () => {
         const rooms = await redis.smembers(roomsKey);
-        const pipeline = redis.pipeline();
-        for (const room of rooms) pipeline.xrevrange(streamKey(room), '+', '-', 'COUNT', 1);
-        const results = (await pipeline.exec()) ?? [];
+        // One read per room, not one pipeline: on Redis Cluster the rooms sit in many slots.
+        const newest = await Promise.all(
+          rooms.map(
+            async (room) =>
+              ((await redis.xrevrange(streamKey(room), '+', '-', 'COUNT', 1)) as StreamEntry[])[0],
+          ),
+        );
         const activity = new Map<string, number>();
         rooms.forEach((room, i) => {
-          const newest = (results[i]?.[1] as StreamEntry[] | undefined)?.[0];
-          if (newest) activity.set(room, msOf(newest[0]));
+          const entry = newest[i];
+          if (entry) activity.set(room, msOf(entry[0]));
         });
         return activity;
       }),
     // The room's dedup records expire by themselves within DEDUP_TTL_MS.
     deleteRoom: (room) =>
       call(async () => {
-        await redis
-          .multi()
-          .del(streamKey(room), stateKey(room), headKey(room), changesKey(room))
-          .srem(roomsKey, room)
-          .exec();
+        // The room's keys share a slot; the list of rooms has one of its own.
+        await redis.del(streamKey(room), stateKey(room), headKey(room), changesKey(room));
+        await redis.srem(roomsKey, room);
         listedRooms.delete(room);
       }),
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import type { Report } from '../../../common/contract.js';
 import { redisCall } from '../storage/unavailable.js';
 import {
@@ -192,7 +192,7 @@ type Kind = 'bans' | 'mutes';
  * Each call touches the keys of a single room (a single slot on Redis Cluster); every
  * change that reads before it writes runs in a script.
  */
-export function createRedisModeration(redis: Redis, prefix: string): ModerationStore {
+export function createRedisModeration(redis: RedisClient, prefix: string): ModerationStore {
   const key = (room: string, what: string) => `${prefix}{${room}}:${what}`;
 
   const reportKeys = (room: string) => REPORT_KEYS.map((what) => key(room, what));

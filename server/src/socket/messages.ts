@@ -30,20 +30,28 @@ export const sendMessage: EventHandler<'message:send'> = {
     }
 
     // Stored before the ack and before the broadcast: an acknowledged message is never lost.
-    const { message, duplicate, origin, prev } = await deps.history.append({
-      room,
-      author: socket.data.member,
-      text: checked,
-      clientId,
-      origin: socket.id,
-      ...(quote ? { replyTo: quote } : {}),
-      ...(mentions.length > 0 ? { mentions } : {}),
-    });
+    const { message, duplicate, origin, prev } = await deps.history
+      .append({
+        room,
+        author: socket.data.member,
+        text: checked,
+        clientId,
+        origin: socket.id,
+        ...(quote ? { replyTo: quote } : {}),
+        ...(mentions.length > 0 ? { mentions } : {}),
+      })
+      .catch((err: unknown) => {
+        // Stored or not, it was not broadcast: its retry must be, even as a duplicate.
+        remember(socket.data, clientId);
+        throw err;
+      });
+    const unsettled = socket.data.unsettled?.delete(clientId) ?? false;
     if (!duplicate) deps.metrics.messagesReceived.inc();
-    // A retry on the connection that stored it was broadcast then. From another
+    // A retry on the connection that stored it was broadcast then, unless storing it
+    // failed (a replica did not confirm it in time, or the reply was lost). From another
     // connection (after a reconnect) it is broadcast again: the node that stored it may have
     // died before broadcasting, and clients dedupe by id, so nobody sees it twice.
-    if (!duplicate || origin !== socket.id) {
+    if (!duplicate || origin !== socket.id || unsettled) {
       // The previous id lets every receiver notice a broadcast it never got.
       const audience = await audienceOf(deps, room);
       socket.to(audience).emit('message', prev === undefined ? message : { ...message, prev });
@@ -51,7 +59,7 @@ export const sendMessage: EventHandler<'message:send'> = {
       deps.metrics.messagesDelivered.inc(local - 1);
     }
     // Every tab of each person named hears of it, in the room or not (not again on a retry).
-    if (!duplicate) {
+    if (!duplicate || unsettled) {
       for (const m of message.mentions ?? []) {
         deps.io.to(userRoom(m.id)).emit('mention', { message });
       }
@@ -59,6 +67,18 @@ export const sendMessage: EventHandler<'message:send'> = {
     return { ok: true, message };
   },
 };
+
+/** Sends with a failed store a connection remembers, at most (a client retries a few). */
+const MAX_UNSETTLED = 64;
+
+function remember(data: { unsettled?: Set<string> }, clientId: string): void {
+  data.unsettled ??= new Set();
+  if (data.unsettled.size >= MAX_UNSETTLED) {
+    const oldest = data.unsettled.values().next();
+    if (!oldest.done) data.unsettled.delete(oldest.value);
+  }
+  data.unsettled.add(clientId);
+}
 
 /** Mentions resolved per message, at most; more `@name`s are left as text. */
 const MAX_MENTIONS = 10;

@@ -7,14 +7,25 @@ export class StoreUnavailableError extends Error {
 }
 
 /**
+ * Replies by which Redis says "not now" rather than "wrong command": a cluster without a
+ * primary for the slot (CLUSTERDOWN, during a failover), a slot being moved (TRYAGAIN), a
+ * write that reached a former primary now a replica (READONLY), a node loading its data
+ * (LOADING), a replica cut from its primary (MASTERDOWN).
+ */
+const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|READONLY|LOADING|MASTERDOWN)\b/;
+
+/**
  * Runs a Redis call, turning connection failures (Redis down, a command refused while
- * reconnecting) into StoreUnavailableError; Redis's own replies to a bad command stay errors.
+ * reconnecting, a failover under way) into StoreUnavailableError; Redis's own replies to a
+ * bad command stay errors.
  */
 export async function redisCall<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof Error && err.name === 'ReplyError') throw err;
+    if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(err.message)) {
+      throw err;
+    }
     throw new StoreUnavailableError(err);
   }
 }

@@ -7,27 +7,35 @@ let deployments = 0;
 /** A key prefix of its own, so tests sharing one redis-server never see each other. */
 export const newDeployment = (): string => `d${process.pid}x${deployments++}:`;
 
+/** Where the nodes meet: a redis-server's URL, or the nodes of a Redis Cluster. */
+export type RedisTarget = string | { clusterNodes: string };
+
+const targetConfig = (target: RedisTarget): Partial<Config> =>
+  typeof target === 'string'
+    ? { redisUrl: target }
+    : { redisClusterNodes: target.clusterNodes, redisAdapter: 'sharded', redisAckReplicas: 1 };
+
 /**
  * One chat node in this process, sharing history and broadcasts with the other nodes of
  * the same deployment through a real Redis. Closed when the calling test finishes.
  */
 export function startNode(
-  redisUrl: string,
+  target: RedisTarget,
   deployment: string,
   overrides: Partial<Config> = {},
   options: { waitForRedis?: boolean; now?: () => number } = {},
 ): Promise<TestNode> {
-  return startTestNode({ redisUrl, redisPrefix: deployment, ...overrides }, options);
+  return startTestNode({ ...targetConfig(target), redisPrefix: deployment, ...overrides }, options);
 }
 
 export async function startNodes(
   count: number,
-  redisUrl: string,
+  target: RedisTarget,
   overrides: Partial<Config> = {},
 ): Promise<TestNode[]> {
   const deployment = newDeployment();
   const nodes: TestNode[] = [];
-  for (let i = 0; i < count; i++) nodes.push(await startNode(redisUrl, deployment, overrides));
+  for (let i = 0; i < count; i++) nodes.push(await startNode(target, deployment, overrides));
   return nodes;
 }
 

@@ -70,6 +70,25 @@ export function historyStoreSuite(
       expect((await store.rooms()).sort()).toEqual(['a', 'b']);
     });
 
+    test('each room reports its newest activity; a deleted room is gone, retries and all', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      await fill(store, 'a', 2);
+      const [newest] = await fill(store, 'b', 1);
+      const activity = await store.roomActivity();
+      expect([...activity.keys()].sort()).toEqual(['a', 'b']);
+      const b = (await store.latest('b', 1)).messages[0];
+      expect(activity.get('b')).toBe(b?.ts);
+      expect(b?.id).toBe(newest);
+      await store.deleteRoom('a');
+      expect(await store.hasRoom('a')).toBe(false);
+      expect(await store.hasRoom('b')).toBe(true);
+      expect(await store.rooms()).toEqual(['b']);
+      expect([...(await store.roomActivity()).keys()]).toEqual(['b']);
+      // A room created afresh under the same name starts empty.
+      await fill(store, 'a', 1);
+      expect((await store.latest('a', 10)).messages).toHaveLength(1);
+    });
+
     test('ids are strictly increasing within a room, even within one millisecond', async () => {
       const store = await create({ limit: 1000, dedupTtlMs: 60_000 });
       const results = await Promise.all(

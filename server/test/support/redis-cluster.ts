@@ -1,0 +1,1 @@
+export { RedisCluster } from '../../../scripts/lib/redis-cluster.js';
