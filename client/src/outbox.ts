@@ -9,8 +9,10 @@ export interface OutgoingMessage {
   replyTo?: string;
   status: 'pending' | 'failed';
   error?: string;
-  /** Failed attempts while connected (timeouts and retryable refusals). */
+  /** Failed attempts while connected (timeouts and retryable refusals but UNAVAILABLE). */
   attempts: number;
+  /** Attempts refused UNAVAILABLE in a row: the server is up, its storage is failing over. */
+  unavailable: number;
   inFlight: boolean;
 }
 
@@ -19,11 +21,20 @@ export interface OutboxOptions {
   maxAttempts: number;
   /** Wait before attempt `n + 1` after `n` failed ones, in ms. Default 500 · 2ⁿ, at most 8 s. */
   retryDelayMs: (failedAttempts: number) => number;
+  /**
+   * Refusals with UNAVAILABLE in a row before a message is marked failed. Default 60: a
+   * Redis failover or restart takes seconds, and the message goes as soon as it is over.
+   */
+  maxUnavailable: number;
+  /** Wait after the `n`th UNAVAILABLE in a row, in ms. Default 250 · 2ⁿ⁻¹, at most 1 s. */
+  unavailableDelayMs: (refusals: number) => number;
 }
 
 export const defaultOutboxOptions: OutboxOptions = {
   maxAttempts: 5,
   retryDelayMs: (n) => Math.min(8000, 500 * 2 ** n),
+  maxUnavailable: 60,
+  unavailableDelayMs: (n) => Math.min(1000, 250 * 2 ** (n - 1)),
 };
 
 export interface OutboxDeps {
@@ -68,6 +79,7 @@ export class Outbox {
       ...(replyTo === undefined ? {} : { replyTo }),
       status: 'pending',
       attempts: 0,
+      unavailable: 0,
       inFlight: false,
     };
     this.items.push(item);
@@ -82,6 +94,7 @@ export class Outbox {
     if (!item || item.status !== 'failed') return;
     item.status = 'pending';
     item.attempts = 0;
+    item.unavailable = 0;
     delete item.error;
     this.deps.changed();
     this.resume(item.room);
@@ -148,12 +161,27 @@ export class Outbox {
     }
     // No ack because the connection dropped: the rejoin resumes this room.
     if (!this.deps.connected()) return;
-    item.attempts++;
-    if (item.attempts >= this.deps.options.maxAttempts) {
-      this.fail(item, 'Not delivered. The server did not confirm this message.');
-      return;
+    const { options } = this.deps;
+    let delay: number;
+    if (ack?.error.code === ErrorCode.UNAVAILABLE) {
+      // The server answered: only its storage is away for now (a Redis failover takes a
+      // few seconds). Retried often and for longer, so the message goes once it is back.
+      item.unavailable++;
+      if (item.unavailable >= options.maxUnavailable) {
+        this.fail(item, 'Not delivered. The server cannot store messages right now.');
+        return;
+      }
+      delay = options.unavailableDelayMs(item.unavailable);
+    } else {
+      item.unavailable = 0;
+      item.attempts++;
+      if (item.attempts >= options.maxAttempts) {
+        this.fail(item, 'Not delivered. The server did not confirm this message.');
+        return;
+      }
+      delay = options.retryDelayMs(item.attempts);
     }
-    const timer = this.deps.timers.after(this.deps.options.retryDelayMs(item.attempts), () => {
+    const timer = this.deps.timers.after(delay, () => {
       this.retryTimers.delete(item);
       this.flush(item.room);
     });

@@ -121,8 +121,10 @@ export class RedisCluster {
   /**
    * Resolves once every running node sees the cluster as ok, with every slot served by a
    * primary that has a replica in sync: the state in which a primary may die without loss.
+   * With `replicas: false`, once every slot is served again (after a failover, a promoted
+   * replica is a primary without a replica of its own until its old primary returns).
    */
-  async healthy(timeoutMs = 30_000): Promise<void> {
+  async healthy(timeoutMs = 30_000, { replicas = true } = {}): Promise<void> {
     await until(
       async () => {
         const running = this.nodes.filter((n) => n.running);
@@ -133,6 +135,7 @@ export class RedisCluster {
         const topology = await this.topology();
         const primaries = topology.filter((n) => n.role === 'primary' && !n.failed);
         if (primaries.filter((p) => p.slots.length > 0).length !== this.primaries) return false;
+        if (!replicas) return true;
         for (const primary of primaries.filter((p) => p.slots.length > 0)) {
           const replicas = topology.filter((n) => n.primaryId === primary.id && !n.failed);
           if (replicas.length === 0) return false;
@@ -143,7 +146,31 @@ export class RedisCluster {
         }
         return true;
       },
-      'every slot served by a primary with a replica in sync',
+      replicas ? 'every slot served by a primary with a replica in sync' : 'every slot served',
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Resolves once `dead` (a primary that was stopped) is marked failed by the others and
+   * every slot is served by a live primary: its replica has taken over.
+   */
+  async failedOver(dead: RedisProcess, timeoutMs = 30_000): Promise<void> {
+    await until(
+      async () => {
+        const topology = await this.topology();
+        const gone = topology.find((n) => n.port === dead.port);
+        if (gone && !gone.failed && gone.slots.length > 0) return false;
+        const live = topology.filter(
+          (n) => n.role === 'primary' && !n.failed && n.port !== dead.port,
+        );
+        const served = live.reduce(
+          (total, n) => total + n.slots.reduce((sum, [a, b]) => sum + b - a + 1, 0),
+          0,
+        );
+        return served === 16_384;
+      },
+      `a replica took over from port ${dead.port}`,
       timeoutMs,
     );
   }

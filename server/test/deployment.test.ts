@@ -45,6 +45,7 @@ const sum = async (values: Promise<number>[]) =>
 
 /** What Redis holds for a room: the ground truth for "stored once, nothing lost". */
 async function storedIds(deployment: Deployment, room: string): Promise<string[]> {
+  if (!deployment.redis) throw new Error('this deployment has no redis-server');
   const redis = new Redis(deployment.redis.url);
   onTestFinished(() => {
     redis.disconnect();

@@ -27,6 +27,8 @@ export class ChatUser {
   /** When each join of the room was acknowledged, in ms since the epoch. */
   readonly joinedAt: number[] = [];
   readonly disconnectedAt: number[] = [];
+  /** When each message of others first arrived live, by id, in ms since the epoch. */
+  readonly receivedAt = new Map<string, number>();
 
   readonly name: string;
 
@@ -54,7 +56,9 @@ export class ChatUser {
     });
     this.chat.subscribe((event) => {
       if (event.type === 'sent') this.acked.push(event.message);
-      else if (event.type === 'receipt' && event.duplicate) this.duplicateReceipts++;
+      else if (event.type === 'incoming' && !this.receivedAt.has(event.message.id)) {
+        this.receivedAt.set(event.message.id, Date.now());
+      } else if (event.type === 'receipt' && event.duplicate) this.duplicateReceipts++;
       else if (event.type === 'joined' && event.result.room === room) {
         this.selves.push(event.result.self.id);
         this.joinedAt.push(Date.now());

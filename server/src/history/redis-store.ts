@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../redis-client.js';
+import { refreshSlots, type RedisClient } from '../redis-client.js';
 import type { Member, Message } from '../../../common/contract.js';
 import { redisCall } from '../storage/unavailable.js';
 import {
@@ -27,6 +27,8 @@ export interface RedisStoreOptions extends Omit<HistoryStoreOptions, 'now'> {
   /**
    * Replicas that must hold a write before it is reported stored (Redis `WAIT`), so that an
    * acknowledged message survives its primary's failover. 0 or absent: none are awaited.
+   * A primary with fewer replicas connected (just promoted, or one restarting) needs only
+   * those it has: waiting for absent ones would refuse every send until they return.
    */
   replicas?: number;
   /** How long to wait for them before the write is reported unavailable, in ms. */
@@ -255,31 +257,54 @@ export function createRedisHistoryStore(
   };
 
   /**
-   * A writing script, then `WAIT` for the replicas in the same pipeline: on Redis Cluster a
-   * pipeline goes to the primary of its keys' slot, which is the node whose replicas count.
+   * A writing script, then `WAIT` for as many replicas as its primary has connected (up to
+   * `replicas`). The script goes with `ROLE`, which lists those replicas, and the WAIT with
+   * a read of the script's first key: on Redis Cluster a pipeline goes to the primary of its
+   * keys' slot, so both reach the node that ran the script, on the connection WAIT is about.
+   * WAIT goes alone only when a replica is there to answer it: it blocks its connection
+   * until then, and a WAIT for an absent replica would hold up every command behind it.
    */
   const writingScript = (body: string) => {
     if (replicas === 0) return script(body);
     const sha = createHash('sha1').update(body).digest('hex');
     const run = async (how: 'evalsha' | 'eval', numKeys: number, args: (string | number)[]) => {
-      const pipeline = redis.pipeline();
-      if (how === 'evalsha') pipeline.evalsha(sha, numKeys, ...args);
-      else pipeline.eval(body, numKeys, ...args);
-      const [[scriptError, result] = [], [waitError, confirmed] = []] =
-        (await pipeline.call('WAIT', replicas, replicaTimeoutMs).exec()) ?? [];
+      const write = redis.pipeline();
+      if (how === 'evalsha') write.evalsha(sha, numKeys, ...args);
+      else write.eval(body, numKeys, ...args);
+      const [[scriptError, result] = [], [roleError, role] = []] =
+        (await write.call('ROLE').exec()) ?? [];
       if (scriptError) throw scriptError;
+      if (roleError) throw roleError;
+      const present = Array.isArray(role) && Array.isArray(role[2]) ? role[2].length : 0;
+      const needed = Math.min(replicas, present);
+      if (needed === 0) return result;
+      const [, [waitError, confirmed] = []] =
+        (await redis
+          .pipeline()
+          .exists(String(args[0]))
+          .call('WAIT', needed, replicaTimeoutMs)
+          .exec()) ?? [];
       if (waitError) throw waitError;
-      if (typeof confirmed !== 'number' || confirmed < replicas) {
-        throw new ReplicationTimeoutError(Number(confirmed ?? 0), replicas);
+      if (typeof confirmed !== 'number' || confirmed < needed) {
+        throw new ReplicationTimeoutError(Number(confirmed ?? 0), needed);
       }
       return result;
     };
     return async (numKeys: number, ...args: (string | number)[]): Promise<unknown> => {
-      try {
-        return await run('evalsha', numKeys, args);
-      } catch (err) {
-        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-        return run('eval', numKeys, args);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await run('evalsha', numKeys, args).catch((err: unknown) => {
+            if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+            return run('eval', numKeys, args);
+          });
+        } catch (err) {
+          // The slot moved (a failover): learn where it is now, and write there. A MOVED
+          // means the script did not run, so running it again stores nothing twice.
+          if (!(err instanceof Error) || !err.message.startsWith('MOVED') || attempt >= 3) {
+            throw err;
+          }
+          await refreshSlots(redis);
+        }
       }
     };
   };

@@ -10,9 +10,10 @@ export class StoreUnavailableError extends Error {
  * Replies by which Redis says "not now" rather than "wrong command": a cluster without a
  * primary for the slot (CLUSTERDOWN, during a failover), a slot being moved (TRYAGAIN), a
  * write that reached a former primary now a replica (READONLY), a node loading its data
- * (LOADING), a replica cut from its primary (MASTERDOWN).
+ * (LOADING), a replica cut from its primary (MASTERDOWN), a slot that moved while the
+ * client had not yet heard (MOVED, ASK: ioredis follows them, but not in every pipeline).
  */
-const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|READONLY|LOADING|MASTERDOWN)\b/;
+const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|READONLY|LOADING|MASTERDOWN|MOVED|ASK)\b/;
 
 /**
  * Runs a Redis call, turning connection failures (Redis down, a command refused while

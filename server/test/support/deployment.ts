@@ -9,9 +9,11 @@ import {
   localCertificate,
   RedisProcess,
 } from '../../../scripts/lib/processes.js';
+import type { RedisCluster } from '../../../scripts/lib/redis-cluster.js';
 
 export interface Deployment {
-  redis: RedisProcess;
+  /** The redis-server, unless the deployment runs on a Redis Cluster. */
+  redis: RedisProcess | undefined;
   nodes: ChatNodeProcess[];
   haproxy: HaproxyProcess;
   /** The public HTTPS URL, through HAProxy. */
@@ -24,6 +26,8 @@ export interface DeploymentOptions {
   /** Drop the sticky cookie from the HAProxy config: shows what stickiness is for. */
   sticky?: boolean;
   env?: Record<string, string>;
+  /** Run on this (started) Redis Cluster instead of a redis-server of the deployment's own. */
+  redisCluster?: RedisCluster;
 }
 
 function haproxyConfig(sticky: boolean): string {
@@ -37,20 +41,29 @@ function haproxyConfig(sticky: boolean): string {
 }
 
 /**
- * The production topology on loopback: redis-server (AOF on), three chat node processes
- * and HAProxy with TLS in front, each on free ports. Stopped when the test finishes.
+ * The production topology on loopback: redis-server (AOF on) or a Redis Cluster, three chat
+ * node processes and HAProxy with TLS in front, each on free ports. Stopped when the test
+ * finishes.
  */
 export async function startDeployment(options: DeploymentOptions = {}): Promise<Deployment> {
-  const redis = new RedisProcess({ appendonly: true });
-  await redis.start();
-  onTestFinished(() => redis.stop().then(() => undefined));
+  let redis: RedisProcess | undefined;
+  let redisEnv: Record<string, string>;
+  if (options.redisCluster) {
+    redisEnv = { REDIS_CLUSTER_NODES: options.redisCluster.seeds };
+  } else {
+    const server = new RedisProcess({ appendonly: true });
+    redis = server;
+    await server.start();
+    onTestFinished(() => server.stop().then(() => undefined));
+    redisEnv = { REDIS_URL: server.url };
+  }
 
   const nodes = await Promise.all(
     [1, 2, 3].map(async () => {
       const node = new ChatNodeProcess({
         env: {
-          REDIS_URL: redis.url,
-          REDIS_ADAPTER: options.redisAdapter ?? 'classic',
+          ...redisEnv,
+          REDIS_ADAPTER: options.redisAdapter ?? (options.redisCluster ? 'sharded' : 'classic'),
           SHUTDOWN_DRAIN_MS: '3000',
           LOG_LEVEL: 'debug',
           TRUST_PROXY: 'loopback',

@@ -1,0 +1,181 @@
+import { expect, onTestFinished, test } from 'vitest';
+import { ChatUser } from '../../client/test/support/chat-user.js';
+import type { Transport } from '../../client/src/chat.js';
+import { RECONNECTION } from '../../client/src/chat-options.js';
+import type { RedisProcess } from '../../scripts/lib/processes.js';
+import { connect, identity, joinOk, request } from './support/client.js';
+import { startDeployment, type Deployment } from './support/deployment.js';
+import { RedisCluster } from './support/redis-cluster.js';
+
+// 120 on WebSocket, 30 starting on polling and upgrading, 50 on polling only, as in the
+// other fault tests; all through HAProxy with TLS and its sticky cookie.
+const MIX: (Transport[] | undefined)[] = [
+  ...Array<Transport[]>(120).fill(['websocket']),
+  ...Array<undefined>(30).fill(undefined),
+  ...Array<Transport[]>(50).fill(['polling']),
+];
+const ROOMS = 10;
+const msOf = (id: string) => Number(id.slice(0, id.indexOf('-')));
+
+/** `chat_acks_total` of message:send with `code`, summed over the nodes' /metrics. */
+async function sendAcks(d: Deployment, code: string): Promise<number> {
+  const line = `chat_acks_total{event="message:send",code="${code}"}`;
+  const totals = await Promise.all(
+    d.nodes.map(async (n) => {
+      const text = await (await fetch(`${n.metricsUrl}/metrics`)).text();
+      const found = text.split('\n').find((l) => l.startsWith(line));
+      return found ? Number(found.slice(found.lastIndexOf(' ') + 1)) : 0;
+    }),
+  );
+  return totals.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Everything shown to every member, checked against everything acknowledged: receipts of
+ * acknowledged messages missing, and sends shown twice (the same text under two ids, which
+ * is what a message stored again after a lost write would look like).
+ */
+function audit(users: ChatUser[]) {
+  const ackedIn = new Map<string, string[]>();
+  for (const u of users) {
+    ackedIn.set(u.room, [...(ackedIn.get(u.room) ?? []), ...u.acked.map((m) => m.id)]);
+  }
+  let receipts = 0;
+  let missing = 0;
+  let twice = 0;
+  for (const u of users) {
+    const shown = u.shown;
+    for (const id of ackedIn.get(u.room) ?? []) {
+      receipts++;
+      if (!shown.has(id)) missing++;
+    }
+    const texts = new Set<string>();
+    for (const m of shown.values()) {
+      if (texts.has(m.text)) twice++;
+      texts.add(m.text);
+    }
+  }
+  const acked = [...ackedIn.values()].reduce((n, ids) => n + ids.length, 0);
+  return { ackedIn, acked, receipts, missing, twice };
+}
+
+test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes over, nothing acknowledged is lost or shown twice, and a primary and a replica restart likewise', async () => {
+  const cluster = new RedisCluster({ nodeTimeoutMs: 1000 });
+  await cluster.start();
+  onTestFinished(() => cluster.stop());
+  const d = await startDeployment({ redisCluster: cluster });
+  const users = await Promise.all(
+    MIX.map(
+      async (transports, i) =>
+        new ChatUser(d.url, await identity(d.url, `user${i}`), `room${i % ROOMS}`, {
+          ...(transports ? { transports } : {}),
+          socket: { withCredentials: true, rejectUnauthorized: false, ...RECONNECTION },
+        }),
+    ),
+  );
+  await Promise.all(users.map((u) => u.ready(60_000)));
+  const connects = users.map((u) => u.connectedAt.length);
+
+  // Every member writes every 2 s (about 100 messages/s in all) through every fault.
+  let round = 0;
+  const write = () => {
+    for (const u of users) u.send(`${u.name} ${round}`);
+    round++;
+  };
+  const rounds = (n: number) => {
+    const target = round + n;
+    return users[0]?.until(() => round >= target, 60_000, `${n} more rounds`);
+  };
+  write();
+  const writer = setInterval(write, 2000);
+  const busy = users.filter((u) => u.room === 'room0');
+  const faults: string[] = [];
+  try {
+    await busy[0]?.ackedAtLeast(1);
+
+    // 1. SIGKILL the primary that holds room0's slot: its replica is promoted.
+    const victim = await cluster.primaryOf('{room0}');
+    const refusedBefore = await sendAcks(d, 'UNAVAILABLE');
+    // A probe that sends on its own, straight to a node, to see each answer as it comes.
+    const probe = await connect(d.nodes[0]?.url ?? '', { name: 'probe' });
+    await joinOk(probe, 'room0');
+    const killedAt = Date.now();
+    await victim.stop('SIGKILL');
+    const answers: string[] = [];
+    for (let i = 0; answers.at(-1) !== 'OK'; i++) {
+      const ack = await request(probe, 'message:send', {
+        room: 'room0',
+        text: `probe ${i}`,
+        clientId: `probe-${i}`,
+      });
+      answers.push(ack.ok ? 'OK' : ack.error.code);
+      if (Date.now() - killedAt > 30_000) break;
+    }
+    await cluster.failedOver(victim);
+    const promoted = Date.now() - killedAt;
+    // The first message of room0 stored after the kill, as its members received it.
+    const firstAfter = () => {
+      let first = Infinity;
+      for (const u of busy) {
+        for (const [id, at] of u.receivedAt) if (msOf(id) > killedAt) first = Math.min(first, at);
+      }
+      return first;
+    };
+    await busy[0]?.until(() => firstAfter() < Infinity, 30_000, 'a delivery in room0');
+    const refused = (await sendAcks(d, 'UNAVAILABLE')) - refusedBefore;
+    faults.push(
+      `primary SIGKILL: replica promoted in ${promoted} ms, first room0 delivery ` +
+        `${firstAfter() - killedAt} ms after the kill, ${refused} sends refused UNAVAILABLE ` +
+        `(a probe's answers: ${answers.length - 1} UNAVAILABLE, then OK)`,
+    );
+    // Refused as retryable while no primary held the slot, then stored.
+    expect(new Set(answers)).toEqual(new Set(['UNAVAILABLE', 'OK']));
+    expect(answers.at(-1)).toBe('OK');
+    expect(await sendAcks(d, 'INTERNAL')).toBe(0);
+    await rounds(2);
+
+    // 2. The killed node comes back: it rejoins as the replica of the promoted one.
+    await victim.start();
+    await cluster.healthy();
+    faults.push(`old primary restarted as a replica`);
+    await rounds(1);
+
+    // 3. A replica restarts (SIGTERM, AOF reload) while its primary serves writes.
+    const replica = await cluster.replicaOf(await cluster.primaryOf('{room1}'));
+    await restart(replica);
+    await cluster.healthy();
+    faults.push(`replica restarted`);
+    await rounds(1);
+
+    // 4. A whole primary node restarts (SIGTERM): failed over, then back as a replica.
+    const primary = await cluster.primaryOf('{room2}');
+    await restart(primary);
+    await cluster.healthy();
+    faults.push(`primary restarted`);
+    await rounds(2);
+  } finally {
+    clearInterval(writer);
+  }
+  await Promise.all(users.map((u) => u.settled()));
+
+  const { ackedIn, acked, receipts, missing, twice } = audit(users);
+  await Promise.all(users.map((u) => u.hasShown(ackedIn.get(u.room) ?? [])));
+  const after = audit(users);
+  const downs = d.haproxy.lines.filter((l) => / is DOWN/.test(l));
+  console.info(
+    `${faults.join('; ')}. ${acked} acknowledged, ${receipts} receipts due, ` +
+      `${after.missing} missing (${missing} before waiting), ${twice} shown twice; ` +
+      `${d.nodes.filter((n) => !n.running).length} nodes exited, ${downs.length} marked down`,
+  );
+  expect(after.missing).toBe(0);
+  expect(after.twice).toBe(0);
+  expect(d.nodes.every((n) => n.running)).toBe(true);
+  expect(downs).toEqual([]);
+  // Nobody was disconnected by any of it.
+  expect(users.map((u) => u.connectedAt.length)).toEqual(connects);
+}, 240_000);
+
+async function restart(node: RedisProcess): Promise<void> {
+  await node.stop('SIGTERM');
+  await node.start();
+}
