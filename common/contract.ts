@@ -423,6 +423,11 @@ export interface RoomInfo {
   /** The owner's user id, absent for rooms nobody created (such as `general`). */
   owner?: string;
   moderators: string[];
+  /**
+   * The user ids of the operators (`ADMIN_USERS`) who have an account: they rank above the
+   * owner in every room, so nobody else may act on them.
+   */
+  operators: string[];
   private: boolean;
   topic?: string;
 }

@@ -118,8 +118,12 @@ test('an operator outranks the owner and deletes the room; the other member’s 
   const root = await user('Root', { account: { username: 'root', password: PASSWORD } });
   await joinRoom(root, 'attic');
 
-  // The owner is offered no site-wide tools; the operator may act on the owner.
-  await bob.page.getByRole('button', { name: 'Moderate Root' }).click();
+  // Every page knows the operator for one: the owner is offered nothing on them (the server
+  // would refuse it) and no site-wide tools; the operator may act on the owner.
+  for (const u of [bob, root]) {
+    await expect(memberRow(u, 'Root').locator('.role-badge')).toHaveText('operator');
+  }
+  await expect(bob.page.getByRole('button', { name: 'Moderate Root' })).toHaveCount(0);
   await expect(bob.page.getByRole('button', { name: 'Suspend account…' })).toHaveCount(0);
   await expect(bob.page.getByRole('button', { name: 'Delete room' })).toHaveCount(0);
   await expect(root.page.getByRole('button', { name: 'Moderate bob' })).toBeVisible();

@@ -5,14 +5,22 @@ import { atLeast, durationText, moderationNotice, outranks, roleIn } from './mod
 const olga = { id: 'u-olga', name: 'olga' };
 const spam = { id: 'u-spam', name: 'spam' };
 const mona = { id: 'u-mona', name: 'mona' };
-const info: RoomInfo = { room: 'dev', owner: olga.id, moderators: [mona.id], private: false };
+const root = { id: 'u-root', name: 'root' };
+const info: RoomInfo = {
+  room: 'dev',
+  owner: olga.id,
+  moderators: [mona.id],
+  operators: [root.id],
+  private: false,
+};
 const now = 1_000_000_000_000;
 
 const event = (e: Omit<ModerationEvent, 'room' | 'by' | 'info'> & Partial<ModerationEvent>) =>
   ({ room: 'dev', by: olga, info, ...e }) satisfies ModerationEvent;
 
 describe('roles', () => {
-  it('reads owner and moderators from the room’s info', () => {
+  it('reads operators, owner and moderators from the room’s info', () => {
+    expect(roleIn(info, root.id)).toBe('operator');
     expect(roleIn(info, olga.id)).toBe('owner');
     expect(roleIn(info, mona.id)).toBe('moderator');
     expect(roleIn(info, spam.id)).toBe('member');

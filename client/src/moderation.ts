@@ -1,10 +1,9 @@
 import type { Member, ModerationEvent, RoomInfo } from '../../common/contract.js';
 
 /**
- * A user's role in a room. Owners and moderators are named in the room's info; operators
- * (`ADMIN_USERS`) are not: a client knows only that its own user is one (the `operator`
- * flag of a `room:join` ack) and sees other operators as members, whom the server still
- * lets act.
+ * A user's role in a room. The room's info names its owner and moderators, and the operators
+ * (`ADMIN_USERS`), who rank above the owner in every room; a client also knows that its own
+ * user is an operator from the `operator` flag of a `room:join` ack.
  */
 export type Role = 'operator' | 'owner' | 'moderator' | 'member';
 
@@ -13,7 +12,8 @@ const RANK: Record<Role, number> = { member: 0, moderator: 1, owner: 2, operator
 /** Whether `role` ranks at least `least` (operator > owner > moderator > member). */
 export const atLeast = (role: Role, least: Role): boolean => RANK[role] >= RANK[least];
 
-export function roleIn(info: RoomInfo | undefined, userId: string): Exclude<Role, 'operator'> {
+export function roleIn(info: RoomInfo | undefined, userId: string): Role {
+  if (info?.operators.includes(userId)) return 'operator';
   if (info?.owner === userId) return 'owner';
   if (info?.moderators.includes(userId)) return 'moderator';
   return 'member';

@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import { signUp } from '../../server/test/support/accounts.js';
 import { identity } from '../../server/test/support/client.js';
 import { startTestServer } from '../../server/test/support/server.js';
 import { ChatUser } from './support/chat-user.js';
@@ -81,4 +82,26 @@ test('an owner mutes, promotes and bans; each side sees the notices, the roles a
   await spam.chat.join(room);
   await spam.until(() => spam.chat.rooms.get(room)?.joined === true);
   expect(spam.chat.joinError).toBeUndefined();
+});
+
+test('every page knows an operator for one: the owner is offered nothing on them, and ranks below', async () => {
+  const { url } = await startTestServer({ adminUsers: ['root'], scryptCost: 10 });
+  const room = 'oproom';
+  // The operator's account exists before the owner's page loads the room's info.
+  const rootAccount = await signUp(url, 'root');
+  const olga = new ChatUser(url, await signUp(url, 'olga'), room);
+  await olga.ready();
+  const root = new ChatUser(url, rootAccount, room);
+  await root.ready();
+  await olga.until(() => olga.members.size === 2);
+  const rootId = root.chat.user.id;
+  const olgaId = olga.chat.user.id;
+  expect(olga.chat.roleIn(room)).toBe('owner');
+  expect(olga.chat.roleIn(room, rootId)).toBe('operator');
+  expect(olga.chat.mayModerate(room, rootId)).toBe(false);
+  expect(root.chat.roleIn(room)).toBe('operator');
+  expect(root.chat.mayModerate(room, olgaId)).toBe(true);
+  // What the page offers agrees with the server: the owner's kick is refused, the operator's not.
+  expect(await olga.chat.kick(room, rootId)).toMatch(/same rank or higher/);
+  expect(await root.chat.mute(room, olgaId, 5)).toBeUndefined();
 });

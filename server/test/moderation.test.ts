@@ -57,6 +57,7 @@ describe('roles', () => {
       room: 'book-club',
       owner: owner.who.user.id,
       moderators: [],
+      operators: [],
       private: false,
     });
     const joined = await joinOk(mod.socket, 'book-club');
@@ -66,6 +67,7 @@ describe('roles', () => {
     expect((await joinOk(member.socket, 'general')).info).toEqual({
       room: 'general',
       moderators: [],
+      operators: [],
       private: false,
     });
 
@@ -149,6 +151,54 @@ describe('roles', () => {
     });
     expect(ack.ok).toBe(true);
     expect(await removed).toMatchObject({ room: 'general', reason: 'kick', by: { name: 'root' } });
+  });
+});
+
+describe('operators', () => {
+  test('every room’s info names the operators who have an account, one who signs up later too', async () => {
+    const { url, named } = await server({ adminUsers: ['root', 'ops'] });
+    const owner = await named('olga');
+    // Neither operator has an account yet: nobody is named.
+    expect((await joinOk(owner.socket, 'den')).info.operators).toEqual([]);
+    const ops = await signUp(url, 'Ops');
+    const told = waitFor<ModerationEvent>(owner.socket, 'moderation');
+    await request(owner.socket, 'room:update', { room: 'den', topic: 'hello' });
+    expect((await told).info.operators).toEqual([ops.user.id]);
+    const root = await signUp(url, 'root');
+    const again = await as(url, owner.who);
+    expect((await joinOk(again, 'den')).info.operators).toEqual([root.user.id, ops.user.id]);
+  });
+
+  test('an owner may not kick, ban, mute or demote an operator, nor remove their message', async () => {
+    const { named } = await server({ adminUsers: ['root'] });
+    const root = await named('root');
+    const owner = await named('olga');
+    await joinOk(owner.socket, 'den');
+    const joined = await joinOk(root.socket, 'den');
+    expect(joined.info.operators).toEqual([root.who.user.id]);
+    const target = { room: 'den', userId: root.who.user.id };
+    for (const [event, payload] of [
+      ['room:kick', target],
+      ['room:ban', target],
+      ['room:mute', target],
+      ['room:unban', target],
+      ['room:unmute', target],
+      ['room:role', { ...target, role: 'member' }],
+    ] as const) {
+      expect(await emitRaw(owner.socket, event, payload), event).toMatchObject({
+        ok: false,
+        error: { code: ErrorCode.NOT_MODERATOR },
+      });
+    }
+    const said = await sendOk(root.socket, 'den', 'operator here');
+    expect(code(await request(owner.socket, 'message:delete', { room: 'den', id: said.id }))).toBe(
+      ErrorCode.NOT_ALLOWED,
+    );
+    // The operator, for their part, acts on the owner.
+    const ownerSaid = await sendOk(owner.socket, 'den', 'owner here');
+    expect(
+      (await request(root.socket, 'message:delete', { room: 'den', id: ownerSaid.id })).ok,
+    ).toBe(true);
   });
 });
 
@@ -302,6 +352,7 @@ describe('room settings', () => {
       room: 'secret',
       owner: owner.who.user.id,
       moderators: [],
+      operators: [],
       private: true,
       topic: 'plans',
     });

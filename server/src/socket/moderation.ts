@@ -13,7 +13,6 @@ import {
   type RoomUserRequest,
   type SanctionRequest,
 } from '../../../common/contract.js';
-import type { Account } from '../accounts/store.js';
 import { isDirect } from '../conversations/store.js';
 import { fail, rateLimited } from '../errors.js';
 import type { AuditEntry } from '../moderation/store.js';
@@ -90,15 +89,11 @@ async function over(
   if ('ok' in granted) return granted;
   const account = await ctx.deps.accounts.findById(targetId);
   if (!account) return fail(ErrorCode.NOT_FOUND, 'no such user');
-  const targetRank = rankIn(granted.info, account.id, isAdmin(ctx.deps, account));
-  if (targetRank >= granted.rank) {
+  if (rankIn(granted.info, account.id) >= granted.rank) {
     return fail(ErrorCode.NOT_MODERATOR, 'not on someone of the same rank or higher');
   }
   return { info: granted.info, target: memberOfAccount(account) };
 }
-
-const isAdmin = (deps: SocketDeps, account: Account): boolean =>
-  account.username !== undefined && (deps.config.adminUsers ?? []).includes(account.username);
 
 /** Records the action and tells the room (and the user acted on, wherever they are). */
 async function announce(
@@ -320,8 +315,5 @@ export async function moderates(
   if (isDirect(room)) return false;
   const info = await infoOf(deps, room);
   const rank = rankOf(socket, info);
-  if (rank < Rank.moderator) return false;
-  const author = await deps.accounts.findById(authorId);
-  const authorRank = rankIn(info, authorId, author !== undefined && isAdmin(deps, author));
-  return authorRank < rank;
+  return rank >= Rank.moderator && rankIn(info, authorId) < rank;
 }
