@@ -577,7 +577,7 @@ export interface TypingEvent {
 }
 
 // Message reports: server → client payloads.
-/** A new report, sent to every connection of the room's owner and moderators. */
+/** A new report, sent to every connection of the room's owner, its moderators and the operators. */
 export interface ReportEvent {
   report: Report;
   /** The reported message as it was when reported. */
@@ -691,9 +691,9 @@ export interface ServerToClientEvents {
    */
   resync: (event: Record<string, never>) => void;
   // Message reports.
-  /** A member reported a message of a room this user owns or moderates. */
+  /** A member reported a message of a room this user owns or moderates (or, to an operator, any). */
   report: (event: ReportEvent) => void;
-  /** A moderator resolved a report of a room this user owns or moderates. */
+  /** A moderator resolved a report of a room this user owns or moderates (or, to an operator, any). */
   'report:resolved': (event: ReportResolvedEvent) => void;
 }
 
