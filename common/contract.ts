@@ -497,8 +497,18 @@ export interface Report {
   reason: string;
   /** When it was filed, in ms since the epoch. */
   at: number;
+  /**
+   * The reported message as it was when reported, its author and whole text: what was
+   * reported stays readable after an edit, a deletion, or the room's history moving on.
+   * Absent for reports filed before the server kept it.
+   */
+  quote?: ReportQuote;
   /** Absent while open: who resolved it and when. */
   resolved?: { by: string; at: number };
+}
+export interface ReportQuote {
+  author: Author;
+  text: string;
 }
 export interface ReportResult {
   report: Report;

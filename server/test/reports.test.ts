@@ -71,6 +71,7 @@ describe('message:report', () => {
       by: member.who.user.id,
       reason: 'spam',
       at: ack.report.at,
+      quote: { author: bad.author, text: 'buy cheap watches' },
     });
     for (const event of await Promise.all(heard)) {
       expect(event).toEqual({ report: ack.report, message: bad });
@@ -226,6 +227,31 @@ describe('reports:list and report:resolve', () => {
         detail: older.id,
       },
     ]);
+  });
+
+  test('a report keeps what was reported: the list shows it after the message is edited and deleted', async () => {
+    const { owner, member, spam } = await room();
+    const said = await sendOk(spam.socket, 'den', 'send me your password');
+    const ack = await request(member.socket, 'message:report', {
+      room: 'den',
+      id: said.id,
+      reason: 'phishing',
+    });
+    if (!ack.ok) throw new Error(ack.error.code);
+    const quote = { author: said.author, text: 'send me your password' };
+    expect(ack.report.quote).toEqual(quote);
+    // The author covers their tracks: an edit, then the deletion.
+    await request(spam.socket, 'message:edit', { room: 'den', id: said.id, text: 'hello' });
+    await request(spam.socket, 'message:delete', { room: 'den', id: said.id });
+    const open = await request(owner.socket, 'reports:list', { room: 'den' });
+    expect(open.ok && open.reports.map((r) => r.quote)).toEqual([quote]);
+    const resolved = await request(owner.socket, 'report:resolve', {
+      room: 'den',
+      reportId: ack.report.id,
+    });
+    expect(resolved.ok && resolved.report.quote).toEqual(quote);
+    const done = await request(owner.socket, 'reports:list', { room: 'den', open: false });
+    expect(done.ok && done.reports.map((r) => r.quote)).toEqual([quote]);
   });
 
   test('an operator named in ADMIN_USERS lists and resolves the reports of any room', async () => {

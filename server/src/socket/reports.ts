@@ -89,6 +89,9 @@ export const reportMessage: EventHandler<'message:report'> = {
       by,
       reason,
       at: deps.now(),
+      // What was reported, kept with the report: the message may be edited, deleted or
+      // trimmed from history before anyone looks at it.
+      quote: { author: message.author, text: message.text },
     });
     // A repeat is the same report: the staff heard of it the first time.
     if (created) tellStaff(socket, await infoOf(deps, room))?.emit('report', { report, message });
