@@ -474,6 +474,40 @@ describe('room settings', () => {
   });
 });
 
+describe('rooms nobody runs', () => {
+  test('a conversation has no moderators, general and conversations cannot be created, general not deleted', async () => {
+    const { named } = await server({ adminUsers: ['root'] });
+    const root = await named('root');
+    const olga = await named('olga');
+    const dm = await request(olga.socket, 'dm:open', { users: [root.who.user.id] });
+    if (!dm.ok) throw new Error(dm.error.code);
+    await joinOk(olga.socket, dm.room);
+    // Not even an operator moderates a conversation.
+    for (const [event, payload] of [
+      ['room:update', { room: dm.room, topic: 'mine' }],
+      ['room:audit', { room: dm.room }],
+      ['room:invite', { room: dm.room, username: 'olga' }],
+      ['room:kick', { room: dm.room, userId: olga.who.user.id }],
+      ['reports:list', { room: dm.room }],
+      ['report:resolve', { room: dm.room, reportId: 'r1' }],
+    ] as const) {
+      expect(await emitRaw(root.socket, event, payload), event).toMatchObject({
+        ok: false,
+        error: { code: ErrorCode.NOT_ALLOWED },
+      });
+    }
+    for (const room of ['general', dm.room]) {
+      expect(code(await request(olga.socket, 'room:create', { room }))).toBe(ErrorCode.ROOM_EXISTS);
+    }
+    expect(code(await request(root.socket, 'admin:delete-room', { room: 'general' }))).toBe(
+      ErrorCode.BAD_REQUEST,
+    );
+    expect(code(await request(root.socket, 'admin:delete-room', { room: 'Not A Room' }))).toBe(
+      ErrorCode.INVALID_ROOM,
+    );
+  });
+});
+
 describe('site-wide', () => {
   test('an operator suspends and lifts a suspension by username; nobody else may, and learns nothing', async () => {
     const { url, named } = await server({ adminUsers: ['root'] });
