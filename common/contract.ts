@@ -285,11 +285,16 @@ export interface RoomRoleRequest {
   userId: string;
   role: 'moderator' | 'member';
 }
-/** A moderation action on one user in one room: invite, kick, unban, unmute. */
+/** A moderation action on one user in one room: kick, unban, unmute. */
 export interface RoomUserRequest {
   room: string;
   userId: string;
 }
+/**
+ * Lets a user join a private room: named by id (someone seen in a member list) or by
+ * username (an account not seen anywhere yet), one or the other.
+ */
+export type RoomInviteRequest = { room: string } & ({ userId: string } | { username: string });
 /** A ban or a mute; without `minutes`, until lifted. */
 export interface SanctionRequest {
   room: string;
@@ -302,10 +307,15 @@ export interface SanctionRequest {
 export interface RoomAuditRequest {
   room: string;
 }
-/** Operators only: suspends an account (every session ends, sign-in refused), or lifts it. */
-export interface SuspendRequest {
+/**
+ * Operators only: suspends an account (every session ends, sign-in refused), or lifts it
+ * (`suspended: false`). The account is named by id or by username, one or the other: a
+ * suspended user is in no member list, so lifting it usually goes by username.
+ */
+export type SuspendRequest = { suspended: boolean } & ({ userId: string } | { username: string });
+/** The account `admin:suspend` acted on. */
+export interface SuspendResult {
   userId: string;
-  suspended: boolean;
 }
 /** Operators only: deletes a room, its history and its settings; everyone in it is removed. */
 export interface RoomDeleteRequest {
@@ -423,6 +433,11 @@ export interface RoomInfo {
   /** The owner's user id, absent for rooms nobody created (such as `general`). */
   owner?: string;
   moderators: string[];
+  /**
+   * The user ids of the operators (`ADMIN_USERS`) who have an account: they rank above the
+   * owner in every room, so nobody else may act on them.
+   */
+  operators: string[];
   private: boolean;
   topic?: string;
 }
@@ -448,7 +463,10 @@ export interface AuditRecord {
   detail?: string;
 }
 export interface RoomAuditResult {
+  /** Newest first. */
   entries: AuditRecord[];
+  /** The users the entries name (`by` and `target`) as they are now, for their names. */
+  people: Member[];
 }
 export interface DirectOpenResult {
   /** The conversation's room: the same for the same people, whoever opens it. */
@@ -492,8 +510,18 @@ export interface Report {
   reason: string;
   /** When it was filed, in ms since the epoch. */
   at: number;
+  /**
+   * The reported message as it was when reported, its author and whole text: what was
+   * reported stays readable after an edit, a deletion, or the room's history moving on.
+   * Absent for reports filed before the server kept it.
+   */
+  quote?: ReportQuote;
   /** Absent while open: who resolved it and when. */
   resolved?: { by: string; at: number };
+}
+export interface ReportQuote {
+  author: Author;
+  text: string;
 }
 export interface ReportResult {
   report: Report;
@@ -572,7 +600,7 @@ export interface TypingEvent {
 }
 
 // Message reports: server → client payloads.
-/** A new report, sent to every connection of the room's owner and moderators. */
+/** A new report, sent to every connection of the room's owner, its moderators and the operators. */
 export interface ReportEvent {
   report: Report;
   /** The reported message as it was when reported. */
@@ -651,14 +679,14 @@ export interface ClientToServerEvents {
   'room:create': (payload: RoomCreateRequest, ack: AckCallback<RoomInfoResult>) => void;
   'room:update': (payload: RoomUpdateRequest, ack: AckCallback<RoomInfoResult>) => void;
   'room:role': (payload: RoomRoleRequest, ack: AckCallback<RoomInfoResult>) => void;
-  'room:invite': (payload: RoomUserRequest, ack: AckCallback<RoomUserResult>) => void;
+  'room:invite': (payload: RoomInviteRequest, ack: AckCallback<RoomUserResult>) => void;
   'room:kick': (payload: RoomUserRequest, ack: AckCallback<RoomUserResult>) => void;
   'room:ban': (payload: SanctionRequest, ack: AckCallback<SanctionResult>) => void;
   'room:unban': (payload: RoomUserRequest, ack: AckCallback<RoomUserResult>) => void;
   'room:mute': (payload: SanctionRequest, ack: AckCallback<SanctionResult>) => void;
   'room:unmute': (payload: RoomUserRequest, ack: AckCallback<RoomUserResult>) => void;
   'room:audit': (payload: RoomAuditRequest, ack: AckCallback<RoomAuditResult>) => void;
-  'admin:suspend': (payload: SuspendRequest, ack: AckCallback<{ userId: string }>) => void;
+  'admin:suspend': (payload: SuspendRequest, ack: AckCallback<SuspendResult>) => void;
   'admin:delete-room': (payload: RoomDeleteRequest, ack: AckCallback<{ room: string }>) => void;
   // Message reports.
   'message:report': (payload: ReportRequest, ack: AckCallback<ReportResult>) => void;
@@ -686,9 +714,9 @@ export interface ServerToClientEvents {
    */
   resync: (event: Record<string, never>) => void;
   // Message reports.
-  /** A member reported a message of a room this user owns or moderates. */
+  /** A member reported a message of a room this user owns or moderates (or, to an operator, any). */
   report: (event: ReportEvent) => void;
-  /** A moderator resolved a report of a room this user owns or moderates. */
+  /** A moderator resolved a report of a room this user owns or moderates (or, to an operator, any). */
   'report:resolved': (event: ReportResolvedEvent) => void;
 }
 

@@ -201,3 +201,73 @@ test('the owner sets the topic by keyboard; the other member’s header shows it
   );
   for (const u of [olga, bob]) expect(u.problems).toEqual([]);
 });
+
+test('an owner creates a private room, invites by username and from another room, opens it up, and reads the audit', async ({
+  user,
+}) => {
+  const password = 'correct horse battery';
+  const olga = await user('olga', { account: { username: 'olga', password } });
+  const gina = await user('Gina', { account: { username: 'gina', password } });
+  // bob is a guest olga knows from another room: no username to type, a button instead.
+  const bob = await user('bob');
+  await joinRoom(olga, 'lounge');
+  await joinRoom(bob, 'lounge');
+
+  await olga.page.getByText('Create a room with settings').click();
+  const create = olga.page.locator('#create-form');
+  await create.getByLabel('Room name').fill('Plans');
+  await create.getByLabel('Topic (optional)').fill('Q3 roadmap');
+  await create.getByLabel('Private: by invitation only').check();
+  await create.getByRole('button', { name: 'Create room' }).click();
+  await expect(olga.page.locator('#room-title')).toHaveText('#plans');
+  await expect(olga.page.locator('#room-lock')).toBeVisible();
+  await expect(olga.page.locator('#room-topic')).toHaveText('Q3 roadmap');
+  await expect(olga.page.locator('#create-room')).not.toHaveAttribute('open');
+
+  // Not invited yet: the server's sentence.
+  await gina.page.getByLabel('Join or create a room').fill('plans');
+  await gina.page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(gina.page.locator('#chat-alert-text')).toHaveText(/this room is private/);
+  await gina.page.getByRole('button', { name: 'Dismiss' }).click();
+
+  await olga.page.getByRole('button', { name: 'Invite…' }).click();
+  const invite = olga.page.getByRole('form', { name: 'Invite to this private room' });
+  const username = invite.getByLabel('Username');
+  await expect(username).toBeFocused();
+  await username.fill('nobody-here');
+  await username.press('Enter');
+  await expect(invite.getByRole('alert')).toHaveText('no such user');
+  await username.fill('gina');
+  await username.press('Enter');
+  await expect(invite.getByRole('status')).toHaveText('Invited gina: they may join #plans now.');
+  await invite.getByRole('button', { name: 'Invite bob' }).click();
+  await expect(invite.getByRole('status')).toHaveText('Invited bob: they may join #plans now.');
+  await olga.page.keyboard.press('Escape');
+  await expect(invite).toBeHidden();
+  await expect(olga.page.getByRole('button', { name: 'Invite…' })).toBeFocused();
+
+  await joinRoom(gina, 'plans');
+  await joinRoom(bob, 'plans');
+  // A member is offered none of the owner's tools.
+  for (const name of ['Invite…', 'Audit log', 'Make public']) {
+    await expect(gina.page.getByRole('button', { name })).toHaveCount(0);
+  }
+
+  await olga.page.getByRole('button', { name: 'Make public' }).click();
+  await expect(notice(gina, 'olga made the room public')).toHaveCount(1);
+  await expect(olga.page.getByRole('button', { name: 'Make private' })).toBeFocused();
+  await expect(olga.page.locator('#room-lock')).toBeHidden();
+  await expect(olga.page.getByRole('button', { name: 'Invite…' })).toBeHidden();
+
+  await olga.page.getByRole('button', { name: 'Audit log' }).click();
+  await expect(olga.page.getByRole('region', { name: 'Audit log' })).toBeFocused();
+  await expect(olga.page.getByTestId('audit-entry')).toHaveText([
+    /olga made the room public$/,
+    /olga invited bob$/,
+    /olga invited Gina$/,
+    /olga created the room$/,
+  ]);
+  await olga.page.keyboard.press('Escape');
+  await expect(olga.page.getByRole('region', { name: 'Audit log' })).toBeHidden();
+  for (const u of [olga, gina, bob]) expect(u.problems).toEqual([]);
+});

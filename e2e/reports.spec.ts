@@ -1,4 +1,4 @@
-import { expect, test, type ChatUser } from './support/fixtures.js';
+import { expect, signIn as signInOn, test, type ChatUser } from './support/fixtures.js';
 
 // Reports and the operators' site-wide tools (docs/protocol.md, section 9). Whoever opens a
 // new room owns it, so each test's owner joins its fresh room first. `root` is an operator.
@@ -107,19 +107,89 @@ test('an operator suspends a spammer’s account from the member list; the spamm
     'Your account was suspended by the operators.',
   );
   await expect(memberRow(root, 'Spammer')).toHaveCount(0);
+
+  // In no member list now, the account is named by username to lift the suspension.
+  const lift = root.page.getByRole('region', { name: 'Operator tools' });
+  const username = lift.getByLabel('Lift the suspension of (username)');
+  await username.fill('nobody-here');
+  await username.press('Enter');
+  await expect(lift.getByRole('alert')).toHaveText('no such user');
+  await username.fill('spammer');
+  await lift.getByRole('button', { name: 'Lift suspension' }).click();
+  await expect(lift.getByRole('status')).toHaveText('spammer may sign in again.');
+  await signInOn(spam.page, 'Spammer', { username: 'spammer', password: PASSWORD, existing: true });
+  await expect(spam.status).toHaveAttribute('data-state', 'connected');
+  // Only operators have the tools.
+  await expect(spam.page.getByRole('region', { name: 'Operator tools' })).toHaveCount(0);
   expect(root.problems).toEqual([]);
+});
+
+test.describe('with a short history page', () => {
+  test.use({ serverEnv: { ADMIN_USERS: 'root', HISTORY_PAGE: '3' } });
+
+  test('a report of a message older than the page holds shows what was reported; resolved, it is listed apart', async ({
+    user,
+  }) => {
+    const olga = await user('olga');
+    await joinRoom(olga, 'den');
+    const bob = await user('bob');
+    await joinRoom(bob, 'den');
+    const spam = await user('spam');
+    await joinRoom(spam, 'den');
+    await spam.send('buy cheap stuff');
+    const reported = bob.messages('buy cheap stuff');
+    await reported.getByRole('button', { name: 'Report' }).click();
+    const reason = bob.page.getByLabel('Why are you reporting this message?');
+    await reason.fill('selling things');
+    await reason.press('Enter');
+    await expect(reported.getByRole('status')).toContainText('Reported.');
+    await expect(olga.page.locator('#reports-count')).toHaveText('1');
+    for (const n of [1, 2, 3, 4]) await spam.send(`later ${n}`);
+    await expect(olga.messages('later 4')).toHaveCount(1);
+
+    // A fresh page holds the newest three messages only, not the one reported.
+    await olga.page.reload();
+    await expect(olga.status).toHaveAttribute('data-state', 'connected');
+    await expect(olga.messages('later 4')).toHaveCount(1);
+    await expect(olga.messages('buy cheap stuff')).toHaveCount(0);
+    await reportsControl(olga).click();
+    const entry = olga.page.getByTestId('report');
+    await expect(entry.locator('.report-message')).toHaveText('spambuy cheap stuff');
+    await expect(entry.getByRole('button', { name: 'Show message' })).toHaveCount(0);
+    await entry.getByRole('button', { name: 'Resolve' }).click();
+    await expect(olga.page.locator('#reports-empty')).toHaveText('No open reports.');
+
+    await olga.page.getByRole('button', { name: 'Resolved', exact: true }).click();
+    await expect(olga.page.getByRole('button', { name: 'Resolved', exact: true })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    );
+    await expect(entry).toHaveCount(1);
+    await expect(entry.locator('.report-message')).toHaveText('spambuy cheap stuff');
+    await expect(entry.locator('.report-resolution')).toHaveText(/^Resolved by olga, .+/);
+    await expect(entry.getByRole('button', { name: 'Resolve' })).toHaveCount(0);
+    await olga.page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect(entry).toHaveCount(0);
+    for (const u of [olga, bob, spam]) expect(u.problems).toEqual([]);
+  });
 });
 
 test('an operator outranks the owner and deletes the room; the other member’s page says it was deleted', async ({
   user,
 }) => {
+  // The operator's account exists before bob's page loads the room (the room's info names
+  // the operators who have signed up).
+  const root = await user('Root', { account: { username: 'root', password: PASSWORD } });
   const bob = await user('bob');
   await joinRoom(bob, 'attic');
-  const root = await user('Root', { account: { username: 'root', password: PASSWORD } });
   await joinRoom(root, 'attic');
 
-  // The owner is offered no site-wide tools; the operator may act on the owner.
-  await bob.page.getByRole('button', { name: 'Moderate Root' }).click();
+  // Every page knows the operator for one: the owner is offered nothing on them (the server
+  // would refuse it) and no site-wide tools; the operator may act on the owner.
+  for (const u of [bob, root]) {
+    await expect(memberRow(u, 'Root').locator('.role-badge')).toHaveText('operator');
+  }
+  await expect(bob.page.getByRole('button', { name: 'Moderate Root' })).toHaveCount(0);
   await expect(bob.page.getByRole('button', { name: 'Suspend account…' })).toHaveCount(0);
   await expect(bob.page.getByRole('button', { name: 'Delete room' })).toHaveCount(0);
   await expect(root.page.getByRole('button', { name: 'Moderate bob' })).toBeVisible();

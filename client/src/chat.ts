@@ -11,6 +11,7 @@ import {
   type Message,
   type RequestOf,
   type ResultOf,
+  type RoomAuditResult,
   type RoomSummary,
 } from '../../common/contract.js';
 import { requestWithAck, type ChatClientSocket } from '../../common/request.js';
@@ -511,14 +512,57 @@ export class Chat {
     return this.moderate('room:update', { room, ...change });
   }
 
-  /** Lets `userId` join the room while it is private. */
-  invite(room: string, userId: string): Promise<string | undefined> {
-    return this.moderate('room:invite', { room, userId });
+  /** Lets a user, named by id or by username, join the room while it is private. */
+  invite(
+    room: string,
+    who: { userId: string } | { username: string },
+  ): Promise<string | undefined> {
+    return this.moderate('room:invite', { room, ...who });
+  }
+
+  /**
+   * Creates a room with its settings, owned by the user, and joins it; resolves with the
+   * server's sentence when refused (the room exists, say).
+   */
+  async createRoom(
+    room: string,
+    settings: { private: boolean; topic: string },
+  ): Promise<string | undefined> {
+    const topic = settings.topic.trim();
+    let ack;
+    try {
+      ack = await this.request('room:create', {
+        room,
+        ...(settings.private ? { private: true } : {}),
+        ...(topic === '' ? {} : { topic }),
+      });
+    } catch {
+      return NO_ANSWER;
+    }
+    if (!ack.ok) return ack.error.message;
+    this.roomOf(room).info = ack.info;
+    await this.join(room);
+    return this.joinError;
+  }
+
+  /** The room's audit list (owners, moderators and operators), or the server's sentence. */
+  async readAudit(room: string): Promise<Omit<RoomAuditResult, 'ok'> | string> {
+    try {
+      const ack = await this.request('room:audit', { room });
+      return ack.ok ? { entries: ack.entries, people: ack.people } : ack.error.message;
+    } catch {
+      return NO_ANSWER;
+    }
   }
 
   /** Operators only: ends every session of `userId`'s account and refuses its sign-in. */
   suspendAccount(userId: string): Promise<string | undefined> {
     return this.moderate('admin:suspend', { userId, suspended: true });
+  }
+
+  /** Operators only: lifts the suspension of the account with this username. */
+  liftSuspension(username: string): Promise<string | undefined> {
+    return this.moderate('admin:suspend', { username: username.trim(), suspended: false });
   }
 
   /** Operators only: deletes a room for everyone, its history and settings with it. */
@@ -541,7 +585,7 @@ export class Chat {
     }
   }
 
-  /** Marks an open report of the room resolved; it leaves the list at once. */
+  /** Marks an open report of the room resolved; it moves to the resolved list at once. */
   async resolveReport(room: string, reportId: string): Promise<string | undefined> {
     let ack;
     try {
@@ -552,6 +596,23 @@ export class Chat {
     if (!ack.ok) return ack.error.message;
     // The server tells the other moderators, and this user's other tabs, but not this one.
     this.rooms.get(room)?.reports.resolve(ack.report);
+    this.changed();
+    return undefined;
+  }
+
+  /** Fetches the room's resolved reports (for those who run it); resolves with a refusal. */
+  async loadResolvedReports(name: string): Promise<string | undefined> {
+    const room = this.rooms.get(name);
+    if (!room || !this.isStaff(name)) return undefined;
+    let ack;
+    try {
+      ack = await this.request('reports:list', { room: name, open: false });
+    } catch {
+      return NO_ANSWER;
+    }
+    if (this.rooms.get(name) !== room) return undefined;
+    if (!ack.ok) return ack.error.message;
+    room.reports.loadResolved(ack.reports);
     this.changed();
     return undefined;
   }

@@ -1,7 +1,11 @@
 import './styles.css';
 import { Limits } from '../../common/contract.js';
+import { wireAudit } from './audit-panel.js';
 import { AuthError, createAuthApi, memberOf, type AuthApi } from './auth-api.js';
 import { Chat, type Transport } from './chat.js';
+import { ROOM_NAME_RULE, roomNameOf, wireCreateRoom } from './create-room.js';
+import { wireInvite } from './invite-panel.js';
+import { wireOperatorTools } from './operator-tools.js';
 import { signIn } from './sign-in.js';
 import { loadPrefs, savePrefs } from './storage.js';
 import { wireMemberActions } from './member-actions.js';
@@ -211,10 +215,10 @@ async function main(): Promise<void> {
   byId('join-form', HTMLFormElement).addEventListener('submit', (event) => {
     event.preventDefault();
     const input = byId('join-input', HTMLInputElement);
-    const room = input.value.trim().toLowerCase().replace(/\s+/g, '-');
+    const room = roomNameOf(input.value);
     const error = byId('join-error');
     if (!Limits.roomPattern.test(room)) {
-      error.textContent = 'Room names use 1–64 of a–z, 0–9, _ and -.';
+      error.textContent = ROOM_NAME_RULE;
       return;
     }
     error.textContent = '';
@@ -271,6 +275,14 @@ async function main(): Promise<void> {
   wireReports(chat, () => {
     render(chat);
   });
+  wireInvite(chat, () => {
+    render(chat);
+  });
+  wireAudit(chat, () => {
+    render(chat);
+  });
+  wireCreateRoom(chat);
+  wireOperatorTools(chat);
   byId('chat-alert-dismiss').addEventListener('click', () => {
     chat.dismissJoinError();
     byId('composer-input').focus();

@@ -78,9 +78,9 @@ function run(id: string, command: Promise<string | undefined>, after: string): v
   });
 }
 
-const ROLE_LABELS = { owner: 'owner', moderator: 'moderator' } as const;
+const ROLE_LABELS = { operator: 'operator', owner: 'owner', moderator: 'moderator' } as const;
 
-/** "owner" or "moderator" beside a name; nothing for members. */
+/** "operator", "owner" or "moderator" beside a name; nothing for members. */
 export function roleBadge(room: Room, member: Member): HTMLElement[] {
   const role = room.roleOf(member.id);
   if (role === 'member') return [];

@@ -1,18 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import type { ModerationEvent, RoomInfo } from '../../common/contract.js';
-import { atLeast, durationText, moderationNotice, outranks, roleIn } from './moderation.js';
+import {
+  atLeast,
+  auditText,
+  durationText,
+  moderationNotice,
+  outranks,
+  roleIn,
+} from './moderation.js';
 
 const olga = { id: 'u-olga', name: 'olga' };
 const spam = { id: 'u-spam', name: 'spam' };
 const mona = { id: 'u-mona', name: 'mona' };
-const info: RoomInfo = { room: 'dev', owner: olga.id, moderators: [mona.id], private: false };
+const root = { id: 'u-root', name: 'root' };
+const info: RoomInfo = {
+  room: 'dev',
+  owner: olga.id,
+  moderators: [mona.id],
+  operators: [root.id],
+  private: false,
+};
 const now = 1_000_000_000_000;
 
 const event = (e: Omit<ModerationEvent, 'room' | 'by' | 'info'> & Partial<ModerationEvent>) =>
   ({ room: 'dev', by: olga, info, ...e }) satisfies ModerationEvent;
 
 describe('roles', () => {
-  it('reads owner and moderators from the room’s info', () => {
+  it('reads operators, owner and moderators from the room’s info', () => {
+    expect(roleIn(info, root.id)).toBe('operator');
     expect(roleIn(info, olga.id)).toBe('owner');
     expect(roleIn(info, mona.id)).toBe('moderator');
     expect(roleIn(info, spam.id)).toBe('member');
@@ -95,5 +110,41 @@ describe('moderation notices', () => {
     expect(durationText(3 * 3_600_000)).toBe('3 hours');
     expect(durationText(7 * 86_400_000)).toBe('7 days');
     expect(durationText(0)).toBe('1 minute');
+  });
+});
+
+describe('the audit list in words', () => {
+  const names = new Map([
+    [olga.id, 'olga'],
+    [spam.id, 'spam'],
+  ]);
+  const nameOf = (id: string) => names.get(id);
+  const entry = (action: string, extra: { target?: string; detail?: string } = {}) =>
+    auditText({ at: now, by: olga.id, action, ...extra }, nameOf);
+
+  it('names who did what to whom, with the length of a sanction', () => {
+    expect(entry('create')).toBe('olga created the room');
+    expect(entry('ban', { target: spam.id, detail: '10 min' })).toBe('olga banned spam (10 min)');
+    expect(entry('mute', { target: spam.id, detail: 'until lifted' })).toBe(
+      'olga muted spam (until lifted)',
+    );
+    expect(entry('unban', { target: spam.id })).toBe('olga lifted the ban on spam');
+    expect(entry('invite', { target: spam.id })).toBe('olga invited spam');
+    expect(entry('role', { target: spam.id, detail: 'moderator' })).toBe(
+      'olga made spam a moderator',
+    );
+    expect(entry('delete-message', { target: spam.id, detail: 'm-1' })).toBe(
+      'olga removed a message by spam',
+    );
+    expect(entry('kick', { target: 'u-gone' })).toBe('olga removed someone from the room');
+  });
+
+  it('reads a settings change from its detail, and survives one it cannot read', () => {
+    expect(entry('update', { detail: '{"private":true,"topic":"Plans"}' })).toBe(
+      'olga set the topic to “Plans” and made the room private',
+    );
+    expect(entry('update', { detail: '{"topic":""}' })).toBe('olga removed the topic');
+    expect(entry('update', { detail: 'not json' })).toBe('olga changed the room’s settings');
+    expect(entry('something-new', { target: spam.id })).toBe('olga: something-new spam');
   });
 });

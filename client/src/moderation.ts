@@ -1,10 +1,9 @@
-import type { Member, ModerationEvent, RoomInfo } from '../../common/contract.js';
+import type { AuditRecord, Member, ModerationEvent, RoomInfo } from '../../common/contract.js';
 
 /**
- * A user's role in a room. Owners and moderators are named in the room's info; operators
- * (`ADMIN_USERS`) are not: a client knows only that its own user is one (the `operator`
- * flag of a `room:join` ack) and sees other operators as members, whom the server still
- * lets act.
+ * A user's role in a room. The room's info names its owner and moderators, and the operators
+ * (`ADMIN_USERS`), who rank above the owner in every room; a client also knows that its own
+ * user is an operator from the `operator` flag of a `room:join` ack.
  */
 export type Role = 'operator' | 'owner' | 'moderator' | 'member';
 
@@ -13,7 +12,8 @@ const RANK: Record<Role, number> = { member: 0, moderator: 1, owner: 2, operator
 /** Whether `role` ranks at least `least` (operator > owner > moderator > member). */
 export const atLeast = (role: Role, least: Role): boolean => RANK[role] >= RANK[least];
 
-export function roleIn(info: RoomInfo | undefined, userId: string): Exclude<Role, 'operator'> {
+export function roleIn(info: RoomInfo | undefined, userId: string): Role {
+  if (info?.operators.includes(userId)) return 'operator';
   if (info?.owner === userId) return 'owner';
   if (info?.moderators.includes(userId)) return 'moderator';
   return 'member';
@@ -110,4 +110,64 @@ export function moderationNotice(
     }
   }
   return capitalised(sentence);
+}
+
+/** What an `update` entry's detail (the change, as JSON) says, as verb phrases. */
+function updateWords(detail: string | undefined): string[] {
+  let change: unknown;
+  try {
+    change = JSON.parse(detail ?? '{}');
+  } catch {
+    return [];
+  }
+  if (typeof change !== 'object' || change === null) return [];
+  const { topic, private: isPrivate } = change as { topic?: unknown; private?: unknown };
+  const words: string[] = [];
+  if (typeof topic === 'string') {
+    words.push(topic === '' ? 'removed the topic' : `set the topic to “${topic}”`);
+  }
+  if (typeof isPrivate === 'boolean') {
+    words.push(isPrivate ? 'made the room private' : 'made the room public');
+  }
+  return words;
+}
+
+/**
+ * One entry of a room's audit list in words, such as "olga banned spam (10 min)". `nameOf`
+ * gives a user's name from their id, if the page knows it.
+ */
+export function auditText(entry: AuditRecord, nameOf: (id: string) => string | undefined): string {
+  const by = nameOf(entry.by) ?? 'Someone';
+  const target = entry.target === undefined ? 'someone' : (nameOf(entry.target) ?? 'someone');
+  const detail = entry.detail ? ` (${entry.detail})` : '';
+  switch (entry.action) {
+    case 'create':
+      return `${by} created the room`;
+    case 'update': {
+      const words = updateWords(entry.detail);
+      return `${by} ${words.length === 0 ? 'changed the room’s settings' : words.join(' and ')}`;
+    }
+    case 'role':
+      return entry.detail === 'moderator'
+        ? `${by} made ${target} a moderator`
+        : `${by} made ${target} a member again`;
+    case 'invite':
+      return `${by} invited ${target}`;
+    case 'kick':
+      return `${by} removed ${target} from the room`;
+    case 'ban':
+      return `${by} banned ${target}${detail}`;
+    case 'unban':
+      return `${by} lifted the ban on ${target}`;
+    case 'mute':
+      return `${by} muted ${target}${detail}`;
+    case 'unmute':
+      return `${by} unmuted ${target}`;
+    case 'delete-message':
+      return `${by} removed a message by ${target}`;
+    case 'resolve-report':
+      return `${by} resolved a report by ${target}`;
+    default:
+      return `${by}: ${entry.action}${entry.target === undefined ? '' : ` ${target}`}${detail}`;
+  }
 }

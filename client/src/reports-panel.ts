@@ -7,13 +7,16 @@ import { reportedText, reporterName } from './reports.js';
 
 /**
  * The "Reports" control of the room header, for those who run the room: a count of its open
- * reports, kept current by the chat, and a list that opens under the header. What the page
- * does here (which room's list is open, which reports are being resolved, where focus goes
- * next) lives in this module, as message-actions.ts keeps it for messages.
+ * reports, kept current by the chat, and a list that opens under the header, of the open
+ * reports or of the resolved ones. What the page does here (which room's list is open, which
+ * reports are being resolved, where focus goes next) lives in this module, as
+ * message-actions.ts keeps it for messages.
  */
 const state = {
   /** The room whose list is open. */
   open: undefined as string | undefined,
+  /** Which reports the list shows. */
+  view: 'open' as 'open' | 'resolved',
   busy: new Set<string>(),
   /** What to focus after the next render. */
   focus: undefined as { report: string } | 'toggle' | 'panel' | undefined,
@@ -26,9 +29,11 @@ const timeFormat = new Intl.DateTimeFormat(undefined, {
   minute: '2-digit',
 });
 
+const SINCE = { edited: 'Edited since.', deleted: 'Deleted since.' } as const;
+
 function messageLine(report: Report, room: Room): { node: HTMLElement; sig: string } {
   const held = room.timeline.get(report.messageId);
-  const shown = reportedText(held, room.reports.reportedMessage(report.messageId));
+  const shown = reportedText(report, held, room.reports.reportedMessage(report.messageId));
   if (shown.kind === 'gone') {
     return {
       node: el('p', { className: 'report-message gone', text: 'The message is gone.' }),
@@ -45,28 +50,51 @@ function messageLine(report: Report, room: Room): { node: HTMLElement; sig: stri
     };
   }
   const text = plainText(renderMarkdown(shown.text));
+  const quote = el(
+    'blockquote',
+    { className: 'report-message' },
+    el('span', { className: 'quote-author', text: shown.author }),
+    el('span', { className: 'report-text', text }),
+  );
+  if (shown.since)
+    quote.append(el('span', { className: 'report-since', text: SINCE[shown.since] }));
+  return { node: quote, sig: `text:${shown.author}:${text}:${shown.since ?? ''}` };
+}
+
+/** "Resolved by mona, 3 May, 14:02" under a resolved report. */
+function resolutionLine(
+  report: Report,
+  room: Room,
+): { node: HTMLElement | undefined; sig: string } {
+  if (!report.resolved) return { node: undefined, sig: '' };
+  const by = nameIn(report.resolved.by, room) ?? 'someone not seen here';
+  const at = new Date(report.resolved.at);
   return {
     node: el(
-      'blockquote',
-      { className: 'report-message' },
-      el('span', { className: 'quote-author', text: shown.author }),
-      el('span', { className: 'report-text', text }),
+      'p',
+      { className: 'report-resolution' },
+      document.createTextNode(`Resolved by ${by}, `),
+      el('time', { text: timeFormat.format(at), attrs: { datetime: at.toISOString() } }),
     ),
-    sig: `text:${shown.author}:${text}`,
+    sig: `${by}:${report.resolved.at}`,
   };
 }
 
-function entry(report: Report, room: Room, chat: Chat): { node: () => HTMLElement; sig: string } {
-  const name = reporterName(
-    report.by,
+const nameIn = (userId: string, room: Room): string | undefined =>
+  reporterName(
+    userId,
     room.presence.members,
     room.timeline.items.flatMap((i) => (i.kind === 'message' ? [i.message] : [])),
   );
+
+function entry(report: Report, room: Room, chat: Chat): { node: () => HTMLElement; sig: string } {
+  const name = nameIn(report.by, room);
   const line = messageLine(report, room);
+  const resolution = resolutionLine(report, room);
   const held = room.timeline.get(report.messageId);
   const showable = held !== undefined && held.deleted !== true;
   const busy = state.busy.has(report.id);
-  const sig = [name ?? '', line.sig, showable, busy].join('|');
+  const sig = [name ?? '', line.sig, resolution.sig, showable, busy].join('|');
   const node = () => {
     const at = new Date(report.at);
     const actions = el('div', { className: 'report-actions' });
@@ -81,15 +109,17 @@ function entry(report: Report, room: Room, chat: Chat): { node: () => HTMLElemen
         ),
       );
     }
-    const resolve = button(
-      busy ? 'Resolving…' : 'Resolve',
-      () => {
-        resolveReport(report, room, chat);
-      },
-      { className: 'link-button strong act-resolve' },
-    );
-    resolve.disabled = busy;
-    actions.append(resolve);
+    if (!report.resolved) {
+      const resolve = button(
+        busy ? 'Resolving…' : 'Resolve',
+        () => {
+          resolveReport(report, room, chat);
+        },
+        { className: 'link-button strong act-resolve' },
+      );
+      resolve.disabled = busy;
+      actions.append(resolve);
+    }
     return el(
       'li',
       {
@@ -110,6 +140,7 @@ function entry(report: Report, room: Room, chat: Chat): { node: () => HTMLElemen
         document.createTextNode(report.reason),
       ),
       line.node,
+      ...(resolution.node ? [resolution.node] : []),
       actions,
     );
   };
@@ -156,10 +187,14 @@ export function renderReports(room: Room | undefined, chat: Chat): void {
   toggle.setAttribute('aria-expanded', String(state.open !== undefined));
   panel.hidden = state.open === undefined;
   const list = byId('reports-list');
+  for (const view of ['open', 'resolved'] as const) {
+    byId(`reports-view-${view}`).setAttribute('aria-pressed', String(state.view === view));
+  }
   if (!staff || state.open === undefined) {
     list.replaceChildren();
   } else {
-    const entries = room.reports.list().map((r) => ({ report: r, ...entry(r, room, chat) }));
+    const shown = state.view === 'open' ? room.reports.list() : room.reports.resolvedReports();
+    const entries = (shown ?? []).map((r) => ({ report: r, ...entry(r, room, chat) }));
     reconcile(
       list,
       entries,
@@ -167,7 +202,10 @@ export function renderReports(room: Room | undefined, chat: Chat): void {
       (e) => e.sig,
       (e) => e.node(),
     );
-    byId('reports-empty').hidden = entries.length > 0 || !room.reports.loaded;
+    const loaded = state.view === 'open' ? room.reports.loaded : shown !== undefined;
+    const empty = byId('reports-empty');
+    empty.hidden = entries.length > 0 || !loaded;
+    empty.textContent = state.view === 'open' ? 'No open reports.' : 'No resolved reports.';
   }
   const focus = state.focus;
   state.focus = undefined;
@@ -184,19 +222,32 @@ export function renderReports(room: Room | undefined, chat: Chat): void {
 export function wireReports(chat: Chat, render: () => void): void {
   rerender = render;
   const toggle = byId('reports-toggle', HTMLButtonElement);
+  const fetchView = (room: string) => {
+    // Brought up to date on opening, in case a live event was missed.
+    const fetched =
+      state.view === 'open' ? chat.refreshReports(room) : chat.loadResolvedReports(room);
+    void fetched.then((error) => {
+      if (error !== undefined) byId('reports-error').textContent = error;
+    });
+  };
   toggle.addEventListener('click', () => {
     const room = chat.current;
     if (room === undefined) return;
     state.open = state.open === room ? undefined : room;
+    state.view = 'open';
     byId('reports-error').textContent = '';
-    if (state.open !== undefined) {
-      // Brought up to date on opening, in case a live event was missed.
-      void chat.refreshReports(room).then((error) => {
-        if (error !== undefined) byId('reports-error').textContent = error;
-      });
-    }
+    if (state.open !== undefined) fetchView(room);
     render();
   });
+  for (const view of ['open', 'resolved'] as const) {
+    byId(`reports-view-${view}`).addEventListener('click', () => {
+      if (state.open === undefined || state.view === view) return;
+      state.view = view;
+      byId('reports-error').textContent = '';
+      fetchView(state.open);
+      render();
+    });
+  }
   byId('reports-panel').addEventListener('keydown', (event) => {
     if (event.key === 'Escape') {
       event.preventDefault();

@@ -68,20 +68,58 @@ describe('a room’s open reports', () => {
 });
 
 describe('what an entry shows', () => {
-  it('shows the message as held now, or as it was reported', () => {
+  it('shows the message as it was reported, and what became of it since', () => {
+    const quote = { author: { id: 'u-spam', name: 'spam' }, text: 'buy now' };
+    const original = { kind: 'text', author: 'spam', text: 'buy now' };
+    // A report older than the history held: its quote is all there is, and it is enough.
+    expect(reportedText({ quote }, undefined, undefined)).toEqual(original);
+    expect(reportedText({ quote }, message('m-a'), undefined)).toEqual(original);
+    expect(reportedText({ quote }, message('m-a', { text: 'nothing to see' }), undefined)).toEqual({
+      ...original,
+      since: 'edited',
+    });
+    expect(reportedText({ quote }, message('m-a', { deleted: true, text: '' }), undefined)).toEqual(
+      { ...original, since: 'deleted' },
+    );
+  });
+
+  it('without a quote, uses the live event’s copy, else the message as held now', () => {
     const carried = message('m-a');
-    expect(reportedText(undefined, carried)).toEqual({
+    expect(reportedText({}, undefined, carried)).toEqual({
       kind: 'text',
       author: 'spam',
       text: 'buy now',
     });
-    expect(reportedText(message('m-a', { text: 'edited' }), carried)).toMatchObject({
+    expect(reportedText({}, message('m-a', { text: 'edited' }), carried)).toEqual({
+      kind: 'text',
+      author: 'spam',
+      text: 'buy now',
+      since: 'edited',
+    });
+    expect(reportedText({}, message('m-a', { text: 'edited' }), undefined)).toMatchObject({
       text: 'edited',
     });
-    expect(reportedText(message('m-a', { deleted: true, text: '' }), carried)).toEqual({
+    expect(reportedText({}, message('m-a', { deleted: true, text: '' }), undefined)).toEqual({
       kind: 'gone',
     });
-    expect(reportedText(undefined, undefined)).toEqual({ kind: 'unknown' });
+    expect(reportedText({}, undefined, undefined)).toEqual({ kind: 'unknown' });
+  });
+
+  it('keeps resolved reports once fetched, and puts resolutions seen later on top', () => {
+    const reports = new RoomReports();
+    const done = (id: string, at: number) => report(id, 1, { resolved: { by: 'u-olga', at } });
+    reports.resolve(done('early', 5));
+    expect(reports.resolvedReports()).toBeUndefined();
+    reports.load([report('a', 1), report('b', 2)]);
+    reports.loadResolved([done('x', 4), done('y', 3)]);
+    reports.resolve(done('a', 6));
+    expect(reports.resolvedReports()?.map((r) => r.id)).toEqual(['a', 'x', 'y']);
+    expect(reports.list().map((r) => r.id)).toEqual(['b']);
+    // A fresh list that already has it keeps one copy.
+    reports.loadResolved([done('a', 6), done('x', 4), done('y', 3)]);
+    expect(reports.resolvedReports()?.map((r) => r.id)).toEqual(['a', 'x', 'y']);
+    reports.clear();
+    expect(reports.resolvedReports()).toBeUndefined();
   });
 
   it('names the reporter from the members, else from the messages held', () => {

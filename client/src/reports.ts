@@ -15,6 +15,11 @@ export class RoomReports {
   private readonly messages = new Map<string, Message>();
   /** A list has come since the user became staff here: the count is the room's. */
   loaded = false;
+  /**
+   * Resolved reports, most recently resolved first, once fetched (`reports:list` with
+   * `open: false`); resolutions seen afterwards join them at the top.
+   */
+  private resolvedList: Report[] | undefined;
 
   /** Takes a fetched list of open reports; live ones that arrived meanwhile stay. */
   load(reports: readonly Report[]): void {
@@ -42,6 +47,21 @@ export class RoomReports {
   resolve(report: Report): void {
     this.resolved.add(report.id);
     this.open.delete(report.id);
+    if (this.resolvedList && !this.resolvedList.some((r) => r.id === report.id)) {
+      this.resolvedList.unshift(report);
+    }
+  }
+
+  /** Takes a fetched list of resolved reports; resolutions seen meanwhile stay on top. */
+  loadResolved(reports: readonly Report[]): void {
+    const fetched = new Set(reports.map((r) => r.id));
+    const newer = (this.resolvedList ?? []).filter((r) => !fetched.has(r.id));
+    this.resolvedList = [...newer, ...reports];
+  }
+
+  /** The resolved reports, most recently resolved first; undefined until fetched. */
+  resolvedReports(): readonly Report[] | undefined {
+    return this.resolvedList;
   }
 
   /** The user is no longer staff here (or left the room): nothing is kept. */
@@ -50,6 +70,7 @@ export class RoomReports {
     this.resolved.clear();
     this.messages.clear();
     this.loaded = false;
+    this.resolvedList = undefined;
   }
 
   get count(): number {
@@ -69,21 +90,40 @@ export class RoomReports {
 
 /** What an entry of the list says of the reported message. */
 export type ReportedText =
-  { kind: 'text'; author: string; text: string } | { kind: 'gone' } | { kind: 'unknown' };
+  | {
+      kind: 'text';
+      author: string;
+      text: string;
+      /** What became of it since it was reported, as far as this page knows. */
+      since?: 'edited' | 'deleted';
+    }
+  | { kind: 'gone' }
+  | { kind: 'unknown' };
 
 /**
- * The reported message as the list shows it: as held in the timeline now (gone once
- * deleted), else as the live report carried it, else unknown (reported before this page
- * loaded, and older than the history it holds).
+ * The reported message as the list shows it: as it was when reported (the report's quote,
+ * else the live event's copy), with what became of it since when the timeline holds it;
+ * else as held now. Only a report filed before the server kept quotes, of a message this
+ * page holds nowhere, is unknown.
  */
 export function reportedText(
+  report: Pick<Report, 'quote'>,
   held: Message | undefined,
   carried: Message | undefined,
 ): ReportedText {
-  const message = held ?? carried;
-  if (!message) return { kind: 'unknown' };
-  if (message.deleted) return { kind: 'gone' };
-  return { kind: 'text', author: message.author.name, text: message.text };
+  const original = report.quote ?? (carried && !carried.deleted ? carried : undefined);
+  if (original) {
+    const since = held?.deleted ? 'deleted' : held && held.text !== original.text ? 'edited' : '';
+    return {
+      kind: 'text',
+      author: original.author.name,
+      text: original.text,
+      ...(since === '' ? {} : { since }),
+    };
+  }
+  if (!held) return { kind: 'unknown' };
+  if (held.deleted) return { kind: 'gone' };
+  return { kind: 'text', author: held.author.name, text: held.text };
 }
 
 /**

@@ -6,6 +6,8 @@ import { byId } from './dom.js';
 let editing: { room: string; saving: boolean } | undefined;
 /** The room an operator is asked to confirm the deletion of, and whether it is on its way. */
 let deleting: { room: string; busy: boolean } | undefined;
+/** The room whose privacy is being changed. */
+let switching: string | undefined;
 
 /** Whether the user may delete the room: operators, every room but `general`. */
 const mayDelete = (room: Room | undefined, chat: Chat): room is Room =>
@@ -26,7 +28,10 @@ function renderDeleteRoom(room: Room | undefined, chat: Chat): void {
   yes.textContent = deleting.busy ? 'Deleting…' : 'Delete room';
 }
 
-/** Shows the room's topic and lock, and "Edit topic" to its owners and moderators. */
+/**
+ * Shows the room's topic and lock, and to its owners and moderators "Edit topic" and
+ * "Make private" (or public).
+ */
 export function renderRoomHeader(room: Room | undefined, chat: Chat): void {
   const topic = byId('room-topic');
   const lock = byId('room-lock');
@@ -41,6 +46,12 @@ export function renderRoomHeader(room: Room | undefined, chat: Chat): void {
   form.hidden = editing === undefined;
   edit.hidden = !mayEdit || editing !== undefined;
   edit.textContent = info?.topic ? 'Edit topic' : 'Add a topic';
+  const privacy = byId('toggle-private', HTMLButtonElement);
+  privacy.hidden = !mayEdit;
+  const label = info?.private ? 'Make public' : 'Make private';
+  if (privacy.textContent !== label) privacy.textContent = label;
+  privacy.disabled = switching !== undefined && switching === room?.name;
+  if (!mayEdit) byId('room-settings-error').textContent = '';
   byId('topic-save', HTMLButtonElement).disabled = editing?.saving === true;
   byId('topic-input', HTMLInputElement).readOnly = editing?.saving === true;
   renderDeleteRoom(room, chat);
@@ -104,9 +115,32 @@ function wireDeleteRoom(chat: Chat, render: () => void): void {
   });
 }
 
+/** Wires "Make private" / "Make public": one click, the room's `moderation` event says it. */
+function wirePrivacy(chat: Chat, render: () => void): void {
+  const error = byId('room-settings-error');
+  byId('toggle-private').addEventListener('click', () => {
+    const room = chat.currentRoom;
+    if (!room?.info || switching !== undefined) return;
+    const target = room.name;
+    switching = target;
+    error.textContent = '';
+    render();
+    const settle = (problem: string | undefined) => {
+      switching = undefined;
+      error.textContent = problem ?? '';
+      render();
+      byId('toggle-private').focus();
+    };
+    chat.updateRoom(target, { private: !room.info.private }).then(settle, () => {
+      settle('Something went wrong; try again.');
+    });
+  });
+}
+
 /** Wires "Edit topic": an editor in the header, Enter saves, Escape cancels. */
 export function wireRoomHeader(chat: Chat, render: () => void): void {
   wireDeleteRoom(chat, render);
+  wirePrivacy(chat, render);
   const form = byId('topic-form', HTMLFormElement);
   const input = byId('topic-input', HTMLInputElement);
   const error = byId('topic-error');

@@ -76,8 +76,8 @@ export class Room {
     this.kind = isDirectRoom(name) ? 'direct' : 'room';
   }
 
-  /** A user's role here (see moderation.ts for what the client cannot tell). */
-  roleOf(userId: string): Exclude<Role, 'operator'> {
+  /** A user's role here, as the room's info names it. */
+  roleOf(userId: string): Role {
     return this.kind === 'direct' ? 'member' : roleIn(this.info, userId);
   }
 

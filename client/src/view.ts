@@ -19,6 +19,9 @@ import {
   renderBanned,
   roleBadge,
 } from './member-actions.js';
+import { renderAudit } from './audit-panel.js';
+import { renderInvite } from './invite-panel.js';
+import { renderOperatorTools } from './operator-tools.js';
 import { renderReports } from './reports-panel.js';
 import { renderRoomHeader } from './room-header.js';
 import { positionOf } from './timeline.js';
@@ -590,7 +593,10 @@ function renderCurrentRoom(chat: Chat): void {
   byId('leave-room').hidden = room === undefined || room.kind === 'direct';
   renderReplyBar(chat);
   renderRoomHeader(room, chat);
+  renderInvite(room, chat);
+  renderAudit(room, chat);
   renderReports(room, chat);
+  renderOperatorTools(chat);
   renderBanned(room, chat);
   if (!room) {
     byId('room-title').textContent = 'No room';

@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import { signUp } from '../../server/test/support/accounts.js';
 import { identity } from '../../server/test/support/client.js';
 import { startTestServer } from '../../server/test/support/server.js';
 import { ChatUser } from './support/chat-user.js';
@@ -81,4 +82,56 @@ test('an owner mutes, promotes and bans; each side sees the notices, the roles a
   await spam.chat.join(room);
   await spam.until(() => spam.chat.rooms.get(room)?.joined === true);
   expect(spam.chat.joinError).toBeUndefined();
+});
+
+test('every page knows an operator for one: the owner is offered nothing on them, and ranks below', async () => {
+  const { url } = await startTestServer({ adminUsers: ['root'], scryptCost: 10 });
+  const room = 'oproom';
+  // The operator's account exists before the owner's page loads the room's info.
+  const rootAccount = await signUp(url, 'root');
+  const olga = new ChatUser(url, await signUp(url, 'olga'), room);
+  await olga.ready();
+  const root = new ChatUser(url, rootAccount, room);
+  await root.ready();
+  await olga.until(() => olga.members.size === 2);
+  const rootId = root.chat.user.id;
+  const olgaId = olga.chat.user.id;
+  expect(olga.chat.roleIn(room)).toBe('owner');
+  expect(olga.chat.roleIn(room, rootId)).toBe('operator');
+  expect(olga.chat.mayModerate(room, rootId)).toBe(false);
+  expect(root.chat.roleIn(room)).toBe('operator');
+  expect(root.chat.mayModerate(room, olgaId)).toBe(true);
+  // What the page offers agrees with the server: the owner's kick is refused, the operator's not.
+  expect(await olga.chat.kick(room, rootId)).toMatch(/same rank or higher/);
+  expect(await root.chat.mute(room, olgaId, 5)).toBeUndefined();
+});
+
+test('an owner creates a private room, invites by username, reads the audit; an operator lifts a suspension', async () => {
+  const { url } = await startTestServer({ adminUsers: ['root'], scryptCost: 10 });
+  const olga = new ChatUser(url, await signUp(url, 'olga'), 'general');
+  const gina = new ChatUser(url, await signUp(url, 'gina', 'Gina'), 'general');
+  const root = new ChatUser(url, await signUp(url, 'root'), 'general');
+  await Promise.all([olga.ready(), gina.ready(), root.ready()]);
+
+  expect(await olga.chat.createRoom('secret', { private: true, topic: ' plans ' })).toBeUndefined();
+  expect(olga.chat.current).toBe('secret');
+  await olga.until(() => olga.chat.rooms.get('secret')?.joined === true);
+  expect(olga.chat.rooms.get('secret')?.info).toMatchObject({ private: true, topic: 'plans' });
+  expect(await gina.chat.createRoom('secret', { private: false, topic: '' })).toMatch(/exists/);
+
+  await gina.chat.join('secret');
+  expect(gina.chat.joinError).toMatch(/private/);
+  expect(await gina.chat.invite('secret', { username: 'gina' })).toMatch(/moderators/);
+  expect(await olga.chat.invite('secret', { username: 'gina' })).toBeUndefined();
+  await gina.chat.join('secret');
+  await gina.until(() => gina.chat.rooms.get('secret')?.joined === true);
+
+  const audit = await olga.chat.readAudit('secret');
+  if (typeof audit === 'string') throw new Error(audit);
+  expect(audit.entries.map((e) => e.action)).toEqual(['invite', 'create']);
+  expect(audit.people.map((p) => p.name).sort()).toEqual(['Gina', 'olga']);
+  expect(await gina.chat.readAudit('secret')).toMatch(/moderators/);
+
+  expect(await root.chat.liftSuspension('gina')).toBeUndefined();
+  expect(await olga.chat.liftSuspension('gina')).toMatch(/operators/);
 });

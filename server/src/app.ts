@@ -26,6 +26,7 @@ import { createSocketServer } from './socket/io-server.js';
 import { authenticate } from './socket/authenticate.js';
 import { removeLocally } from './socket/moderation.js';
 import { instrumentAdmin } from './admin-ui.js';
+import { createOperators } from './socket/operators.js';
 import { clientAddressOf, createConnectionCaps } from './socket/connection-caps.js';
 import { announceRename, renameLocally } from './socket/renames.js';
 import { guestNameOnline } from './socket/rooms-of-users.js';
@@ -190,6 +191,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     clustered: redis !== undefined,
     sessionStore: stores.sessions,
     accounts: stores.accounts,
+    operators: createOperators(config.adminUsers ?? [], stores.accounts),
     logger,
     metrics,
     directory: createDirectory({ io, history, moderation }, DIRECTORY_TTL_MS, now),

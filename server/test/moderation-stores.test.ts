@@ -246,6 +246,24 @@ describe.each(factories)('moderation store: %s', (_name, create) => {
       expect((await store.reports('dev', true)).map((r) => r.room)).toEqual(['dev']);
     });
 
+    test('keep the reported message as it was, through its resolution; one filed without has none', async () => {
+      const store = await create();
+      const quote = {
+        author: { id: 'u1', name: 'Spam', guest: true as const },
+        text: 'buy **now**\nsecond line',
+      };
+      const first = await store.report('general', { ...filing(1), quote });
+      expect(first.report).toStrictEqual({ ...filing(1), quote, room: 'general' });
+      expect((await store.reports('general', true))[0]).toStrictEqual(first.report);
+      const resolved = await store.resolve('general', 'r1', 'mod', NOW + 5);
+      expect(resolved?.quote).toStrictEqual(quote);
+      expect((await store.reports('general', false))[0]).toStrictEqual(resolved);
+      // As reports filed before the stores kept quotes read back.
+      const bare = await store.report('general', filing(2));
+      expect(bare.report).toStrictEqual({ ...filing(2), room: 'general' });
+      expect((await store.reports('general', true))[0]).toStrictEqual(bare.report);
+    });
+
     test('resolving one moves it to the resolved list with who and when, once', async () => {
       const store = await create();
       for (const n of [1, 2, 3]) await store.report('general', filing(n));

@@ -39,8 +39,8 @@ const code = (ack: { ok: boolean; error?: { code: string } }) =>
 
 async function server(overrides = {}, now?: () => number) {
   const { url } = await startTestServer({ scryptCost: 10, ...overrides }, now ? { now } : {});
-  const named = async (name: string, transport?: 'websocket' | 'polling') => {
-    const who = await signUp(url, name);
+  const named = async (name: string, transport?: 'websocket' | 'polling', displayName?: string) => {
+    const who = await signUp(url, name, displayName);
     return { who, socket: await as(url, who, transport) };
   };
   return { url, named };
@@ -57,6 +57,7 @@ describe('roles', () => {
       room: 'book-club',
       owner: owner.who.user.id,
       moderators: [],
+      operators: [],
       private: false,
     });
     const joined = await joinOk(mod.socket, 'book-club');
@@ -66,6 +67,7 @@ describe('roles', () => {
     expect((await joinOk(member.socket, 'general')).info).toEqual({
       room: 'general',
       moderators: [],
+      operators: [],
       private: false,
     });
 
@@ -149,6 +151,54 @@ describe('roles', () => {
     });
     expect(ack.ok).toBe(true);
     expect(await removed).toMatchObject({ room: 'general', reason: 'kick', by: { name: 'root' } });
+  });
+});
+
+describe('operators', () => {
+  test('every room’s info names the operators who have an account, one who signs up later too', async () => {
+    const { url, named } = await server({ adminUsers: ['root', 'ops'] });
+    const owner = await named('olga');
+    // Neither operator has an account yet: nobody is named.
+    expect((await joinOk(owner.socket, 'den')).info.operators).toEqual([]);
+    const ops = await signUp(url, 'Ops');
+    const told = waitFor<ModerationEvent>(owner.socket, 'moderation');
+    await request(owner.socket, 'room:update', { room: 'den', topic: 'hello' });
+    expect((await told).info.operators).toEqual([ops.user.id]);
+    const root = await signUp(url, 'root');
+    const again = await as(url, owner.who);
+    expect((await joinOk(again, 'den')).info.operators).toEqual([root.user.id, ops.user.id]);
+  });
+
+  test('an owner may not kick, ban, mute or demote an operator, nor remove their message', async () => {
+    const { named } = await server({ adminUsers: ['root'] });
+    const root = await named('root');
+    const owner = await named('olga');
+    await joinOk(owner.socket, 'den');
+    const joined = await joinOk(root.socket, 'den');
+    expect(joined.info.operators).toEqual([root.who.user.id]);
+    const target = { room: 'den', userId: root.who.user.id };
+    for (const [event, payload] of [
+      ['room:kick', target],
+      ['room:ban', target],
+      ['room:mute', target],
+      ['room:unban', target],
+      ['room:unmute', target],
+      ['room:role', { ...target, role: 'member' }],
+    ] as const) {
+      expect(await emitRaw(owner.socket, event, payload), event).toMatchObject({
+        ok: false,
+        error: { code: ErrorCode.NOT_MODERATOR },
+      });
+    }
+    const said = await sendOk(root.socket, 'den', 'operator here');
+    expect(code(await request(owner.socket, 'message:delete', { room: 'den', id: said.id }))).toBe(
+      ErrorCode.NOT_ALLOWED,
+    );
+    // The operator, for their part, acts on the owner.
+    const ownerSaid = await sendOk(owner.socket, 'den', 'owner here');
+    expect(
+      (await request(root.socket, 'message:delete', { room: 'den', id: ownerSaid.id })).ok,
+    ).toBe(true);
   });
 });
 
@@ -302,6 +352,7 @@ describe('room settings', () => {
       room: 'secret',
       owner: owner.who.user.id,
       moderators: [],
+      operators: [],
       private: true,
       topic: 'plans',
     });
@@ -334,6 +385,172 @@ describe('room settings', () => {
     const msg = waitFor<Message>(owner.socket, 'message');
     await sendOk(guest.socket, 'secret', 'hi');
     expect((await msg).text).toBe('hi');
+  });
+
+  test('an invitation names the user by id or by username; only those who run the room invite, into it only', async () => {
+    const { url, named } = await server();
+    const owner = await named('olga');
+    const other = await named('otto');
+    const guest = await named('gina');
+    expect((await request(owner.socket, 'room:create', { room: 'secret', private: true })).ok).toBe(
+      true,
+    );
+    expect((await request(other.socket, 'room:create', { room: 'attic', private: true })).ok).toBe(
+      true,
+    );
+    // By username, as it was typed: the ack names the user.
+    expect(
+      await request(owner.socket, 'room:invite', { room: 'secret', username: ' Gina ' }),
+    ).toEqual({ ok: true, room: 'secret', userId: guest.who.user.id });
+    await joinOk(guest.socket, 'secret');
+    // The owner of another room has no say in this one, by username or by id, and learns
+    // nothing of who exists: the refusal comes before the lookup.
+    for (const payload of [
+      { room: 'secret', username: 'otto' },
+      { room: 'secret', username: 'nobody-at-all' },
+      { room: 'secret', userId: other.who.user.id },
+    ]) {
+      expect(code(await request(other.socket, 'room:invite', payload))).toBe(
+        ErrorCode.NOT_MODERATOR,
+      );
+    }
+    expect(code(await request(other.socket, 'room:join', { room: 'secret' }))).toBe(
+      ErrorCode.NOT_ALLOWED,
+    );
+    // An invited member is still a member: they may not invite others.
+    expect(
+      code(await request(guest.socket, 'room:invite', { room: 'secret', username: 'otto' })),
+    ).toBe(ErrorCode.NOT_MODERATOR);
+    expect(
+      code(await request(owner.socket, 'room:invite', { room: 'secret', username: 'nobody' })),
+    ).toBe(ErrorCode.NOT_FOUND);
+    for (const bad of [
+      { room: 'secret' },
+      { room: 'secret', userId: other.who.user.id, username: 'otto' },
+      { room: 'secret', username: '' },
+      { room: 'secret', username: 7 },
+    ]) {
+      expect(await emitRaw(owner.socket, 'room:invite', bad), JSON.stringify(bad)).toMatchObject({
+        ok: false,
+        error: { code: ErrorCode.BAD_REQUEST },
+      });
+    }
+    expect(
+      (await request(owner.socket, 'room:invite', { room: 'secret', username: 'otto' })).ok,
+    ).toBe(true);
+    await joinOk(await as(url, other.who), 'secret');
+  });
+
+  test('the audit lists the actions newest first and names the people in them', async () => {
+    const { named } = await server();
+    const owner = await named('olga', undefined, 'Olga O.');
+    const member = await named('mike');
+    await joinOk(owner.socket, 'den');
+    await joinOk(member.socket, 'den');
+    await request(owner.socket, 'room:update', { room: 'den', private: true });
+    await request(owner.socket, 'room:mute', {
+      room: 'den',
+      userId: member.who.user.id,
+      minutes: 5,
+    });
+    const audit = await request(owner.socket, 'room:audit', { room: 'den' });
+    if (!audit.ok) throw new Error(audit.error.code);
+    expect(audit.entries.map((e) => [e.action, e.by, e.target, e.detail])).toEqual([
+      ['mute', owner.who.user.id, member.who.user.id, '5 min'],
+      ['update', owner.who.user.id, undefined, '{"private":true}'],
+      ['create', owner.who.user.id, undefined, undefined],
+    ]);
+    expect(audit.people).toEqual(
+      expect.arrayContaining([
+        { id: owner.who.user.id, name: 'Olga O.' },
+        { id: member.who.user.id, name: 'mike' },
+      ]),
+    );
+    expect(audit.people).toHaveLength(2);
+    // Someone else's room's audit is closed to its members.
+    expect(code(await request(member.socket, 'room:audit', { room: 'den' }))).toBe(
+      ErrorCode.NOT_MODERATOR,
+    );
+  });
+});
+
+describe('rooms nobody runs', () => {
+  test('a conversation has no moderators, general and conversations cannot be created, general not deleted', async () => {
+    const { named } = await server({ adminUsers: ['root'] });
+    const root = await named('root');
+    const olga = await named('olga');
+    const dm = await request(olga.socket, 'dm:open', { users: [root.who.user.id] });
+    if (!dm.ok) throw new Error(dm.error.code);
+    await joinOk(olga.socket, dm.room);
+    // Not even an operator moderates a conversation.
+    for (const [event, payload] of [
+      ['room:update', { room: dm.room, topic: 'mine' }],
+      ['room:audit', { room: dm.room }],
+      ['room:invite', { room: dm.room, username: 'olga' }],
+      ['room:kick', { room: dm.room, userId: olga.who.user.id }],
+      ['reports:list', { room: dm.room }],
+      ['report:resolve', { room: dm.room, reportId: 'r1' }],
+    ] as const) {
+      expect(await emitRaw(root.socket, event, payload), event).toMatchObject({
+        ok: false,
+        error: { code: ErrorCode.NOT_ALLOWED },
+      });
+    }
+    for (const room of ['general', dm.room]) {
+      expect(code(await request(olga.socket, 'room:create', { room }))).toBe(ErrorCode.ROOM_EXISTS);
+    }
+    expect(code(await request(root.socket, 'admin:delete-room', { room: 'general' }))).toBe(
+      ErrorCode.BAD_REQUEST,
+    );
+    expect(code(await request(root.socket, 'admin:delete-room', { room: 'Not A Room' }))).toBe(
+      ErrorCode.INVALID_ROOM,
+    );
+  });
+});
+
+describe('site-wide', () => {
+  test('an operator suspends and lifts a suspension by username; nobody else may, and learns nothing', async () => {
+    const { url, named } = await server({ adminUsers: ['root'] });
+    const root = await named('root');
+    const member = await named('mike');
+    const victim = await named('vic');
+    for (const payload of [
+      { username: 'vic', suspended: false },
+      { username: 'nobody-at-all', suspended: true },
+      { userId: victim.who.user.id, suspended: true },
+    ]) {
+      expect(code(await request(member.socket, 'admin:suspend', payload))).toBe(
+        ErrorCode.NOT_ALLOWED,
+      );
+    }
+    const ended = waitFor<{ reason: string }>(victim.socket, 'session:ended');
+    expect(
+      await request(root.socket, 'admin:suspend', { username: 'VIC', suspended: true }),
+    ).toEqual({ ok: true, userId: victim.who.user.id });
+    expect(await ended).toEqual({ reason: 'suspended' });
+    const login = () =>
+      apiRequest(url, 'POST', '/api/auth/login', { username: 'vic', password: TEST_PASSWORD });
+    expect((await login()).status).toBe(403);
+    expect(
+      await request(root.socket, 'admin:suspend', { username: 'vic', suspended: false }),
+    ).toEqual({ ok: true, userId: victim.who.user.id });
+    expect((await login()).status).toBe(200);
+    expect(
+      code(await request(root.socket, 'admin:suspend', { username: 'nobody', suspended: true })),
+    ).toBe(ErrorCode.NOT_FOUND);
+    expect(
+      code(await request(root.socket, 'admin:suspend', { username: 'root', suspended: true })),
+    ).toBe(ErrorCode.BAD_REQUEST);
+    for (const bad of [
+      { username: 'vic' },
+      { userId: victim.who.user.id, username: 'vic', suspended: true },
+      { username: '', suspended: true },
+    ]) {
+      expect(await emitRaw(root.socket, 'admin:suspend', bad), JSON.stringify(bad)).toMatchObject({
+        ok: false,
+        error: { code: ErrorCode.BAD_REQUEST },
+      });
+    }
   });
 });
 

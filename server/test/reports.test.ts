@@ -71,6 +71,7 @@ describe('message:report', () => {
       by: member.who.user.id,
       reason: 'spam',
       at: ack.report.at,
+      quote: { author: bad.author, text: 'buy cheap watches' },
     });
     for (const event of await Promise.all(heard)) {
       expect(event).toEqual({ report: ack.report, message: bad });
@@ -228,6 +229,31 @@ describe('reports:list and report:resolve', () => {
     ]);
   });
 
+  test('a report keeps what was reported: the list shows it after the message is edited and deleted', async () => {
+    const { owner, member, spam } = await room();
+    const said = await sendOk(spam.socket, 'den', 'send me your password');
+    const ack = await request(member.socket, 'message:report', {
+      room: 'den',
+      id: said.id,
+      reason: 'phishing',
+    });
+    if (!ack.ok) throw new Error(ack.error.code);
+    const quote = { author: said.author, text: 'send me your password' };
+    expect(ack.report.quote).toEqual(quote);
+    // The author covers their tracks: an edit, then the deletion.
+    await request(spam.socket, 'message:edit', { room: 'den', id: said.id, text: 'hello' });
+    await request(spam.socket, 'message:delete', { room: 'den', id: said.id });
+    const open = await request(owner.socket, 'reports:list', { room: 'den' });
+    expect(open.ok && open.reports.map((r) => r.quote)).toEqual([quote]);
+    const resolved = await request(owner.socket, 'report:resolve', {
+      room: 'den',
+      reportId: ack.report.id,
+    });
+    expect(resolved.ok && resolved.report.quote).toEqual(quote);
+    const done = await request(owner.socket, 'reports:list', { room: 'den', open: false });
+    expect(done.ok && done.reports.map((r) => r.quote)).toEqual([quote]);
+  });
+
   test('an operator named in ADMIN_USERS lists and resolves the reports of any room', async () => {
     const { url, member, spam } = await room({ adminUsers: ['root'] });
     const root = await as(url, await signUp(url, 'root'));
@@ -252,6 +278,50 @@ describe('across two nodes', () => {
   const redis = new RedisProcess();
   beforeAll(() => redis.start());
   afterAll(() => redis.stop());
+
+  test('a report on one node reaches every connection of an operator on either node, in the room or not, and so does its resolution', async () => {
+    const deployment = newDeployment();
+    const settings = { scryptCost: 10, adminUsers: ['root'] };
+    const n1 = await startNode(redis.url, deployment, settings);
+    const n2 = await startNode(redis.url, deployment, settings);
+    const root = await signUp(n1.url, 'root');
+    const olga = await signUp(n1.url, 'olga');
+    const mike = await signUp(n1.url, 'mike');
+    const spam = await signUp(n1.url, 'spam');
+    const owner = await as(n1.url, olga);
+    await joinOk(owner, 'den');
+    // The operator has a tab on each node, neither of them in the room.
+    const operatorTabs = [await as(n2.url, root), await as(n1.url, root)];
+    const reporter = await as(n1.url, mike);
+    const author = await as(n1.url, spam);
+    await joinOk(reporter, 'den');
+    await joinOk(author, 'den');
+    const bad = await sendOk(author, 'den', 'spam spam spam');
+
+    const heard = operatorTabs.map((t) => waitFor<ReportEvent>(t, 'report'));
+    const notHeard = collect<ReportEvent>(author, 'report');
+    const started = Date.now();
+    const ack = await request(reporter, 'message:report', {
+      room: 'den',
+      id: bad.id,
+      reason: 'spam',
+    });
+    if (!ack.ok) throw new Error(ack.error.code);
+    for (const event of await Promise.all(heard)) {
+      expect(event).toEqual({ report: ack.report, message: bad });
+    }
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    const told = operatorTabs.map((t) => waitFor<ReportResolvedEvent>(t, 'report:resolved'));
+    const resolved = await request(owner, 'report:resolve', {
+      room: 'den',
+      reportId: ack.report.id,
+    });
+    if (!resolved.ok) throw new Error(resolved.error.code);
+    for (const event of await Promise.all(told)) expect(event).toEqual({ report: resolved.report });
+    await roundTrip(author);
+    expect(notHeard).toEqual([]);
+  });
 
   test('a report on one node reaches a moderator on the other within a second, and so does its resolution', async () => {
     const deployment = newDeployment();

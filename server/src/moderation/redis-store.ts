@@ -19,7 +19,7 @@ import {
 //   {room}:bans        hash: user id → the sanction as JSON
 //   {room}:mutes       hash: user id → the sanction as JSON
 //   {room}:audit       list of entries as JSON, newest first, at most AUDIT_MAX
-//   {room}:reports     hash: report id → the filing as JSON (ReportFiling)
+//   {room}:reports     hash: report id → the filing as JSON (ReportFiling, with its quote)
 //   {room}:reports:open      sorted set of open report ids, scored by :seq when filed
 //   {room}:reports:resolved  sorted set of resolved report ids, scored by :seq when resolved
 //   {room}:reports:resolution  hash: report id → { by, at } as JSON
@@ -280,6 +280,7 @@ export function createRedisModeration(redis: RedisClient, prefix: string): Moder
           by: filing.by,
           reason: filing.reason,
           at: filing.at,
+          ...(filing.quote ? { quote: filing.quote } : {}),
         };
         const [created, json, resolution] = (await redis.eval(
           FILE_REPORT,

@@ -1,4 +1,4 @@
-import type { Report } from '../../../common/contract.js';
+import type { Report, ReportQuote } from '../../../common/contract.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 import {
   AUDIT_MAX,
@@ -34,6 +34,7 @@ interface ReportRow {
   at: number;
   resolved_by: string | null;
   resolved_at: number | null;
+  quote: string | null;
 }
 
 const toReport = (r: ReportRow): Report => ({
@@ -43,18 +44,19 @@ const toReport = (r: ReportRow): Report => ({
   by: r.by_user,
   reason: r.reason,
   at: r.at,
+  ...(r.quote === null ? {} : { quote: JSON.parse(r.quote) as ReportQuote }),
   ...(r.resolved_by === null || r.resolved_at === null
     ? {}
     : { resolved: { by: r.resolved_by, at: r.resolved_at } }),
 });
 
-const REPORT_COLUMNS = 'room, id, message_id, by_user, reason, at, resolved_by, resolved_at';
+const REPORT_COLUMNS = 'room, id, message_id, by_user, reason, at, resolved_by, resolved_at, quote';
 
 type Kind = 'ban' | 'mute';
 
 /**
  * Room settings, roles, invitations, sanctions and audit in the node's SQLite file
- * (migration 5), and reports of messages (migration 6).
+ * (migration 5), and reports of messages (migration 6) with what they reported (migration 8).
  */
 export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
   const q = {
@@ -111,8 +113,8 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
       `SELECT ${REPORT_COLUMNS}, resolved_seq FROM room_reports WHERE room = ? AND id = ?`,
     ),
     file: db.prepare(
-      `INSERT INTO room_reports (room, id, message_id, by_user, reason, at)
-       VALUES (@room, @id, @messageId, @by, @reason, @at)`,
+      `INSERT INTO room_reports (room, id, message_id, by_user, reason, at, quote)
+       VALUES (@room, @id, @messageId, @by, @reason, @at, @quote)`,
     ),
     // As for the audit: every open report at or below the REPORTS_MAX-th newest's seq is older.
     trimOpen: db.prepare(
@@ -150,7 +152,8 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
   const file = db.transaction((room: string, filing: ReportFiling) => {
     const held = q.reportOf.get(room, filing.messageId, filing.by);
     if (held) return { report: toReport(held), created: false };
-    q.file.run({ room, ...filing });
+    const { quote, ...rest } = filing;
+    q.file.run({ room, ...rest, quote: quote ? JSON.stringify(quote) : null });
     q.trimOpen.run({ room, keep: REPORTS_MAX });
     return { report: { ...filing, room }, created: true };
   });

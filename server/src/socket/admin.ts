@@ -9,13 +9,14 @@ import {
 import { fail } from '../errors.js';
 import { checkRoom } from '../validation.js';
 import type { EventHandler } from './dispatch.js';
-import { removeEveryone } from './moderation.js';
+import { accountNamed, removeEveryone } from './moderation.js';
 import type { ChatSocket } from './types.js';
 
-export const suspendSchema = z.object({
-  userId: z.string().min(1).max(64),
-  suspended: z.boolean(),
-}) satisfies z.ZodType<SuspendRequest>;
+/** One of `userId` and `username`, never both: strict, so that both is BAD_REQUEST. */
+export const suspendSchema = z.union([
+  z.strictObject({ userId: z.string().min(1).max(64), suspended: z.boolean() }),
+  z.strictObject({ username: z.string().min(1).max(64), suspended: z.boolean() }),
+]) satisfies z.ZodType<SuspendRequest>;
 
 export const roomDeleteSchema = z.object({
   room: z.string(),
@@ -26,9 +27,14 @@ const operatorsOnly = (socket: ChatSocket): AckFailure | undefined =>
 
 export const suspend: EventHandler<'admin:suspend'> = {
   schema: suspendSchema,
-  async handle({ socket, deps }, { userId, suspended }) {
+  async handle({ socket, deps }, request) {
+    const { suspended } = request;
+    // Operators only, before anything else: nobody else learns whether a username exists.
     const refused = operatorsOnly(socket);
     if (refused) return refused;
+    const named = await accountNamed(deps, request);
+    if (!named) return fail(ErrorCode.NOT_FOUND, 'no such user');
+    const userId = named.id;
     if (userId === socket.data.member.id) {
       return fail(ErrorCode.BAD_REQUEST, 'an operator cannot suspend themselves');
     }

@@ -8,6 +8,7 @@ import {
   type RoomAuditRequest,
   type RoomCreateRequest,
   type RoomInfo,
+  type RoomInviteRequest,
   type RoomRoleRequest,
   type RoomUpdateRequest,
   type RoomUserRequest,
@@ -49,6 +50,11 @@ export const roomUserSchema = z.object({
   room: z.string(),
   userId,
 }) satisfies z.ZodType<RoomUserRequest>;
+/** One of `userId` and `username`, never both: strict, so that both is BAD_REQUEST. */
+export const roomInviteSchema = z.union([
+  z.strictObject({ room: z.string(), userId }),
+  z.strictObject({ room: z.string(), username: z.string().min(1).max(64) }),
+]) satisfies z.ZodType<RoomInviteRequest>;
 export const sanctionSchema = z.object({
   room: z.string(),
   userId,
@@ -90,15 +96,23 @@ async function over(
   if ('ok' in granted) return granted;
   const account = await ctx.deps.accounts.findById(targetId);
   if (!account) return fail(ErrorCode.NOT_FOUND, 'no such user');
-  const targetRank = rankIn(granted.info, account.id, isAdmin(ctx.deps, account));
-  if (targetRank >= granted.rank) {
+  if (rankIn(granted.info, account.id) >= granted.rank) {
     return fail(ErrorCode.NOT_MODERATOR, 'not on someone of the same rank or higher');
   }
   return { info: granted.info, target: memberOfAccount(account) };
 }
 
-const isAdmin = (deps: SocketDeps, account: Account): boolean =>
-  account.username !== undefined && (deps.config.adminUsers ?? []).includes(account.username);
+/**
+ * The account a request names by `userId` or by `username` (guests have none, so only their
+ * id names them).
+ */
+export async function accountNamed(
+  deps: SocketDeps,
+  named: { userId: string } | { username: string },
+): Promise<Account | undefined> {
+  if ('userId' in named) return deps.accounts.findById(named.userId);
+  return (await deps.accounts.findByUsername(named.username.trim().toLowerCase()))?.account;
+}
 
 /** Records the action and tells the room (and the user acted on, wherever they are). */
 async function announce(
@@ -213,20 +227,22 @@ export const setRole: EventHandler<'room:role'> = {
 };
 
 export const invite: EventHandler<'room:invite'> = {
-  schema: roomUserSchema,
-  async handle(ctx, { room, userId: target }) {
+  schema: roomInviteSchema,
+  async handle(ctx, request) {
+    const { room } = request;
+    // Authority first: only those who run the room learn whether a username exists.
     const granted = await authority(ctx, room, Rank.moderator);
     if ('ok' in granted) return granted;
-    const account = await ctx.deps.accounts.findById(target);
+    const account = await accountNamed(ctx.deps, request);
     if (!account) return fail(ErrorCode.NOT_FOUND, 'no such user');
-    await ctx.deps.moderation.invite(room, target);
+    await ctx.deps.moderation.invite(room, account.id);
     await ctx.deps.moderation.record(room, {
       at: ctx.deps.now(),
       by: ctx.socket.data.member.id,
       action: 'invite',
-      target,
+      target: account.id,
     });
-    return { ok: true, room, userId: target };
+    return { ok: true, room, userId: account.id };
   },
 };
 
@@ -303,7 +319,11 @@ export const readAudit: EventHandler<'room:audit'> = {
   async handle(ctx, { room }) {
     const granted = await authority(ctx, room, Rank.moderator);
     if ('ok' in granted) return granted;
-    return { ok: true, entries: await ctx.deps.moderation.audit(room, AUDIT_PAGE) };
+    const entries = await ctx.deps.moderation.audit(room, AUDIT_PAGE);
+    const ids = new Set(entries.flatMap((e) => (e.target ? [e.by, e.target] : [e.by])));
+    const accounts = await Promise.all([...ids].map((id) => ctx.deps.accounts.findById(id)));
+    const people = accounts.flatMap((a) => (a ? [memberOfAccount(a)] : []));
+    return { ok: true, entries, people };
   },
 };
 
@@ -320,8 +340,5 @@ export async function moderates(
   if (isDirect(room)) return false;
   const info = await infoOf(deps, room);
   const rank = rankOf(socket, info);
-  if (rank < Rank.moderator) return false;
-  const author = await deps.accounts.findById(authorId);
-  const authorRank = rankIn(info, authorId, author !== undefined && isAdmin(deps, author));
-  return authorRank < rank;
+  return rank >= Rank.moderator && rankIn(info, authorId) < rank;
 }

@@ -17,8 +17,9 @@ import { infoOf, Rank, rankOf } from './room-access.js';
 import { userRoom } from './rooms-of-users.js';
 import type { ChatSocket, ConnectionContext } from './types.js';
 
-// Members report messages to the people who run the room; those see them live on every node
-// (through their user rooms), list the open ones and resolve them.
+// Members report messages to the people who run the room (its owner and moderators, and the
+// operators); those see them live on every node (through their user rooms), list the open
+// and the resolved ones, and resolve them.
 
 const cursor = z.string().min(1).max(64);
 
@@ -54,13 +55,12 @@ async function moderated(
 }
 
 /**
- * The user rooms of the room's owner and moderators, whose every connection hears of its
- * reports wherever it is. Operators (`ADMIN_USERS`) are not stored per room, so they are not
- * told live; they see reports with `reports:list`.
+ * The user rooms of the room's owner, moderators and operators, whose every connection hears
+ * of its reports wherever it is: the adapter delivers to those rooms on every node.
  */
 function staffOf(info: RoomInfo): string[] {
-  const ids = info.owner === undefined ? info.moderators : [info.owner, ...info.moderators];
-  return [...new Set(ids)].map(userRoom);
+  const ids = [...(info.owner === undefined ? [] : [info.owner]), ...info.moderators];
+  return [...new Set([...ids, ...info.operators])].map(userRoom);
 }
 
 /** Tells the room's staff, but not the connection that caused it (it has its ack). */
@@ -89,6 +89,9 @@ export const reportMessage: EventHandler<'message:report'> = {
       by,
       reason,
       at: deps.now(),
+      // What was reported, kept with the report: the message may be edited, deleted or
+      // trimmed from history before anyone looks at it.
+      quote: { author: message.author, text: message.text },
     });
     // A repeat is the same report: the staff heard of it the first time.
     if (created) tellStaff(socket, await infoOf(deps, room))?.emit('report', { report, message });

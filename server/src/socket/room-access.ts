@@ -16,33 +16,36 @@ import type { ChatSocket, SocketDeps } from './types.js';
 export const Rank = { member: 0, moderator: 1, owner: 2, admin: 3 } as const;
 export type Rank = (typeof Rank)[keyof typeof Rank];
 
-type Deps = Pick<SocketDeps, 'moderation' | 'now'>;
+type Deps = Pick<SocketDeps, 'moderation' | 'now' | 'operators'>;
 
 /** What everyone may know of a room; rooms nobody created have no owner and are public. */
 export async function infoOf(deps: Deps, room: string): Promise<RoomInfo> {
-  const [settings, moderators] = await Promise.all([
+  const [settings, moderators, operators] = await Promise.all([
     deps.moderation.settings(room),
     deps.moderation.moderators(room),
+    deps.operators.ids(),
   ]);
   return {
     room,
     moderators,
+    operators,
     private: settings?.private ?? false,
     ...(settings?.owner === undefined ? {} : { owner: settings.owner }),
     ...(settings?.topic === undefined ? {} : { topic: settings.topic }),
   };
 }
 
-/** A user's rank in a room, from its info; `admin` marks an operator. */
-export function rankIn(info: RoomInfo, userId: string, admin: boolean): Rank {
-  if (admin) return Rank.admin;
+/** A user's rank in a room, from its info (which names the operators too). */
+export function rankIn(info: RoomInfo, userId: string): Rank {
+  if (info.operators.includes(userId)) return Rank.admin;
   if (info.owner === userId) return Rank.owner;
   if (info.moderators.includes(userId)) return Rank.moderator;
   return Rank.member;
 }
 
+/** The rank of a connection's user; its `admin` flag stands even before the info names it. */
 export const rankOf = (socket: ChatSocket, info: RoomInfo): Rank =>
-  rankIn(info, socket.data.member.id, socket.data.admin === true);
+  socket.data.admin ? Rank.admin : rankIn(info, socket.data.member.id);
 
 const sentence = (until: number | undefined) =>
   until === undefined ? 'until a moderator lifts it' : `until ${new Date(until).toISOString()}`;

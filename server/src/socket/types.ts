@@ -21,6 +21,7 @@ import type { ConnectionLimits } from './connection-limits.js';
 import type { RoomCapacity } from './room-capacity.js';
 import type { SessionGuard } from './session-guard.js';
 import type { EngineInternals } from './engine-internals.js';
+import type { Operators } from './operators.js';
 
 export type ChatIO = Server<
   ClientToServerEvents,
@@ -48,6 +49,8 @@ export interface SocketDeps {
   moderation: ModerationStore;
   /** Accounts, to resolve the users a conversation or a mention names. */
   accounts: AccountStore;
+  /** The operators (`ADMIN_USERS`) as accounts, whom every room's info names. */
+  operators: Operators;
   logger: Logger;
   metrics: Metrics;
   /** Work started by events that nobody awaits (presence announcements); shutdown waits for it. */

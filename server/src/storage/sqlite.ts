@@ -150,6 +150,11 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
   `,
+  // 8: a report keeps the reported message as it was (its author and text, as JSON); reports
+  // filed before have none.
+  `
+  ALTER TABLE room_reports ADD COLUMN quote TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
