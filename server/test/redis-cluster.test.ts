@@ -4,12 +4,14 @@ import { redisThrottle } from '../src/accounts/login-throttle.js';
 import { createRedisAccounts } from '../src/accounts/redis-store.js';
 import { createRedisConversations } from '../src/conversations/redis-store.js';
 import { createRedisHistoryStore } from '../src/history/redis-store.js';
+import { createRedisModeration } from '../src/moderation/redis-store.js';
 import { clusterNodesOf, openRedisCluster } from '../src/redis.js';
 import { redisUserLimits } from '../src/user-limits.js';
 import { adapterSuite } from './support/adapter-suite.js';
 import { accountStoreSuite, throttleSuite } from './support/account-store-suite.js';
 import { conversationStoreSuite } from './support/conversation-store-suite.js';
 import { historyStoreSuite } from './support/history-store-suite.js';
+import { moderationStoreSuite } from './support/moderation-store-suite.js';
 import { RedisCluster } from './support/redis-cluster.js';
 import { suiteOptions, userLimitsSuite } from './support/user-limits-suite.js';
 
@@ -61,6 +63,10 @@ throttleSuite('redis cluster', async () => redisThrottle(await client(), `t${pre
 
 conversationStoreSuite('redis cluster', async () =>
   createRedisConversations(await client(), `c${prefixes++}:`),
+);
+
+moderationStoreSuite('redis cluster', async () =>
+  createRedisModeration(await client(), `m${prefixes++}:`),
 );
 
 userLimitsSuite('redis cluster', (now) =>
