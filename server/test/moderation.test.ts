@@ -474,6 +474,59 @@ describe('room settings', () => {
   });
 });
 
+describe('room names', () => {
+  test('every moderation event refuses a malformed room name with INVALID_ROOM, before any rank check', async () => {
+    // 10 payloads × 8 names × 2 actors, and more: beyond the default event burst.
+    const { named } = await server({ adminUsers: ['root'], eventBurst: 1000 });
+    const root = await named('root');
+    const member = await named('mike');
+    const otto = await named('otto');
+    const userId = otto.who.user.id;
+    const payloads = (room: unknown) =>
+      [
+        ['room:update', { room, topic: 'x' }],
+        ['room:audit', { room }],
+        ['room:invite', { room, userId }],
+        ['room:invite', { room, username: 'otto' }],
+        ['room:kick', { room, userId }],
+        ['room:ban', { room, userId, minutes: 5, reason: 'spam' }],
+        ['room:mute', { room, userId, minutes: 5 }],
+        ['room:role', { room, userId, role: 'moderator' }],
+        ['room:unban', { room, userId }],
+        ['room:unmute', { room, userId }],
+      ] as const;
+    const malformed = ['', 'Den', 'den club', 'den!', 'dén', 'den\n', '#den', 'x'.repeat(65)];
+    // The operator outranks everyone in every room; the member moderates nothing. Both get
+    // INVALID_ROOM: the name is checked before the rank, the target or the room's settings.
+    for (const actor of [root.socket, member.socket]) {
+      for (const room of malformed) {
+        for (const [event, payload] of payloads(room)) {
+          expect(await emitRaw(actor, event, payload), `${event} ${JSON.stringify(room)}`).toEqual({
+            ok: false,
+            error: { code: ErrorCode.INVALID_ROOM, message: expect.any(String) as string },
+          });
+        }
+      }
+    }
+    // A room that is not a string at all is not of the documented shape: BAD_REQUEST.
+    for (const room of [42, null, undefined]) {
+      for (const [event, payload] of payloads(room)) {
+        expect(
+          await emitRaw(root.socket, event, payload),
+          `${event} ${String(room)}`,
+        ).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_REQUEST } });
+      }
+    }
+    // The same payloads with a well-formed name pass these checks: the operator invites otto.
+    await joinOk(root.socket, 'den');
+    expect(await request(root.socket, 'room:invite', { room: 'den', username: 'otto' })).toEqual({
+      ok: true,
+      room: 'den',
+      userId,
+    });
+  });
+});
+
 describe('rooms nobody runs', () => {
   test('a conversation has no moderators, general and conversations cannot be created, general not deleted', async () => {
     const { named } = await server({ adminUsers: ['root'] });
