@@ -474,6 +474,74 @@ describe('room settings', () => {
   });
 });
 
+describe('the hourly room allowance', () => {
+  test('room:create past ROOMS_PER_HOUR is RATE_LIMITED and makes nothing; the allowance comes back within the hour', async () => {
+    const time = clock();
+    const { named } = await server({ roomsPerHour: 2 }, time.now);
+    const olga = await named('olga');
+    const otto = await named('otto');
+    // As the browser does: create, then enter. Entering a room one has just created opens
+    // nothing new, so it takes no second allowance.
+    for (const room of ['first', 'second']) {
+      const created = await request(olga.socket, 'room:create', { room, private: true });
+      expect(created.ok && created.info.owner, room).toBe(olga.who.user.id);
+      expect((await joinOk(olga.socket, room)).info.owner).toBe(olga.who.user.id);
+    }
+    expect(
+      await request(olga.socket, 'room:create', { room: 'third', private: true, topic: 'mine' }),
+    ).toMatchObject({ ok: false, error: { code: ErrorCode.RATE_LIMITED } });
+    // Nothing was made: had the private room been created, otto could not enter it. He
+    // opens it himself, as a public room he owns, without its topic.
+    const opened = await joinOk(otto.socket, 'third');
+    expect(opened.info).toEqual({
+      room: 'third',
+      owner: otto.who.user.id,
+      moderators: [],
+      operators: [],
+      private: false,
+    });
+
+    // Two an hour come back one every half hour, not sooner.
+    time.advance(1_800_000 - 1);
+    expect(code(await request(olga.socket, 'room:create', { room: 'fourth' }))).toBe(
+      ErrorCode.RATE_LIMITED,
+    );
+    // An hour after it was spent, the whole allowance is back, and no more.
+    time.advance(1_800_000 + 1);
+    for (const room of ['fourth', 'fifth']) {
+      expect((await request(olga.socket, 'room:create', { room })).ok, room).toBe(true);
+    }
+    expect(code(await request(olga.socket, 'room:create', { room: 'sixth' }))).toBe(
+      ErrorCode.RATE_LIMITED,
+    );
+  });
+
+  test('ROOMS_PER_HOUR_PER_ADDRESS bounds every user at one address together', async () => {
+    const time = clock();
+    const { named } = await server({ roomsPerHour: 5, roomsPerHourPerAddress: 2 }, time.now);
+    // Every test client comes from 127.0.0.1.
+    const olga = await named('olga');
+    const otto = await named('otto');
+    expect((await request(olga.socket, 'room:create', { room: 'one' })).ok).toBe(true);
+    expect((await request(otto.socket, 'room:create', { room: 'two' })).ok).toBe(true);
+    for (const s of [otto.socket, olga.socket]) {
+      expect(code(await request(s, 'room:create', { room: 'three', private: true }))).toBe(
+        ErrorCode.RATE_LIMITED,
+      );
+    }
+    // Opening it by a join draws on the same allowance of the address.
+    expect(code(await request(otto.socket, 'room:join', { room: 'three' }))).toBe(
+      ErrorCode.ROOM_LIMIT,
+    );
+    // Nothing was made: an hour later otto opens it by joining, public and his.
+    time.advance(3_600_000);
+    expect((await joinOk(otto.socket, 'three')).info).toMatchObject({
+      owner: otto.who.user.id,
+      private: false,
+    });
+  });
+});
+
 describe('room names', () => {
   test('every moderation event refuses a malformed room name with INVALID_ROOM, before any rank check', async () => {
     // 10 payloads × 8 names × 2 actors, and more: beyond the default event burst.
