@@ -3,6 +3,8 @@ import { expect, onTestFinished, test } from 'vitest';
 import { ErrorCode } from '../../common/contract.js';
 import { signUp } from './support/accounts.js';
 import { connect, joinOk } from './support/client.js';
+import { health, newDeployment, startNode } from './support/cluster.js';
+import { RedisProcess } from './support/redis.js';
 import { startTestServer } from './support/server.js';
 
 /** A connection to the admin namespace: resolves with the socket, or with the refusal. */
@@ -74,4 +76,34 @@ test('without ADMIN_UI there is no admin namespace and no page', async () => {
   expect(refused).toBeInstanceOf(Error);
   expect((refused as Error).message).toMatch(/Invalid namespace/);
   expect((await fetch(`${url}/admin/`)).status).toBe(404);
+});
+
+test('while Redis is down an operator is refused with UNAVAILABLE, not UNAUTHORIZED; admitted again once it is back', async () => {
+  // AOF on, so that the session outlives the restart.
+  const redis = new RedisProcess({ appendonly: true });
+  await redis.start();
+  onTestFinished(async () => {
+    await redis.stop();
+  });
+  const node = await startNode(redis.url, newDeployment(), {
+    adminUi: true,
+    adminUsers: ['root'],
+    scryptCost: 10,
+  });
+  const root = await signUp(node.url, 'root');
+  const before = await admin(node.url, root.token);
+  if (before instanceof Error) throw before;
+  before.disconnect();
+
+  await redis.stop();
+  await health(node.redis, false);
+  const during = await admin(node.url, root.token);
+  expect(during).toBeInstanceOf(Error);
+  expect((during as { data?: { code?: string } }).data?.code).toBe(ErrorCode.UNAVAILABLE);
+
+  await redis.start();
+  await health(node.redis, true);
+  const after = await admin(node.url, root.token);
+  if (after instanceof Error) throw after;
+  expect(after.connected).toBe(true);
 });

@@ -474,6 +474,127 @@ describe('room settings', () => {
   });
 });
 
+describe('the hourly room allowance', () => {
+  test('room:create past ROOMS_PER_HOUR is RATE_LIMITED and makes nothing; the allowance comes back within the hour', async () => {
+    const time = clock();
+    const { named } = await server({ roomsPerHour: 2 }, time.now);
+    const olga = await named('olga');
+    const otto = await named('otto');
+    // As the browser does: create, then enter. Entering a room one has just created opens
+    // nothing new, so it takes no second allowance.
+    for (const room of ['first', 'second']) {
+      const created = await request(olga.socket, 'room:create', { room, private: true });
+      expect(created.ok && created.info.owner, room).toBe(olga.who.user.id);
+      expect((await joinOk(olga.socket, room)).info.owner).toBe(olga.who.user.id);
+    }
+    expect(
+      await request(olga.socket, 'room:create', { room: 'third', private: true, topic: 'mine' }),
+    ).toMatchObject({ ok: false, error: { code: ErrorCode.RATE_LIMITED } });
+    // Nothing was made: had the private room been created, otto could not enter it. He
+    // opens it himself, as a public room he owns, without its topic.
+    const opened = await joinOk(otto.socket, 'third');
+    expect(opened.info).toEqual({
+      room: 'third',
+      owner: otto.who.user.id,
+      moderators: [],
+      operators: [],
+      private: false,
+    });
+
+    // Two an hour come back one every half hour, not sooner.
+    time.advance(1_800_000 - 1);
+    expect(code(await request(olga.socket, 'room:create', { room: 'fourth' }))).toBe(
+      ErrorCode.RATE_LIMITED,
+    );
+    // An hour after it was spent, the whole allowance is back, and no more.
+    time.advance(1_800_000 + 1);
+    for (const room of ['fourth', 'fifth']) {
+      expect((await request(olga.socket, 'room:create', { room })).ok, room).toBe(true);
+    }
+    expect(code(await request(olga.socket, 'room:create', { room: 'sixth' }))).toBe(
+      ErrorCode.RATE_LIMITED,
+    );
+  });
+
+  test('ROOMS_PER_HOUR_PER_ADDRESS bounds every user at one address together', async () => {
+    const time = clock();
+    const { named } = await server({ roomsPerHour: 5, roomsPerHourPerAddress: 2 }, time.now);
+    // Every test client comes from 127.0.0.1.
+    const olga = await named('olga');
+    const otto = await named('otto');
+    expect((await request(olga.socket, 'room:create', { room: 'one' })).ok).toBe(true);
+    expect((await request(otto.socket, 'room:create', { room: 'two' })).ok).toBe(true);
+    for (const s of [otto.socket, olga.socket]) {
+      expect(code(await request(s, 'room:create', { room: 'three', private: true }))).toBe(
+        ErrorCode.RATE_LIMITED,
+      );
+    }
+    // Opening it by a join draws on the same allowance of the address.
+    expect(code(await request(otto.socket, 'room:join', { room: 'three' }))).toBe(
+      ErrorCode.ROOM_LIMIT,
+    );
+    // Nothing was made: an hour later otto opens it by joining, public and his.
+    time.advance(3_600_000);
+    expect((await joinOk(otto.socket, 'three')).info).toMatchObject({
+      owner: otto.who.user.id,
+      private: false,
+    });
+  });
+});
+
+describe('room names', () => {
+  test('every moderation event refuses a malformed room name with INVALID_ROOM, before any rank check', async () => {
+    // 10 payloads × 8 names × 2 actors, and more: beyond the default event burst.
+    const { named } = await server({ adminUsers: ['root'], eventBurst: 1000 });
+    const root = await named('root');
+    const member = await named('mike');
+    const otto = await named('otto');
+    const userId = otto.who.user.id;
+    const payloads = (room: unknown) =>
+      [
+        ['room:update', { room, topic: 'x' }],
+        ['room:audit', { room }],
+        ['room:invite', { room, userId }],
+        ['room:invite', { room, username: 'otto' }],
+        ['room:kick', { room, userId }],
+        ['room:ban', { room, userId, minutes: 5, reason: 'spam' }],
+        ['room:mute', { room, userId, minutes: 5 }],
+        ['room:role', { room, userId, role: 'moderator' }],
+        ['room:unban', { room, userId }],
+        ['room:unmute', { room, userId }],
+      ] as const;
+    const malformed = ['', 'Den', 'den club', 'den!', 'dén', 'den\n', '#den', 'x'.repeat(65)];
+    // The operator outranks everyone in every room; the member moderates nothing. Both get
+    // INVALID_ROOM: the name is checked before the rank, the target or the room's settings.
+    for (const actor of [root.socket, member.socket]) {
+      for (const room of malformed) {
+        for (const [event, payload] of payloads(room)) {
+          expect(await emitRaw(actor, event, payload), `${event} ${JSON.stringify(room)}`).toEqual({
+            ok: false,
+            error: { code: ErrorCode.INVALID_ROOM, message: expect.any(String) as string },
+          });
+        }
+      }
+    }
+    // A room that is not a string at all is not of the documented shape: BAD_REQUEST.
+    for (const room of [42, null, undefined]) {
+      for (const [event, payload] of payloads(room)) {
+        expect(
+          await emitRaw(root.socket, event, payload),
+          `${event} ${String(room)}`,
+        ).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_REQUEST } });
+      }
+    }
+    // The same payloads with a well-formed name pass these checks: the operator invites otto.
+    await joinOk(root.socket, 'den');
+    expect(await request(root.socket, 'room:invite', { room: 'den', username: 'otto' })).toEqual({
+      ok: true,
+      room: 'den',
+      userId,
+    });
+  });
+});
+
 describe('rooms nobody runs', () => {
   test('a conversation has no moderators, general and conversations cannot be created, general not deleted', async () => {
     const { named } = await server({ adminUsers: ['root'] });

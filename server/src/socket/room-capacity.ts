@@ -7,7 +7,8 @@ import type { ChatSocket, SocketDeps } from './types.js';
 /**
  * What opening a room costs, checked before a connection joins one. A room that holds no
  * messages and has nobody in it is new: opening it takes one of the user's and the address's
- * hourly allowance, and a place among the `MAX_ROOMS` whose history the server keeps. When
+ * hourly allowance (unless the user owns it already), and a place among the `MAX_ROOMS`
+ * whose history the server keeps. When
  * those are all taken, the room idle longest that nobody is in is forgotten to make room;
  * when every room has someone in it, the new one is refused. So what one person, one address
  * and everyone together can make the store hold stays bounded.
@@ -20,7 +21,10 @@ export interface RoomCapacity {
 const PENDING_MS = 60_000;
 
 export function createRoomCapacity(
-  deps: Pick<SocketDeps, 'io' | 'history' | 'userLimits' | 'caps' | 'config' | 'logger' | 'now'>,
+  deps: Pick<
+    SocketDeps,
+    'io' | 'history' | 'moderation' | 'userLimits' | 'caps' | 'config' | 'logger' | 'now'
+  >,
 ): RoomCapacity {
   // Admissions on this node run one at a time and count the rooms they admitted that hold
   // no message yet, so that concurrent joins cannot each take the last place. (Several nodes
@@ -69,10 +73,17 @@ export function createRoomCapacity(
         return undefined;
       }
       if ((await deps.io.in(room).fetchSockets()).length > 0) return undefined;
-      const allowed = await deps.userLimits.takeHourly('room', {
-        userId: socket.data.member.id,
-        address: deps.caps.addressOf(socket),
-      });
+      const userId = socket.data.member.id;
+      // Its owner paid for the room when they made it (`room:create`, or the join that opened
+      // it): entering it again is not opening a new room of theirs, though it still needs a
+      // place among MAX_ROOMS.
+      const owned = (await deps.moderation.settings(room))?.owner === userId;
+      const allowed =
+        owned ||
+        (await deps.userLimits.takeHourly('room', {
+          userId,
+          address: deps.caps.addressOf(socket),
+        }));
       if (!allowed) {
         return fail(
           ErrorCode.ROOM_LIMIT,
