@@ -1,8 +1,9 @@
 // The production topology on this machine, without Docker:
-//   npm run cluster [-- --nodes 3 --adapter classic|sharded --https-port 8443 …]
-// redis-server (AOF on) on 127.0.0.1:6390, chat nodes on 127.0.0.1:3001.. (metrics on
-// 9465..), HAProxy on http://localhost:8080 (redirects) and https://localhost:8443, stats on
-// 127.0.0.1:8404. Every port is an option, or a CLUSTER_* variable (see README), so two
+//   npm run cluster [-- --nodes 3 --redis single|cluster --adapter classic|sharded …]
+// redis-server (AOF on) on 127.0.0.1:6390, or with `--redis cluster` a Redis Cluster of
+// three primaries and three replicas on 6390..6395 (buses on 16390..16395); chat nodes on
+// 127.0.0.1:3001.. (metrics on 9465..), HAProxy on http://localhost:8080 (redirects) and
+// https://localhost:8443, stats on 127.0.0.1:8404. Every port is an option, or a CLUSTER_* variable (see README), so two
 // clusters can run side by side with their own --dir. The chat's own settings
 // (RATE_LIMIT_PER_SEC, GUESTS, …) pass from this command's environment to every node.
 // Ctrl-C stops everything. Data lives in .cluster/ (delete it to start afresh).
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_VARIABLES } from '../server/src/config.js';
 import { ChatNodeProcess, HaproxyProcess, RedisProcess } from './lib/processes.js';
+import { RedisCluster } from './lib/redis-cluster.js';
 
 /** Each port: its option, its environment variable, its default. */
 const PORT_SETTINGS = {
@@ -26,7 +28,9 @@ const PORT_SETTINGS = {
 const { values } = parseArgs({
   options: {
     nodes: { type: 'string', default: '3' },
-    adapter: { type: 'string', default: 'classic' },
+    redis: { type: 'string', default: 'single' },
+    // Default: classic on one redis-server, sharded on a Redis Cluster.
+    adapter: { type: 'string' },
     dir: { type: 'string', default: process.env.CLUSTER_DIR ?? '.cluster' },
     ...Object.fromEntries(
       Object.values(PORT_SETTINGS).map(([option]) => [option, { type: 'string' as const }]),
@@ -39,7 +43,13 @@ if (!Number.isInteger(count) || count < 1 || count > 3) {
   console.error('--nodes must be 1, 2 or 3');
   process.exit(2);
 }
-if (values.adapter !== 'classic' && values.adapter !== 'sharded') {
+if (values.redis !== 'single' && values.redis !== 'cluster') {
+  console.error('--redis must be single or cluster');
+  process.exit(2);
+}
+const onCluster = values.redis === 'cluster';
+const adapter = values.adapter ?? (onCluster ? 'sharded' : 'classic');
+if (adapter !== 'classic' && adapter !== 'sharded') {
   console.error('--adapter must be classic or sharded');
   process.exit(2);
 }
@@ -75,7 +85,17 @@ if (!existsSync('dist/server/src/main.js') || !existsSync('dist/client/index.htm
 const redisDir = join(values.dir, 'redis');
 mkdirSync(redisDir, { recursive: true });
 
-const redis = new RedisProcess({ appendonly: true, port: PORTS.redis, dir: redisDir });
+// One redis-server, or six cluster nodes on consecutive ports (1 s node timeout: a dead
+// primary's replica takes over within about two seconds).
+const redis = onCluster
+  ? new RedisCluster({
+      ports: Array.from({ length: 6 }, (_, i) => PORTS.redis + i),
+      dir: redisDir,
+      nodeTimeoutMs: 1000,
+    })
+  : new RedisProcess({ appendonly: true, port: PORTS.redis, dir: redisDir });
+const redisEnv: Record<string, string> =
+  redis instanceof RedisCluster ? { REDIS_CLUSTER_NODES: redis.seeds } : { REDIS_URL: redis.url };
 const nodes = Array.from(
   { length: count },
   (_, i) =>
@@ -85,8 +105,8 @@ const nodes = Array.from(
         ...passed,
         PORT: String(PORTS.firstNode + i),
         METRICS_PORT: String(PORTS.firstMetrics + i),
-        REDIS_URL: redis.url,
-        REDIS_ADAPTER: values.adapter,
+        ...redisEnv,
+        REDIS_ADAPTER: adapter,
         CLIENT: 'static',
         SHUTDOWN_DRAIN_MS: '3000',
         LOG_LEVEL: passed.LOG_LEVEL ?? 'warn',
@@ -135,11 +155,11 @@ try {
 }
 
 console.log(`
-Chat cluster running (${count} node${count > 1 ? 's' : ''}, ${values.adapter} adapter):
+Chat cluster running (${count} node${count > 1 ? 's' : ''}, ${adapter} adapter):
   chat          https://localhost:${PORTS.https}   (self-signed certificate: accept it once)
   plain HTTP    http://localhost:${PORTS.http}    (redirects to HTTPS)
   HAProxy stats http://127.0.0.1:${PORTS.stats}/stats
   nodes         ${nodes.map((n) => n.url).join('  ')}
   metrics       ${nodes.map((_, i) => `http://127.0.0.1:${PORTS.firstMetrics + i}/metrics`).join('  ')}
-  redis         ${redis.url}   (AOF in ${redisDir})
+  redis         ${redis instanceof RedisCluster ? `cluster ${redis.seeds}` : redis.url}   (AOF in ${redisDir})
 Ctrl-C stops everything.`);

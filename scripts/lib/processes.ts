@@ -136,6 +136,7 @@ export class RedisProcess extends Supervised {
   constructor(private readonly options: RedisProcessOptions = {}) {
     super();
     this.port = options.port ?? 0;
+    this.busPort = options.cluster?.busPort ?? 0;
     this.dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chat-redis-'));
   }
 

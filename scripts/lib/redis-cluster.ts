@@ -2,6 +2,8 @@
 // created with `redis-cli --cluster create` like an operator would. Used by
 // `npm run cluster -- --redis cluster` and by the tests.
 import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { RedisProcess } from './processes.js';
@@ -16,6 +18,16 @@ export interface RedisClusterOptions {
   nodeTimeoutMs?: number;
   /** Append-only file on every node, so that a restarted node keeps its data. Default true. */
   appendonly?: boolean;
+  /**
+   * The nodes' ports (primaries × 2 of them), each with its cluster bus on port + 10000 as
+   * Redis has it by default. Default: free ports, buses on free ports too.
+   */
+  ports?: number[];
+  /**
+   * A folder kept across runs: each node's data in `node-<port>` under it. A cluster found
+   * there (every node has its nodes.conf) is started again as it was, not created afresh.
+   */
+  dir?: string;
 }
 
 /** One node as `CLUSTER NODES` describes it. */
@@ -92,11 +104,22 @@ export class RedisCluster {
   constructor(options: RedisClusterOptions = {}) {
     this.primaries = options.primaries ?? 3;
     const nodeTimeoutMs = options.nodeTimeoutMs ?? 1000;
-    this.nodes = Array.from(
-      { length: this.primaries * 2 },
-      () =>
-        new RedisProcess({ appendonly: options.appendonly ?? true, cluster: { nodeTimeoutMs } }),
-    );
+    const { ports, dir } = options;
+    if (ports && ports.length !== this.primaries * 2) {
+      throw new Error(`redis cluster: ${this.primaries * 2} ports needed, ${ports.length} given`);
+    }
+    this.nodes = Array.from({ length: this.primaries * 2 }, (_, i) => {
+      const port = ports?.[i];
+      const nodeDir =
+        dir === undefined || port === undefined ? undefined : join(dir, `node-${port}`);
+      if (nodeDir) mkdirSync(nodeDir, { recursive: true });
+      return new RedisProcess({
+        appendonly: options.appendonly ?? true,
+        ...(port === undefined ? {} : { port }),
+        ...(nodeDir === undefined ? {} : { dir: nodeDir }),
+        cluster: { nodeTimeoutMs, ...(port === undefined ? {} : { busPort: port + 10_000 }) },
+      });
+    });
   }
 
   /** `host:port,...` of every node, the form REDIS_CLUSTER_NODES takes. */
@@ -104,9 +127,17 @@ export class RedisCluster {
     return this.nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
   }
 
-  /** Starts every process, creates the cluster and resolves once it serves every slot. */
+  /**
+   * Starts every process, creates the cluster (unless its nodes already form one, from an
+   * earlier run in the same folders) and resolves once it serves every slot.
+   */
   async start(): Promise<void> {
+    const formed = this.nodes.every((n) => existsSync(join(n.dir, 'nodes.conf')));
     await Promise.all(this.nodes.map((n) => n.start()));
+    if (formed) {
+      await this.healthy();
+      return;
+    }
     await run('redis-cli', [
       '--cluster',
       'create',

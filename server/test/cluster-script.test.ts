@@ -1,18 +1,49 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { expect, onTestFinished, test } from 'vitest';
 import { ErrorCode } from '../../common/contract.js';
 import { signInGuest } from './support/accounts.js';
 import { connect, joinOk, send } from './support/client.js';
+import { parseClusterNodes } from '../../scripts/lib/redis-cluster.js';
 import { freePort } from './support/redis.js';
 
+/** Whether `port` can be bound on 127.0.0.1 right now. */
+const bindable = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => {
+      resolve(false);
+    });
+    probe.listen(port, '127.0.0.1', () => {
+      probe.close(() => {
+        resolve(true);
+      });
+    });
+  });
+
+/** A first port of six free in a row, whose cluster bus ports (+10000) are free too. */
+async function freeRedisClusterPorts(): Promise<number> {
+  for (;;) {
+    const first = 20_000 + Math.floor(Math.random() * 25_000);
+    const ports = Array.from({ length: 6 }, (_, i) => first + i);
+    const free = await Promise.all([...ports, ...ports.map((p) => p + 10_000)].map(bindable));
+    if (free.every(Boolean)) return first;
+  }
+}
+
 /** `npm run cluster` as a person runs it, on ports of its own; stopped with Ctrl-C. */
-async function runCluster(env: Record<string, string>) {
-  const ports = {
-    redis: await freePort(),
+async function runCluster(
+  env: Record<string, string>,
+  args: string[] = [],
+  reuse?: Record<'redis' | 'http' | 'https' | 'stats' | 'node' | 'metrics', number>,
+) {
+  const onRedisCluster = args.includes('cluster');
+  const ports = reuse ?? {
+    redis: onRedisCluster ? await freeRedisClusterPorts() : await freePort(),
     http: await freePort(),
     https: await freePort(),
     stats: await freePort(),
@@ -39,6 +70,7 @@ async function runCluster(env: Record<string, string>) {
       String(ports.node),
       '--metrics-port',
       String(ports.metrics),
+      ...args,
     ],
     // The HTTPS port comes from the environment, the other way to set one.
     { env: { ...process.env, CLUSTER_HTTPS_PORT: String(ports.https), ...env } },
@@ -98,6 +130,57 @@ test(
       cluster.child.kill('SIGINT');
       expect(await cluster.exited).toBe(0);
     }
+  },
+  CLUSTER_TEST_MS,
+);
+
+test(
+  'npm run cluster -- --redis cluster runs the nodes on a Redis Cluster of three primaries and three replicas, kept across runs',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chat-cluster-'));
+    const first = await runCluster({ GUESTS: 'true' }, ['--redis', 'cluster', '--dir', dir]);
+    expect(first.output).toContain('sharded adapter');
+    expect(first.output).toContain(`cluster 127.0.0.1:${first.ports.redis},`);
+    // Six nodes answer, three of them primaries serving every slot, each with a replica.
+    const topology = parseClusterNodes(
+      execFileSync('redis-cli', ['-p', String(first.ports.redis), 'cluster', 'nodes'], {
+        encoding: 'utf8',
+      }),
+    );
+    expect(topology).toHaveLength(6);
+    const primaries = topology.filter((n) => n.role === 'primary');
+    expect(primaries).toHaveLength(3);
+    expect(primaries.flatMap((p) => p.slots).reduce((sum, [a, b]) => sum + b - a + 1, 0)).toBe(
+      16_384,
+    );
+    expect(
+      topology
+        .filter((n) => n.role === 'replica')
+        .map((r) => r.primaryId)
+        .sort(),
+    ).toEqual(primaries.map((p) => p.id).sort());
+
+    const options = { rejectUnauthorized: false, transports: ['websocket' as const] };
+    const alice = await signInGuest(first.url, 'alice');
+    const socket = await connect(first.url, { session: alice.token, ...options });
+    await joinOk(socket, 'general');
+    expect((await send(socket, 'general', 'kept')).ok).toBe(true);
+    socket.disconnect();
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+
+    // Started again in the same folder: the same cluster, with its data.
+    const again = await runCluster(
+      { GUESTS: 'true' },
+      ['--redis', 'cluster', '--dir', dir],
+      first.ports,
+    );
+    const bob = await signInGuest(again.url, 'bob');
+    const back = await connect(again.url, { session: bob.token, ...options });
+    const joined = await joinOk(back, 'general');
+    expect(joined.history.map((m) => m.text)).toEqual(['kept']);
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
   },
   CLUSTER_TEST_MS,
 );
