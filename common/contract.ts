@@ -26,8 +26,8 @@ export const ErrorCode = {
   /** The connection has joined as many rooms as the server allows. */
   TOO_MANY_ROOMS: 'TOO_MANY_ROOMS',
   /**
-   * Joining a room that does not exist yet would open a new one, and this user or address has
-   * opened as many as it may this hour, or the server holds as many as it may.
+   * Joining (or `room:create` of) a room that does not exist yet would open a new one, and this
+   * user or address has opened as many as it may this hour, or the server holds as many as it may.
    */
   ROOM_LIMIT: 'ROOM_LIMIT',
   /** A display name is empty, too long, or has invisible or control characters. */

@@ -475,7 +475,7 @@ describe('room settings', () => {
 });
 
 describe('the hourly room allowance', () => {
-  test('room:create past ROOMS_PER_HOUR is RATE_LIMITED and makes nothing; the allowance comes back within the hour', async () => {
+  test('room:create past ROOMS_PER_HOUR is ROOM_LIMIT, like a join, and makes nothing; the allowance comes back within the hour', async () => {
     const time = clock();
     const { named } = await server({ roomsPerHour: 2 }, time.now);
     const olga = await named('olga');
@@ -489,7 +489,7 @@ describe('the hourly room allowance', () => {
     }
     expect(
       await request(olga.socket, 'room:create', { room: 'third', private: true, topic: 'mine' }),
-    ).toMatchObject({ ok: false, error: { code: ErrorCode.RATE_LIMITED } });
+    ).toMatchObject({ ok: false, error: { code: ErrorCode.ROOM_LIMIT } });
     // Nothing was made: had the private room been created, otto could not enter it. He
     // opens it himself, as a public room he owns, without its topic.
     const opened = await joinOk(otto.socket, 'third');
@@ -504,7 +504,11 @@ describe('the hourly room allowance', () => {
     // Two an hour come back one every half hour, not sooner.
     time.advance(1_800_000 - 1);
     expect(code(await request(olga.socket, 'room:create', { room: 'fourth' }))).toBe(
-      ErrorCode.RATE_LIMITED,
+      ErrorCode.ROOM_LIMIT,
+    );
+    // A name that exists is refused before any allowance is spent on it.
+    expect(code(await request(olga.socket, 'room:create', { room: 'first' }))).toBe(
+      ErrorCode.ROOM_EXISTS,
     );
     // An hour after it was spent, the whole allowance is back, and no more.
     time.advance(1_800_000 + 1);
@@ -512,7 +516,7 @@ describe('the hourly room allowance', () => {
       expect((await request(olga.socket, 'room:create', { room })).ok, room).toBe(true);
     }
     expect(code(await request(olga.socket, 'room:create', { room: 'sixth' }))).toBe(
-      ErrorCode.RATE_LIMITED,
+      ErrorCode.ROOM_LIMIT,
     );
   });
 
@@ -526,7 +530,7 @@ describe('the hourly room allowance', () => {
     expect((await request(otto.socket, 'room:create', { room: 'two' })).ok).toBe(true);
     for (const s of [otto.socket, olga.socket]) {
       expect(code(await request(s, 'room:create', { room: 'three', private: true }))).toBe(
-        ErrorCode.RATE_LIMITED,
+        ErrorCode.ROOM_LIMIT,
       );
     }
     // Opening it by a join draws on the same allowance of the address.

@@ -16,7 +16,7 @@ import {
 } from '../../../common/contract.js';
 import type { Account } from '../accounts/store.js';
 import { isDirect } from '../conversations/store.js';
-import { fail, rateLimited } from '../errors.js';
+import { fail } from '../errors.js';
 import type { AuditEntry } from '../moderation/store.js';
 import { checkRoom } from '../validation.js';
 import { memberOfAccount } from './conversations.js';
@@ -166,14 +166,19 @@ export const createRoom: EventHandler<'room:create'> = {
     const invalid = checkRoom(room);
     if (invalid) return invalid;
     if (!isOwnable(room)) return fail(ErrorCode.ROOM_EXISTS, 'this room exists and has no owner');
+    // Every way a room can exist is checked before the hourly allowance is spent on it.
     const taken =
-      (await deps.history.hasRoom(room)) || (await deps.io.in(room).fetchSockets()).length > 0;
+      (await deps.moderation.settings(room)) !== undefined ||
+      (await deps.history.hasRoom(room)) ||
+      (await deps.io.in(room).fetchSockets()).length > 0;
     if (taken) return fail(ErrorCode.ROOM_EXISTS, 'this room exists already');
     const allowed = await deps.userLimits.takeHourly('room', {
       userId: socket.data.member.id,
       address: deps.caps.addressOf(socket),
     });
-    if (!allowed) return rateLimited();
+    // The same allowance, and the same answer, as opening a room by joining it.
+    if (!allowed)
+      return fail(ErrorCode.ROOM_LIMIT, 'you have opened as many rooms as you may this hour');
     const created = await deps.moderation.create(room, {
       owner: socket.data.member.id,
       private: isPrivate ?? false,
