@@ -5,6 +5,7 @@ import type { Message } from '../../common/contract.js';
 import { ChatUser } from '../../client/test/support/chat-user.js';
 import { identity, type Transport } from './support/client.js';
 import { connectionsOn, startDeployment, type Deployment } from './support/deployment.js';
+import { RedisCluster } from './support/redis-cluster.js';
 
 // These tests run the production topology: redis-server, three node processes, HAProxy.
 const FAULT_TEST_MS = 60_000;
@@ -271,10 +272,17 @@ test('stickiness: polling clients chat for a minute with zero "Session ID unknow
   await expectExactlyOnce(sticky, 'general', chatting, 120);
 }, 150_000);
 
-test(
-  'presence heals when a node dies: the others hear its members leave within seconds',
-  async () => {
-    const d = await startDeployment();
+test.each(['redis-server', 'redis cluster'] as const)(
+  'presence heals when a node dies: the others hear its members leave within seconds (%s)',
+  async (redis) => {
+    let redisCluster: RedisCluster | undefined;
+    if (redis === 'redis cluster') {
+      const cluster = new RedisCluster();
+      redisCluster = cluster;
+      await cluster.start();
+      onTestFinished(() => cluster.stop());
+    }
+    const d = await startDeployment(redisCluster ? { redisCluster } : {});
     const ws: Transport[] = ['websocket'];
     // The dead node's users do not come back (no reconnection), so only the reaper on a
     // live node can tell the others that they left.
@@ -301,7 +309,9 @@ test(
       expect(a.members.size).toBe(live.length);
       expect(live.every((id) => a.members.has(id))).toBe(true);
     }
-    console.info(`presence healed ${healedMs} ms after a node with ${gone.length} clients died`);
+    console.info(
+      `${redis}: presence healed ${healedMs} ms after a node with ${gone.length} clients died`,
+    );
     expect(healedMs).toBeLessThan(10_000);
   },
   FAULT_TEST_MS,
