@@ -1,7 +1,7 @@
 import { expect, onTestFinished, test } from 'vitest';
 import { ChatUser } from '../../client/test/support/chat-user.js';
-import type { Transport } from '../../client/src/chat.js';
 import { RECONNECTION } from '../../client/src/chat-options.js';
+import { audit, keepWriting, TRANSPORT_MIX } from './support/chatting.js';
 import { identity } from './support/client.js';
 import { health, newDeployment, startNode } from './support/cluster.js';
 import { connectionsOn, startDeployment } from './support/deployment.js';
@@ -11,18 +11,10 @@ import type { TestNode } from './support/server.js';
 const percentile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Infinity;
 
-// 120 on WebSocket, 30 starting on polling and upgrading, 50 on polling only: browsers as the
-// fault test of the report had them, each keeping HAProxy's cookie.
-const MIX: (Transport[] | undefined)[] = [
-  ...Array<Transport[]>(120).fill(['websocket']),
-  ...Array<undefined>(30).fill(undefined),
-  ...Array<Transport[]>(50).fill(['polling']),
-];
-
 test('after a SIGKILL of one node of three, its share of 200 clients is back and rejoined within 5 s', async () => {
   const d = await startDeployment();
   const users = await Promise.all(
-    MIX.map(
+    TRANSPORT_MIX.map(
       async (transports, i) =>
         new ChatUser(d.url, await identity(d.url, `user${i}`), `room${i % 10}`, {
           ...(transports ? { transports } : {}),
@@ -75,7 +67,7 @@ test.each(['classic', 'sharded'] as const)(
     for (let i = 0; i < 3; i++)
       nodes.push(await startNode(redis.url, deployment, { redisAdapter }));
     const users = await Promise.all(
-      MIX.map(async (transports, i) => {
+      TRANSPORT_MIX.map(async (transports, i) => {
         const node = nodes[i % 3];
         if (!node) throw new Error('no node');
         return new ChatUser(node.url, await identity(node.url, `m${i}`), `room${i % 10}`, {
@@ -88,40 +80,23 @@ test.each(['classic', 'sharded'] as const)(
     const connects = users.map((u) => u.connectedAt.length);
 
     // Every member writes every 2 s (about 100 messages/s in all); Redis restarts meanwhile.
-    let round = 0;
-    const write = () => {
-      for (const u of users) u.send(`${u.name} ${round}`);
-      round++;
-    };
-    write();
-    const writer = setInterval(write, 2000);
+    const writer = keepWriting(users);
     try {
       await users[0]?.ackedAtLeast(1);
       await redis.stop();
       await Promise.all(nodes.map((n) => health(n.redis, false)));
       await redis.start();
       await Promise.all(nodes.map((n) => health(n.redis, true)));
-      const after = round;
-      await users[0]?.until(() => round >= after + 2);
+      await writer.rounds(2);
     } finally {
-      clearInterval(writer);
+      writer.stop();
     }
     await Promise.all(users.map((u) => u.settled()));
 
     // Every receipt of every acknowledged message, by every member of its room.
-    const ackedIn = new Map<string, string[]>();
-    for (const u of users)
-      ackedIn.set(u.room, [...(ackedIn.get(u.room) ?? []), ...u.acked.map((m) => m.id)]);
+    const { ackedIn } = audit(users);
     await Promise.all(users.map((u) => u.hasShown(ackedIn.get(u.room) ?? [])));
-    let receipts = 0;
-    let missing = 0;
-    for (const u of users) {
-      for (const id of ackedIn.get(u.room) ?? []) {
-        receipts++;
-        if (!u.shown.has(id)) missing++;
-      }
-    }
-    const acked = [...ackedIn.values()].reduce((n, ids) => n + ids.length, 0);
+    const { acked, receipts, missing } = audit(users);
     console.info(
       `${redisAdapter}: ${acked} acknowledged, ${receipts} receipts due, ${missing} missing`,
     );

@@ -1,19 +1,12 @@
 import { expect, onTestFinished, test } from 'vitest';
 import { ChatUser } from '../../client/test/support/chat-user.js';
-import type { Transport } from '../../client/src/chat.js';
 import { RECONNECTION } from '../../client/src/chat-options.js';
 import type { RedisProcess } from '../../scripts/lib/processes.js';
+import { audit, keepWriting, TRANSPORT_MIX } from './support/chatting.js';
 import { connect, identity, joinOk, request } from './support/client.js';
 import { startDeployment, type Deployment } from './support/deployment.js';
 import { RedisCluster } from './support/redis-cluster.js';
 
-// 120 on WebSocket, 30 starting on polling and upgrading, 50 on polling only, as in the
-// other fault tests; all through HAProxy with TLS and its sticky cookie.
-const MIX: (Transport[] | undefined)[] = [
-  ...Array<Transport[]>(120).fill(['websocket']),
-  ...Array<undefined>(30).fill(undefined),
-  ...Array<Transport[]>(50).fill(['polling']),
-];
 const ROOMS = 10;
 const msOf = (id: string) => Number(id.slice(0, id.indexOf('-')));
 
@@ -30,42 +23,13 @@ async function sendAcks(d: Deployment, code: string): Promise<number> {
   return totals.reduce((a, b) => a + b, 0);
 }
 
-/**
- * Everything shown to every member, checked against everything acknowledged: receipts of
- * acknowledged messages missing, and sends shown twice (the same text under two ids, which
- * is what a message stored again after a lost write would look like).
- */
-function audit(users: ChatUser[]) {
-  const ackedIn = new Map<string, string[]>();
-  for (const u of users) {
-    ackedIn.set(u.room, [...(ackedIn.get(u.room) ?? []), ...u.acked.map((m) => m.id)]);
-  }
-  let receipts = 0;
-  let missing = 0;
-  let twice = 0;
-  for (const u of users) {
-    const shown = u.shown;
-    for (const id of ackedIn.get(u.room) ?? []) {
-      receipts++;
-      if (!shown.has(id)) missing++;
-    }
-    const texts = new Set<string>();
-    for (const m of shown.values()) {
-      if (texts.has(m.text)) twice++;
-      texts.add(m.text);
-    }
-  }
-  const acked = [...ackedIn.values()].reduce((n, ids) => n + ids.length, 0);
-  return { ackedIn, acked, receipts, missing, twice };
-}
-
 test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes over, nothing acknowledged is lost or shown twice, and a primary and a replica restart likewise', async () => {
   const cluster = new RedisCluster({ nodeTimeoutMs: 1000 });
   await cluster.start();
   onTestFinished(() => cluster.stop());
   const d = await startDeployment({ redisCluster: cluster });
   const users = await Promise.all(
-    MIX.map(
+    TRANSPORT_MIX.map(
       async (transports, i) =>
         new ChatUser(d.url, await identity(d.url, `user${i}`), `room${i % ROOMS}`, {
           ...(transports ? { transports } : {}),
@@ -77,17 +41,7 @@ test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes ov
   const connects = users.map((u) => u.connectedAt.length);
 
   // Every member writes every 2 s (about 100 messages/s in all) through every fault.
-  let round = 0;
-  const write = () => {
-    for (const u of users) u.send(`${u.name} ${round}`);
-    round++;
-  };
-  const rounds = (n: number) => {
-    const target = round + n;
-    return users[0]?.until(() => round >= target, 60_000, `${n} more rounds`);
-  };
-  write();
-  const writer = setInterval(write, 2000);
+  const writer = keepWriting(users);
   const busy = users.filter((u) => u.room === 'room0');
   const faults: string[] = [];
   try {
@@ -132,29 +86,29 @@ test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes ov
     expect(new Set(answers)).toEqual(new Set(['UNAVAILABLE', 'OK']));
     expect(answers.at(-1)).toBe('OK');
     expect(await sendAcks(d, 'INTERNAL')).toBe(0);
-    await rounds(2);
+    await writer.rounds(2);
 
     // 2. The killed node comes back: it rejoins as the replica of the promoted one.
     await victim.start();
     await cluster.healthy();
     faults.push(`old primary restarted as a replica`);
-    await rounds(1);
+    await writer.rounds(1);
 
     // 3. A replica restarts (SIGTERM, AOF reload) while its primary serves writes.
     const replica = await cluster.replicaOf(await cluster.primaryOf('{room1}'));
     await restart(replica);
     await cluster.healthy();
     faults.push(`replica restarted`);
-    await rounds(1);
+    await writer.rounds(1);
 
     // 4. A whole primary node restarts (SIGTERM): failed over, then back as a replica.
     const primary = await cluster.primaryOf('{room2}');
     await restart(primary);
     await cluster.healthy();
     faults.push(`primary restarted`);
-    await rounds(2);
+    await writer.rounds(2);
   } finally {
-    clearInterval(writer);
+    writer.stop();
   }
   await Promise.all(users.map((u) => u.settled()));
 
