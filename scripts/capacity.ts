@@ -1,7 +1,7 @@
 // `npm run capacity [-- --users 1000000 --room-size 50] [-- --placement room]`: the capacity
 // model (scripts/lib/capacity.ts) on the latest bench/results/results.json and cluster.json.
-// Without --users it prints the tables docs/capacity.md holds.
-import { readFileSync } from 'node:fs';
+// Without --users it prints the tables docs/capacity.md holds; --doc writes them there.
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { BenchResults } from '../bench/lib/bench.js';
 import type { ClusterBenchResults } from '../bench/lib/cluster-bench.js';
 import {
@@ -28,7 +28,16 @@ const cluster = JSON.parse(
 
 const users = flag('--users');
 if (users === undefined) {
-  console.log(capacityReport(bench, cluster));
+  const report = capacityReport(bench, cluster);
+  console.log(report);
+  if (args.includes('--doc')) {
+    const path = 'docs/capacity.md';
+    const doc = readFileSync(path, 'utf8');
+    const [start, end] = [doc.indexOf('<!-- capacity -->'), doc.indexOf('<!-- /capacity -->')];
+    if (start < 0 || end < start) throw new Error(`${path}: no <!-- capacity --> block`);
+    const block = `<!-- capacity -->\n\n${report}\n`;
+    writeFileSync(path, `${doc.slice(0, start)}${block}${doc.slice(end)}`);
+  }
 } else {
   const roomSize = Number(flag('--room-size') ?? 50);
   const placement = (flag('--placement') ?? 'random') as Placement;

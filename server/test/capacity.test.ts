@@ -117,6 +117,6 @@ describe('docs/capacity.md', () => {
       json('../../bench/results/results.json') as BenchResults,
       json('../../bench/results/cluster.json') as ClusterBenchResults,
     );
-    expect(block).toBe(report);
+    expect(block.trim()).toBe(report.trim());
   });
 });
