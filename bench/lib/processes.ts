@@ -22,6 +22,12 @@ export function pinSelf(core: number): boolean {
   return spawnSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)]).status === 0;
 }
 
+/** Pins a running process, every thread of it, to one core (redis-server started elsewhere). */
+export function pinPid(pid: number, core: number): boolean {
+  if (!hasTaskset) return false;
+  return spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)]).status === 0;
+}
+
 export interface MemoryReading {
   heapUsed: number;
   rss: number;

@@ -23,6 +23,8 @@ export class BenchClient implements FrameHandler {
   refused = 0;
   lastRefusal = '';
   closedBy: string | undefined;
+  /** Called with each successful ack's round trip, send to ack, in microseconds. */
+  onAckLatency: ((micros: number) => void) | undefined;
   private socket: LightSocket | undefined;
   private nextAckId = 1;
   private readonly acks = new Map<number, AckWaiter>();
@@ -79,13 +81,16 @@ export class BenchClient implements FrameHandler {
   /** Sends one chat message; on servers that acknowledge, the ack is counted when it comes. */
   send(): void {
     const seq = ++this.sent;
-    const text = messageText(nowMicros(), this.id, seq);
+    const sentAt = nowMicros();
+    const text = messageText(sentAt, this.id, seq);
     const clientId = `m${this.id}_${seq}`;
     const ackId = this.nextAckId++;
     if (this.dialect.explicitJoin) {
       this.acks.set(ackId, (ok, detail) => {
-        if (ok) this.acked++;
-        else {
+        if (ok) {
+          this.acked++;
+          this.onAckLatency?.(nowMicros() - sentAt);
+        } else {
           this.refused++;
           this.lastRefusal = detail;
         }

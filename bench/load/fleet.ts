@@ -49,6 +49,8 @@ const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(
 export class Fleet {
   readonly clients: BenchClient[] = [];
   private readonly histograms = new Map<string, Histogram>();
+  /** Senders' ack round trips (send to ack), every ack of every client. */
+  private acks = newHistogram();
   private readonly roomSize = new Map<string, number>();
   private lastId = 0;
 
@@ -60,6 +62,10 @@ export class Fleet {
     private readonly dialect: Dialect,
     private readonly sampleStride: number,
   ) {}
+
+  private recordAck = (micros: number): void => {
+    this.acks.recordValue(Math.max(1, micros));
+  };
 
   private record = (group: string, micros: number): void => {
     let h = this.histograms.get(group);
@@ -87,6 +93,7 @@ export class Fleet {
           spec.session ?? '',
           sampled ? this.record : undefined,
         );
+        client.onAckLatency = this.recordAck;
         try {
           connectTimes.recordValue(Math.max(1, await client.connect(spec.endpoint)));
           this.clients.push(client);
@@ -113,6 +120,12 @@ export class Fleet {
   /** Clears latency samples, so that the next load step is measured alone. */
   resetLatency(): void {
     this.histograms.clear();
+    this.acks = newHistogram();
+  }
+
+  /** Ack latency of the sends since the last `resetLatency()`. */
+  ackLatency(): LatencySummary {
+    return summarize(this.acks);
   }
 
   latency(group?: string): LatencySummary {
