@@ -53,6 +53,12 @@ if (adapter !== 'classic' && adapter !== 'sharded') {
   console.error('--adapter must be classic or sharded');
   process.exit(2);
 }
+if (onCluster && adapter !== 'sharded') {
+  console.error(
+    '--redis cluster runs the sharded adapter only (the classic one would reorder messages)',
+  );
+  process.exit(2);
+}
 
 const portOf = ([option, variable, fallback]: readonly [string, string, number]): number => {
   const raw = (values as Record<string, string | undefined>)[option] ?? process.env[variable];

@@ -91,7 +91,8 @@ export interface Config {
   redisClusterNodes: string | undefined;
   /**
    * `REDIS_ADAPTER`: `classic` (works with @socket.io/redis-emitter) or `sharded` (Redis 7
-   * sharded pub/sub). Default `classic` with `REDIS_URL`, `sharded` with `REDIS_CLUSTER_NODES`.
+   * sharded pub/sub). Default `classic` with `REDIS_URL`; always `sharded` with
+   * `REDIS_CLUSTER_NODES`, where the classic adapter would reorder a room's messages.
    */
   redisAdapter: 'classic' | 'sharded';
   /**
@@ -385,9 +386,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (result.redisUrl !== undefined) {
       throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES: set one of them, not both']);
     }
-    // On Redis Cluster the sharded adapter is the one that scales, and a primary's failover
-    // is survived only by what its replica already holds: both are the defaults there.
-    if (!isSet(env.REDIS_ADAPTER)) result.redisAdapter = 'sharded';
+    // On Redis Cluster only the sharded adapter keeps a room's broadcasts in order: the
+    // classic one's PUBLISH has no key, so ioredis sends each to any node, and the cluster
+    // bus forwards them from there in no common order. And a primary's failover is survived
+    // only by what its replica already holds: waiting for one is the default there.
+    if (isSet(env.REDIS_ADAPTER) && result.redisAdapter === 'classic') {
+      throw new ConfigError([
+        "REDIS_ADAPTER=classic: not with REDIS_CLUSTER_NODES, where it would deliver a room's messages out of order; use sharded (the default there)",
+      ]);
+    }
+    result.redisAdapter = 'sharded';
     if (!isSet(env.REDIS_ACK_REPLICAS)) result.redisAckReplicas = 1;
   }
   // A message of allowed length must fit in a frame (UTF-8 takes up to 4 bytes a

@@ -144,10 +144,18 @@ describe('loadConfig', () => {
       redisAdapter: 'sharded',
       redisAckReplicas: 1,
     });
-    // Either can be set explicitly, down to no replica awaited at all.
-    expect(
-      loadConfig({ REDIS_CLUSTER_NODES: seeds, REDIS_ADAPTER: 'classic', REDIS_ACK_REPLICAS: '0' }),
-    ).toMatchObject({ redisAdapter: 'classic', redisAckReplicas: 0 });
+    // Replicas can be set explicitly, down to none awaited at all.
+    expect(loadConfig({ REDIS_CLUSTER_NODES: seeds, REDIS_ACK_REPLICAS: '0' })).toMatchObject({
+      redisAdapter: 'sharded',
+      redisAckReplicas: 0,
+    });
+    // The classic adapter would reorder a room's messages there (PUBLISH goes to any node).
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: seeds, REDIS_ADAPTER: 'classic' })).toThrow(
+      /REDIS_ADAPTER=classic: not with REDIS_CLUSTER_NODES/,
+    );
+    expect(loadConfig({ REDIS_CLUSTER_NODES: seeds, REDIS_ADAPTER: 'sharded' }).redisAdapter).toBe(
+      'sharded',
+    );
     // One server: the classic adapter and no replica awaited, as before.
     expect(loadConfig({ REDIS_URL: 'redis://r:6379' })).toMatchObject({
       redisAdapter: 'classic',
