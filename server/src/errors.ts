@@ -26,7 +26,10 @@ export const internalError = (): AckFailure =>
 export function toFailure(err: unknown, logger: Logger, context: object): AckFailure {
   if (err instanceof InvalidCursorError) return fail(ErrorCode.BAD_REQUEST, err.message);
   if (err instanceof StoreUnavailableError) {
-    logger.warn({ err, ...context }, 'storage unavailable');
+    // Expected while Redis restarts or fails over, once per refused request: what failed,
+    // without a stack that would say nothing more.
+    const cause = err.cause instanceof Error ? err.cause.message : String(err.cause);
+    logger.warn({ ...context, cause }, 'storage unavailable');
     return fail(ErrorCode.UNAVAILABLE, 'storage is unavailable; retry shortly');
   }
   logger.error({ err, ...context }, 'request failed');
