@@ -178,6 +178,12 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
         io.local.emit('resync', {});
       }
     });
+    // Likewise when a Redis Cluster failover moved the adapter's subscriptions: a room's
+    // last broadcast before it may be lost with no later message to reveal the gap.
+    redis.onResubscribed(() => {
+      logger.info({ clients: io.of('/').sockets.size }, 'subscriptions moved: clients resync');
+      io.local.emit('resync', {});
+    });
   }
   const internals = createEngineInternals(io, logger);
   const metrics = createMetrics({ registry: deps.registry, io, internals });

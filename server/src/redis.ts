@@ -46,6 +46,11 @@ export interface RedisServices {
   ready: () => Promise<void>;
   /** Calls `listener` whenever `healthy()` changes. */
   onHealthChange: (listener: (healthy: boolean) => void) => void;
+  /**
+   * Calls `listener` once the adapter's subscriptions are made again after a Redis Cluster's
+   * topology changed (a failover): broadcasts published meanwhile never reached this node.
+   */
+  onResubscribed: (listener: () => void) => void;
   close: () => Promise<void>;
 }
 
@@ -212,6 +217,11 @@ export function connectRedis(config: Config, logger: Logger): RedisServices {
     started: () => started,
     onHealthChange: (listener) => {
       listeners.add(listener);
+    },
+    onResubscribed: (listener) => {
+      // ioredis's Cluster emits this after it moved its sharded subscribers to the slots'
+      // new primaries and subscribed again; one server never emits it.
+      sub.on('subscribersReady', listener);
     },
     ready: async () => {
       await Promise.all(

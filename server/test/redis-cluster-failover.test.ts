@@ -124,6 +124,10 @@ test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes ov
   expect(after.missing).toBe(0);
   expect(after.twice).toBe(0);
   expect(d.nodes.every((n) => n.running)).toBe(true);
+  // Each node told its clients to catch up once its subscriptions had moved.
+  for (const n of d.nodes) {
+    expect(n.lines.some((l) => l.includes('subscriptions moved: clients resync'))).toBe(true);
+  }
   expect(downs).toEqual([]);
   // Nobody was disconnected by any of it.
   expect(users.map((u) => u.connectedAt.length)).toEqual(connects);
