@@ -19,7 +19,8 @@ import { fail } from './errors.js';
 // the contract's request types), then the rules with codes of their own (room names, text,
 // display names), which handlers apply after parsing.
 
-const cursor = z.string().min(1).max(64);
+/** A message id, position or report id as a client sends it back. */
+export const cursor = z.string().min(1).max(64);
 
 export const joinSchema = z.object({
   room: z.string(),

@@ -11,7 +11,7 @@ import {
 } from '../../../common/contract.js';
 import { isDirect } from '../conversations/store.js';
 import { fail, rateLimited } from '../errors.js';
-import { checkMember, checkRoom } from '../validation.js';
+import { checkMember, checkRoom, cursor } from '../validation.js';
 import type { EventHandler } from './dispatch.js';
 import { infoOf, Rank, rankOf } from './room-access.js';
 import { userRoom } from './rooms-of-users.js';
@@ -20,8 +20,6 @@ import type { ChatSocket, ConnectionContext } from './types.js';
 // Members report messages to the people who run the room (its owner and moderators, and the
 // operators); those see them live on every node (through their user rooms), list the open
 // and the resolved ones, and resolve them.
-
-const cursor = z.string().min(1).max(64);
 
 export const reportSchema = z.object({
   room: z.string(),
