@@ -204,6 +204,39 @@ export function historyStoreSuite(
       expect(again.prev).toBeUndefined();
     });
 
+    test('appends made together keep their order and chain; a read made meanwhile sees them', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const rooms = ['r1', 'r2'];
+      const made = Array.from({ length: 20 }, (_, i) =>
+        store.append(input(rooms[i % 2] ?? '', `t${i}`)),
+      );
+      const retried = [1, 2].map(() =>
+        store.append({ room: 'r1', author, text: 'retried', clientId: 'twice', origin: 'o1' }),
+      );
+      // Asked before any of the appends above has been awaited.
+      const read = store.latest('r1', 100);
+      const results = await Promise.all(made);
+      for (const [r, room] of rooms.entries()) {
+        const mine = results.filter((_, i) => i % 2 === r);
+        expect(mine.map((m) => m.message.text)).toEqual(
+          Array.from({ length: 10 }, (_, k) => `t${2 * k + r}`),
+        );
+        expect(mine.map((m) => m.prev)).toEqual([
+          undefined,
+          ...mine.slice(0, -1).map((m) => m.message.id),
+        ]);
+        expect(mine.every((m) => m.message.room === room && !m.duplicate)).toBe(true);
+      }
+      const [first, second] = await Promise.all(retried);
+      expect([first?.duplicate, second?.duplicate]).toEqual([false, true]);
+      expect(second?.message.id).toBe(first?.message.id);
+      expect(first?.prev).toBe(results.at(-2)?.message.id); // r1's newest
+      expect((await read).messages.map((m) => m.text)).toEqual([
+        ...results.filter((_, i) => i % 2 === 0).map((m) => m.message.text),
+        'retried',
+      ]);
+    });
+
     test('concurrent retries of one clientId store one message', async () => {
       const store = await create({ limit: 100, dedupTtlMs: 60_000 });
       const results = await Promise.all(
