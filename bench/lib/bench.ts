@@ -215,7 +215,7 @@ function headline(r: unknown): string {
     return x.steps
       .map(
         (s) =>
-          `${s.offeredPerSec}/s p99 ${s.latency.p99} ms ${s.serverMicrosPerDelivery} µs/delivery`,
+          `${s.offeredPerSec}/s p99 ${s.latency.p99} ms ack p99 ${s.ack.p99} ms ${s.serverMicrosPerDelivery} µs/delivery`,
       )
       .join('; ');
   }

@@ -21,6 +21,8 @@ export interface Cores {
 
 export interface StepResult extends LoadReport {
   latency: LatencySummary;
+  /** The senders' ack round trips, send to ack (servers that acknowledge only). */
+  ack: LatencySummary;
   /** CPU used per process over the step, and per delivery (µs) for the target's processes. */
   cpu: Record<string, { cpuMicros: number; cores: number }>;
   serverMicrosPerDelivery: number;
@@ -160,6 +162,7 @@ async function step(
   return {
     ...report,
     latency,
+    ack: fleet.ackLatency(),
     cpu,
     serverMicrosPerDelivery: round(serverMicros / Math.max(1, report.deliveries), 2),
     generatorCores,
