@@ -32,6 +32,7 @@ const options: BenchOptions = {
       : undefined,
   // Profiles of T's processes land in bench/profiles/ (summarise with bench/profile-summary.ts).
   nodeArgs: args.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],
+  heapSnapshots: args.includes('--heap-snapshots') ? 'bench/profiles' : undefined,
   cores:
     cpus().length >= 2 ? { server: 0, generator: 1 } : { server: undefined, generator: undefined },
   log: (line) => {

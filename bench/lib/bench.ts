@@ -40,6 +40,8 @@ export interface BenchOptions {
   readme?: string;
   /** Extra Node options for T's processes (`--cpu-prof` writes a profile per process). */
   nodeArgs?: string[];
+  /** A folder for heap snapshots of each S1 server before and after its connections. */
+  heapSnapshots?: string;
   log: (line: string) => void;
 }
 
@@ -82,6 +84,7 @@ export async function runBench(
   const { profile, log } = options;
   const wants = (s: string): boolean => !options.only || options.only.includes(s);
   const pinned = options.cores.generator !== undefined && pinSelf(options.cores.generator);
+  if (options.heapSnapshots !== undefined) mkdirSync(options.heapSnapshots, { recursive: true });
   const start = {
     core: pinned ? options.cores.server : undefined,
     built: options.built,
@@ -143,7 +146,7 @@ export async function runBench(
     }
   };
   await attempt('S1', async () => {
-    results.s1 = await each('S1', (s) => s1(startSingle(s, start), profile));
+    results.s1 = await each('S1', (s) => s1(startSingle(s, start), profile, options.heapSnapshots));
   });
   await attempt('S2', async () => {
     results.s2 = await each('S2', (s) => s2(startSingle(s, start), profile));

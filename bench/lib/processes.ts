@@ -115,12 +115,13 @@ export class BenchProcess {
   }
 
   /** Heap and RSS after a full GC, through the preloaded probe. */
-  memory(): Promise<MemoryReading> {
+  /** Heap and RSS after a full GC; with `snapshot`, a heap snapshot is written there first. */
+  memory(snapshot?: string): Promise<MemoryReading> {
     const child = this.child;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`${this.name}: no memory reading`));
-      }, 30_000);
+      }, 120_000);
       const onMessage = (message: unknown): void => {
         const m = message as { type?: string } & MemoryReading;
         if (m.type !== 'memory') return;
@@ -129,7 +130,7 @@ export class BenchProcess {
         resolve({ heapUsed: m.heapUsed, rss: m.rss });
       };
       child.on('message', onMessage);
-      child.send({ type: 'memory' });
+      child.send({ type: 'memory', ...(snapshot === undefined ? {} : { snapshot }) });
     });
   }
 

@@ -1,5 +1,6 @@
 // The five scenarios. Each starts its servers fresh, loads them through a Fleet, and returns
 // plain figures; the report compares them.
+import { join } from 'node:path';
 import type { BenchClient } from '../load/client.js';
 import { Fleet, type ClientSpec, type ConnectReport, type LoadReport } from '../load/fleet.js';
 import type { Endpoint } from '../load/light-socket.js';
@@ -177,19 +178,28 @@ async function step(
 }
 
 /** S1: idle connections. Heap and RSS per connection after GC, idle CPU, connect rate and time. */
-export async function s1(start: () => Promise<Target>, profile: Profile): Promise<S1Result> {
+export async function s1(
+  start: () => Promise<Target>,
+  profile: Profile,
+  /** A folder for heap snapshots of the server before and after the connections. */
+  snapshots?: string,
+): Promise<S1Result> {
   const { connections, perRoom, idleSeconds, concurrency } = profile.s1;
   return withTarget(start, async (target) => {
     const server = target.servers[0];
     if (!server) throw new Error('no server');
-    const before = await server.memory();
+    const snapshot = (when: string) =>
+      snapshots === undefined
+        ? undefined
+        : join(snapshots, `S1-${target.label}-${when}.heapsnapshot`);
+    const before = await server.memory(snapshot('before'));
     const { fleet, connect } = await populate(
       target,
       profile,
       { count: connections, room: (i) => `idle${Math.floor(i / perRoom)}`, concurrency },
       'S1',
     );
-    const after = await server.memory();
+    const after = await server.memory(snapshot('after'));
     const meter = new CpuMeter({ server: server.pid });
     const genBefore = generatorCpu();
     meter.start();

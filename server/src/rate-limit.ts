@@ -1,46 +1,60 @@
-export interface TokenBucket {
-  /** Takes one token; false when the bucket is empty. */
-  take(): boolean;
-}
+// Classes rather than closures: every connection holds one of each, and an object with its
+// methods on a prototype is about a third of the memory of the equivalent closures.
 
 /** A token bucket refilled continuously at `ratePerSec`, holding at most `burst` tokens. */
-export function createTokenBucket(
-  ratePerSec: number,
-  burst: number,
-  now: () => number = Date.now,
-): TokenBucket {
-  let tokens = burst;
-  let last = now();
-  return {
-    take() {
-      const t = now();
-      tokens = Math.min(burst, tokens + ((t - last) / 1000) * ratePerSec);
-      last = t;
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-  };
-}
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
 
-export interface StrikeCounter {
-  /** Records one strike; true when `limit` strikes fell within the window. */
-  strike(): boolean;
+  constructor(
+    private readonly ratePerSec: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  /** Takes one token; false when the bucket is empty. */
+  take(): boolean {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.ratePerSec);
+    this.last = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 /** Counts rate-limit strikes in a sliding window: a client that keeps flooding is cut off. */
-export function createStrikeCounter(
+export class StrikeCounter {
+  /** Strike times in the window; none until the first strike, as most clients never get one. */
+  private times: number[] | undefined;
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records one strike; true when `limit` strikes fell within the window. */
+  strike(): boolean {
+    const t = this.now();
+    const times = (this.times ??= []);
+    times.push(t);
+    while (times.length > 0 && (times[0] ?? t) <= t - this.windowMs) times.shift();
+    return times.length >= this.limit;
+  }
+}
+
+export const createTokenBucket = (
+  ratePerSec: number,
+  burst: number,
+  now: () => number = Date.now,
+): TokenBucket => new TokenBucket(ratePerSec, burst, now);
+
+export const createStrikeCounter = (
   limit: number,
   windowMs: number,
   now: () => number = Date.now,
-): StrikeCounter {
-  const times: number[] = [];
-  return {
-    strike() {
-      const t = now();
-      times.push(t);
-      while (times.length > 0 && (times[0] ?? t) <= t - windowMs) times.shift();
-      return times.length >= limit;
-    },
-  };
-}
+): StrikeCounter => new StrikeCounter(limit, windowMs, now);

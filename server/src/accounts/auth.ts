@@ -60,6 +60,9 @@ export interface AuthDeps {
 
 const WRONG_CREDENTIALS = 'wrong username or password';
 
+/** A session's expiry slides on use at most this often. */
+const TOUCH_EVERY_MS = 60_000;
+
 function checkPassword(raw: unknown): string | AckFailure {
   if (typeof raw !== 'string') return fail(ErrorCode.BAD_REQUEST, 'password must be a string');
   const length = codePoints(raw.normalize('NFC'));
@@ -198,7 +201,14 @@ export function createAuth(deps: AuthDeps) {
       token: string | undefined,
     ): Promise<{ account: Account; session: Session } | undefined> {
       if (token === undefined) return undefined;
-      const session = await sessions.touch(sessionIdOf(token), config.sessionTtlMs);
+      const id = sessionIdOf(token);
+      const found = await sessions.find(id);
+      if (!found) return undefined;
+      // Sliding the expiry is a write; once a minute per session is enough to keep it within
+      // a minute of SESSION_TTL_MS after the last use, and spares a write per handshake.
+      const slack = Math.min(config.sessionTtlMs / 100, TOUCH_EVERY_MS);
+      const fresh = found.expiresAt - deps.now() > config.sessionTtlMs - slack;
+      const session = fresh ? found : await sessions.touch(id, config.sessionTtlMs);
       if (!session) return undefined;
       const account = await accounts.findById(session.userId);
       return account && !account.suspended ? { account, session } : undefined;

@@ -15,8 +15,10 @@ export interface ConnectionCaps {
   refusal(userId: string, address: string): AckFailure | undefined;
   /** Notes the address of an accepted handshake: its request is released once it connects. */
   admit(socket: ChatSocket, address: string): void;
-  /** Counts an admitted connection until it disconnects. */
+  /** Counts an admitted connection, until `release`. */
   track(socket: ChatSocket): void;
+  /** Stops counting a connection that has closed. */
+  release(socket: ChatSocket): void;
   /** The client address of an admitted connection. */
   addressOf(socket: ChatSocket): string;
 }
@@ -53,14 +55,12 @@ export function createConnectionCaps(
     },
     addressOf: (socket) => addresses.get(socket) ?? 'unknown',
     track(socket) {
-      const address = addresses.get(socket) ?? 'unknown';
-      const userId = socket.data.member.id;
-      add(perUser, userId, 1);
-      add(perAddress, address, 1);
-      socket.once('disconnect', () => {
-        add(perUser, userId, -1);
-        add(perAddress, address, -1);
-      });
+      add(perUser, socket.data.member.id, 1);
+      add(perAddress, addresses.get(socket) ?? 'unknown', 1);
+    },
+    release(socket) {
+      add(perUser, socket.data.member.id, -1);
+      add(perAddress, addresses.get(socket) ?? 'unknown', -1);
     },
   };
 }

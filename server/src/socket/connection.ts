@@ -1,4 +1,4 @@
-import { createConnectionLimits } from './connection-limits.js';
+import { ConnectionLimits } from './connection-limits.js';
 import { dispatch, type EventHandlers } from './dispatch.js';
 import { fetchHistory, sendMessage } from './messages.js';
 import { deleteRoom, suspend } from './admin.js';
@@ -17,7 +17,7 @@ import {
 } from './moderation.js';
 import { addReaction, deleteMessage, editMessage, removeReaction } from './message-changes.js';
 import { listReports, reportMessage, resolveReport } from './reports.js';
-import { registerPresence } from './presence.js';
+import { announceDeparture } from './presence.js';
 import { joinRoom, leaveRoom, listRooms } from './rooms.js';
 import { joinUserRooms } from './rooms-of-users.js';
 import type { ChatSocket, ConnectionContext, SocketDeps } from './types.js';
@@ -55,10 +55,13 @@ const handlers: EventHandlers = {
   typing,
 };
 
-/** Sets up one new connection: limits, one dispatcher for every client event, presence. */
+/**
+ * Sets up one new connection: limits, one dispatcher for every client event, presence.
+ * Every listener is made here, so that they share one closure context per connection.
+ */
 export function onConnection(deps: SocketDeps) {
   return (socket: ChatSocket): void => {
-    const ctx: ConnectionContext = { socket, deps, limits: createConnectionLimits(socket, deps) };
+    const ctx: ConnectionContext = { socket, deps, limits: new ConnectionLimits(socket, deps) };
     deps.internals.install(socket);
     // One listener for every event rather than one per event: the handlers are shared by
     // all connections, and unknown events are answered in the same place.
@@ -66,12 +69,15 @@ export function onConnection(deps: SocketDeps) {
       dispatch(ctx, handlers, event, args);
     });
     deps.caps.track(socket);
-    registerPresence(socket, deps);
-    joinUserRooms(socket).catch((err: unknown) => {
-      deps.logger.warn({ err, socket: socket.id }, 'could not join the rooms of its user');
+    socket.on('disconnecting', (reason) => {
+      announceDeparture(socket, deps, reason);
     });
     socket.on('disconnect', (reason) => {
+      deps.caps.release(socket);
       deps.metrics.disconnects.inc({ reason });
+    });
+    joinUserRooms(socket).catch((err: unknown) => {
+      deps.logger.warn({ err, socket: socket.id }, 'could not join the rooms of its user');
     });
   };
 }

@@ -69,28 +69,41 @@ export function installDirectFrames(socket: ChatSocket): string | undefined {
   const problem = directFramesProblem(socket);
   if (problem !== undefined) return problem;
   const client = socket.client as unknown as Required<EngineClient>;
-  const conn = client.conn;
-  const ordinary = client.writeToEngine;
-  client.writeToEngine = (packets, options) => {
-    const frame = options.wsPreEncodedFrame;
-    const transport = conn.transport;
-    const sender = transport.socket?._sender;
-    if (
-      frame !== undefined &&
-      transport.name === 'websocket' &&
-      conn.readyState === 'open' &&
-      !conn.upgrading &&
-      conn.writeBuffer.length === 0 &&
-      transport.socket?.readyState === WS_OPEN &&
-      typeof sender?.sendFrame === 'function'
-    ) {
-      sender.sendFrame(frame);
-      return;
-    }
-    ordinary.call(client, packets, options);
-  };
+  // The method stays on the prototype, so nothing is kept per connection but the property.
+  if (client.writeToEngine !== writeDirect) {
+    if (client.writeToEngine !== prototypeWrite(client))
+      return 'Client#writeToEngine is not its own';
+    client.writeToEngine = writeDirect;
+  }
   onFastPath.add(socket);
   return undefined;
+}
+
+const prototypeWrite = (client: EngineClient): EngineClient['writeToEngine'] =>
+  (Object.getPrototypeOf(client) as EngineClient).writeToEngine;
+
+/**
+ * `Client#writeToEngine` with the fast path: a method shared by every client (`this` is the
+ * client), where a closure per connection would cost memory on every idle connection.
+ */
+function writeDirect(this: Required<EngineClient>, packets: unknown, options: WriteOptions): void {
+  const conn = this.conn;
+  const frame = options.wsPreEncodedFrame;
+  const transport = conn.transport;
+  const sender = transport.socket?._sender;
+  if (
+    frame !== undefined &&
+    transport.name === 'websocket' &&
+    conn.readyState === 'open' &&
+    !conn.upgrading &&
+    conn.writeBuffer.length === 0 &&
+    transport.socket?.readyState === WS_OPEN &&
+    typeof sender?.sendFrame === 'function'
+  ) {
+    sender.sendFrame(frame);
+    return;
+  }
+  prototypeWrite(this)?.call(this, packets, options);
 }
 
 /** True when this socket's broadcasts are written as direct frames right now. */

@@ -66,18 +66,19 @@ export function connectionLeft(
 /** The key of a user's pending leave of a room in `SocketDeps.departing`. */
 export const departureKey = (room: string, userId: string): string => `${room}\n${userId}`;
 
-/** Tells the rooms of a disconnecting socket that its member may have left. */
-export function registerPresence(socket: ChatSocket, deps: SocketDeps): void {
-  socket.on('disconnecting', (reason) => {
-    // Sockets closed by this server's own shutdown have nobody local left to tell.
-    if (reason === 'server shutting down') return;
-    const rooms = joinedRooms(socket);
-    const { member } = socket.data;
-    // Counting waits for the socket to be out of its rooms, which happens after this event.
-    socket.once('disconnect', () => {
-      for (const room of rooms) {
-        connectionLeft(deps, room, socket.id, member, deps.config.presenceGraceMs);
-      }
-    });
+/**
+ * Tells the rooms of a disconnecting socket that its member may have left; called on the
+ * socket's `disconnecting`, while it is still in its rooms.
+ */
+export function announceDeparture(socket: ChatSocket, deps: SocketDeps, reason: string): void {
+  // Sockets closed by this server's own shutdown have nobody local left to tell.
+  if (reason === 'server shutting down') return;
+  const rooms = joinedRooms(socket);
+  const { member } = socket.data;
+  // Counting waits for the socket to be out of its rooms, which happens after this event.
+  socket.once('disconnect', () => {
+    for (const room of rooms) {
+      connectionLeft(deps, room, socket.id, member, deps.config.presenceGraceMs);
+    }
   });
 }
