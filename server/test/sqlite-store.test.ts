@@ -84,3 +84,24 @@ test('opening a database migrates it to the current schema, and refuses a newer 
   db.close();
   expect(() => openDatabase(path)).toThrow(/newer than this server knows/);
 });
+
+test('a database from before room activity was kept gets it from the messages it holds', async () => {
+  const { db, path } = tempDatabase();
+  let now = 5000;
+  const store = createSqliteHistoryStore(db, { limit: 100, dedupTtlMs: 60_000, now: () => now });
+  await store.append({ room: 'a', author, text: 'a1', clientId: 'a1', origin: 'o1' });
+  now = 7000;
+  await store.append({ room: 'b', author, text: 'b1', clientId: 'b1', origin: 'o1' });
+  now = 9000;
+  await store.append({ room: 'a', author, text: 'a2', clientId: 'a2', origin: 'o1' });
+  const activity = await store.roomActivity();
+  expect(Object.fromEntries(activity)).toEqual({ a: 9000, b: 7000 });
+  // Back to schema 8, as a database written by the previous version is.
+  db.exec('ALTER TABLE rooms DROP COLUMN last_ms');
+  db.pragma('user_version = 8');
+  db.close();
+  const reopened = tempDatabase(path).db;
+  expect(reopened.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+  const again = createSqliteHistoryStore(reopened, { limit: 100, dedupTtlMs: 60_000 });
+  expect(Object.fromEntries(await again.roomActivity())).toEqual({ a: 9000, b: 7000 });
+});

@@ -109,11 +109,12 @@ export function createSqliteHistoryStore(
     ),
     insertChange: db.prepare('INSERT INTO changes (room, ms, seq) VALUES (?, ?, ?)'),
     countUp: db.prepare(
-      `INSERT INTO rooms (name, count) VALUES (?, 1)
-       ON CONFLICT (name) DO UPDATE SET count = count + 1 RETURNING count`,
+      `INSERT INTO rooms (name, count, last_ms) VALUES (?, 1, ?)
+       ON CONFLICT (name) DO UPDATE SET count = count + 1, last_ms = excluded.last_ms
+       RETURNING count`,
     ),
     countChange: db.prepare(
-      'UPDATE rooms SET changes = changes + 1 WHERE name = ? RETURNING changes',
+      'UPDATE rooms SET changes = changes + 1, last_ms = ? WHERE name = ? RETURNING changes',
     ),
     oldestMessages: db.prepare<[string, number], Key>(
       'SELECT ms, seq FROM messages WHERE room = ? ORDER BY ms, seq LIMIT ?',
@@ -191,7 +192,7 @@ export function createSqliteHistoryStore(
       'SELECT 1 AS n FROM messages WHERE room = ? LIMIT 1',
     ),
     activity: db.prepare<[], { room: string; ms: number }>(
-      'SELECT room, MAX(pos_ms) AS ms FROM messages GROUP BY room',
+      'SELECT name AS room, COALESCE(last_ms, 0) AS ms FROM rooms WHERE count > 0',
     ),
     deleteMessages: db.prepare('DELETE FROM messages WHERE room = ?'),
     deleteChanges: db.prepare('DELETE FROM changes WHERE room = ?'),
@@ -267,7 +268,7 @@ export function createSqliteHistoryStore(
       message.text,
       extraOf(message),
     );
-    const { count } = q.countUp.get(room) as { count: number };
+    const { count } = q.countUp.get(room, key[0]) as { count: number };
     trim(room, count, 'messages');
     q.dedupPut.run(dedupKey, JSON.stringify(message), input.origin, at + options.dedupTtlMs);
     // Last, so that a statement failing above leaves the cached head as it was.
@@ -300,7 +301,7 @@ export function createSqliteHistoryStore(
       extra: extraOf(message),
     });
     q.insertChange.run(room, key[0], key[1]);
-    const { changes } = q.countChange.get(room) as { changes: number };
+    const { changes } = q.countChange.get(key[0], room) as { changes: number };
     trim(room, changes, 'changes');
     heads.set(room, key);
     return { status: 'changed', message, ...(before ? { prev: idOf(before) } : {}) };

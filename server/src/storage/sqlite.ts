@@ -155,6 +155,12 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE room_reports ADD COLUMN quote TEXT;
   `,
+  // 9: each room's latest activity (the position time of its newest message or change), so
+  // that opening a room reads one row per room instead of every message held.
+  `
+  ALTER TABLE rooms ADD COLUMN last_ms INTEGER;
+  UPDATE rooms SET last_ms = (SELECT MAX(pos_ms) FROM messages WHERE messages.room = rooms.name);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
