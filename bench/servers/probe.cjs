@@ -8,7 +8,9 @@ process.on('message', (request) => {
   global.gc?.();
   global.gc?.();
   // `--heap-snapshots DIR`: what the heap holds at this reading, for Chrome's memory tools.
-  if (typeof request.snapshot === 'string') require('node:v8').writeHeapSnapshot(request.snapshot);
+  if (typeof request.snapshot === 'string') {
+    process.getBuiltinModule('node:v8').writeHeapSnapshot(request.snapshot);
+  }
   const usage = process.memoryUsage();
   process.send({
     type: 'memory',
