@@ -62,7 +62,14 @@ test('the bench runs every scenario, counts every delivery and writes its report
   const s5 = results.s5;
   expect(s5?.s1.connect.connected).toBe(tiny.s5.connections);
   if (!s5) throw new Error('no S5 result');
-  for (const step of [s5.s2.fixed, ...s5.s2.steps]) expectComplete(step, 'S5');
+  expect(s5.steps).toHaveLength(tiny.s5.rates.length);
+  for (const x of s5.steps) {
+    expectComplete(x.step, 'S5');
+    // Both halves of the room were sampled: the direct one and the one through HAProxy.
+    expect(x.direct.count, 'S5 direct').toBeGreaterThan(0);
+    expect(x.proxied.count, 'S5 proxied').toBeGreaterThan(0);
+    expect(x.proxiedPerSec, 'S5 through HAProxy').toBeGreaterThan(0);
+  }
 
   const json = JSON.parse(readFileSync(files.json, 'utf8')) as BenchResults;
   // (S3's target is stated at 1,000 messages/s, a rate the tiny run does not reach.)

@@ -249,12 +249,12 @@ function chart(results: BenchResults): string {
         points: r.steps.map((s) => ({ x: s.deliveredPerSec, y: s.latency.p99 })),
       });
   }
-  const via = results.s5?.s2;
+  const via = results.s5?.steps;
   if (via)
     series.push({
       name: 'T via HAProxy',
       color: COLORS['T via HAProxy'] ?? '#000',
-      points: via.steps.map((s) => ({ x: s.deliveredPerSec, y: s.latency.p99 })),
+      points: via.map((s) => ({ x: s.step.deliveredPerSec, y: s.proxied.p99 })),
     });
   return latencyChart(`S2: p99 latency against load (${results.profile} run)`, series);
 }
@@ -372,9 +372,18 @@ function checks(r: BenchResults): Check[] {
       perMsg(isolation.sharded) < 0.05 * perMsg(isolation.classic),
     );
   }
-  if (r.s5 && r.s2) {
-    const x = ratio(r.s5.s2.maxDeliveriesPerSec, r.s2.T.maxDeliveriesPerSec);
-    add('S5', 'via HAProxy / direct max deliveries/s', '≥ 0.7', String(x), x >= 0.7);
+  if (r.s5) {
+    // Reported rather than bounded: what HAProxy costs and adds at a rate the rig sustains.
+    const top = r.s5.steps.filter((x) => x.step.passed).at(-1);
+    add(
+      'S5',
+      'HAProxy CPU per delivery and added p50 / p99, at the highest sustained rate',
+      'reported',
+      top
+        ? `${top.haproxyMicrosPerDelivery} µs; +${Math.round((top.proxied.p50 - top.direct.p50) * 100) / 100} / +${Math.round((top.proxied.p99 - top.direct.p99) * 100) / 100} ms at ${top.step.deliveredPerSec.toLocaleString('en')}/s`
+        : 'no rate sustained',
+      top !== undefined,
+    );
   }
   return out;
 }

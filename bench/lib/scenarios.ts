@@ -70,9 +70,24 @@ export interface S4Result {
   >;
 }
 
+/** One fixed-rate step of S5: a room whose members are half direct, half through HAProxy. */
+export interface S5Step {
+  step: StepResult;
+  direct: LatencySummary;
+  proxied: LatencySummary;
+  /** Deliveries/s that went through HAProxy (the proxied members' share). */
+  proxiedPerSec: number;
+  /** HAProxy's CPU per delivery it carried, and the node's per delivery, in µs. */
+  haproxyMicrosPerDelivery: number;
+  nodeMicrosPerDelivery: number;
+  /** Share of a core used by HAProxy, and by the load generator (which also terminates TLS). */
+  haproxyCores: number;
+  generatorCores: number;
+}
+
 export interface S5Result {
   s1: S1Result;
-  s2: S2Result;
+  steps: S5Step[];
 }
 
 const generatorCpu = (): number => {
@@ -422,7 +437,13 @@ export async function s4(options: StartOptions, profile: Profile): Promise<S4Res
   };
 }
 
-/** S5: S1 and S2 through HAProxy (TLS, the deployment's config), to set against direct. */
+/**
+ * S5: HAProxy (TLS, the deployment's haproxy.cfg) in front of T. S1 through it (connections/s,
+ * heap), then one room of S2's size whose members are half direct and half through HAProxy,
+ * at fixed rates the rig sustains: in each step both halves receive the same messages from
+ * the same direct sender, so the proxied half's extra latency is what HAProxy adds, measured
+ * in the same moment, and HAProxy's CPU divided by what it carried is its cost per delivery.
+ */
 export async function s5(
   options: StartOptions,
   generatorCore: number | undefined,
@@ -433,10 +454,49 @@ export async function s5(
   const start = (): Promise<Target> =>
     startBehindHaproxy({ ...options, haproxyCore: generatorCore });
   const s1Profile = { ...profile, s1: { ...profile.s1, connections: profile.s5.connections } };
-  return {
-    s1: await s1(start, s1Profile),
-    s2: await s2(start, profile, profile.s5.steps),
-  };
+  const idle = await s1(start, s1Profile);
+  const { members, fixedSeconds } = profile.s2;
+  const steps = await withTarget(start, async (target) => {
+    // Endpoint 0 is HAProxy, endpoint 1 the node itself.
+    const { fleet } = await populate(
+      target,
+      profile,
+      {
+        count: members,
+        room: () => 'r0',
+        node: (i) => (i % 2 === 0 ? 1 : 0),
+        group: (i) => (i % 2 === 0 ? 'direct' : 'proxied'),
+        concurrency: 50,
+      },
+      'S5',
+    );
+    const sender = fleet.clients[0] as BenchClient;
+    const recipients = members - 1;
+    const proxiedShare = fleet.clients.filter((c) => c.group === 'proxied').length / recipients;
+    await fleet.load([sender], (profile.s5.rates[0] ?? 1000) / recipients / 2, fixedSeconds);
+    const out: S5Step[] = [];
+    for (const rate of profile.s5.rates) {
+      const r = await step(target, fleet, [sender], rate / recipients, fixedSeconds, rate);
+      const seconds = r.deliveries / Math.max(1, r.deliveredPerSec);
+      const proxiedDeliveries = r.deliveries * proxiedShare;
+      out.push({
+        step: r,
+        direct: fleet.latency('direct'),
+        proxied: fleet.latency('proxied'),
+        proxiedPerSec: Math.round(proxiedDeliveries / Math.max(seconds, 1e-9)),
+        haproxyMicrosPerDelivery: round(
+          (r.cpu.haproxy?.cpuMicros ?? 0) / Math.max(1, proxiedDeliveries),
+          2,
+        ),
+        nodeMicrosPerDelivery: round((r.cpu.T?.cpuMicros ?? 0) / Math.max(1, r.deliveries), 2),
+        haproxyCores: r.cpu.haproxy?.cores ?? 0,
+        generatorCores: r.generatorCores,
+      });
+    }
+    fleet.close();
+    return out;
+  });
+  return { s1: idle, steps };
 }
 
 export const startSingle = (name: ServerName, options: StartOptions) => (): Promise<Target> =>

@@ -190,7 +190,8 @@ export async function startBehindHaproxy(
   return {
     label: 'T via HAProxy',
     dialect: dialects.chat,
-    endpoints: [{ host: '127.0.0.1', port: httpsPort, tls: true }],
+    // HAProxy first (S1 connects there); the node itself second, for S5's direct half.
+    endpoints: [{ host: '127.0.0.1', port: httpsPort, tls: true }, local(node.port)],
     processes: { T: node.process, haproxy },
     servers: [node.process],
     signIn: signInAt(node.port),
