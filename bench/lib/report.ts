@@ -29,6 +29,7 @@ function stepRow(label: string, s: StepResult): string[] {
     String(s.latency.p95),
     String(s.latency.p99),
     String(s.latency.max),
+    s.ack.count > 0 ? `${s.ack.p50} / ${s.ack.p99}` : '–',
     server,
     String(s.serverMicrosPerDelivery),
     `${s.lost}${s.refused ? ` (+${s.refused} refused)` : ''}`,
@@ -45,6 +46,7 @@ const STEP_HEAD = [
   'p95 ms',
   'p99 ms',
   'max ms',
+  'ack p50 / p99 ms',
   'CPU (one core = 100%)',
   'CPU µs/delivery',
   'lost',
@@ -61,7 +63,7 @@ export function markdownReport(r: BenchResults): string {
         ? 'servers pinned to core 0, load generator to core 1 (taskset)'
         : 'no core pinning') +
       '\n',
-    'F = minimal `ws` floor, U = classic Socket.IO chat sample with defaults, T = this server (in-memory store unless stated). ' +
+    'F = minimal `ws` floor, U = classic Socket.IO chat sample with defaults, T = this server as users run it: SQLite on one node (Redis for two), every client signed in by a session of its own, every feature on. ' +
       "Latency is from the sender's timestamp to each receipt on sampled clients (HDR histogram); every delivery on every client is counted. " +
       'CPU is user + system time of each process from /proc. "within bounds": nothing lost, p99 < 100 ms, at least 90 % of the offered deliveries/s delivered.\n',
   );
@@ -298,10 +300,7 @@ export function readmeSummary(r: BenchResults): string {
   ];
   if (r.s1 && r.s2 && r.s3) {
     const { s1, s2, s3 } = r;
-    const at1000 = (name: 'F' | 'U' | 'T'): string => {
-      const st = s3[name].steps.find((x) => x.offeredPerSec === 1000);
-      return st ? String(st.latency.p99) : '–';
-    };
+    const at1000 = (name: 'F' | 'U' | 'T') => s3[name].steps.find((x) => x.offeredPerSec === 1000);
     out.push(
       table(
         [
@@ -312,16 +311,23 @@ export function readmeSummary(r: BenchResults): string {
           'S2 CPU µs/delivery',
           'S2 p99 at 50k/s',
           'S3 p99 at 1,000 msg/s',
+          'S3 CPU µs/delivery',
+          'S3 ack p50 / p99',
         ],
-        (['F', 'U', 'T'] as const).map((name) => [
-          name,
-          `${kb(s1[name].heapPerConnection)} KB`,
-          n(s1[name].connect.perSecond),
-          n(s2[name].maxDeliveriesPerSec),
-          String(s2[name].fixed.serverMicrosPerDelivery),
-          `${s2[name].fixed.latency.p99} ms`,
-          `${at1000(name)} ms`,
-        ]),
+        (['F', 'U', 'T'] as const).map((name) => {
+          const st = at1000(name);
+          return [
+            name,
+            `${kb(s1[name].heapPerConnection)} KB`,
+            n(s1[name].connect.perSecond),
+            n(s2[name].maxDeliveriesPerSec),
+            String(s2[name].fixed.serverMicrosPerDelivery),
+            `${s2[name].fixed.latency.p99} ms`,
+            st ? `${st.latency.p99} ms` : '–',
+            st ? String(st.serverMicrosPerDelivery) : '–',
+            st && st.ack.count > 0 ? `${st.ack.p50} / ${st.ack.p99} ms` : '–',
+          ];
+        }),
       ),
     );
   }
