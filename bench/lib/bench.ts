@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { latencyChart } from './chart.js';
+import { latencyChart, type Series } from './chart.js';
 import { hasTaskset, pinSelf, stopAll } from './processes.js';
 import type { Profile } from './profile.js';
 import { markdownReport, readmeSummary } from './report.js';
@@ -239,24 +239,51 @@ const COLORS: Record<string, string> = {
 };
 
 function chart(results: BenchResults): string {
-  const series = [];
+  const color = (name: string): string => COLORS[name] ?? '#000';
+  const s2: Series[] = [];
+  const s3: Series[] = [];
   for (const name of SERVERS) {
-    const r = results.s2?.[name];
-    if (r)
-      series.push({
-        name: LEGEND[name],
-        color: COLORS[name] ?? '#000',
-        points: r.steps.map((s) => ({ x: s.deliveredPerSec, y: s.latency.p99 })),
-      });
+    const two = results.s2?.[name];
+    if (two) {
+      const points = two.steps.map((s) => ({ x: s.deliveredPerSec, y: s.latency.p99 }));
+      s2.push({ name: LEGEND[name], color: color(name), points });
+    }
+    const three = results.s3?.[name];
+    if (three) {
+      const points = three.steps.map((s) => ({ x: s.offeredPerSec, y: s.latency.p99 }));
+      s3.push({ name: LEGEND[name], color: color(name), points });
+    }
   }
   const via = results.s5?.steps;
   if (via)
-    series.push({
+    s2.push({
       name: 'T via HAProxy',
-      color: COLORS['T via HAProxy'] ?? '#000',
+      color: color('T via HAProxy'),
       points: via.map((s) => ({ x: s.step.deliveredPerSec, y: s.proxied.p99 })),
     });
-  return latencyChart(`S2: p99 latency against load (${results.profile} run)`, series);
+  const acks = results.s3?.T.steps;
+  if (acks)
+    s3.push({
+      name: "T sender's ack",
+      color: color('T'),
+      dashed: true,
+      points: acks.map((s) => ({ x: s.offeredPerSec, y: s.ack.p99 })),
+    });
+  const run = `${results.profile} run`;
+  return latencyChart([
+    {
+      kind: 'lines',
+      title: `S2: one room, p99 against load (${run})`,
+      xLabel: 'deliveries per second (one room of 1,000 in the full run, one sender)',
+      series: s2,
+    },
+    {
+      kind: 'lines',
+      title: `S3: rooms of 50, p99 against load (${run})`,
+      xLabel: 'messages per second, all rooms together (each to 49 members)',
+      series: s3,
+    },
+  ]);
 }
 
 const ratio = (a: number, b: number): number => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
