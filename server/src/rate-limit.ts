@@ -28,8 +28,8 @@ export class TokenBucket {
 
 /** Counts rate-limit strikes in a sliding window: a client that keeps flooding is cut off. */
 export class StrikeCounter {
-  /** Strike times in the window; none until the first strike, as most clients never get one. */
-  private times: number[] | undefined;
+  /** Strike times in the window. */
+  private readonly times: number[] = [];
 
   constructor(
     private readonly limit: number,
@@ -40,7 +40,7 @@ export class StrikeCounter {
   /** Records one strike; true when `limit` strikes fell within the window. */
   strike(): boolean {
     const t = this.now();
-    const times = (this.times ??= []);
+    const times = this.times;
     times.push(t);
     while (times.length > 0 && (times[0] ?? t) <= t - this.windowMs) times.shift();
     return times.length >= this.limit;

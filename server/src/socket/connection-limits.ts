@@ -8,7 +8,8 @@ import type { ChatSocket, SocketDeps } from './types.js';
  */
 export class ConnectionLimits {
   private readonly events: TokenBucket;
-  private readonly strikes: StrikeCounter;
+  /** Made at the first strike: most connections never get one. */
+  private strikes: StrikeCounter | undefined;
   private cut = false;
 
   constructor(
@@ -17,7 +18,6 @@ export class ConnectionLimits {
   ) {
     const { config, now } = deps;
     this.events = new TokenBucket(config.eventRatePerSec, config.eventBurst, now);
-    this.strikes = new StrikeCounter(config.floodStrikes, config.floodWindowMs, now);
   }
 
   /** Takes a token for any incoming event. */
@@ -28,6 +28,8 @@ export class ConnectionLimits {
   /** Records a rate-limited request; disconnects a client that keeps flooding. */
   strike(): void {
     const { socket, deps } = this;
+    const { floodStrikes, floodWindowMs } = deps.config;
+    this.strikes ??= new StrikeCounter(floodStrikes, floodWindowMs, deps.now);
     if (!this.strikes.strike() || !socket.connected || this.cut) return;
     this.cut = true;
     const { member } = socket.data;
