@@ -118,7 +118,7 @@ async function populate(
     room: layout.room(i),
     endpoint: target.endpoints[layout.node?.(i) ?? 0] as Endpoint,
     group: layout.group?.(i) ?? 'all',
-    ...(sessions[i] === undefined ? {} : { session: sessions[i] }),
+    ...(sessions[i] === undefined ? {} : { session: sessions[i].token }),
   }));
   const connect = await fleet.connect(specs, layout.concurrency);
   if (connect.failed > 0) {
