@@ -1,13 +1,15 @@
 // The bench rig at toy size, for correctness only: every scenario runs against real servers
-// (F, U, T, a Redis-backed pair, HAProxy), every delivery is accounted for, and the report is
-// written. No figure from this run is asserted: timing belongs to `npm run bench`.
+// (F, U, T, a Redis-backed pair, HAProxy, T in a chat mix), every delivery is accounted for,
+// and the report is written. No figure from this run is asserted: timing belongs to
+// `npm run bench`.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runBench, type BenchResults } from './lib/bench.js';
 import { profiles } from './lib/profile.js';
-import type { StepResult } from './lib/scenarios.js';
+import type { S6Result, StepResult } from './lib/scenarios.js';
+import { ACTIONS } from './load/mix-stats.js';
 
 function expectComplete(step: StepResult, what: string): void {
   expect(step.sent, what).toBeGreaterThan(0);
@@ -20,6 +22,33 @@ function expectComplete(step: StepResult, what: string): void {
   });
   expect({ disorder: step.disorder, gaps: step.gaps }, what).toEqual({ disorder: 0, gaps: 0 });
   expect(step.latency.count, what).toBeGreaterThan(0);
+}
+
+/** Every kind of action happened and was acked, and everything sent reached whom it should. */
+function expectMixComplete(s6: S6Result): void {
+  const { mix } = s6;
+  for (const action of ACTIONS) {
+    const run = mix.run[action];
+    expect(run.sent, action).toBeGreaterThan(0);
+    expect({ acked: run.acked, refused: run.refused }, action).toEqual({
+      acked: run.sent,
+      refused: 0,
+    });
+  }
+  expect(mix.total).toMatchObject({ refused: 0, unanswered: 0 });
+  expect(mix.errors).toEqual([]);
+  const { messages, updates, replayed, typings } = mix.deliveries;
+  for (const [what, d] of Object.entries({ messages, updates })) {
+    expect(d.expected, what).toBeGreaterThan(0);
+    expect(d.received, what).toBe(d.expected);
+  }
+  // Whether a room of a user saw a message during its few milliseconds away is chance here.
+  expect(replayed.received).toBe(replayed.expected);
+  // Typing notices are volatile: the server may drop one for a busy connection.
+  expect(typings.received).toBeGreaterThan(0);
+  expect(typings.received).toBeLessThanOrEqual(typings.expected);
+  expect(mix.disorder).toBe(0);
+  expect(mix.delivery.all.count).toBeGreaterThan(0);
 }
 
 test('the bench runs every scenario, counts every delivery and writes its report', async () => {
@@ -71,13 +100,21 @@ test('the bench runs every scenario, counts every delivery and writes its report
     expect(x.proxiedPerSec, 'S5 through HAProxy').toBeGreaterThan(0);
   }
 
+  const s6 = results.s6;
+  if (!s6) throw new Error('no S6 result');
+  expect(s6.users).toBe(tiny.s6.users);
+  expectMixComplete(s6);
+
   const json = JSON.parse(readFileSync(files.json, 'utf8')) as BenchResults;
   // (S3's target is stated at 1,000 messages/s, a rate the tiny run does not reach.)
   expect(json.checks.map((c) => c.scenario)).toEqual(
-    expect.arrayContaining(['S1', 'S2', 'S4', 'S5']),
+    expect.arrayContaining(['S1', 'S2', 'S4', 'S5', 'S6']),
   );
+  // Counting is no timing: S6's check that nothing was lost or refused holds at any size.
+  const accounted = json.checks.find((c) => c.scenario === 'S6' && c.what.includes('lost'));
+  expect(accounted?.met).toBe(true);
   const report = readFileSync(files.markdown, 'utf8');
-  for (const heading of ['## Targets', '## S1', '## S2', '## S3', '## S4', '## S5']) {
+  for (const heading of ['## Targets', '## S1', '## S2', '## S3', '## S4', '## S5', '## S6']) {
     expect(report).toContain(heading);
   }
   expect(readFileSync(files.chart, 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<polyline[\s\S]*<\/svg>\n$/);

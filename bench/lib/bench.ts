@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { ACTIONS, type Action } from '../load/mix-stats.js';
 import { latencyChart, type Series } from './chart.js';
 import { hasTaskset, pinSelf, stopAll } from './processes.js';
 import type { Profile } from './profile.js';
@@ -12,6 +13,7 @@ import {
   s3,
   s4,
   s5,
+  s6,
   startSingle,
   type Cores,
   type S1Result,
@@ -19,14 +21,15 @@ import {
   type S3Result,
   type S4Result,
   type S5Result,
+  type S6Result,
 } from './scenarios.js';
 import type { ServerName } from './targets.js';
 
 export interface BenchOptions {
   profile: Profile;
-  /** Scenario names (S1…S5) to run; all when undefined. */
+  /** Scenario names (S1…S6) to run; all when undefined. */
   only: string[] | undefined;
-  /** Servers to run S1–S3 against (all three by default; ratios need all three). */
+  /** Servers to run S1–S3 against (all three by default; ratios need all three); S6 runs with T. */
   servers?: ServerName[];
   outDir: string;
   built: boolean;
@@ -62,6 +65,7 @@ export interface BenchResults {
   s3?: Record<ServerName, S3Result>;
   s4?: S4Result;
   s5?: S5Result;
+  s6?: S6Result;
   /** Scenarios that could not complete, with the reason; their figures are missing. */
   errors: Record<string, string>;
   /** Scenarios carried over from an earlier run (`--update`), with that run's date. */
@@ -107,7 +111,7 @@ export async function runBench(
   if (options.update && existsSync(previousFile)) {
     const previous = JSON.parse(readFileSync(previousFile, 'utf8')) as BenchResults;
     results.carried = {};
-    for (const key of ['s1', 's2', 's3', 's4', 's5'] as const) {
+    for (const key of ['s1', 's2', 's3', 's4', 's5', 's6'] as const) {
       if (wants(key.toUpperCase()) || previous[key] === undefined) continue;
       Object.assign(results, { [key]: previous[key] });
       results.carried[key.toUpperCase()] = previous.carried?.[key.toUpperCase()] ?? previous.date;
@@ -162,7 +166,13 @@ export async function runBench(
     results.s5 = await s5(start, pinned ? options.cores.generator : undefined, profile);
     log('S5 done');
   });
-  // Ratios need all three servers; a partial run (--servers) writes its figures only.
+  await attempt('S6', async () => {
+    if (options.servers && !options.servers.includes('T')) return;
+    const t0 = performance.now();
+    results.s6 = await s6(start, profile);
+    log(`S6 T done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${headline(results.s6)}`);
+  });
+  // Ratios need all three servers; a partial run (--servers) reports what needs no ratio.
   const complete = !options.servers || SERVERS.every((s) => options.servers?.includes(s));
   return { results, files: await writeOutputs(results, options, complete) };
 }
@@ -174,13 +184,16 @@ async function formatted(markdown: string, path: string): Promise<string> {
   return prettier.format(markdown, { ...config, filepath: path });
 }
 
-/** Writes results.json and, for a run of all three servers, the report, chart and README block. */
+/**
+ * Writes results.json and the report and, for a run of all three servers, the chart and the
+ * README block. A partial run's report holds only the scenarios that need no F or U (S4–S6).
+ */
 export async function writeOutputs(
   results: BenchResults,
   options: Pick<BenchOptions, 'outDir' | 'readme'>,
   complete = true,
 ): Promise<{ json: string; markdown: string; chart: string }> {
-  if (complete) results.checks = checks(results);
+  results.checks = checks(complete ? results : partial(results));
   mkdirSync(options.outDir, { recursive: true });
   const files = {
     json: join(options.outDir, 'results.json'),
@@ -188,12 +201,19 @@ export async function writeOutputs(
     chart: join(options.outDir, 'latency.svg'),
   };
   writeFileSync(files.json, JSON.stringify(results, null, 2) + '\n');
+  const reported = complete ? results : partial(results);
+  writeFileSync(files.markdown, await formatted(markdownReport(reported), files.markdown));
   if (complete) {
-    writeFileSync(files.markdown, await formatted(markdownReport(results), files.markdown));
     writeFileSync(files.chart, chart(results));
     if (options.readme) await updateReadme(options.readme, readmeSummary(results));
   }
   return files;
+}
+
+/** The results without the scenarios that compare F, U and T, for a run of some of them. */
+function partial(results: BenchResults): BenchResults {
+  const { s1: _s1, s2: _s2, s3: _s3, ...rest } = results;
+  return rest;
 }
 
 async function updateReadme(path: string, summary: string): Promise<void> {
@@ -207,7 +227,11 @@ async function updateReadme(path: string, summary: string): Promise<void> {
 
 /** One line of figures per run, for the console. */
 function headline(r: unknown): string {
-  const x = r as Partial<S1Result & S2Result & S3Result>;
+  const x = r as Partial<S1Result & S2Result & S3Result & S6Result>;
+  if (x.mix && x.serverMicrosPerUserSecond !== undefined) {
+    const { ack, delivery, total, deliveries } = x.mix;
+    return `${x.serverMicrosPerUserSecond} µs/user-second, ack p50/p99 ${ack.p50}/${ack.p99} ms, delivery p50/p99 ${delivery.all.p50}/${delivery.all.p99} ms, ${total.refused} refused, messages ${deliveries.messages.received}/${deliveries.messages.expected}`;
+  }
   if (x.heapPerConnection !== undefined && x.connect) {
     return `heap/conn ${(x.heapPerConnection / 1024).toFixed(1)} KB, ${x.connect.perSecond} conn/s`;
   }
@@ -270,6 +294,17 @@ function chart(results: BenchResults): string {
       points: acks.map((s) => ({ x: s.offeredPerSec, y: s.ack.p99 })),
     });
   const run = `${results.profile} run`;
+  const mix = results.s6?.mix;
+  const bars = mix
+    ? [
+        { label: 'delivery, chat messages', value: mix.delivery.all.p99, color: color('T') },
+        ...ACTIONS.filter((a) => mix.window[a].latency.count > 0).map((a) => ({
+          label: `ack, ${a}`,
+          value: mix.window[a].latency.p99,
+          color: OPENING.includes(a) || a === 'reconnect' ? '#7f8c8d' : '#27ae60',
+        })),
+      ]
+    : [];
   return latencyChart([
     {
       kind: 'lines',
@@ -282,6 +317,12 @@ function chart(results: BenchResults): string {
       title: `S3: rooms of 50, p99 against load (${run})`,
       xLabel: 'messages per second, all rooms together (each to 49 members)',
       series: s3,
+    },
+    {
+      kind: 'bars',
+      title: `S6: ${results.s6?.users.toLocaleString('en') ?? ''} users in a chat mix, p99 (${run}; grey: joins, leaves, reconnects)`,
+      bars,
+      budget: S6_BUDGET.deliveryP99Ms,
     },
   ]);
 }
@@ -426,5 +467,68 @@ function checks(r: BenchResults): Check[] {
       top !== undefined,
     );
   }
+  if (r.s6) out.push(...s6Checks(r.s6));
   return out;
+}
+
+/** S6's budget (bench/README.md says why each). */
+export const S6_BUDGET = {
+  /** Server CPU per connected user and second: at 60 % of a core, 3,000 users of this mix. */
+  microsPerUserSecond: 200,
+  /** Ack p99 of what people do while chatting (sends, typing, edits, reactions, read markers). */
+  chatAckP99Ms: 20,
+  /** Ack p99 of opening things: joins (a page of history and the member list), leaves, dm:open. */
+  openAckP99Ms: 50,
+  deliveryP99Ms: 20,
+} as const;
+
+const OPENING: readonly Action[] = ['room:join', 'room:join (resumed)', 'room:leave', 'dm:open'];
+
+function s6Checks(s: S6Result): Check[] {
+  const { mix } = s;
+  const users = `${s.users.toLocaleString('en')} users`;
+  const worst = (kinds: Action[]): { kind: Action; p99: number } =>
+    kinds
+      .map((kind) => ({ kind, p99: mix.window[kind].latency.p99 }))
+      .reduce((a, b) => (b.p99 > a.p99 ? b : a), { kind: kinds[0] as Action, p99: 0 });
+  const chat = worst(ACTIONS.filter((a) => a !== 'reconnect' && !OPENING.includes(a)));
+  const opening = worst([...OPENING]);
+  const counted = [mix.deliveries.messages, mix.deliveries.updates, mix.deliveries.replayed];
+  const missing = counted.reduce((n, d) => n + Math.max(0, d.expected - d.received), 0);
+  const unexpected = counted.reduce((n, d) => n + Math.max(0, d.received - d.expected), 0);
+  const b = S6_BUDGET;
+  return [
+    {
+      what: `T server CPU per user-second (${users})`,
+      goal: `≤ ${b.microsPerUserSecond} µs`,
+      measured: `${s.serverMicrosPerUserSecond} µs`,
+      met: s.serverMicrosPerUserSecond <= b.microsPerUserSecond,
+    },
+    {
+      what: 'T ack p99 of chat actions (worst kind)',
+      goal: `≤ ${b.chatAckP99Ms} ms`,
+      measured: `${chat.p99} ms (${chat.kind}; all actions ${mix.ack.p99} ms)`,
+      met: chat.p99 <= b.chatAckP99Ms,
+    },
+    {
+      what: 'T ack p99 of joins, leaves and dm:open (worst kind)',
+      goal: `≤ ${b.openAckP99Ms} ms`,
+      measured: `${opening.p99} ms (${opening.kind})`,
+      met: opening.p99 <= b.openAckP99Ms,
+    },
+    {
+      what: 'T delivery p99 of chat messages',
+      goal: `≤ ${b.deliveryP99Ms} ms`,
+      measured: `${mix.delivery.all.p99} ms`,
+      met: mix.delivery.all.p99 <= b.deliveryP99Ms,
+    },
+    {
+      what: 'messages, changes and replays lost or unexpected; actions refused or unanswered',
+      goal: '0',
+      measured: `${missing} lost, ${unexpected} unexpected, ${mix.total.refused} refused, ${mix.total.unanswered} unanswered`,
+      met:
+        missing + unexpected + mix.total.refused + mix.total.unanswered + mix.disorder === 0 &&
+        mix.errors.length === 0,
+    },
+  ].map((c) => ({ scenario: 'S6', ...c }));
 }

@@ -51,6 +51,67 @@ export class CpuMeter {
   }
 }
 
+/** Time a process waited for a core while ready to run (another process had it), in µs. */
+function runQueueMicros(pid: number): number {
+  // /proc/<pid>/schedstat: time on a core, time waiting for one (ns), timeslices.
+  const fields = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ');
+  return Number(fields[1] ?? 0) / 1000;
+}
+
+/** Its main thread's state: R running, S sleeping, D in uninterruptible (disk) wait, … */
+function state(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+export interface Stalls {
+  /** Time the process was ready to run but waited for its core, in ms. */
+  runQueueMs: number;
+  /** Time it was seen in uninterruptible (disk) wait, sampled every `SAMPLE_MS`, in ms. */
+  diskWaitMs: number;
+  /** Time the measuring process (the load generator) waited for its core, in ms. */
+  generatorRunQueueMs: number;
+  /** The longest its event loop was late to a sample, in ms. */
+  generatorLagMs: number;
+}
+
+/**
+ * Why a server might have answered late without using CPU: another process held its core,
+ * it waited for the disk (a synchronous fsync), or the load generator itself was late.
+ */
+export class StallWatch {
+  private static readonly SAMPLE_MS = 10;
+  private timer: NodeJS.Timeout | undefined;
+  private queued = 0;
+  private generatorQueued = 0;
+  private disk = 0;
+  private lag = 0;
+
+  constructor(private readonly pid: number) {}
+
+  start(): void {
+    this.queued = runQueueMicros(this.pid);
+    this.generatorQueued = runQueueMicros(process.pid);
+    let last = performance.now();
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      this.lag = Math.max(this.lag, now - last - StallWatch.SAMPLE_MS);
+      last = now;
+      if (state(this.pid) === 'D') this.disk += StallWatch.SAMPLE_MS;
+    }, StallWatch.SAMPLE_MS);
+  }
+
+  stop(): Stalls {
+    clearInterval(this.timer);
+    return {
+      runQueueMs: round((runQueueMicros(this.pid) - this.queued) / 1000, 1),
+      diskWaitMs: this.disk,
+      generatorRunQueueMs: round((runQueueMicros(process.pid) - this.generatorQueued) / 1000, 1),
+      generatorLagMs: round(this.lag, 1),
+    };
+  }
+}
+
 export interface LatencySummary {
   count: number;
   /** Milliseconds. */

@@ -1,5 +1,6 @@
 // How big each scenario is. `full` is the published run; `quick` fits in two minutes; `tiny`
 // is the correctness check that runs inside `npm test` (no figure from it means anything).
+import type { LayoutOptions } from '../load/mix-layout.js';
 
 export interface Profile {
   name: 'full' | 'quick' | 'tiny';
@@ -25,6 +26,15 @@ export interface Profile {
   };
   /** HAProxy: idle connections through it, and the fixed deliveries/s of its mixed room. */
   s5: { connections: number; rates: number[] };
+  s6: {
+    users: number;
+    layout: Omit<LayoutOptions, 'users'>;
+    warmupSeconds: number;
+    /** The measured window. */
+    seconds: number;
+    /** Multiplies the mix's rates and divides its durations; 1 is people's pace (bench/load/mix.ts). */
+    speed: number;
+  };
 }
 
 export const profiles: Record<Profile['name'], Profile> = {
@@ -50,6 +60,19 @@ export const profiles: Record<Profile['name'], Profile> = {
       connections: 9000,
       rates: [10_000, 25_000, 40_000],
     },
+    s6: {
+      users: 1000,
+      layout: {
+        largeRooms: [500, 300, 200],
+        smallRoomsPerUser: 3,
+        smallRoomSize: [5, 20],
+        directPerUser: 2,
+        seed: 6,
+      },
+      warmupSeconds: 5,
+      seconds: 25,
+      speed: 1,
+    },
   },
   quick: {
     // A scaled-down run in under two minutes, build included: fewer clients and shorter steps.
@@ -66,6 +89,19 @@ export const profiles: Record<Profile['name'], Profile> = {
     s3: { rooms: 40, members: 25, sendersPerRoom: 3, rates: [1000], seconds: 1 },
     s4: { s2Deliveries: 25_000, s3Rate: 500, seconds: 1, localRooms: 4, localRate: 200 },
     s5: { connections: 500, rates: [10_000, 25_000] },
+    s6: {
+      users: 300,
+      layout: {
+        largeRooms: [150, 100],
+        smallRoomsPerUser: 3,
+        smallRoomSize: [5, 20],
+        directPerUser: 2,
+        seed: 6,
+      },
+      warmupSeconds: 2,
+      seconds: 5,
+      speed: 1,
+    },
   },
 
   tiny: {
@@ -82,5 +118,19 @@ export const profiles: Record<Profile['name'], Profile> = {
     s3: { rooms: 4, members: 5, sendersPerRoom: 2, rates: [40], seconds: 0.3 },
     s4: { s2Deliveries: 300, s3Rate: 40, seconds: 0.3, localRooms: 2, localRate: 20 },
     s5: { connections: 20, rates: [200] },
+    // A minute of chat in under a second, so that every kind of action happens.
+    s6: {
+      users: 20,
+      layout: {
+        largeRooms: [10],
+        smallRoomsPerUser: 2,
+        smallRoomSize: [3, 6],
+        directPerUser: 1,
+        seed: 6,
+      },
+      warmupSeconds: 0.2,
+      seconds: 0.4,
+      speed: 100,
+    },
   },
 };

@@ -1,7 +1,9 @@
 // The Markdown report: the targets first, then one table per scenario with T/F and T/U ratios.
+import { RATES } from '../load/mix-model.js';
+import { ACTIONS } from '../load/mix-stats.js';
 import type { BenchResults } from './bench.js';
 import { profiles } from './profile.js';
-import type { StepResult } from './scenarios.js';
+import type { S6Result, StepResult } from './scenarios.js';
 
 const n = (v: number): string => Math.round(v).toLocaleString('en');
 const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
@@ -290,6 +292,113 @@ export function markdownReport(r: BenchResults): string {
     const third = thirdCore(r);
     if (third) out.push(`${third}\n`);
   }
+  if (r.s6) out.push(s6Section(r.s6, r.profile));
+  return out.join('\n');
+}
+
+const perMinute = (perSecond: number): string => `${Number((perSecond * 60).toFixed(2))}/min`;
+
+function s6Section(s: S6Result, profile: BenchResults['profile']): string {
+  const { mix } = s;
+  const { layout, speed, warmupSeconds } = profiles[profile].s6;
+  const ms = (l: { p50: number; p99: number }): string => `${l.p50} / ${l.p99}`;
+  const out: string[] = [
+    `## S6: ${n(s.users)} signed-in users in a realistic chat mix, one node\n`,
+    `Rooms: ${mix.rooms.large} large (${layout.largeRooms.join(', ')} members), ` +
+      `${n(mix.rooms.small)} small (${layout.smallRoomSize.join('–')} members, ${layout.smallRoomsPerUser} a user), ` +
+      `${n(mix.rooms.direct)} direct conversations (${layout.directPerUser} a user before the clock, more opened during it). ` +
+      `Per user${speed === 1 ? '' : ` (sped up ×${speed})`}: ` +
+      Object.entries(RATES)
+        .map(([activity, rate]) => `${activity} ${perMinute(rate)}`)
+        .join(', ') +
+      `. Measured over ${s.seconds} s after ${warmupSeconds} s of warm-up; setup (sign-in, connect, joins) took ${s.setupSeconds} s. ` +
+      "T keeps its data in SQLite, as users run it, with its production rate limits. Ack latency is from the sender's emit to its ack; delivery latency from the send time in the text to its receipt, on every client.\n",
+  ];
+  out.push(
+    table(
+      [
+        '',
+        'server CPU µs/user-second',
+        'server CPU',
+        'ack p50 / p99 ms',
+        'delivery p50 / p99 ms',
+        'large rooms',
+        'small rooms',
+        'direct',
+        'generator CPU',
+      ],
+      [
+        [
+          s.target,
+          String(s.serverMicrosPerUserSecond),
+          `${Math.round((s.cpu.T?.cores ?? 0) * 100)}%`,
+          ms(mix.ack),
+          ms(mix.delivery.all),
+          ms(mix.delivery.large),
+          ms(mix.delivery.small),
+          ms(mix.delivery.direct),
+          `${Math.round(s.generatorCores * 100)}%`,
+        ],
+      ],
+    ),
+  );
+  const { runQueueMs, diskWaitMs, generatorRunQueueMs, generatorLagMs } = s.stalls;
+  out.push(
+    `Over the window the server waited ${runQueueMs} ms for its core while ready to run (held by another process or another of its threads) ` +
+      `and was seen ${diskWaitMs} ms in disk wait (sampled every 10 ms); the load generator waited ${generatorRunQueueMs} ms for its core, and its event loop was at most ${generatorLagMs} ms late. ` +
+      'Long tail latencies that come with long waits here were made by the machine, not by the server.\n',
+  );
+  out.push('### S6 actions in the window\n');
+  out.push(
+    table(
+      ['action', 'sent', 'per second', 'acked', 'refused', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+      ACTIONS.map((action) => {
+        const a = mix.window[action];
+        return [
+          action,
+          n(a.sent),
+          (a.sent / s.seconds).toFixed(1),
+          n(a.acked),
+          String(a.refused),
+          String(a.latency.p50),
+          String(a.latency.p95),
+          String(a.latency.p99),
+          String(a.latency.max),
+        ];
+      }),
+    ),
+  );
+  out.push(
+    '`reconnect` is timed from the TCP connect to the Socket.IO handshake; its rooms are then rejoined with `since` (`room:join (resumed)`).\n',
+  );
+  const { messages, updates, typings, replayed } = mix.deliveries;
+  out.push('### S6 deliveries over the whole run\n');
+  out.push(
+    table(
+      ['', 'expected', 'received'],
+      [
+        ['chat messages, live', n(messages.expected), n(messages.received)],
+        ['changes (edits, reactions), live', n(updates.expected), n(updates.received)],
+        [
+          'messages missed while away, replayed on rejoin',
+          n(replayed.expected),
+          n(replayed.received),
+        ],
+        ['typing notices (volatile: may be dropped)', n(typings.expected), n(typings.received)],
+      ],
+    ),
+  );
+  const skipped = Object.entries(mix.skipped)
+    .map(([a, k]) => `${a} ${k}`)
+    .join(', ');
+  out.push(
+    `Whole run: ${n(mix.total.sent)} actions, ${n(mix.total.acked)} acked, ${mix.total.refused} refused${mix.total.lastRefusal ? ` (last: ${mix.total.lastRefusal})` : ''}, ${mix.total.unanswered} unanswered; ` +
+      `${mix.disorder} receipts out of order. ` +
+      `${n(mix.held.count)} of ${n(mix.held.of)} deliveries in the window waited for a membership change of their room (p99 ${mix.held.p99Ms} ms, max ${mix.held.maxMs} ms): the generator keeps the two apart to know each delivery's recipients.` +
+      (skipped ? ` Due but with nothing to act on: ${skipped}.` : '') +
+      (mix.errors.length > 0 ? ` **Errors:** ${mix.errors.slice(0, 3).join('; ')}.` : '') +
+      '\n',
+  );
   return out.join('\n');
 }
 

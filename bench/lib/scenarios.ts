@@ -1,10 +1,21 @@
-// The five scenarios. Each starts its servers fresh, loads them through a Fleet, and returns
-// plain figures; the report compares them.
+// The six scenarios. Each starts its servers fresh, loads them through a Fleet (S6 through a
+// Mix), and returns plain figures; the report compares them.
 import { join } from 'node:path';
+import { defaultConfig } from '../../server/src/config.js';
 import type { BenchClient } from '../load/client.js';
+import { dialects } from '../load/dialect.js';
 import { Fleet, type ClientSpec, type ConnectReport, type LoadReport } from '../load/fleet.js';
 import type { Endpoint } from '../load/light-socket.js';
-import { CpuMeter, bytesRead, round, type LatencySummary } from './measure.js';
+import type { MixReport } from '../load/mix-stats.js';
+import { Mix } from '../load/mix.js';
+import {
+  CpuMeter,
+  StallWatch,
+  bytesRead,
+  round,
+  type LatencySummary,
+  type Stalls,
+} from './measure.js';
 import type { Profile } from './profile.js';
 import {
   startBehindHaproxy,
@@ -90,6 +101,22 @@ export interface S5Result {
   steps: S5Step[];
 }
 
+export interface S6Result {
+  target: string;
+  users: number;
+  /** The measured window, in seconds (after the warm-up). */
+  seconds: number;
+  /** Signing in, connecting and joining every room before the clock starts. */
+  setupSeconds: number;
+  cpu: Record<string, { cpuMicros: number; cores: number }>;
+  /** The server's CPU over the window per user and second, in µs. */
+  serverMicrosPerUserSecond: number;
+  generatorCores: number;
+  /** Where the server's time went when it was not running: what explains a late answer. */
+  stalls: Stalls;
+  mix: MixReport;
+}
+
 const generatorCpu = (): number => {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -136,7 +163,7 @@ async function populate(
     room: layout.room(i),
     endpoint: target.endpoints[layout.node?.(i) ?? 0] as Endpoint,
     group: layout.group?.(i) ?? 'all',
-    ...(sessions[i] === undefined ? {} : { session: sessions[i] }),
+    ...(sessions[i] === undefined ? {} : { session: sessions[i].token }),
   }));
   const connect = await fleet.connect(specs, layout.concurrency);
   if (connect.failed > 0) {
@@ -501,3 +528,69 @@ export async function s5(
 
 export const startSingle = (name: ServerName, options: StartOptions) => (): Promise<Target> =>
   startServer(name, options);
+
+/**
+ * T's per-user and per-connection rate limits as deployed: in S6 people act at human rates,
+ * well within them. (The other scenarios lift them for their fast senders.)
+ */
+const productionRates = {
+  RATE_LIMIT_PER_SEC: String(defaultConfig.messageRatePerSec),
+  RATE_LIMIT_BURST: String(defaultConfig.messageBurst),
+  EVENT_RATE_PER_SEC: String(defaultConfig.eventRatePerSec),
+  EVENT_BURST: String(defaultConfig.eventBurst),
+};
+
+/**
+ * S6: signed-in users in a realistic chat mix on one node (T only): server CPU per user and
+ * second, ack latency by kind, delivery latency, and every delivery accounted for.
+ */
+export async function s6(options: StartOptions, profile: Profile): Promise<S6Result> {
+  const p = profile.s6;
+  return withTarget(
+    () => startServer('T', options, productionRates),
+    async (target) => {
+      const server = target.processes.T;
+      if (!server || !target.signIn) throw new Error('S6 needs T');
+      const setupStarted = performance.now();
+      const mix = await Mix.start({
+        endpoint: target.endpoints[0] as Endpoint,
+        dialect: dialects.chat,
+        users: await target.signIn(p.users),
+        layout: p.layout,
+        speed: p.speed,
+        concurrency: 50,
+      });
+      try {
+        const setupSeconds = round((performance.now() - setupStarted) / 1000, 1);
+        await mix.run(p.warmupSeconds);
+        const meter = new CpuMeter({ T: server.pid });
+        const watch = new StallWatch(server.pid);
+        const genBefore = generatorCpu();
+        const started = performance.now();
+        meter.start();
+        watch.start();
+        await mix.run(p.seconds, true);
+        const cpu = meter.stop();
+        const stalls = watch.stop();
+        const wall = (performance.now() - started) / 1000;
+        const generatorCores = round((generatorCpu() - genBefore) / (wall * 1e6), 3);
+        if (!server.running) throw new Error(`T exited during S6:\n${server.tail()}`);
+        await mix.drain();
+        const report = mix.report();
+        return {
+          target: target.label,
+          users: p.users,
+          seconds: round(wall, 2),
+          setupSeconds,
+          cpu,
+          serverMicrosPerUserSecond: round((cpu.T?.cpuMicros ?? 0) / (p.users * wall), 1),
+          generatorCores,
+          stalls,
+          mix: report,
+        };
+      } finally {
+        mix.close();
+      }
+    },
+  );
+}

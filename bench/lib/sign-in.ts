@@ -1,9 +1,17 @@
 // T's clients sign in as real ones do: one guest account and session each, made over the
 // HTTP API before the timed connect, so every handshake the bench measures is authenticated.
 
+import type { AuthResponse } from '../../common/contract.js';
+
 let guests = 0;
 
-async function guestSession(base: string, name: string): Promise<string> {
+/** A signed-in user: the session token to connect with, and the user's id (for `dm:open`). */
+export interface SignedIn {
+  token: string;
+  userId: string;
+}
+
+async function guestSession(base: string, name: string): Promise<SignedIn> {
   const res = await fetch(`${base}/api/auth/guest`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -11,19 +19,29 @@ async function guestSession(base: string, name: string): Promise<string> {
   });
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith('chat_session='));
   if (res.status !== 201 || !cookie) throw new Error(`guest sign-in failed: HTTP ${res.status}`);
-  return cookie.slice('chat_session='.length, cookie.indexOf(';'));
+  const { user } = (await res.json()) as AuthResponse;
+  return { token: cookie.slice('chat_session='.length, cookie.indexOf(';')), userId: user.id };
 }
 
-/** `count` session tokens of distinct guests of the chat at `base` (http://host:port). */
-export async function guestSessions(base: string, count: number, concurrency = 16) {
-  const tokens: string[] = new Array<string>(count);
+/** `count` distinct guests of the chat at `base` (http://host:port), signed in. */
+export async function guestAccounts(
+  base: string,
+  count: number,
+  concurrency = 16,
+): Promise<SignedIn[]> {
+  const users: SignedIn[] = new Array<SignedIn>(count);
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      tokens[i] = await guestSession(base, `bench${process.pid}x${guests++}`);
+      users[i] = await guestSession(base, `bench${process.pid}x${guests++}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return tokens;
+  return users;
+}
+
+/** `count` session tokens of distinct guests of the chat at `base` (http://host:port). */
+export async function guestSessions(base: string, count: number, concurrency = 16) {
+  return (await guestAccounts(base, count, concurrency)).map((s) => s.token);
 }

@@ -7,7 +7,7 @@ import { freePort, localCertificate } from '../../scripts/lib/processes.js';
 import { dialects, type Dialect } from '../load/dialect.js';
 import type { Endpoint } from '../load/light-socket.js';
 import { BenchProcess } from './processes.js';
-import { guestSessions } from './sign-in.js';
+import { guestAccounts, type SignedIn } from './sign-in.js';
 
 export type ServerName = 'F' | 'U' | 'T';
 
@@ -20,8 +20,8 @@ export interface Target {
   processes: Record<string, BenchProcess>;
   /** The chat server process(es) whose heap is read. */
   servers: BenchProcess[];
-  /** Session tokens for `count` clients, made before connecting (T only: it needs sign-in). */
-  signIn?: (count: number) => Promise<string[]>;
+  /** `count` signed-in users, made before connecting (T only: it needs sign-in). */
+  signIn?: (count: number) => Promise<SignedIn[]>;
   stop(): Promise<void>;
 }
 
@@ -62,7 +62,7 @@ export function chatEnv(port: number, extra: Record<string, string> = {}): Recor
 }
 
 const signInAt = (port: number) => (count: number) =>
-  guestSessions(`http://127.0.0.1:${port}`, count);
+  guestAccounts(`http://127.0.0.1:${port}`, count);
 
 const local = (port: number): Endpoint => ({ host: '127.0.0.1', port, tls: false });
 
@@ -101,14 +101,18 @@ async function startScript(name: string, script: string, options: StartOptions) 
   return { process: proc, port };
 }
 
-/** One server alone: F, U or T with the in-memory store. */
-export async function startServer(name: ServerName, options: StartOptions): Promise<Target> {
+/** One server alone: F, U or T (with `env` on top of `chatEnv`'s). */
+export async function startServer(
+  name: ServerName,
+  options: StartOptions,
+  env: Record<string, string> = {},
+): Promise<Target> {
   const started =
     name === 'F'
       ? await startScript('F', 'bench/servers/floor.ts', options)
       : name === 'U'
         ? await startScript('U', 'bench/servers/usual.ts', options)
-        : await startChatNode('T', options);
+        : await startChatNode('T', options, env);
   const dialect = dialects[name === 'F' ? 'floor' : name === 'U' ? 'usual' : 'chat'];
   return {
     label: name,

@@ -1,5 +1,7 @@
 // One simulated chat user: completes its server's handshake and join, answers pings, counts
-// every chat message it receives and, when sampled, decodes the send time for latency.
+// every chat message it receives and, when sampled, decodes the send time for latency. It can
+// also make any request of the contract and await its ack, and reconnect.
+import type { Ack, ClientEventName, RequestOf, ResultOf } from '../../common/contract.js';
 import { messageText, type Dialect } from './dialect.js';
 import { LightSocket, type Endpoint, type FrameHandler } from './light-socket.js';
 
@@ -11,11 +13,29 @@ const ACK_OK = Buffer.from('[{"ok":true');
 /** Monotonic microseconds, shared by the senders and receivers of this process. */
 export const nowMicros = (): number => Math.round(performance.now() * 1000);
 
-type AckWaiter = (ok: boolean, detail: string) => void;
+/** An ack's payload is `buf[start, end)`: the JSON array after the ack id. */
+type AckWaiter = (ok: boolean, buf: Buffer, start: number, end: number) => void;
+
+/**
+ * What a request is answered with: its contract's ack (for `typing`, which the contract sends
+ * without one, the server's plain `{ ok }`). A request still waiting when its connection
+ * closes is answered by the client itself, as INTERNAL.
+ */
+export type Reply<E extends ClientEventName> = [ResultOf<E>] extends [never] ? Ack : ResultOf<E>;
+
+/** Called with each sampled delivery: the receiver's group, send to receipt, and the sender's stream. */
+export type Sampler = (group: string, latencyMicros: number, stream: number) => void;
+
+const CLOSED = Buffer.from(
+  '[{"ok":false,"error":{"code":"INTERNAL","message":"connection closed"}}]',
+);
 
 export class BenchClient implements FrameHandler {
   /** Chat messages delivered to this client. */
   received = 0;
+  /** Changes of messages (edits, reactions) and typing notices delivered (T only). */
+  updates = 0;
+  typings = 0;
   /** Sampled clients only: receipts out of order or seen twice, and holes in a sender's sequence. */
   disorder = 0;
   gaps = 0;
@@ -28,8 +48,11 @@ export class BenchClient implements FrameHandler {
   private socket: LightSocket | undefined;
   private nextAckId = 1;
   private readonly acks = new Map<number, AckWaiter>();
+  /** Ack ids of `request()`s: answered as refused if the connection closes first. */
+  private readonly requests = new Set<number>();
   private readonly lastSeq = new Map<number, number>();
   private settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  private joinOnConnect = true;
 
   constructor(
     readonly id: number,
@@ -38,16 +61,21 @@ export class BenchClient implements FrameHandler {
     private readonly dialect: Dialect,
     /** T's session token ('' for the others). */
     private readonly session: string,
-    private readonly sample: ((group: string, latencyMicros: number) => void) | undefined,
+    private readonly sample: Sampler | undefined,
   ) {}
 
   get pendingAcks(): number {
     return this.acks.size;
   }
 
-  /** Connects, handshakes and joins; resolves with the time that took, in microseconds. */
-  async connect(endpoint: Endpoint, timeoutMs = 30_000): Promise<number> {
+  /**
+   * Connects, handshakes and (unless `join` is false) joins its room; resolves with the time
+   * that took, in microseconds. May be called again after `close()` to reconnect.
+   */
+  async connect(endpoint: Endpoint, { timeoutMs = 30_000, join = true } = {}): Promise<number> {
     const started = nowMicros();
+    this.closedBy = undefined;
+    this.joinOnConnect = join;
     const ready = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -75,6 +103,29 @@ export class BenchClient implements FrameHandler {
     this.socket?.close();
   }
 
+  /**
+   * Emits `event` with an ack and resolves with the ack, parsed, and its round trip (send to
+   * ack, in microseconds). Acks are rare next to deliveries, so parsing them costs little.
+   */
+  request<E extends ClientEventName>(
+    event: E,
+    payload: RequestOf<E>,
+  ): Promise<{ reply: Reply<E>; micros: number }> {
+    const ackId = this.nextAckId++;
+    const sentAt = nowMicros();
+    return new Promise((resolve) => {
+      this.requests.add(ackId);
+      this.acks.set(ackId, (_ok, buf, start, end) => {
+        this.requests.delete(ackId);
+        const [reply] = JSON.parse(buf.toString('utf8', start, end)) as [Reply<E>];
+        resolve({ reply, micros: nowMicros() - sentAt });
+      });
+      if (this.socket?.isOpen)
+        this.socket.sendText(`42${ackId}${JSON.stringify([event, payload])}`);
+      else this.failRequests();
+    });
+  }
+
   /** Chat messages this client has sent; each carries its sequence number. */
   sent = 0;
 
@@ -86,13 +137,13 @@ export class BenchClient implements FrameHandler {
     const clientId = `m${this.id}_${seq}`;
     const ackId = this.nextAckId++;
     if (this.dialect.explicitJoin) {
-      this.acks.set(ackId, (ok, detail) => {
+      this.acks.set(ackId, (ok, buf, start, end) => {
         if (ok) {
           this.acked++;
           this.onAckLatency?.(nowMicros() - sentAt);
         } else {
           this.refused++;
-          this.lastRefusal = detail;
+          this.lastRefusal = buf.toString('utf8', start, Math.min(end, start + 300));
         }
       });
     }
@@ -106,12 +157,31 @@ export class BenchClient implements FrameHandler {
   onClose(reason: string): void {
     this.closedBy = reason;
     this.settle?.reject(new Error(`client ${this.id} closed: ${reason}`));
+    this.failRequests();
+  }
+
+  /** Answers the requests still waiting, as the connection they went out on is gone. */
+  private failRequests(): void {
+    for (const id of this.requests) {
+      const waiter = this.acks.get(id);
+      this.acks.delete(id);
+      waiter?.(false, CLOSED, 0, CLOSED.length);
+    }
+    this.requests.clear();
   }
 
   onText(buf: Buffer, start: number, end: number): void {
-    const prefix = this.dialect.messagePrefix;
-    if (buf.compare(prefix, 0, prefix.length, start, Math.min(end, start + prefix.length)) === 0) {
+    if (startsWith(buf, start, end, this.dialect.messagePrefix)) {
       this.delivered(buf, start, end);
+      return;
+    }
+    const { updatePrefix, typingPrefix } = this.dialect;
+    if (updatePrefix && startsWith(buf, start, end, updatePrefix)) {
+      this.updates++;
+      return;
+    }
+    if (typingPrefix && startsWith(buf, start, end, typingPrefix)) {
+      this.typings++;
       return;
     }
     const c0 = buf[start];
@@ -130,14 +200,14 @@ export class BenchClient implements FrameHandler {
   }
 
   private joined(): void {
-    if (!this.dialect.explicitJoin) {
+    if (!this.dialect.explicitJoin || !this.joinOnConnect) {
       this.settle?.resolve();
       return;
     }
     const ackId = this.nextAckId++;
-    this.acks.set(ackId, (ok, detail) => {
+    this.acks.set(ackId, (ok, buf, start, end) => {
       if (ok) this.settle?.resolve();
-      else this.settle?.reject(new Error(`join refused: ${detail}`));
+      else this.settle?.reject(new Error(`join refused: ${buf.toString('utf8', start, end)}`));
     });
     this.socket?.sendText(`42${ackId}["room:join",{"room":"${this.room}"}]`);
   }
@@ -151,8 +221,7 @@ export class BenchClient implements FrameHandler {
     const waiter = this.acks.get(id);
     if (!waiter) return;
     this.acks.delete(id);
-    const ok = buf.compare(ACK_OK, 0, ACK_OK.length, pos, Math.min(end, pos + ACK_OK.length)) === 0;
-    waiter(ok, ok ? '' : buf.toString('utf8', pos, Math.min(end, pos + 300)));
+    waiter(startsWith(buf, pos, end, ACK_OK), buf, pos, end);
   }
 
   private delivered(buf: Buffer, start: number, end: number): void {
@@ -172,10 +241,15 @@ export class BenchClient implements FrameHandler {
     for (let c = buf[++pos] ?? 0; c !== AT && pos < end; c = buf[++pos] ?? 0) {
       seq = seq * 10 + c - ZERO;
     }
-    this.sample(this.group, nowMicros() - sentAt);
+    this.sample(this.group, nowMicros() - sentAt, sender);
     const last = this.lastSeq.get(sender);
     if (last !== undefined && seq <= last) this.disorder++;
     else if (last !== undefined && seq > last + 1) this.gaps += seq - last - 1;
     this.lastSeq.set(sender, seq);
   }
+}
+
+/** Whether `buf[start, end)` begins with `prefix`. */
+function startsWith(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
+  return buf.compare(prefix, 0, prefix.length, start, Math.min(end, start + prefix.length)) === 0;
 }

@@ -16,6 +16,10 @@ export interface Dialect {
   path(room: string): string;
   /** Bytes a delivered chat message frame starts with. */
   messagePrefix: Buffer;
+  /** Bytes a delivered change of a message (an edit, a reaction) starts with, where there are any. */
+  updatePrefix?: Buffer;
+  /** Bytes a delivered typing notice starts with, where there are any. */
+  typingPrefix?: Buffer;
   /** The frame a sender writes; `ackId` is used only where the server acknowledges. */
   sendFrame(room: string, text: string, clientId: string, ackId: number): string;
   /** Whether a join is a request of its own (`room:join`) rather than part of the connect. */
@@ -48,6 +52,8 @@ export const dialects: Record<DialectName, Dialect> = {
     name: 'chat',
     path: () => socketIoPath,
     messagePrefix: Buffer.from('42["message",'),
+    updatePrefix: Buffer.from('42["message:updated",'),
+    typingPrefix: Buffer.from('42["typing",'),
     sendFrame: (room, text, clientId, ackId) =>
       `42${ackId}["message:send",{"room":"${room}","text":"${text}","clientId":"${clientId}"}]`,
     explicitJoin: true,
