@@ -63,6 +63,8 @@ describe.each<Transport>(['websocket', 'polling'])('handshake over %s', (transpo
     const [socket] = await server.io.fetchSockets();
     expect(client.connected).toBe(true);
     expect(socket?.data.member).toEqual({ id: kim.user.id, name: 'Kim' });
+    // Spent once the connection is accepted: other nodes asking for sockets never see it.
+    expect(socket?.handshake.auth).toEqual({});
   });
 
   test('a signed-out session can no longer connect', async () => {

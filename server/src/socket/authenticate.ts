@@ -99,6 +99,9 @@ export function authenticate(io: ChatIO, deps: AuthenticateDeps): void {
           return;
         }
         socket.data = identity;
+        // The credentials are spent: keep the token out of memory for the life of the
+        // connection, and out of what fetchSockets() sends to other nodes.
+        socket.handshake.auth = {};
         deps.caps.admit(socket, address);
         next();
       })
