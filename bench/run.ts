@@ -25,10 +25,10 @@ const options: BenchOptions = {
     .filter((s): s is ServerName => s === 'F' || s === 'U' || s === 'T'),
   built: !args.includes('--sources'),
   update: args.includes('--update'),
-  // Only a full run into the published folder updates the figures in bench/README.md.
+  // Only a full run into the published folder updates the figures in the READMEs.
   readme:
     !args.includes('--quick') && flag('--out') === undefined && flag('--servers') === undefined
-      ? 'bench/README.md'
+      ? ['bench/README.md', 'README.md']
       : undefined,
   // Profiles of T's processes land in bench/profiles/ (summarise with bench/profile-summary.ts).
   nodeArgs: args.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],

@@ -1,7 +1,7 @@
 // Runs the selected scenarios against F, U and T and writes the report files.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ACTIONS, type Action } from '../load/mix-stats.js';
 import { latencyChart, type Series } from './chart.js';
 import { hasTaskset, pinSelf, stopAll } from './processes.js';
@@ -39,8 +39,8 @@ export interface BenchOptions {
    * that one scenario can be measured again without re-running the others.
    */
   update?: boolean;
-  /** A README whose `<!-- bench -->` … `<!-- /bench -->` block gets the summary of a full run. */
-  readme?: string;
+  /** READMEs whose `<!-- bench -->` … `<!-- /bench -->` block gets the summary of a full run. */
+  readme?: string[];
   /** Extra Node options for T's processes (`--cpu-prof` writes a profile per process). */
   nodeArgs?: string[];
   /** A folder for heap snapshots of each S1 server before and after its connections. */
@@ -205,7 +205,10 @@ export async function writeOutputs(
   writeFileSync(files.markdown, await formatted(markdownReport(reported), files.markdown));
   if (complete) {
     writeFileSync(files.chart, chart(results));
-    if (options.readme) await updateReadme(options.readme, readmeSummary(results));
+    for (const path of options.readme ?? []) {
+      // Links to the report are relative to each README's folder.
+      await updateReadme(path, readmeSummary(results, relative(dirname(path), options.outDir)));
+    }
   }
   return files;
 }
@@ -320,7 +323,7 @@ function chart(results: BenchResults): string {
     },
     {
       kind: 'bars',
-      title: `S6: ${results.s6?.users.toLocaleString('en') ?? ''} users in a chat mix, p99 (${run}; grey: joins, leaves, reconnects)`,
+      title: `S6: ${results.s6?.users.toLocaleString('en') ?? ''} users in a chat mix, p99 (${run}; grey: joins, leaves, reconnects, budget 50 ms)`,
       bars,
       budget: S6_BUDGET.deliveryP99Ms,
     },

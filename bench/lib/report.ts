@@ -403,9 +403,9 @@ function s6Section(s: S6Result, profile: BenchResults['profile']): string {
 }
 
 /** The few lines the README shows: one row per server, then the targets. */
-export function readmeSummary(r: BenchResults): string {
+export function readmeSummary(r: BenchResults, resultsDir = 'results'): string {
   const out: string[] = [
-    `Latest full run: ${r.date.slice(0, 10)}, ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, socket.io ${r.machine.socketIo}. Full report: [results/report.md](results/report.md).\n`,
+    `Latest full run: ${r.date.slice(0, 10)}, ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, socket.io ${r.machine.socketIo}. Full report: [${resultsDir}/report.md](${resultsDir}/report.md).\n`,
   ];
   if (r.s1 && r.s2 && r.s3) {
     const { s1, s2, s3 } = r;
