@@ -1,28 +1,27 @@
 import { StrikeCounter, TokenBucket } from '../rate-limit.js';
-import type { ChatSocket, SocketDeps } from './types.js';
+import type { ChatSocket, ConnectionContext, SocketDeps } from './types.js';
 
 /**
  * The rate limits of one connection: events of any kind, and the strikes that cut off a
  * flooder. The message rate belongs to the user, across connections (user-limits.ts).
- * A class, as every connection holds one (see rate-limit.ts).
+ * A class, as every connection holds one (see rate-limit.ts), and the events' token bucket
+ * itself rather than holding one: an object less on every idle connection.
  */
-export class ConnectionLimits {
-  private readonly events: TokenBucket;
+export class ConnectionLimits extends TokenBucket {
   /** Made at the first strike: most connections never get one. */
   private strikes: StrikeCounter | undefined;
   private cut = false;
 
   constructor(
-    private readonly socket: ChatSocket,
-    private readonly deps: SocketDeps,
+    readonly socket: ChatSocket,
+    readonly deps: SocketDeps,
   ) {
-    const { config, now } = deps;
-    this.events = new TokenBucket(config.eventRatePerSec, config.eventBurst, now);
+    super(deps.config.eventRatePerSec, deps.config.eventBurst, deps.now);
   }
 
   /** Takes a token for any incoming event. */
   allowEvent(): boolean {
-    return this.events.take();
+    return this.take();
   }
 
   /** Records a rate-limited request; disconnects a client that keeps flooding. */
@@ -46,5 +45,15 @@ export class ConnectionLimits {
     // setImmediate, not nextTick: the RATE_LIMITED ack is sent from a promise callback,
     // which nextTick would overtake.
     setImmediate(() => socket.disconnect(true));
+  }
+}
+
+/**
+ * What a handler gets for each event of a connection (its socket, the shared deps and its
+ * limits) as one object per connection: the limits are the object itself.
+ */
+export class Connection extends ConnectionLimits implements ConnectionContext {
+  get limits(): ConnectionLimits {
+    return this;
   }
 }

@@ -33,7 +33,6 @@ interface EngineClient {
 }
 
 const WS_OPEN = 1;
-const onFastPath = new WeakSet<ChatSocket>();
 
 /** Why the fast path cannot be installed on this socket, or undefined when it can. */
 export function directFramesProblem(socket: ChatSocket): string | undefined {
@@ -75,7 +74,6 @@ export function installDirectFrames(socket: ChatSocket): string | undefined {
       return 'Client#writeToEngine is not its own';
     client.writeToEngine = writeDirect;
   }
-  onFastPath.add(socket);
   return undefined;
 }
 
@@ -108,7 +106,8 @@ function writeDirect(this: Required<EngineClient>, packets: unknown, options: Wr
 
 /** True when this socket's broadcasts are written as direct frames right now. */
 export function usesDirectFrames(socket: ChatSocket): boolean {
-  return onFastPath.has(socket) && socket.conn.transport.name === 'websocket';
+  const client = socket.client as unknown as EngineClient;
+  return client.writeToEngine === writeDirect && socket.conn.transport.name === 'websocket';
 }
 
 // --- 2. Releasing the handshake request ----------------------------------------------------
