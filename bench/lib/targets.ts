@@ -7,7 +7,7 @@ import { freePort, localCertificate } from '../../scripts/lib/processes.js';
 import { dialects, type Dialect } from '../load/dialect.js';
 import type { Endpoint } from '../load/light-socket.js';
 import { BenchProcess } from './processes.js';
-import { guestAccounts, type SignedIn } from './sign-in.js';
+import { newAccounts, type SignedIn } from './sign-in.js';
 
 export type ServerName = 'F' | 'U' | 'T';
 
@@ -39,8 +39,9 @@ const TSX = ['--import', 'tsx'];
 
 /**
  * T's settings for the bench: production defaults, except the per-connection rate limits,
- * which would otherwise stop one bench sender at 5 messages/s, and the per-address cap, as
- * every bench client comes from 127.0.0.1. Clients sign in as guests.
+ * which would otherwise stop one bench sender at 5 messages/s, the per-address caps, as
+ * every bench client comes from 127.0.0.1, and the password hash cost (sign-in.ts). Clients
+ * sign in with accounts of their own; guests are on for the cluster bench, which signs them in.
  */
 export function chatEnv(port: number, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -56,13 +57,15 @@ export function chatEnv(port: number, extra: Record<string, string> = {}): Recor
     GUESTS_PER_HOUR_PER_ADDRESS: '1000000',
     ROOMS_PER_HOUR_PER_ADDRESS: '1000000',
     GUESTS: 'true',
+    // Sign-up happens before the clock; the lowest hash cost keeps it to seconds.
+    SCRYPT_COST: '10',
     METRICS_PORT: '0',
     ...extra,
   };
 }
 
 const signInAt = (port: number) => (count: number) =>
-  guestAccounts(`http://127.0.0.1:${port}`, count);
+  newAccounts(`http://127.0.0.1:${port}`, count);
 
 const local = (port: number): Endpoint => ({ host: '127.0.0.1', port, tls: false });
 
