@@ -6,73 +6,52 @@
 
 import type { AuthResponse } from '../../common/contract.js';
 
-let guests = 0;
-
 /** A signed-in user: the session token to connect with, and the user's id (for `dm:open`). */
 export interface SignedIn {
   token: string;
   userId: string;
 }
 
-async function guestSession(base: string, name: string): Promise<SignedIn> {
-  const res = await fetch(`${base}/api/auth/guest`, {
+/** Signs in through one of the auth routes; the session comes back as the cookie. */
+async function signIn(base: string, route: string, body: object): Promise<SignedIn> {
+  const res = await fetch(`${base}/api/auth/${route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name }),
+    body: JSON.stringify(body),
   });
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith('chat_session='));
-  if (res.status !== 201 || !cookie) throw new Error(`guest sign-in failed: HTTP ${res.status}`);
+  if (res.status !== 201 || !cookie) throw new Error(`${route} failed: HTTP ${res.status}`);
   const { user } = (await res.json()) as AuthResponse;
   return { token: cookie.slice('chat_session='.length, cookie.indexOf(';')), userId: user.id };
 }
 
-let accounts = 0;
-
-async function accountSession(base: string, username: string): Promise<SignedIn> {
-  const res = await fetch(`${base}/api/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: 'bench password, not a secret' }),
-  });
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('chat_session='));
-  if (res.status !== 201 || !cookie) throw new Error(`sign-up failed: HTTP ${res.status}`);
-  const { user } = (await res.json()) as AuthResponse;
-  return { token: cookie.slice('chat_session='.length, cookie.indexOf(';')), userId: user.id };
+/** `count` sign-ins, `concurrency` at a time. */
+async function many(count: number, concurrency: number, one: () => Promise<SignedIn>) {
+  const users: SignedIn[] = new Array<SignedIn>(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      users[i] = await one();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return users;
 }
+
+let made = 0;
+const password = 'bench password, not a secret';
 
 /** `count` new accounts of the chat at `base` (http://host:port), each signed in. */
-export async function newAccounts(base: string, count: number, concurrency = 16) {
-  const users: SignedIn[] = new Array<SignedIn>(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      users[i] = await accountSession(base, `b${process.pid}x${accounts++}`);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return users;
-}
-
-/** `count` distinct guests of the chat at `base` (http://host:port), signed in. */
-export async function guestAccounts(
-  base: string,
-  count: number,
-  concurrency = 16,
-): Promise<SignedIn[]> {
-  const users: SignedIn[] = new Array<SignedIn>(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      users[i] = await guestSession(base, `bench${process.pid}x${guests++}`);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return users;
-}
+export const newAccounts = (base: string, count: number, concurrency = 16) =>
+  many(count, concurrency, () =>
+    signIn(base, 'signup', { username: `b${process.pid}x${made++}`, password }),
+  );
 
 /** `count` session tokens of distinct guests of the chat at `base` (http://host:port). */
 export async function guestSessions(base: string, count: number, concurrency = 16) {
-  return (await guestAccounts(base, count, concurrency)).map((s) => s.token);
+  const guests = await many(count, concurrency, () =>
+    signIn(base, 'guest', { name: `bench${process.pid}x${made++}` }),
+  );
+  return guests.map((s) => s.token);
 }

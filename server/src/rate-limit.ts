@@ -1,5 +1,5 @@
-// Classes rather than closures: every connection holds one of each, and an object with its
-// methods on a prototype is about a third of the memory of the equivalent closures.
+// Classes rather than closures: every connection holds these, and an object whose methods
+// sit on a prototype takes less memory than closures made for each one.
 
 /** A token bucket refilled continuously at `ratePerSec`, holding at most `burst` tokens. */
 export class TokenBucket {
