@@ -55,6 +55,7 @@ export function chatEnv(port: number, extra: Record<string, string> = {}): Recor
     EVENT_BURST: '1000000',
     MAX_CONNECTIONS_PER_ADDRESS: '10000000',
     GUESTS_PER_HOUR_PER_ADDRESS: '1000000',
+    SIGNUPS_PER_HOUR_PER_ADDRESS: '1000000',
     ROOMS_PER_HOUR_PER_ADDRESS: '1000000',
     GUESTS: 'true',
     // Sign-up happens before the clock; the lowest hash cost keeps it to seconds.

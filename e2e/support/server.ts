@@ -35,6 +35,7 @@ export class ServerProcess {
         SCRYPT_COST: '10',
         METRICS_PORT: '0',
         GUESTS_PER_HOUR_PER_ADDRESS: '1000000',
+        SIGNUPS_PER_HOUR_PER_ADDRESS: '1000000',
         ROOMS_PER_HOUR_PER_ADDRESS: '1000000',
         ...this.env,
       },

@@ -111,6 +111,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       roomsPerUser: config.roomsPerHour,
       roomsPerAddress: config.roomsPerHourPerAddress,
       guestsPerAddress: config.guestsPerHourPerAddress,
+      signupsPerAddress: config.signupsPerHourPerAddress,
     },
   };
   const userLimits = redis ? redis.userLimits(limitOptions) : memoryUserLimits(limitOptions);

@@ -77,11 +77,10 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
     '/api/auth/signup',
     route(async (req, res) => {
       const b = body(req);
-      const result = await deps.auth.signup({
-        username: b.username,
-        password: b.password,
-        displayName: b.displayName,
-      });
+      const result = await deps.auth.signup(
+        { username: b.username, password: b.password, displayName: b.displayName },
+        req.ip ?? 'unknown',
+      );
       if (isFailure(result)) sendHttpError(res, result);
       else signedIn(req, res, 201, result);
     }),

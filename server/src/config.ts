@@ -40,6 +40,8 @@ export interface Config {
   roomsPerHourPerAddress: number;
   /** `GUESTS_PER_HOUR_PER_ADDRESS`: guest sign-ins one client address may make per hour. Default 30. */
   guestsPerHourPerAddress: number;
+  /** `SIGNUPS_PER_HOUR_PER_ADDRESS`: accounts one client address may make per hour. Default 10. */
+  signupsPerHourPerAddress: number;
   /** `MAX_ROOMS_PER_CONNECTION`: rooms one connection may be in at once. Default 20. */
   maxRoomsPerConnection: number;
   /** `DEDUP_TTL_MS`: how long a clientId is remembered for retries, in milliseconds. Default 600000. */
@@ -171,6 +173,7 @@ export const defaultConfig: Config = {
   roomsPerHour: 20,
   roomsPerHourPerAddress: 100,
   guestsPerHourPerAddress: 30,
+  signupsPerHourPerAddress: 10,
   maxRoomsPerConnection: 20,
   dedupTtlMs: 600_000,
   allowedOrigins: undefined,
@@ -262,6 +265,7 @@ const variables = {
   ROOMS_PER_HOUR: ['roomsPerHour', positive(1_000_000)],
   ROOMS_PER_HOUR_PER_ADDRESS: ['roomsPerHourPerAddress', positive(1_000_000)],
   GUESTS_PER_HOUR_PER_ADDRESS: ['guestsPerHourPerAddress', positive(1_000_000)],
+  SIGNUPS_PER_HOUR_PER_ADDRESS: ['signupsPerHourPerAddress', positive(1_000_000)],
   MAX_ROOMS_PER_CONNECTION: ['maxRoomsPerConnection', positive(10_000)],
   DEDUP_TTL_MS: ['dedupTtlMs', positive(7 * 24 * 3_600_000)],
   ALLOWED_ORIGINS: ['allowedOrigins', origins],

@@ -12,7 +12,8 @@ export interface UserLimits {
   takeMessage(userId: string): Promise<boolean>;
   /**
    * Takes one token of an hourly allowance: `room` for opening new rooms (per user and per
-   * address, both must allow it), `guest` for guest sign-ins (per address).
+   * address, both must allow it), `guest` for guest sign-ins and `signup` for new accounts
+   * (per address).
    */
   takeHourly(kind: HourlyKind, keys: { userId?: string; address: string }): Promise<boolean>;
   /** A connection of this user, from this address, was cut for flooding: both wait. */
@@ -21,13 +22,14 @@ export interface UserLimits {
   penaltyLeft(userId: string, address: string): Promise<number>;
 }
 
-export type HourlyKind = 'room' | 'guest';
+export type HourlyKind = 'room' | 'guest' | 'signup';
 
-/** Allowances per hour: `room` per user and per address, `guest` per address. */
+/** Allowances per hour: `room` per user and per address, `guest` and `signup` per address. */
 export interface HourlyAllowances {
   roomsPerUser: number;
   roomsPerAddress: number;
   guestsPerAddress: number;
+  signupsPerAddress: number;
 }
 
 /** The buckets one hourly take draws from, each with its allowance. */
@@ -38,6 +40,8 @@ function hourlyBuckets(
 ): { key: string; perHour: number }[] {
   if (kind === 'guest')
     return [{ key: `guest:a:${keys.address}`, perHour: hourly.guestsPerAddress }];
+  if (kind === 'signup')
+    return [{ key: `signup:a:${keys.address}`, perHour: hourly.signupsPerAddress }];
   return [
     ...(keys.userId === undefined
       ? []

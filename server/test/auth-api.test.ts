@@ -94,6 +94,29 @@ describe('signup and the session cookie', () => {
     expect(res.cookie).toBeUndefined();
   });
 
+  test('one address makes at most SIGNUPS_PER_HOUR_PER_ADDRESS accounts an hour', async () => {
+    const { call, clock } = await authServer({ signupsPerHourPerAddress: 2 });
+    const signup = (username: string) =>
+      call('POST', '/api/auth/signup', { username, password: 'correct horse' });
+    expect((await signup('amy')).status).toBe(201);
+    expect((await signup('ben')).status).toBe(201);
+    const refused = await signup('cal');
+    expect(refused.status).toBe(429);
+    expect(refused.json).toMatchObject({ error: { code: ErrorCode.RATE_LIMITED } });
+    expect(refused.cookie).toBeUndefined();
+    // Nothing was made: the name is still free and cal cannot sign in.
+    const login = await call('POST', '/api/auth/login', {
+      username: 'cal',
+      password: 'correct horse',
+    });
+    expect(login.status).toBe(401);
+    // A malformed sign-up spends nothing.
+    expect((await call('POST', '/api/auth/signup', { username: 'x' })).status).toBe(400);
+    clock.now += 30 * 60_000; // half an hour: one sign-up back
+    expect((await signup('cal')).status).toBe(201);
+    expect((await signup('dan')).status).toBe(429);
+  });
+
   test('malformed JSON is a 400 in the API shape, without a stack', async () => {
     const { url } = await authServer();
     const res = await fetch(`${url}/api/auth/signup`, {

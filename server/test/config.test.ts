@@ -61,6 +61,7 @@ describe('loadConfig', () => {
       ROOMS_PER_HOUR: '4',
       ROOMS_PER_HOUR_PER_ADDRESS: '40',
       GUESTS_PER_HOUR_PER_ADDRESS: '9',
+      SIGNUPS_PER_HOUR_PER_ADDRESS: '4',
       METRICS_PORT: '9500',
       METRICS_HOST: '10.0.0.5',
       GUESTS: 'true',
@@ -116,6 +117,7 @@ describe('loadConfig', () => {
       roomsPerHour: 4,
       roomsPerHourPerAddress: 40,
       guestsPerHourPerAddress: 9,
+      signupsPerHourPerAddress: 4,
       metricsPort: 9500,
       metricsHost: '10.0.0.5',
       guests: true,
@@ -133,7 +135,7 @@ describe('loadConfig', () => {
       logFormat: 'pretty',
     });
     // REDIS_CLUSTER_NODES excludes REDIS_URL: it has a test of its own below.
-    expect(CONFIG_VARIABLES).toHaveLength(52);
+    expect(CONFIG_VARIABLES).toHaveLength(53);
   });
 
   test('REDIS_CLUSTER_NODES: a Redis Cluster, with the sharded adapter and one replica per ack by default', () => {

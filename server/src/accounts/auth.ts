@@ -54,7 +54,10 @@ export interface AuthDeps {
   throttle?: ThrottleFactory;
   /** True when a guest other than `exceptUserId` is online under a name with this name's key. */
   guestOnline?: (name: string, exceptUserId?: string) => Promise<boolean>;
-  /** Guest sign-ins per address (`GUESTS_PER_HOUR_PER_ADDRESS`); unlimited without. */
+  /**
+   * Guest sign-ins and sign-ups per address (`GUESTS_PER_HOUR_PER_ADDRESS`,
+   * `SIGNUPS_PER_HOUR_PER_ADDRESS`); unlimited without.
+   */
   userLimits?: Pick<UserLimits, 'takeHourly'>;
 }
 
@@ -109,6 +112,7 @@ export function createAuth(deps: AuthDeps) {
   return {
     async signup(
       input: Partial<Record<keyof SignupRequest, unknown>>,
+      address: string,
     ): Promise<SignedIn | AckFailure> {
       const username = checkUsername(input.username);
       if (typeof username !== 'string') return username;
@@ -125,6 +129,14 @@ export function createAuth(deps: AuthDeps) {
         if (await accounts.isRegisteredName(key)) {
           return fail(ErrorCode.NAME_TAKEN, 'this name, or one like it, belongs to someone else');
         }
+      }
+      // Each sign-up costs a password hash (tens of ms of CPU) and an account kept for good:
+      // one address may not make many.
+      if (deps.userLimits && !(await deps.userLimits.takeHourly('signup', { address }))) {
+        return fail(
+          ErrorCode.RATE_LIMITED,
+          'too many new accounts from this address; try again later',
+        );
       }
       const account = await accounts.createUser({
         username,

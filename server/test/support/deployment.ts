@@ -71,6 +71,7 @@ export async function startDeployment(options: DeploymentOptions = {}): Promise<
           GUESTS: 'true',
           PRESENCE_GRACE_MS: '0',
           GUESTS_PER_HOUR_PER_ADDRESS: '1000000',
+          SIGNUPS_PER_HOUR_PER_ADDRESS: '1000000',
           ROOMS_PER_HOUR_PER_ADDRESS: '1000000',
           ...options.env,
         },

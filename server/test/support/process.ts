@@ -35,6 +35,7 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
       PRESENCE_GRACE_MS: '0',
       METRICS_PORT: '0',
       GUESTS_PER_HOUR_PER_ADDRESS: '1000000',
+      SIGNUPS_PER_HOUR_PER_ADDRESS: '1000000',
       ROOMS_PER_HOUR_PER_ADDRESS: '1000000',
       ...env,
     },

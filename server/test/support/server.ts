@@ -31,6 +31,7 @@ export const testConfig = (overrides: Partial<Config> = {}): Config => ({
   metricsPort: 0,
   // Every test client comes from 127.0.0.1 as a new guest, often in rooms of its own.
   guestsPerHourPerAddress: 1_000_000,
+  signupsPerHourPerAddress: 1_000_000,
   roomsPerHour: 1_000_000,
   roomsPerHourPerAddress: 1_000_000,
   ...overrides,

@@ -9,7 +9,7 @@ export const suiteOptions = (now: () => number) => ({
   burst: 3,
   penaltyMs: 10_000,
   now,
-  hourly: { roomsPerUser: 2, roomsPerAddress: 3, guestsPerAddress: 2 },
+  hourly: { roomsPerUser: 2, roomsPerAddress: 3, guestsPerAddress: 2, signupsPerAddress: 1 },
 });
 
 /** The behaviour every UserLimits must have, on a clock the suite drives. */
@@ -60,6 +60,15 @@ export function userLimitsSuite(name: string, make: MakeUserLimits): void {
       // Half an hour gives one more guest back (two an hour).
       advance(1_800_000);
       expect([await guest('a1'), await guest('a1')]).toEqual([true, false]);
+      // Sign-ups have an allowance of their own, guests' spent or not.
+      const signup = (address: string) => limits.takeHourly('signup', { address });
+      expect([await signup('a1'), await signup('a1'), await signup('a2')]).toEqual([
+        true,
+        false,
+        true,
+      ]);
+      advance(3_600_000);
+      expect(await signup('a1')).toBe(true);
     });
 
     test('a flood penalty holds the user and the address, and ends on time', async () => {
