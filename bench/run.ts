@@ -31,8 +31,14 @@ const options: BenchOptions = {
       ? ['bench/README.md', 'README.md']
       : undefined,
   // Profiles of T's processes land in bench/profiles/ (summarise with bench/profile-summary.ts).
-  nodeArgs: args.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : [],
+  nodeArgs: [
+    ...(args.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', 'bench/profiles'] : []),
+    ...(args.includes('--trace-gc') ? ['--trace-gc'] : []),
+  ],
   heapSnapshots: args.includes('--heap-snapshots') ? 'bench/profiles' : undefined,
+  // With --trace-gc, each T process's output (its collections) in bench/profiles/<name>-<port>.log,
+  // summarised by `npx tsx bench/gc-summary.ts FILE`.
+  logDir: args.includes('--trace-gc') ? 'bench/profiles' : undefined,
   cores:
     cpus().length >= 2 ? { server: 0, generator: 1 } : { server: undefined, generator: undefined },
   log: (line) => {

@@ -45,6 +45,8 @@ export interface BenchOptions {
   nodeArgs?: string[];
   /** A folder for heap snapshots of each S1 server before and after its connections. */
   heapSnapshots?: string;
+  /** A folder for everything T's processes print (with `--trace-gc`, their collections). */
+  logDir?: string;
   log: (line: string) => void;
 }
 
@@ -88,11 +90,14 @@ export async function runBench(
   const { profile, log } = options;
   const wants = (s: string): boolean => !options.only || options.only.includes(s);
   const pinned = options.cores.generator !== undefined && pinSelf(options.cores.generator);
-  if (options.heapSnapshots !== undefined) mkdirSync(options.heapSnapshots, { recursive: true });
+  for (const dir of [options.heapSnapshots, options.logDir]) {
+    if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  }
   const start = {
     core: pinned ? options.cores.server : undefined,
     built: options.built,
     nodeArgs: options.nodeArgs,
+    ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
   };
   const results: BenchResults = {
     profile: profile.name,

@@ -1,6 +1,7 @@
 // The servers under test as child processes pinned to a core, with their CPU read from /proc
 // and their heap read through the memory probe preloaded into each of them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -55,6 +56,8 @@ export class BenchProcess {
     env: Record<string, string>,
     core: number | undefined,
     ipc = false,
+    /** A file that gets every line the process prints (for `--trace-gc`). */
+    logFile?: string,
   ) {
     const [cmd, argv] = pinned(core, command, args);
     this.child = spawn(cmd, argv, {
@@ -66,6 +69,7 @@ export class BenchProcess {
     for (const stream of [this.child.stdout, this.child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
+        if (logFile !== undefined) appendFileSync(logFile, `${line}\n`);
         this.lines.push(line);
         if (this.lines.length > 200) this.lines.shift();
       });

@@ -32,6 +32,8 @@ export interface StartOptions {
   built: boolean;
   /** Extra Node options for T's processes, such as `--cpu-prof`. */
   nodeArgs?: string[];
+  /** A folder for the output of each of T's processes (`--trace-gc` prints there). */
+  logDir?: string;
 }
 
 const PROBE = ['--expose-gc', '--require', './bench/servers/probe.cjs'];
@@ -86,6 +88,7 @@ export async function startChatNode(
     chatEnv(port, { DATA_DIR: mkdtempSync(join(tmpdir(), 'chat-bench-data-')), ...extra }),
     options.core,
     true,
+    options.logDir === undefined ? undefined : join(options.logDir, `${name}-${port}.log`),
   );
   await proc.waitForHttp(`http://127.0.0.1:${port}/readyz`, 200);
   return { process: proc, port };
