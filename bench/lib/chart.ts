@@ -42,15 +42,16 @@ const logPos = (ms: number): number => {
   return (Math.log10(v) - Math.log10(Y_MIN)) / (Math.log10(Y_MAX) - Math.log10(Y_MIN));
 };
 
+const heading = (title: string, top: number): string =>
+  `<text x="${W / 2}" y="${top + 22}" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>`;
+
 function linePanel(p: LinePanel, top: number): string[] {
   const xs = p.series.flatMap((s) => s.points.map((pt) => pt.x));
   const xMax = niceCeil(Math.max(1, ...xs));
   const bottom = top + H - M.bottom;
   const px = (x: number): number => M.left + (x / xMax) * (W - M.left - M.right);
   const py = (y: number): number => bottom - logPos(y) * (H - M.top - M.bottom);
-  const out: string[] = [
-    `<text x="${W / 2}" y="${top + 22}" text-anchor="middle" font-size="15" font-weight="bold">${esc(p.title)}</text>`,
-  ];
+  const out: string[] = [heading(p.title, top)];
   for (const y of TICKS) {
     out.push(
       `<line x1="${M.left}" x2="${W - M.right}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`,
@@ -99,9 +100,7 @@ function barPanel(p: BarPanel, top: number): string[] {
   const rowH = Math.min(28, (H - M.top - M.bottom) / Math.max(1, p.bars.length));
   const y0 = top + M.top;
   const bottom = y0 + rowH * p.bars.length;
-  const out: string[] = [
-    `<text x="${W / 2}" y="${top + 22}" text-anchor="middle" font-size="15" font-weight="bold">${esc(p.title)}</text>`,
-  ];
+  const out: string[] = [heading(p.title, top)];
   for (const t of TICKS) {
     out.push(
       `<line x1="${px(t)}" x2="${px(t)}" y1="${y0}" y2="${bottom}" stroke="#ddd"/>`,
