@@ -69,6 +69,30 @@ describe('the internals are as engine-internals.ts expects', () => {
   });
 });
 
+test('a socket’s listeners run with the socket as this, onAny’s included', async () => {
+  // socket/connection.ts shares its listeners between connections and finds each one's
+  // context through `this`: Node's EventEmitter documents it, Socket.IO's onAny does it.
+  const LISTENERS = 'server/src/socket/connection.ts relies on `this` in socket listeners';
+  const server = await startTestServer();
+  const alice = await connect(server.url, { name: 'alice' });
+  const socket = serverSocket(server, 'alice');
+  const seen = new Promise<unknown[]>((resolve) => {
+    const thisOf: unknown[] = [];
+    socket.onAny(function (this: unknown) {
+      thisOf.push(this);
+    });
+    socket.on('disconnect', function (this: unknown) {
+      thisOf.push(this);
+      resolve(thisOf);
+    });
+  });
+  await roundTrip(alice);
+  alice.disconnect();
+  const thisOf = await seen;
+  expect(thisOf, LISTENERS).toHaveLength(2);
+  for (const t of thisOf) expect(t === socket, LISTENERS).toBe(true);
+});
+
 describe('io.engine.use() keeps working with the request released', () => {
   interface Seen {
     url: string;
