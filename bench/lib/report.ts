@@ -457,7 +457,7 @@ const round2 = (v: number): number => Math.round(v * 100) / 100;
  * What a core of HAProxy's own would change, from the figures: the rate at which HAProxy would
  * fill that core, set against the node's own ceiling (S2's highest rate within bounds).
  */
-export function thirdCore(r: BenchResults): string | undefined {
+function thirdCore(r: BenchResults): string | undefined {
   const sustained = (r.s5?.steps ?? []).filter((x) => x.step.passed).at(-1);
   if (!sustained || sustained.haproxyMicrosPerDelivery <= 0) return undefined;
   const haproxyCeiling = Math.round(1e6 / sustained.haproxyMicrosPerDelivery);

@@ -168,6 +168,11 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
     io.on('renamed', (member) => {
       renameLocally(io, member);
     });
+    /** Tells this node's clients to catch up by position on what they may have missed. */
+    const resync = (why: string): void => {
+      logger.info({ clients: io.of('/').sockets.size }, `${why}: clients resync`);
+      io.local.emit('resync', {});
+    };
     // Redis pub/sub keeps nothing: broadcasts other nodes sent while this node's link was
     // down never reach its clients. Once the link is back, they catch up by position.
     let wasDown = false;
@@ -175,15 +180,13 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       if (!healthy) wasDown = true;
       else if (wasDown) {
         wasDown = false;
-        logger.info({ clients: io.of('/').sockets.size }, 'redis back: clients resync');
-        io.local.emit('resync', {});
+        resync('redis back');
       }
     });
     // Likewise when a Redis Cluster failover moved the adapter's subscriptions: a room's
     // last broadcast before it may be lost with no later message to reveal the gap.
     redis.onResubscribed(() => {
-      logger.info({ clients: io.of('/').sockets.size }, 'subscriptions moved: clients resync');
-      io.local.emit('resync', {});
+      resync('subscriptions moved');
     });
   }
   const internals = createEngineInternals(io, logger);
