@@ -131,6 +131,8 @@ export interface SessionInfo {
   user: PublicUser | null;
   /** `POST /api/auth/guest` is open (`GUESTS=true`). */
   guests: boolean;
+  /** Longest message text accepted, in characters after trimming (`MAX_TEXT_LENGTH`). */
+  maxTextLength: number;
 }
 
 /** Limits of the contract itself; server-side limits (rates, sizes) are configuration. */
@@ -151,6 +153,8 @@ export const Limits = {
   topicMaxLength: 200,
   /** Characters of the reason of a ban, a mute or a report. */
   reasonMaxLength: 300,
+  /** Longest ban or mute with a length, in minutes (a year); longer ones are until lifted. */
+  sanctionMinutesMax: 525_600,
 } as const;
 
 export const DEFAULT_ROOM = 'general';
@@ -299,7 +303,7 @@ export type RoomInviteRequest = { room: string } & ({ userId: string } | { usern
 export interface SanctionRequest {
   room: string;
   userId: string;
-  /** 1 to 525600 (a year). */
+  /** 1 to `Limits.sanctionMinutesMax` (a year). */
   minutes?: number;
   /** Shown to the user, up to `Limits.reasonMaxLength` characters. */
   reason?: string;

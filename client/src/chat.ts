@@ -23,14 +23,14 @@ import {
   type Timings,
 } from './chat-options.js';
 import { Connection, ConnectionState } from './connection-state.js';
-import { atLeast, outranks, type Role } from './moderation.js';
+import { atLeast, outranks, type Role } from '../../common/roles.js';
 import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
 import { isDirectRoom, Room } from './room.js';
 import { compareIds } from './timeline.js';
 import { realScheduler, Timers, type Timer } from '../../common/timers.js';
 
 export type { ChatEvent, ChatOptions, Transport } from './chat-options.js';
-export type { Role } from './moderation.js';
+export type { Role } from '../../common/roles.js';
 export type { OutgoingMessage } from './outbox.js';
 export type { Room } from './room.js';
 

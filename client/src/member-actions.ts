@@ -1,7 +1,7 @@
-import type { Member } from '../../common/contract.js';
+import { Limits, type Member } from '../../common/contract.js';
 import type { Chat, Room } from './chat.js';
 import { button, el } from './dom.js';
-import { atLeast } from './moderation.js';
+import { atLeast } from '../../common/roles.js';
 
 /** The actions that wait for a confirmation; `suspend` is an operator's, site-wide. */
 type Sanction = 'kick' | 'ban' | 'mute' | 'suspend';
@@ -126,13 +126,15 @@ function confirmNode(member: Member, room: Room, chat: Chat): HTMLElement {
         id: minutesId,
         type: 'number',
         min: '1',
-        max: '525600',
+        max: String(Limits.sanctionMinutesMax),
         inputmode: 'numeric',
         placeholder: 'until lifted',
       },
     });
     minutes.value = confirming.minutes;
-    reason = el('input', { attrs: { id: reasonId, maxlength: '300', autocomplete: 'off' } });
+    reason = el('input', {
+      attrs: { id: reasonId, maxlength: String(Limits.reasonMaxLength), autocomplete: 'off' },
+    });
     reason.value = confirming.reason;
     const keep = () => {
       if (state.confirming?.id !== member.id) return;
@@ -170,8 +172,14 @@ function confirmNode(member: Member, room: Room, chat: Chat): HTMLElement {
     }
     const text = minutes?.value.trim() ?? '';
     const count = text === '' ? undefined : Number(text);
-    if (count !== undefined && !(Number.isInteger(count) && count >= 1 && count <= 525_600)) {
-      state.errors.set(member.id, 'Minutes are a whole number from 1 to 525600 (a year).');
+    if (
+      count !== undefined &&
+      !(Number.isInteger(count) && count >= 1 && count <= Limits.sanctionMinutesMax)
+    ) {
+      state.errors.set(
+        member.id,
+        `Minutes are a whole number from 1 to ${Limits.sanctionMinutesMax} (a year).`,
+      );
       update(member.id, '.member-confirm input[type="number"]');
       return;
     }

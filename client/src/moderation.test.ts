@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModerationEvent, RoomInfo } from '../../common/contract.js';
-import {
-  atLeast,
-  auditText,
-  durationText,
-  moderationNotice,
-  outranks,
-  roleIn,
-} from './moderation.js';
+import { atLeast, outranks, roleIn } from '../../common/roles.js';
+import { auditText, durationText, moderationNotice } from './moderation.js';
 
 const olga = { id: 'u-olga', name: 'olga' };
 const spam = { id: 'u-spam', name: 'spam' };

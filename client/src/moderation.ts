@@ -1,28 +1,5 @@
 import type { AuditRecord, Member, ModerationEvent, RoomInfo } from '../../common/contract.js';
 
-/**
- * A user's role in a room. The room's info names its owner and moderators, and the operators
- * (`ADMIN_USERS`), who rank above the owner in every room; a client also knows that its own
- * user is an operator from the `operator` flag of a `room:join` ack.
- */
-export type Role = 'operator' | 'owner' | 'moderator' | 'member';
-
-const RANK: Record<Role, number> = { member: 0, moderator: 1, owner: 2, operator: 3 };
-
-/** Whether `role` ranks at least `least` (operator > owner > moderator > member). */
-export const atLeast = (role: Role, least: Role): boolean => RANK[role] >= RANK[least];
-
-export function roleIn(info: RoomInfo | undefined, userId: string): Role {
-  if (info?.operators.includes(userId)) return 'operator';
-  if (info?.owner === userId) return 'owner';
-  if (info?.moderators.includes(userId)) return 'moderator';
-  return 'member';
-}
-
-/** Whether someone of role `actor` may act on someone of role `target` (section 9). */
-export const outranks = (actor: Role, target: Role): boolean =>
-  RANK[actor] >= RANK.moderator && RANK[actor] > RANK[target];
-
 const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
 /**

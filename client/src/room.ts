@@ -7,7 +7,8 @@ import type {
   PresenceEvent,
   RoomInfo,
 } from '../../common/contract.js';
-import { moderationNotice, roleIn, type Role } from './moderation.js';
+import { roleIn, type Role } from '../../common/roles.js';
+import { moderationNotice } from './moderation.js';
 import { RoomPresence } from './presence.js';
 import { RoomReports } from './reports.js';
 import { compareIds, Timeline } from './timeline.js';

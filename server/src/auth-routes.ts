@@ -18,6 +18,8 @@ export interface AuthRoutesDeps {
   sessionTtlMs: number;
   /** Whether guests may sign in (`GUESTS`). */
   guests: boolean;
+  /** `MAX_TEXT_LENGTH`, which pages bound their editors by. */
+  maxTextLength: number;
   /** Origins whose pages may call the state-changing routes. */
   allowedOrigins: () => readonly string[];
   /** Closes the open connections of one ended session, or of every session of a user. */
@@ -140,7 +142,11 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
     '/api/auth/session',
     route(async (req, res) => {
       const user = (await renewed(req, res)) ?? null;
-      res.json({ user, guests: deps.guests } satisfies SessionInfo);
+      res.json({
+        user,
+        guests: deps.guests,
+        maxTextLength: deps.maxTextLength,
+      } satisfies SessionInfo);
     }),
   );
 

@@ -56,6 +56,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
       logger: deps.logger,
       sessionTtlMs: deps.config.sessionTtlMs,
       guests: deps.config.guests,
+      maxTextLength: deps.config.maxTextLength,
       allowedOrigins: deps.allowedOrigins,
       sessionsEnded: deps.sessionsEnded,
       renamed: deps.renamed,

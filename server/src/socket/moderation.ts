@@ -22,14 +22,14 @@ import { checkRoom } from '../validation.js';
 import { memberOfAccount } from './conversations.js';
 import type { EventHandler } from './dispatch.js';
 import { connectionLeft } from './presence.js';
-import { infoOf, isOwnable, Rank, rankIn, rankOf } from './room-access.js';
+import { atLeast, outranks, roleIn, type Role } from '../../../common/roles.js';
+import { infoOf, isOwnable, roleOf } from './room-access.js';
 import { userRoom } from './rooms-of-users.js';
 import type { ChatSocket, ConnectionContext, SocketDeps } from './types.js';
 
 const userId = z.string().min(1).max(64);
 const topic = z.string().max(Limits.topicMaxLength);
 const reason = z.string().max(Limits.reasonMaxLength);
-const MINUTES_MAX = 525_600;
 
 export const roomCreateSchema = z.object({
   room: z.string(),
@@ -58,7 +58,7 @@ export const roomInviteSchema = z.union([
 export const sanctionSchema = z.object({
   room: z.string(),
   userId,
-  minutes: z.number().int().min(1).max(MINUTES_MAX).optional(),
+  minutes: z.number().int().min(1).max(Limits.sanctionMinutesMax).optional(),
   reason: reason.optional(),
 }) satisfies z.ZodType<SanctionRequest>;
 export const roomAuditSchema = z.object({ room: z.string() }) satisfies z.ZodType<RoomAuditRequest>;
@@ -73,14 +73,14 @@ const notModerator = (): AckFailure =>
 async function authority(
   { socket, deps }: ConnectionContext,
   room: string,
-  needed: Rank,
-): Promise<{ info: RoomInfo; rank: Rank } | AckFailure> {
+  needed: Role,
+): Promise<{ info: RoomInfo; role: Role } | AckFailure> {
   const invalid = checkRoom(room);
   if (invalid) return invalid;
   if (isDirect(room)) return fail(ErrorCode.NOT_ALLOWED, 'conversations have no moderators');
   const info = await infoOf(deps, room);
-  const rank = rankOf(socket, info);
-  return rank >= needed ? { info, rank } : notModerator();
+  const role = roleOf(socket, info);
+  return atLeast(role, needed) ? { info, role } : notModerator();
 }
 
 /**
@@ -92,11 +92,11 @@ async function over(
   room: string,
   targetId: string,
 ): Promise<{ info: RoomInfo; target: Member } | AckFailure> {
-  const granted = await authority(ctx, room, Rank.moderator);
+  const granted = await authority(ctx, room, 'moderator');
   if ('ok' in granted) return granted;
   const account = await ctx.deps.accounts.findById(targetId);
   if (!account) return fail(ErrorCode.NOT_FOUND, 'no such user');
-  if (rankIn(granted.info, account.id) >= granted.rank) {
+  if (!outranks(granted.role, roleIn(granted.info, account.id))) {
     return fail(ErrorCode.NOT_MODERATOR, 'not on someone of the same rank or higher');
   }
   return { info: granted.info, target: memberOfAccount(account) };
@@ -198,7 +198,7 @@ export const createRoom: EventHandler<'room:create'> = {
 export const updateRoom: EventHandler<'room:update'> = {
   schema: roomUpdateSchema,
   async handle(ctx, { room, private: isPrivate, topic: text }) {
-    const granted = await authority(ctx, room, Rank.moderator);
+    const granted = await authority(ctx, room, 'moderator');
     if ('ok' in granted) return granted;
     const change = {
       ...(isPrivate === undefined ? {} : { private: isPrivate }),
@@ -221,7 +221,7 @@ export const updateRoom: EventHandler<'room:update'> = {
 export const setRole: EventHandler<'room:role'> = {
   schema: roomRoleSchema,
   async handle(ctx, { room, userId: target, role }) {
-    const owner = await authority(ctx, room, Rank.owner);
+    const owner = await authority(ctx, room, 'owner');
     if ('ok' in owner) return owner;
     const allowed = await over(ctx, room, target);
     if ('ok' in allowed) return allowed;
@@ -236,7 +236,7 @@ export const invite: EventHandler<'room:invite'> = {
   async handle(ctx, request) {
     const { room } = request;
     // Authority first: only those who run the room learn whether a username exists.
-    const granted = await authority(ctx, room, Rank.moderator);
+    const granted = await authority(ctx, room, 'moderator');
     if ('ok' in granted) return granted;
     const account = await accountNamed(ctx.deps, request);
     if (!account) return fail(ErrorCode.NOT_FOUND, 'no such user');
@@ -322,7 +322,7 @@ export const unmute: EventHandler<'room:unmute'> = {
 export const readAudit: EventHandler<'room:audit'> = {
   schema: roomAuditSchema,
   async handle(ctx, { room }) {
-    const granted = await authority(ctx, room, Rank.moderator);
+    const granted = await authority(ctx, room, 'moderator');
     if ('ok' in granted) return granted;
     const entries = await ctx.deps.moderation.audit(room, AUDIT_PAGE);
     const ids = new Set(entries.flatMap((e) => (e.target ? [e.by, e.target] : [e.by])));
@@ -344,6 +344,5 @@ export async function moderates(
 ): Promise<boolean> {
   if (isDirect(room)) return false;
   const info = await infoOf(deps, room);
-  const rank = rankOf(socket, info);
-  return rank >= Rank.moderator && rankIn(info, authorId) < rank;
+  return outranks(roleOf(socket, info), roleIn(info, authorId));
 }

@@ -13,7 +13,8 @@ import { isDirect } from '../conversations/store.js';
 import { fail, rateLimited } from '../errors.js';
 import { checkMember, checkRoom, cursor } from '../validation.js';
 import type { EventHandler } from './dispatch.js';
-import { infoOf, Rank, rankOf } from './room-access.js';
+import { atLeast } from '../../../common/roles.js';
+import { infoOf, roleOf } from './room-access.js';
 import { userRoom } from './rooms-of-users.js';
 import type { ChatSocket, ConnectionContext } from './types.js';
 
@@ -47,7 +48,7 @@ async function moderated(
   if (invalid) return invalid;
   if (isDirect(room)) return noModerators();
   const info = await infoOf(deps, room);
-  return rankOf(socket, info) >= Rank.moderator
+  return atLeast(roleOf(socket, info), 'moderator')
     ? info
     : fail(ErrorCode.NOT_MODERATOR, 'only the room’s owners and moderators may do this');
 }

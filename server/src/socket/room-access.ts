@@ -4,17 +4,10 @@ import {
   type AckFailure,
   type RoomInfo,
 } from '../../../common/contract.js';
+import { atLeast, roleIn, type Role } from '../../../common/roles.js';
 import { isDirect } from '../conversations/store.js';
 import { fail } from '../errors.js';
 import type { ChatSocket, SocketDeps } from './types.js';
-
-/**
- * Who may do what in a room. Ranks order the people of a room: an operator (`ADMIN_USERS`)
- * outranks its owner, who outranks its moderators, who outrank everyone else; a moderation
- * action needs a rank of moderator or above, and its target must rank lower than the actor.
- */
-export const Rank = { member: 0, moderator: 1, owner: 2, admin: 3 } as const;
-export type Rank = (typeof Rank)[keyof typeof Rank];
 
 type Deps = Pick<SocketDeps, 'moderation' | 'now' | 'operators'>;
 
@@ -35,17 +28,9 @@ export async function infoOf(deps: Deps, room: string): Promise<RoomInfo> {
   };
 }
 
-/** A user's rank in a room, from its info (which names the operators too). */
-export function rankIn(info: RoomInfo, userId: string): Rank {
-  if (info.operators.includes(userId)) return Rank.admin;
-  if (info.owner === userId) return Rank.owner;
-  if (info.moderators.includes(userId)) return Rank.moderator;
-  return Rank.member;
-}
-
-/** The rank of a connection's user; its `admin` flag stands even before the info names it. */
-export const rankOf = (socket: ChatSocket, info: RoomInfo): Rank =>
-  socket.data.admin ? Rank.admin : rankIn(info, socket.data.member.id);
+/** The role of a connection's user; its `admin` flag stands even before the info names it. */
+export const roleOf = (socket: ChatSocket, info: RoomInfo): Role =>
+  socket.data.admin ? 'operator' : roleIn(info, socket.data.member.id);
 
 const sentence = (until: number | undefined) =>
   until === undefined ? 'until a moderator lifts it' : `until ${new Date(until).toISOString()}`;
@@ -72,8 +57,8 @@ export async function refuseJoin(
   if (isDirect(room)) return undefined; // participants only: conversations.ts
   const userId = socket.data.member.id;
   const info = await infoOf(deps, room);
-  const rank = rankOf(socket, info);
-  if (rank >= Rank.moderator) return undefined;
+  // Who runs the room always may enter it.
+  if (atLeast(roleOf(socket, info), 'moderator')) return undefined;
   const ban = await deps.moderation.banOf(room, userId, deps.now());
   if (ban) return sanctioned(ErrorCode.BANNED, ban.until);
   if (info.private && !(await deps.moderation.isInvited(room, userId))) {
