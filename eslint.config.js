@@ -29,6 +29,84 @@ export default tseslint.config(
       ],
     },
   },
+  // Server layers. The concern folders hold the rules and the stores; the edges (socket/,
+  // http/) only parse, call a concern and answer; app.ts and node.ts wire them together.
+  {
+    files: [
+      'server/src/{accounts,backends,conversations,limits,messages,moderation,rooms,storage}/**/*.ts',
+      'server/src/{io,deps,config,logger,errors,validation,metrics,shutdown}.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/socket/*', '**/socket/**', '**/http/*', '**/http/**'],
+              message:
+                'Concerns never import the edges: take what you need as a parameter (deps.ts, io.ts).',
+            },
+            {
+              group: ['**/app.js', '**/node.js', '**/main.js'],
+              message: 'Only the entry files wire the server together.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The edges translate: they reach stores through the concerns and the deps they are
+    // given, never by opening one of their own; and the socket edge and the HTTP edge are
+    // two transports of the same concerns, neither importing the other.
+    files: ['server/src/socket/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/http/*', '**/http/**'], message: 'A transport never imports another.' },
+            {
+              group: ['**/*-store.js', '**/storage/*', '**/app.js', '**/node.js'],
+              message: 'The edges reach stores only through the concerns and ChatDeps.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['server/src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/socket/*', '**/socket/**'],
+              message: 'A transport never imports another.',
+            },
+            {
+              group: ['**/*-store.js', '**/storage/*', '**/app.js', '**/node.js'],
+              message: 'The edges reach stores only through the concerns and ChatDeps.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Application code stays in functions a reader takes in at once; a factory of small
+    // closures (a store, a router) may be longer, and says so where it is.
+    files: ['server/src/**/*.ts', 'common/**/*.ts', 'client/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'max-lines-per-function': [
+        'error',
+        { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -4,11 +4,10 @@
 //   - sign-up, login and guest sign-in latency over HTTP, p50 / p99 / max;
 //   - the size of a SQLite database holding 100,000 messages (100 rooms of 1,000, the
 //     default HISTORY_LIMIT), written through the store as the server writes them.
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSqliteHistoryStore } from '../server/src/history/sqlite-store.js';
+import { createSqliteHistoryStore } from '../server/src/messages/sqlite-store.js';
 import { openDatabase } from '../server/src/storage/sqlite.js';
 import { messageText } from './load/dialect.js';
 import { startChatNode } from './lib/targets.js';

@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { clusterProfiles, runClusterBench } from './lib/cluster-bench.js';
 import { predictionCheck } from '../scripts/lib/capacity.js';
-import type { BenchResults } from './lib/bench.js';
+import type { BenchResults } from './lib/results.js';
 
 const quick = process.argv.includes('--quick');
 const results = await runClusterBench({

@@ -3,7 +3,8 @@
 import { cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBench, writeOutputs, type BenchOptions, type BenchResults } from './lib/bench.js';
+import { runBench, writeOutputs, type BenchOptions } from './lib/bench.js';
+import type { BenchResults } from './lib/results.js';
 import { profiles } from './lib/profile.js';
 import type { ServerName } from './lib/targets.js';
 

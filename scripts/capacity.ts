@@ -2,7 +2,7 @@
 // model (scripts/lib/capacity.ts) on the latest bench/results/results.json and cluster.json.
 // Without --users it prints the tables docs/capacity.md holds; --doc writes them there.
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { BenchResults } from '../bench/lib/bench.js';
+import type { BenchResults } from '../bench/lib/results.js';
 import type { ClusterBenchResults } from '../bench/lib/cluster-bench.js';
 import {
   assumptionsTable,

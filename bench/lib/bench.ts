@@ -7,6 +7,7 @@ import { latencyChart, type Series } from './chart.js';
 import { hasTaskset, pinSelf, stopAll } from './processes.js';
 import type { Profile } from './profile.js';
 import { markdownReport, readmeSummary } from './report.js';
+import type { BenchResults, Check } from './results.js';
 import {
   s1,
   s2,
@@ -19,8 +20,6 @@ import {
   type S1Result,
   type S2Result,
   type S3Result,
-  type S4Result,
-  type S5Result,
   type S6Result,
 } from './scenarios.js';
 import type { ServerName } from './targets.js';
@@ -48,31 +47,6 @@ export interface BenchOptions {
   /** A folder for everything T's processes print (with `--trace-gc`, their collections). */
   logDir?: string;
   log: (line: string) => void;
-}
-
-export interface Check {
-  scenario: string;
-  what: string;
-  goal: string;
-  measured: string;
-  met: boolean;
-}
-
-export interface BenchResults {
-  profile: Profile['name'];
-  date: string;
-  machine: { cpu: string; cores: number; node: string; socketIo: string; pinned: boolean };
-  s1?: Record<ServerName, S1Result>;
-  s2?: Record<ServerName, S2Result>;
-  s3?: Record<ServerName, S3Result>;
-  s4?: S4Result;
-  s5?: S5Result;
-  s6?: S6Result;
-  /** Scenarios that could not complete, with the reason; their figures are missing. */
-  errors: Record<string, string>;
-  /** Scenarios carried over from an earlier run (`--update`), with that run's date. */
-  carried?: Record<string, string>;
-  checks: Check[];
 }
 
 const SERVERS: ServerName[] = ['F', 'U', 'T'];

@@ -1,7 +1,7 @@
 // The Markdown report: the targets first, then one table per scenario with T/F and T/U ratios.
 import { RATES } from '../load/mix-model.js';
 import { ACTIONS } from '../load/mix-stats.js';
-import type { BenchResults } from './bench.js';
+import type { BenchResults } from './results.js';
 import { profiles } from './profile.js';
 import type { S6Result, StepResult } from './scenarios.js';
 

@@ -1,6 +1,6 @@
 // What S6's users do and how often, and the generator's model of them: who is in which room,
 // what each has sent and reacted to, and what should have reached each of them.
-import { compareIdKeys, parseId } from '../../server/src/history/store.js';
+import { compareIdKeys, parseId } from '../../server/src/messages/store.js';
 import type { BenchClient } from './client.js';
 import { RoomGate } from './room-gate.js';
 

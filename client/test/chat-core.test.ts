@@ -3,17 +3,10 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import type { Message } from '../../common/contract.js';
 import { createMemoryAccounts } from '../../server/src/accounts/memory-store.js';
 import { createServer } from '../../server/src/app.js';
-import { createMemoryHistoryStore } from '../../server/src/history/memory-store.js';
-import type { HistoryStore } from '../../server/src/history/store.js';
+import { createMemoryHistoryStore } from '../../server/src/messages/memory-store.js';
+import type { HistoryStore } from '../../server/src/messages/store.js';
 import { apiRequest } from '../../server/test/support/accounts.js';
-import {
-  connect,
-  identity,
-  joinOk,
-  roundTrip,
-  sendOk,
-  type Transport,
-} from '../../server/test/support/client.js';
+import { connect, identity, joinOk, roundTrip, sendOk, type Transport } from '../../server/test/support/client.js';
 import { startTestServer, testConfig } from '../../server/test/support/server.js';
 import { Chat } from '../src/chat.js';
 import { ChatUser } from './support/chat-user.js';

@@ -3,7 +3,7 @@
 // measured (bench/results/results.json, bench/results/cluster.json) or an assumption named in
 // `Assumptions` with its reason; docs/capacity.md is this module's output.
 import { profiles } from '../../bench/lib/profile.js';
-import type { BenchResults } from '../../bench/lib/bench.js';
+import type { BenchResults } from '../../bench/lib/results.js';
 import type { ClusterBenchResults } from '../../bench/lib/cluster-bench.js';
 
 /** Where members of a room land among the chat nodes. */

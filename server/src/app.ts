@@ -2,45 +2,48 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
-import { createAuth } from './accounts/auth.js';
-import { createMemoryAccounts } from './accounts/memory-store.js';
-import type { AccountStore, SessionStore } from './accounts/store.js';
-import { localPresence } from './cluster-presence.js';
-import { createMemoryConversations, type ConversationStore } from './conversations/store.js';
-import { createMemoryModeration, type ModerationStore } from './moderation/store.js';
-import { createClientAssets, type ClientAssets } from './client-assets.js';
-import type { Config } from './config.js';
-import { createMemoryHistoryStore } from './history/memory-store.js';
-import { withCurrentQuotes } from './history/quotes.js';
-import type { HistoryStore } from './history/store.js';
-import { createHttpApp } from './http-app.js';
-import { createMetricsApp } from './http-routes.js';
-import { createLogger, type Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
-import type { RedisServices } from './redis.js';
-import { createDirectory } from './room-directory.js';
-import { shutdown } from './shutdown.js';
-import { onConnection } from './socket/connection.js';
-import { createEngineInternals } from './socket/engine-internals.js';
-import { createSocketServer } from './socket/io-server.js';
-import { authenticate } from './socket/authenticate.js';
-import { removeLocally } from './socket/moderation.js';
-import { instrumentAdmin } from './admin-ui.js';
-import { createOperators } from './socket/operators.js';
-import { clientAddressOf, createConnectionCaps } from './socket/connection-caps.js';
-import { announceRename, renameLocally } from './socket/renames.js';
-import { guestNameOnline } from './socket/rooms-of-users.js';
-import { createSessionGuard } from './socket/session-guard.js';
-import { createRoomCapacity } from './socket/room-capacity.js';
 import { Timers, type Scheduler } from '../../common/timers.js';
+import { createAuth } from './accounts/auth.js';
+import { announceRename, listenForRenames } from './accounts/renames.js';
 import { createTokenVerifier } from './accounts/tokens.js';
-import { memoryUserLimits } from './user-limits.js';
-import type { ChatIO, SocketDeps } from './socket/types.js';
+import { createMemoryStores } from './backends/memory.js';
+import type { RedisServices } from './backends/redis.js';
+import type { Stores } from './backends/stores.js';
+import type { Config } from './config.js';
+import type { ChatDeps } from './deps.js';
+import { instrumentAdmin } from './http/admin-ui.js';
+import { createClientAssets, type ClientAssets } from './http/client-assets.js';
+import { createHttpApp, type HttpApp } from './http/http-app.js';
+import { createMetricsApp } from './http/ops-routes.js';
+import type { ChatIO } from './io.js';
+import { clientAddressOf, createConnectionCaps } from './limits/connection-caps.js';
+import { memoryUserLimits, type UserLimits } from './limits/user-limits.js';
+import { createLogger, type Logger } from './logger.js';
+import { withCurrentQuotes } from './messages/quotes.js';
+import type { HistoryStore } from './messages/store.js';
+import { createMetrics } from './metrics.js';
+import { createOperators } from './moderation/operators.js';
+import { listenForRemovals } from './moderation/sanctions.js';
+import { createRoomCapacity } from './rooms/capacity.js';
+import { localPresence } from './rooms/cluster-presence.js';
+import { createDirectory } from './rooms/directory.js';
+import { guestNameOnline } from './rooms/membership.js';
+import { shutdown } from './shutdown.js';
+import { authenticate } from './socket/authenticate.js';
+import { onConnection } from './socket/connection.js';
+import { createEngineInternals } from './engine-internals.js';
+import { createSocketServer } from './socket/io-server.js';
+import { resyncAfterLostBroadcasts } from './socket/resync.js';
+import { createSessionGuard } from './accounts/session-guard.js';
 
 /** How long one computed room directory serves every `rooms:list`, in ms. */
 const DIRECTORY_TTL_MS = 2000;
 
-export interface ServerDeps {
+/**
+ * What a caller may give a server. The stores (`history`, `accounts`, `conversations`,
+ * `moderation`) default to Redis's, else to memory (backends/memory.ts).
+ */
+export interface ServerDeps extends Partial<Stores> {
   logger?: Logger;
   /** Registry to expose on /metrics; the entry file adds the process metrics to it. */
   registry?: Registry;
@@ -51,14 +54,6 @@ export interface ServerDeps {
    * server is one node on its own, with history in memory.
    */
   redis?: RedisServices;
-  /** A history store of the caller's choosing; default: Redis's, else in memory. */
-  history?: HistoryStore;
-  /** Accounts and sessions; default: Redis's, else in memory. */
-  accounts?: { accounts: AccountStore; sessions: SessionStore };
-  /** Direct conversations and read markers; default: Redis's, else in memory. */
-  conversations?: ConversationStore;
-  /** Room settings, roles and sanctions; default: Redis's, else in memory. */
-  moderation?: ModerationStore;
   /** Timers for grace periods and session checks; tests pass a scheduler they drive. */
   scheduler?: Scheduler;
   /** How soon a token signed with an unknown key may refetch the JWKS, in ms. Default 30000. */
@@ -94,15 +89,92 @@ export interface ChatServer {
 
 export function createServer(config: Config, deps: ServerDeps = {}): ChatServer {
   const logger = deps.logger ?? createLogger(config);
-  const { redis } = deps;
-  const history = withCurrentQuotes(
-    deps.history ??
-      redis?.history ??
-      createMemoryHistoryStore({ limit: config.historyLimit, dedupTtlMs: config.dedupTtlMs }),
-  );
   const now = deps.now ?? Date.now;
-  const stores = deps.accounts ?? redis?.accounts ?? createMemoryAccounts(now);
-  const limitOptions = {
+  const { redis } = deps;
+  const stores = storesOf(config, deps, now);
+  const userLimits = userLimitsOf(config, now, redis);
+  const life: Life = { state: 'created', port: undefined, quiescing: false };
+  // Engine.IO wraps the server's request listeners when Socket.IO attaches, so the listener
+  // must exist now; it forwards to the Express app, which needs Socket.IO and comes below.
+  const httpServer = createHttpServer((req, res) => {
+    http.app(req, res);
+  });
+  const origins = () => allowedOrigins(config, life.port);
+  const io = createSocketServer(httpServer, config, {
+    isClosing: () => life.state === 'draining' || life.state === 'closed',
+    adapter: redis?.adapter,
+    allowedOrigins: origins,
+  });
+  const auth = createAuth({
+    config,
+    now,
+    userLimits,
+    ...stores.accounts,
+    ...(redis ? { throttle: redis.throttle } : {}),
+    guestOnline: (name, except) => guestNameOnline(io, name, except),
+  });
+  const chat = createChatDeps({ io, config, logger, now, stores, userLimits, life, ...deps });
+  const clientAddress = clientAddressOf(config);
+  authenticate(io, {
+    auth,
+    tokens: createTokenVerifier(config, {
+      now,
+      ...(deps.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: deps.jwksCooldownMs }),
+    }),
+    caps: chat.caps,
+    userLimits,
+    clientAddress: (socket) => clientAddress(socket.request),
+    logger,
+    adminUsers: config.adminUsers ?? [],
+  });
+  io.on('connection', onConnection(chat));
+  if (redis) listenToCluster(chat, redis);
+  if (config.adminUi) instrumentAdmin(io, { config, auth, logger });
+  const http = createHttpApp({
+    ...chat,
+    isServing: () => life.state === 'listening',
+    checks: redis ? { redis: redis.healthy } : {},
+    started: redis?.started ?? (() => true),
+    auth,
+    allowedOrigins: origins,
+    sessionsEnded: (userId, sessionId) => {
+      chat.sessions.end(userId, sessionId, 'logout');
+    },
+    renamed: (member, previousName) => announceRename(io, member, previousName, chat.clustered),
+  });
+  return lifecycle({ chat, http, httpServer, life });
+}
+
+/** Where this server is in its life; `port` once bound, `quiescing` once sockets close. */
+interface Life {
+  state: ServerState;
+  port: number | undefined;
+  quiescing: boolean;
+}
+
+/** The stores given (by a backend or a test), and in memory those that were not. */
+function storesOf(config: Config, deps: ServerDeps, now: () => number): Stores {
+  const given = {
+    history: deps.history ?? deps.redis?.history,
+    accounts: deps.accounts ?? deps.redis?.accounts,
+    conversations: deps.conversations ?? deps.redis?.conversations,
+    moderation: deps.moderation ?? deps.redis?.moderation,
+  };
+  const memory =
+    given.history && given.accounts && given.conversations && given.moderation
+      ? undefined
+      : createMemoryStores(config, now);
+  return {
+    history: withCurrentQuotes(given.history ?? (memory as Stores).history),
+    accounts: given.accounts ?? (memory as Stores).accounts,
+    conversations: given.conversations ?? (memory as Stores).conversations,
+    moderation: given.moderation ?? (memory as Stores).moderation,
+  };
+}
+
+/** Message rates and hourly allowances, shared through Redis when there is one. */
+function userLimitsOf(config: Config, now: () => number, redis: RedisServices | undefined) {
+  const options = {
     ratePerSec: config.messageRatePerSec,
     burst: config.messageBurst,
     penaltyMs: config.floodPenaltyMs,
@@ -114,146 +186,94 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
       signupsPerAddress: config.signupsPerHourPerAddress,
     },
   };
-  const userLimits = redis ? redis.userLimits(limitOptions) : memoryUserLimits(limitOptions);
-  const auth = createAuth({
-    config,
-    now,
-    userLimits,
-    ...stores,
-    ...(redis ? { throttle: redis.throttle } : {}),
-    guestOnline: (name, except) => guestNameOnline(io, name, except),
-  });
-  const timers = new Timers(deps.scheduler ?? unrefScheduler);
-  let state: ServerState = 'created';
-  let boundPort: number | undefined;
-  let quiescing = false;
+  return redis ? redis.userLimits(options) : memoryUserLimits(options);
+}
 
-  // Engine.IO wraps the server's request listeners when Socket.IO attaches, so the listener
-  // must exist now; it forwards to the Express app, which needs Socket.IO and comes below.
-  const httpServer = createHttpServer((req, res) => {
-    http.app(req, res);
-  });
-  const origins = () => allowedOrigins(config, boundPort);
-  const io = createSocketServer(httpServer, config, {
-    isClosing: () => state === 'draining' || state === 'closed',
-    adapter: redis?.adapter,
-    allowedOrigins: origins,
-  });
-  const caps = createConnectionCaps(config);
+interface ChatDepsParts extends ServerDeps {
+  io: ChatIO;
+  config: Config;
+  logger: Logger;
+  now: () => number;
+  stores: Stores;
+  userLimits: UserLimits;
+  life: Life;
+}
 
-  const clientAddress = clientAddressOf(config);
-  authenticate(io, {
-    auth,
-    tokens: createTokenVerifier(config, {
-      now,
-      ...(deps.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: deps.jwksCooldownMs }),
-    }),
-    caps,
-    userLimits,
-    clientAddress: (socket) => clientAddress(socket.request),
-    logger,
-    adminUsers: config.adminUsers ?? [],
-  });
+/** What every concern and edge shares (deps.ts), built once per server. */
+function createChatDeps(parts: ChatDepsParts): ChatDeps {
+  const { io, config, logger, now, stores, redis } = parts;
+  const timers = new Timers(parts.scheduler ?? unrefScheduler);
   const background = new Set<Promise<unknown>>();
-  const sessionGuard = createSessionGuard({
-    io,
-    sessions: stores.sessions,
-    config,
-    now,
-    logger,
-    timers,
-    background,
-  });
-  if (redis) {
-    io.on('renamed', (member) => {
-      renameLocally(io, member);
-    });
-    /** Tells this node's clients to catch up by position on what they may have missed. */
-    const resync = (why: string): void => {
-      logger.info({ clients: io.of('/').sockets.size }, `${why}: clients resync`);
-      io.local.emit('resync', {});
-    };
-    // Redis pub/sub keeps nothing: broadcasts other nodes sent while this node's link was
-    // down never reach its clients. Once the link is back, they catch up by position.
-    let wasDown = false;
-    redis.onHealthChange((healthy) => {
-      if (!healthy) wasDown = true;
-      else if (wasDown) {
-        wasDown = false;
-        resync('redis back');
-      }
-    });
-    // Likewise when a Redis Cluster failover moved the adapter's subscriptions: a room's
-    // last broadcast before it may be lost with no later message to reveal the gap.
-    redis.onResubscribed(() => {
-      resync('subscriptions moved');
-    });
-  }
   const internals = createEngineInternals(io, logger);
-  const metrics = createMetrics({ registry: deps.registry, io, internals });
-  const moderation = deps.moderation ?? redis?.moderation ?? createMemoryModeration();
-  const base: Omit<SocketDeps, 'roomCapacity'> = {
+  const { history, moderation } = stores;
+  const caps = createConnectionCaps(config);
+  const base: Omit<ChatDeps, 'roomCapacity'> = {
     io,
     config,
     history,
-    conversations: deps.conversations ?? redis?.conversations ?? createMemoryConversations(),
+    conversations: stores.conversations,
     moderation,
     clustered: redis !== undefined,
-    sessionStore: stores.sessions,
-    accounts: stores.accounts,
-    operators: createOperators(config.adminUsers ?? [], stores.accounts),
+    sessionStore: stores.accounts.sessions,
+    accounts: stores.accounts.accounts,
+    operators: createOperators(config.adminUsers ?? [], stores.accounts.accounts),
     logger,
-    metrics,
+    metrics: createMetrics({ registry: parts.registry, io, internals }),
     directory: createDirectory({ io, history, moderation }, DIRECTORY_TTL_MS, now),
     presence: redis ? redis.presence(io, logger) : localPresence,
     background,
-    quiescing: () => quiescing,
+    quiescing: () => parts.life.quiescing,
     internals,
     now,
     timers,
-    sessions: sessionGuard,
+    sessions: createSessionGuard({
+      io,
+      sessions: stores.accounts.sessions,
+      config,
+      now,
+      logger,
+      timers,
+      background,
+    }),
     caps,
     departing: new Map(),
-    userLimits,
+    userLimits: parts.userLimits,
   };
-  const socketDeps: SocketDeps = { ...base, roomCapacity: createRoomCapacity(base) };
-  io.on('connection', onConnection(socketDeps));
-  if (config.adminUi) instrumentAdmin(io, { config, auth, logger });
-  if (redis) {
-    io.on('removed', ({ room, userId }) => {
-      removeLocally(socketDeps, room, userId);
-    });
-  }
-  const http = createHttpApp({
-    ...socketDeps,
-    isServing: () => state === 'listening',
-    checks: redis ? { redis: redis.healthy } : {},
-    started: redis?.started ?? (() => true),
-    auth,
-    allowedOrigins: origins,
-    sessionsEnded: (userId, sessionId) => {
-      sessionGuard.end(userId, sessionId, 'logout');
-    },
-    renamed: (member, previousName) =>
-      announceRename(io, member, previousName, redis !== undefined),
-  });
+  return { ...base, roomCapacity: createRoomCapacity(base) };
+}
 
-  const metricsServer = createHttpServer(createMetricsApp(metrics.registry));
+/** What the other nodes tell this one, and what Redis's health means for its clients. */
+function listenToCluster(chat: ChatDeps, redis: RedisServices): void {
+  listenForRenames(chat.io);
+  listenForRemovals(chat);
+  resyncAfterLostBroadcasts(chat.io, redis, chat.logger);
+}
+
+/** `listen` and `close` of one server, and what it shows of itself. */
+function lifecycle(parts: {
+  chat: ChatDeps;
+  http: HttpApp;
+  httpServer: HttpServer;
+  life: Life;
+}): ChatServer {
+  const { chat, http, httpServer, life } = parts;
+  const { config, logger, io, history } = chat;
+  const metricsServer = createHttpServer(createMetricsApp(chat.metrics.registry));
   let clientAssets: ClientAssets | undefined;
   const close = async (): Promise<void> => {
-    const wasListening = state === 'listening';
-    state = 'draining';
+    const wasListening = life.state === 'listening';
+    life.state = 'draining';
     await shutdown({
       io,
       httpServer,
       logger,
       drainMs: wasListening ? config.shutdownDrainMs : 0,
       quiesce: () => {
-        quiescing = true;
-        timers.clear();
+        life.quiescing = true;
+        chat.timers.clear();
       },
-      background: socketDeps.background,
-      closePresence: () => socketDeps.presence.close(),
+      background: chat.background,
+      closePresence: () => chat.presence.close(),
       release: async () => {
         if (metricsServer.listening) {
           metricsServer.closeAllConnections();
@@ -261,35 +281,34 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
         }
         await clientAssets?.close();
         await history.close();
-        metrics.stop();
+        chat.metrics.stop();
       },
     });
-    state = 'closed';
+    life.state = 'closed';
   };
   let closing: Promise<void> | undefined;
-
   return {
     app: http.app,
     history,
     httpServer,
     io,
     get state() {
-      return state;
+      return life.state;
     },
     async listen() {
       clientAssets = await createClientAssets(config, httpServer, logger);
       if (clientAssets) http.serveClient(clientAssets.handler);
       const bound = await listen(httpServer, config, logger);
-      boundPort = bound.port;
+      life.port = bound.port;
       const metricsUrl = await listenForOperators(metricsServer, config, logger);
-      state = 'listening';
+      life.state = 'listening';
       return { ...bound, metricsUrl };
     },
     close() {
       closing ??= close();
       return closing;
     },
-    checkSessions: () => sessionGuard.check(),
+    checkSessions: () => chat.sessions.check(),
   };
 }
 

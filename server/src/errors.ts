@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { ErrorCode, type AckFailure, type HttpErrorBody } from '../../common/contract.js';
-import { InvalidCursorError } from './history/store.js';
+import { InvalidCursorError } from './messages/store.js';
 import { StoreUnavailableError } from './storage/unavailable.js';
 import type { Logger } from './logger.js';
 

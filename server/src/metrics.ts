@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { EngineInternals } from './socket/engine-internals.js';
-import type { ChatIO } from './socket/types.js';
+import type { EngineInternals } from './engine-internals.js';
+import type { ChatIO } from './io.js';
 
 export interface MetricsOptions {
   registry?: Registry | undefined;

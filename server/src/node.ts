@@ -1,14 +1,10 @@
-import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { createSqliteAccounts } from './accounts/sqlite-store.js';
-import { createSqliteConversations } from './conversations/sqlite-store.js';
-import { createSqliteModeration } from './moderation/sqlite-store.js';
 import { createServer, type ChatServer } from './app.js';
+import { connectRedis, type RedisServices } from './backends/redis.js';
+import { openSqliteStores } from './backends/sqlite.js';
+import type { Stores } from './backends/stores.js';
 import { usesRedis, type Config } from './config.js';
-import { createSqliteHistoryStore } from './history/sqlite-store.js';
 import type { Logger } from './logger.js';
-import { connectRedis, type RedisServices } from './redis.js';
-import { openDatabase, type SqliteDatabase } from './storage/sqlite.js';
 
 export interface ChatNode {
   server: ChatServer;
@@ -19,49 +15,51 @@ export interface ChatNode {
 }
 
 /**
- * One chat node as the configuration describes it: with REDIS_URL, history, broadcasts
- * and presence are shared with the other nodes through Redis; without it, it stands alone,
- * with its data in SQLite (or in memory with STORE=memory). The entry file and the tests
- * start nodes through this one function.
+ * The one place that chooses where a node keeps its data: with REDIS_URL (or a Redis
+ * Cluster), history, broadcasts and presence are shared with the other nodes through Redis;
+ * without it, it stands alone, with its data in SQLite (or in memory with STORE=memory,
+ * which `createServer` fills in). The entry file and the tests start nodes through it.
  */
 export function createNode(
   config: Config,
   deps: { logger: Logger; registry?: Registry; now?: () => number },
 ): ChatNode {
   const redis = usesRedis(config) ? connectRedis(config, deps.logger) : undefined;
-  const db =
+  const sqlite =
     redis === undefined && config.store === 'sqlite'
-      ? openDatabase(join(config.dataDir, 'chat.db'))
+      ? openSqliteStores(config, deps.now)
       : undefined;
+  const stores: Partial<Stores> = redis ?? sqlite ?? {};
   const server = createServer(config, {
     ...deps,
     ...(redis ? { redis } : {}),
-    ...(db
-      ? {
-          history: createSqliteHistoryStore(db, historyOptions(config)),
-          accounts: createSqliteAccounts(db, deps.now),
-          conversations: createSqliteConversations(db),
-          moderation: createSqliteModeration(db),
-        }
-      : {}),
+    ...pick(stores),
   });
   let closing: Promise<void> | undefined;
-  const close = async (database: SqliteDatabase | undefined) => {
+  const close = async () => {
     await server.close();
     await redis?.close();
-    database?.close();
+    sqlite?.close();
   };
   return {
     server,
     redis,
     close() {
-      closing ??= close(db);
+      closing ??= close();
       return closing;
     },
   };
 }
 
-const historyOptions = (config: Config) => ({
-  limit: config.historyLimit,
-  dedupTtlMs: config.dedupTtlMs,
+/** Only the stores, not the rest of what a backend holds. */
+const pick = ({
+  history,
+  accounts,
+  conversations,
+  moderation,
+}: Partial<Stores>): Partial<Stores> => ({
+  ...(history ? { history } : {}),
+  ...(accounts ? { accounts } : {}),
+  ...(conversations ? { conversations } : {}),
+  ...(moderation ? { moderation } : {}),
 });

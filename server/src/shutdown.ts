@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from './logger.js';
-import type { ChatIO } from './socket/types.js';
+import type { ChatIO } from './io.js';
 
 /** After sockets close, in-flight HTTP requests get this long before their connections are cut. */
 const HTTP_CLOSE_GRACE_MS = 1000;

@@ -3,8 +3,8 @@ import { pino } from 'pino';
 import WebSocket from 'ws';
 import { describe, expect, test } from 'vitest';
 import { ErrorCode, type Message, type PresenceEvent } from '../../common/contract.js';
-import { createMemoryHistoryStore } from '../src/history/memory-store.js';
-import { StoreUnavailableError, type HistoryStore } from '../src/history/store.js';
+import { createMemoryHistoryStore } from '../src/messages/memory-store.js';
+import { StoreUnavailableError, type HistoryStore } from '../src/messages/store.js';
 import {
   collect,
   connect,

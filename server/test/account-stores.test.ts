@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
-import { memoryThrottle, redisThrottle } from '../src/accounts/login-throttle.js';
+import { memoryThrottle, redisThrottle } from '../src/limits/login-throttle.js';
 import { createMemoryAccounts } from '../src/accounts/memory-store.js';
 import { createRedisAccounts } from '../src/accounts/redis-store.js';
 import { createSqliteAccounts } from '../src/accounts/sqlite-store.js';

@@ -2,7 +2,7 @@
 // (its tables are what the model prints from the committed bench results).
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import type { BenchResults } from '../../bench/lib/bench.js';
+import type { BenchResults } from '../../bench/lib/results.js';
 import type { ClusterBenchResults } from '../../bench/lib/cluster-bench.js';
 import {
   capacityReport,

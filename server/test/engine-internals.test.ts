@@ -6,8 +6,8 @@ import {
   CHECKED_AGAINST,
   directFramesProblem,
   releaseRequestProblem,
-} from '../src/socket/engine-internals.js';
-import type { ChatSocket } from '../src/socket/types.js';
+} from '../src/engine-internals.js';
+import type { ChatSocket } from '../src/io.js';
 import {
   collect,
   connect,
@@ -19,10 +19,10 @@ import {
 } from './support/client.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
-// These tests guard server/src/socket/engine-internals.ts, the one module that relies on
+// These tests guard server/src/engine-internals.ts, the one module that relies on
 // private parts of Socket.IO, Engine.IO and ws. When one of them fails after an upgrade,
 // read that module: each reliance says what it expects and how it falls back.
-const GUARD = `server/src/socket/engine-internals.ts relies on internals checked against ${CHECKED_AGAINST}`;
+const GUARD = `server/src/engine-internals.ts relies on internals checked against ${CHECKED_AGAINST}`;
 
 function serverSocket(server: TestServer, name: string): ChatSocket {
   const socket = [...server.server.io.of('/').sockets.values()].find(

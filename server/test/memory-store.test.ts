@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { createMemoryHistoryStore } from '../src/history/memory-store.js';
+import { createMemoryHistoryStore } from '../src/messages/memory-store.js';
 import { historyStoreSuite } from './support/history-store-suite.js';
 
 historyStoreSuite('memory', (options) => Promise.resolve(createMemoryHistoryStore(options)));

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { createStrikeCounter, createTokenBucket } from '../src/rate-limit.js';
+import { createStrikeCounter, createTokenBucket } from '../src/limits/rate-limit.js';
 
 test('token bucket allows a burst, then the sustained rate', () => {
   let now = 0;

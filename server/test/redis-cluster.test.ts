@@ -1,12 +1,12 @@
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
-import { redisThrottle } from '../src/accounts/login-throttle.js';
+import { redisThrottle } from '../src/limits/login-throttle.js';
 import { createRedisAccounts } from '../src/accounts/redis-store.js';
 import { createRedisConversations } from '../src/conversations/redis-store.js';
-import { createRedisHistoryStore } from '../src/history/redis-store.js';
+import { createRedisHistoryStore } from '../src/messages/redis-store.js';
 import { createRedisModeration } from '../src/moderation/redis-store.js';
-import { clusterNodesOf, openRedisCluster } from '../src/redis.js';
-import { redisUserLimits } from '../src/user-limits.js';
+import { clusterNodesOf, openRedisCluster } from '../src/backends/redis.js';
+import { redisUserLimits } from '../src/limits/user-limits.js';
 import { adapterSuite } from './support/adapter-suite.js';
 import { accountStoreSuite, throttleSuite } from './support/account-store-suite.js';
 import { conversationStoreSuite } from './support/conversation-store-suite.js';

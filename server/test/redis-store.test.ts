@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
-import { createRedisHistoryStore } from '../src/history/redis-store.js';
-import { StoreUnavailableError } from '../src/history/store.js';
+import { createRedisHistoryStore } from '../src/messages/redis-store.js';
+import { StoreUnavailableError } from '../src/messages/store.js';
 import { historyStoreSuite, type StoreFactoryOptions } from './support/history-store-suite.js';
 import { RedisProcess } from './support/redis.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
-import { createSqliteHistoryStore } from '../src/history/sqlite-store.js';
+import { createSqliteHistoryStore } from '../src/messages/sqlite-store.js';
 import { openDatabase, SCHEMA_VERSION } from '../src/storage/sqlite.js';
 import { historyStoreSuite } from './support/history-store-suite.js';
 

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-import { memoryUserLimits, redisUserLimits } from '../src/user-limits.js';
+import { memoryUserLimits, redisUserLimits } from '../src/limits/user-limits.js';
 import { newDeployment } from './support/cluster.js';
 import { RedisProcess } from './support/redis.js';
 import { suiteOptions, userLimitsSuite, type MakeUserLimits } from './support/user-limits-suite.js';

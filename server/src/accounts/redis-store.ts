@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis-client.js';
+import type { RedisClient } from '../storage/redis-client.js';
 import { redisCall } from '../storage/unavailable.js';
 import { nameKey } from './names.js';
 import {
@@ -34,6 +34,7 @@ const toAccount = (h: Record<string, string>): Account | undefined =>
  * cluster can sign anyone in. A session's expiry is decided on `now` (the clock tests
  * drive); its key also expires in Redis (PX) after the same time, so nothing needs a sweep.
  */
+// eslint-disable-next-line max-lines-per-function -- a factory of small closures (its methods), each well under the limit
 export function createRedisAccounts(
   redis: RedisClient,
   prefix: string,

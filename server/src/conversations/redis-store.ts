@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis-client.js';
+import type { RedisClient } from '../storage/redis-client.js';
 import { redisCall } from '../storage/unavailable.js';
 import type { ConversationStore } from './store.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DIRECT_ROOM_PREFIX } from '../../../common/contract.js';
-import { compareIdKeys, parseId } from '../history/store.js';
+import { compareIdKeys, parseId } from '../messages/store.js';
 
 /**
  * Who is in each direct conversation, and how far each user has read each room. Behind one

@@ -107,6 +107,7 @@ export const REPORTS_MAX = 500;
 export const inForce = (s: Sanction | undefined, now: number): Sanction | undefined =>
   s && (s.until === null || s.until > now) ? s : undefined;
 
+// eslint-disable-next-line max-lines-per-function -- a factory of small closures (its methods), each well under the limit
 export function createMemoryModeration(): ModerationStore {
   const settings = new Map<string, RoomSettings>();
   const moderators = new Map<string, Set<string>>();

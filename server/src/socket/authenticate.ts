@@ -1,19 +1,14 @@
 import type { ExtendedError } from 'socket.io';
-import {
-  ErrorCode,
-  type AckFailure,
-  type ConnectErrorData,
-  type SocketData,
-} from '../../../common/contract.js';
+import { ErrorCode, type AckFailure, type ConnectErrorData } from '../../../common/contract.js';
 import { memberOf, type Auth } from '../accounts/auth.js';
 import { readCookie, SESSION_COOKIE } from '../accounts/session-cookie.js';
 import type { TokenVerifier } from '../accounts/tokens.js';
 import { fail, toFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { UserLimits } from '../user-limits.js';
-import type { ConnectionCaps } from './connection-caps.js';
-import { guestNameOnline } from './rooms-of-users.js';
-import type { ChatIO, ChatSocket } from './types.js';
+import type { UserLimits } from '../limits/user-limits.js';
+import type { ConnectionCaps } from '../limits/connection-caps.js';
+import { guestNameOnline } from '../rooms/membership.js';
+import type { ChatIO, ChatSocket, SocketData } from '../io.js';
 
 export interface AuthenticateDeps {
   auth: Auth;

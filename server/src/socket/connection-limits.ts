@@ -1,5 +1,6 @@
-import { StrikeCounter, TokenBucket } from '../rate-limit.js';
-import type { ChatSocket, ConnectionContext, SocketDeps } from './types.js';
+import { StrikeCounter, TokenBucket } from '../limits/rate-limit.js';
+import type { ChatSocket } from '../io.js';
+import type { ChatDeps, RequestContext } from '../deps.js';
 
 /**
  * The rate limits of one connection: events of any kind, and the strikes that cut off a
@@ -14,7 +15,7 @@ export class ConnectionLimits extends TokenBucket {
 
   constructor(
     readonly socket: ChatSocket,
-    readonly deps: SocketDeps,
+    readonly deps: ChatDeps,
   ) {
     super(deps.config.eventRatePerSec, deps.config.eventBurst, deps.now);
   }
@@ -52,7 +53,7 @@ export class ConnectionLimits extends TokenBucket {
  * What a handler gets for each event of a connection (its socket, the shared deps and its
  * limits) as one object per connection: the limits are the object itself.
  */
-export class Connection extends ConnectionLimits implements ConnectionContext {
+export class Connection extends ConnectionLimits implements RequestContext {
   get limits(): ConnectionLimits {
     return this;
   }

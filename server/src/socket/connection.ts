@@ -1,8 +1,8 @@
 import { Connection } from './connection-limits.js';
 import { dispatch, type EventHandlers } from './dispatch.js';
-import { fetchHistory, sendMessage } from './messages.js';
-import { deleteRoom, suspend } from './admin.js';
-import { markRead, openDirect, roomsState } from './conversations.js';
+import { fetchHistory, sendMessage } from './handlers/messages.js';
+import { deleteRoom, suspend } from './handlers/admin.js';
+import { markRead, openDirect, roomsState } from './handlers/conversations.js';
 import {
   ban,
   createRoom,
@@ -14,14 +14,20 @@ import {
   unban,
   unmute,
   updateRoom,
-} from './moderation.js';
-import { addReaction, deleteMessage, editMessage, removeReaction } from './message-changes.js';
-import { listReports, reportMessage, resolveReport } from './reports.js';
-import { announceDeparture } from './presence.js';
-import { joinRoom, leaveRoom, listRooms } from './rooms.js';
-import { joinUserRooms } from './rooms-of-users.js';
-import type { ChatSocket, ConnectionContext, SocketDeps } from './types.js';
-import { typing } from './typing.js';
+} from './handlers/moderation.js';
+import {
+  addReaction,
+  deleteMessage,
+  editMessage,
+  removeReaction,
+} from './handlers/message-changes.js';
+import { listReports, reportMessage, resolveReport } from './handlers/reports.js';
+import { announceDeparture } from '../rooms/presence.js';
+import { joinRoom, leaveRoom, listRooms } from './handlers/rooms.js';
+import { joinUserRooms } from '../rooms/membership.js';
+import type { ChatSocket } from '../io.js';
+import type { ChatDeps, RequestContext } from '../deps.js';
+import { typing } from './handlers/typing.js';
 
 /** Every client event of the contract and its handler: a missing or misspelled one does not compile. */
 const handlers: EventHandlers = {
@@ -59,7 +65,7 @@ const handlers: EventHandlers = {
 // the socket as `this`, which finds its context under this symbol: closures made per
 // connection cost about 200 bytes on every idle connection (the bench's S1 heap snapshots).
 const CONTEXT = Symbol('connection context');
-type Connected = ChatSocket & { [CONTEXT]?: ConnectionContext };
+type Connected = ChatSocket & { [CONTEXT]?: RequestContext };
 
 // One listener for every event rather than one per event: the handlers are shared by all
 // connections, and unknown events are answered in the same place.
@@ -81,7 +87,7 @@ function onDisconnect(this: Connected, reason: string): void {
 }
 
 /** Sets up one new connection: limits, one dispatcher for every client event, presence. */
-export function onConnection(deps: SocketDeps) {
+export function onConnection(deps: ChatDeps) {
   return (socket: Connected): void => {
     socket[CONTEXT] = new Connection(socket, deps);
     deps.internals.install(socket);

@@ -10,7 +10,7 @@ import {
 } from '../../../common/contract.js';
 import { fail, rateLimited, toFailure } from '../errors.js';
 import { describeIssues } from '../validation.js';
-import type { ConnectionContext } from './types.js';
+import type { RequestContext } from '../deps.js';
 
 /** What a handler of event `E` resolves with: the contract's ack, or a bare result without one. */
 export type HandlerResult<E extends ClientEventName> = E extends AckedEventName ? ResultOf<E> : Ack;
@@ -20,7 +20,7 @@ export interface EventHandler<E extends ClientEventName> {
   /** Checked against the contract: it must produce exactly `RequestOf<E>`. */
   schema: z.ZodType<RequestOf<E>>;
   /** Runs with a valid payload only; may throw (answered as INTERNAL, logged). */
-  handle(ctx: ConnectionContext, payload: RequestOf<E>): Promise<HandlerResult<E>>;
+  handle(ctx: RequestContext, payload: RequestOf<E>): Promise<HandlerResult<E>>;
 }
 
 /** Handlers by event name; each concern's file exports some, connection.ts needs them all. */
@@ -48,7 +48,7 @@ const needsAck = (event: ClientEventName): event is AckedEventName => event !== 
  * without one is dropped: there would be no way to tell the client what happened.
  */
 export function dispatch(
-  ctx: ConnectionContext,
+  ctx: RequestContext,
   handlers: EventHandlers,
   event: unknown,
   args: unknown[],
@@ -73,7 +73,7 @@ export function dispatch(
 }
 
 function run<E extends ClientEventName>(
-  ctx: ConnectionContext,
+  ctx: RequestContext,
   event: E,
   handler: EventHandler<E>,
   { payload, ack }: Incoming,

@@ -1,9 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Config } from '../config.js';
-import type { AdapterFactory } from '../redis.js';
+import type { AdapterFactory } from '../backends/redis.js';
 import { allowRequest, refuseUpgrades } from './handshake.js';
-import type { ChatIO } from './types.js';
+import type { ChatIO } from '../io.js';
 
 export const SOCKET_PATH = '/socket.io/';
 

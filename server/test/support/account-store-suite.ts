@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { ThrottleFactory } from '../../src/accounts/login-throttle.js';
+import type { ThrottleFactory } from '../../src/limits/login-throttle.js';
 import { nameKey } from '../../src/accounts/names.js';
 import { sessionIdOf, type AccountStore, type SessionStore } from '../../src/accounts/store.js';
 

@@ -1,5 +1,5 @@
 import type { Config } from '../../src/config.js';
-import type { RedisServices } from '../../src/redis.js';
+import type { RedisServices } from '../../src/backends/redis.js';
 import { startTestNode, type TestNode } from './server.js';
 
 let deployments = 0;

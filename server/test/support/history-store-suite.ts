@@ -4,7 +4,7 @@ import {
   positionOf,
   type HistoryStore,
   type MessageChange,
-} from '../../src/history/store.js';
+} from '../../src/messages/store.js';
 
 export interface StoreFactoryOptions {
   limit: number;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { UserLimits } from '../../src/user-limits.js';
+import type { UserLimits } from '../../src/limits/user-limits.js';
 
 export type MakeUserLimits = (now: () => number) => UserLimits;
 

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import { createSqliteAccounts } from '../accounts/sqlite-store.js';
+import type { Config } from '../config.js';
+import { createSqliteConversations } from '../conversations/sqlite-store.js';
+import { createSqliteHistoryStore } from '../messages/sqlite-store.js';
+import { createSqliteModeration } from '../moderation/sqlite-store.js';
+import { openDatabase } from '../storage/sqlite.js';
+import type { Stores } from './stores.js';
+
+/** Every store in one SQLite file, `DATA_DIR/chat.db` (one node on its own). */
+export function openSqliteStores(
+  config: Config,
+  now: (() => number) | undefined,
+): Stores & { close(): void } {
+  const db = openDatabase(join(config.dataDir, 'chat.db'));
+  return {
+    history: createSqliteHistoryStore(db, {
+      limit: config.historyLimit,
+      dedupTtlMs: config.dedupTtlMs,
+    }),
+    accounts: createSqliteAccounts(db, now),
+    conversations: createSqliteConversations(db),
+    moderation: createSqliteModeration(db),
+    close: () => {
+      db.close();
+    },
+  };
+}

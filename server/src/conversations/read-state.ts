@@ -1,0 +1,57 @@
+import type { Member, RoomState, RequestOf, ResultOf } from '../../../common/contract.js';
+import { checkMember } from '../validation.js';
+import { userRoom } from '../rooms/membership.js';
+import { memberOfAccount, participantsOf } from './participants.js';
+import type { RequestContext } from '../deps.js';
+
+/** Rooms `rooms:state` reports, at most: conversations first, then rooms by marker. */
+const STATE_MAX = 200;
+
+export async function markRead(
+  { socket, deps }: RequestContext,
+  { room, id }: RequestOf<'room:read'>,
+): Promise<ResultOf<'room:read'>> {
+  const refused = checkMember(socket.rooms, room);
+  if (refused) return refused;
+  const self = socket.data.member.id;
+  const marker = await deps.conversations.markRead(self, room, id);
+  // The user's other tabs and devices clear their counts too.
+  socket.to(userRoom(self)).emit('room:read', { room, id: marker });
+  return { ok: true, room, id: marker };
+}
+
+export async function roomsState({
+  socket,
+  deps,
+}: RequestContext): Promise<ResultOf<'rooms:state'>> {
+  const self = socket.data.member.id;
+  const [marks, direct] = await Promise.all([
+    deps.conversations.readMarks(self),
+    deps.conversations.conversationsOf(self),
+  ]);
+  const rooms = [...new Set([...direct, ...marks.keys()])].slice(0, STATE_MAX);
+  const names = new Map<string, Member>();
+  const memberOf = async (id: string): Promise<Member> => {
+    let member = names.get(id);
+    if (!member) {
+      const account = await deps.accounts.findById(id);
+      member = account ? memberOfAccount(account) : { id, name: 'unknown user' };
+      names.set(id, member);
+    }
+    return member;
+  };
+  const states = await Promise.all(
+    rooms.map(async (room): Promise<RoomState> => {
+      const read = marks.get(room);
+      const counts = await deps.history.unread(room, read, self);
+      const participants = await participantsOf(deps, room);
+      return {
+        room,
+        ...counts,
+        ...(read === undefined ? {} : { read }),
+        ...(participants ? { participants: await Promise.all(participants.map(memberOf)) } : {}),
+      };
+    }),
+  );
+  return { ok: true, rooms: states };
+}

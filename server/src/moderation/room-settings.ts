@@ -1,0 +1,115 @@
+import { ErrorCode, type RequestOf, type ResultOf } from '../../../common/contract.js';
+import { fail } from '../errors.js';
+import { checkRoom } from '../validation.js';
+import { memberOfAccount } from '../conversations/participants.js';
+import { infoOf, isOwnable } from '../rooms/access.js';
+import type { RequestContext } from '../deps.js';
+import { authority, over, accountNamed, announce } from './authority.js';
+
+/** Audit entries `room:audit` returns. */
+const AUDIT_PAGE = 200;
+
+export async function createRoom(
+  ctx: RequestContext,
+  { room, private: isPrivate, topic: text }: RequestOf<'room:create'>,
+): Promise<ResultOf<'room:create'>> {
+  const { socket, deps } = ctx;
+  const invalid = checkRoom(room);
+  if (invalid) return invalid;
+  if (!isOwnable(room)) return fail(ErrorCode.ROOM_EXISTS, 'this room exists and has no owner');
+  // Every way a room can exist is checked before the hourly allowance is spent on it.
+  const taken =
+    (await deps.moderation.settings(room)) !== undefined ||
+    (await deps.history.hasRoom(room)) ||
+    (await deps.io.in(room).fetchSockets()).length > 0;
+  if (taken) return fail(ErrorCode.ROOM_EXISTS, 'this room exists already');
+  const allowed = await deps.userLimits.takeHourly('room', {
+    userId: socket.data.member.id,
+    address: deps.caps.addressOf(socket),
+  });
+  // The same allowance, and the same answer, as opening a room by joining it.
+  if (!allowed)
+    return fail(ErrorCode.ROOM_LIMIT, 'you have opened as many rooms as you may this hour');
+  const created = await deps.moderation.create(room, {
+    owner: socket.data.member.id,
+    private: isPrivate ?? false,
+    ...(text ? { topic: text.trim() } : {}),
+    createdAt: deps.now(),
+  });
+  if (!created) return fail(ErrorCode.ROOM_EXISTS, 'this room exists already');
+  await deps.moderation.record(room, {
+    at: deps.now(),
+    by: socket.data.member.id,
+    action: 'create',
+  });
+  return { ok: true, info: await infoOf(deps, room) };
+}
+
+export async function updateRoom(
+  ctx: RequestContext,
+  { room, private: isPrivate, topic: text }: RequestOf<'room:update'>,
+): Promise<ResultOf<'room:update'>> {
+  const granted = await authority(ctx, room, 'moderator');
+  if ('ok' in granted) return granted;
+  const change = {
+    ...(isPrivate === undefined ? {} : { private: isPrivate }),
+    ...(text === undefined ? {} : { topic: text.trim() }),
+  };
+  const updated = await ctx.deps.moderation.update(room, change);
+  if (!updated) {
+    // A room that existed before it had settings gets them now, without an owner.
+    await ctx.deps.moderation.create(room, {
+      private: change.private ?? false,
+      ...(change.topic ? { topic: change.topic } : {}),
+      createdAt: ctx.deps.now(),
+    });
+  }
+  const info = await announce(ctx, { room, action: 'update' }, JSON.stringify(change));
+  return { ok: true, info };
+}
+
+export async function setRole(
+  ctx: RequestContext,
+  { room, userId: target, role }: RequestOf<'room:role'>,
+): Promise<ResultOf<'room:role'>> {
+  const owner = await authority(ctx, room, 'owner');
+  if ('ok' in owner) return owner;
+  const allowed = await over(ctx, room, target);
+  if ('ok' in allowed) return allowed;
+  await ctx.deps.moderation.setRole(room, target, role);
+  const info = await announce(ctx, { room, action: 'role', target: allowed.target, role }, role);
+  return { ok: true, info };
+}
+
+export async function invite(
+  ctx: RequestContext,
+  request: RequestOf<'room:invite'>,
+): Promise<ResultOf<'room:invite'>> {
+  const { room } = request;
+  // Authority first: only those who run the room learn whether a username exists.
+  const granted = await authority(ctx, room, 'moderator');
+  if ('ok' in granted) return granted;
+  const account = await accountNamed(ctx.deps, request);
+  if (!account) return fail(ErrorCode.NOT_FOUND, 'no such user');
+  await ctx.deps.moderation.invite(room, account.id);
+  await ctx.deps.moderation.record(room, {
+    at: ctx.deps.now(),
+    by: ctx.socket.data.member.id,
+    action: 'invite',
+    target: account.id,
+  });
+  return { ok: true, room, userId: account.id };
+}
+
+export async function readAudit(
+  ctx: RequestContext,
+  { room }: RequestOf<'room:audit'>,
+): Promise<ResultOf<'room:audit'>> {
+  const granted = await authority(ctx, room, 'moderator');
+  if ('ok' in granted) return granted;
+  const entries = await ctx.deps.moderation.audit(room, AUDIT_PAGE);
+  const ids = new Set(entries.flatMap((e) => (e.target ? [e.by, e.target] : [e.by])));
+  const accounts = await Promise.all([...ids].map((id) => ctx.deps.accounts.findById(id)));
+  const people = accounts.flatMap((a) => (a ? [memberOfAccount(a)] : []));
+  return { ok: true, entries, people };
+}

@@ -1,0 +1,83 @@
+import {
+  DEFAULT_ROOM,
+  ErrorCode,
+  type AckFailure,
+  type RoomInfo,
+} from '../../../common/contract.js';
+import { atLeast, roleIn, type Role } from '../../../common/roles.js';
+import { isDirect } from '../conversations/store.js';
+import { fail } from '../errors.js';
+import type { ChatSocket } from '../io.js';
+import type { ChatDeps } from '../deps.js';
+
+type Deps = Pick<ChatDeps, 'moderation' | 'now' | 'operators'>;
+
+/** What everyone may know of a room; rooms nobody created have no owner and are public. */
+export async function infoOf(deps: Deps, room: string): Promise<RoomInfo> {
+  const [settings, moderators, operators] = await Promise.all([
+    deps.moderation.settings(room),
+    deps.moderation.moderators(room),
+    deps.operators.ids(),
+  ]);
+  return {
+    room,
+    moderators,
+    operators,
+    private: settings?.private ?? false,
+    ...(settings?.owner === undefined ? {} : { owner: settings.owner }),
+    ...(settings?.topic === undefined ? {} : { topic: settings.topic }),
+  };
+}
+
+/** The role of a connection's user; its `admin` flag stands even before the info names it. */
+export const roleOf = (socket: ChatSocket, info: RoomInfo): Role =>
+  socket.data.admin ? 'operator' : roleIn(info, socket.data.member.id);
+
+const sentence = (until: number | undefined) =>
+  until === undefined ? 'until a moderator lifts it' : `until ${new Date(until).toISOString()}`;
+
+/** BANNED or MUTED with the time it ends. */
+export function sanctioned(
+  code: typeof ErrorCode.BANNED | typeof ErrorCode.MUTED,
+  until: number | null,
+): AckFailure {
+  const what = code === ErrorCode.BANNED ? 'You are banned from this room' : 'You are muted here';
+  const failure = fail(code, `${what} ${sentence(until ?? undefined)}.`);
+  return until === null ? failure : { ...failure, error: { ...failure.error, until } };
+}
+
+/**
+ * Why this user may not enter the room, if they may not: banned, or a private room they were
+ * not invited to (its owner, its moderators and operators always may).
+ */
+export async function refuseJoin(
+  deps: Deps,
+  socket: ChatSocket,
+  room: string,
+): Promise<AckFailure | undefined> {
+  if (isDirect(room)) return undefined; // participants only: conversations.ts
+  const userId = socket.data.member.id;
+  const info = await infoOf(deps, room);
+  // Who runs the room always may enter it.
+  if (atLeast(roleOf(socket, info), 'moderator')) return undefined;
+  const ban = await deps.moderation.banOf(room, userId, deps.now());
+  if (ban) return sanctioned(ErrorCode.BANNED, ban.until);
+  if (info.private && !(await deps.moderation.isInvited(room, userId))) {
+    return fail(ErrorCode.NOT_ALLOWED, 'this room is private: ask its owner for an invitation');
+  }
+  return undefined;
+}
+
+/** MUTED when the user may not write in the room now. */
+export async function refuseWrite(
+  deps: Deps,
+  socket: ChatSocket,
+  room: string,
+): Promise<AckFailure | undefined> {
+  if (isDirect(room)) return undefined;
+  const mute = await deps.moderation.muteOf(room, socket.data.member.id, deps.now());
+  return mute ? sanctioned(ErrorCode.MUTED, mute.until) : undefined;
+}
+
+/** True for the rooms anyone may create by joining; `general` and conversations are not. */
+export const isOwnable = (room: string): boolean => room !== DEFAULT_ROOM && !isDirect(room);
