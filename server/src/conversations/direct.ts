@@ -1,8 +1,8 @@
 import { ErrorCode, type RequestOf, type ResultOf } from '../../../common/contract.js';
+import { memberOf } from '../accounts/auth.js';
 import type { Account } from '../accounts/store.js';
 import { directRoom } from './store.js';
 import { fail } from '../errors.js';
-import { memberOfAccount } from './participants.js';
 import type { RequestContext } from '../deps.js';
 
 /** Other people in one direct conversation, at most. */
@@ -36,5 +36,5 @@ export async function openDirect(
     }
     await deps.conversations.open(room, ids);
   }
-  return { ok: true, room, participants: [self, ...found.map(memberOfAccount)] };
+  return { ok: true, room, participants: [self, ...found.map(memberOf)] };
 }

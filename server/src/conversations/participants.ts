@@ -1,5 +1,4 @@
-import { ErrorCode, type AckFailure, type Member } from '../../../common/contract.js';
-import type { Account } from '../accounts/store.js';
+import { ErrorCode, type AckFailure } from '../../../common/contract.js';
 import { isDirect } from './store.js';
 import { fail } from '../errors.js';
 import { userRoom } from '../rooms/membership.js';
@@ -7,12 +6,6 @@ import type { ChatDeps } from '../deps.js';
 
 /** Conversations whose participants this node remembers; they never change once opened. */
 const CACHE_MAX = 10_000;
-
-export const memberOfAccount = (a: Account): Member => ({
-  id: a.id,
-  name: a.name,
-  ...(a.guest ? { guest: true as const } : {}),
-});
 
 type Deps = Pick<ChatDeps, 'conversations'>;
 

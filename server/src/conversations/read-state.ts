@@ -1,7 +1,8 @@
 import type { Member, RoomState, RequestOf, ResultOf } from '../../../common/contract.js';
+import { memberOf } from '../accounts/auth.js';
 import { checkMember } from '../validation.js';
 import { userRoom } from '../rooms/membership.js';
-import { memberOfAccount, participantsOf } from './participants.js';
+import { participantsOf } from './participants.js';
 import type { RequestContext } from '../deps.js';
 
 /** Rooms `rooms:state` reports, at most: conversations first, then rooms by marker. */
@@ -31,11 +32,11 @@ export async function roomsState({
   ]);
   const rooms = [...new Set([...direct, ...marks.keys()])].slice(0, STATE_MAX);
   const names = new Map<string, Member>();
-  const memberOf = async (id: string): Promise<Member> => {
+  const personOf = async (id: string): Promise<Member> => {
     let member = names.get(id);
     if (!member) {
       const account = await deps.accounts.findById(id);
-      member = account ? memberOfAccount(account) : { id, name: 'unknown user' };
+      member = account ? memberOf(account) : { id, name: 'unknown user' };
       names.set(id, member);
     }
     return member;
@@ -49,7 +50,7 @@ export async function roomsState({
         room,
         ...counts,
         ...(read === undefined ? {} : { read }),
-        ...(participants ? { participants: await Promise.all(participants.map(memberOf)) } : {}),
+        ...(participants ? { participants: await Promise.all(participants.map(personOf)) } : {}),
       };
     }),
   );

@@ -1,5 +1,6 @@
 import type { Member } from '../../../common/contract.js';
-import { memberOfAccount, participantsOf } from '../conversations/participants.js';
+import { memberOf } from '../accounts/auth.js';
+import { participantsOf } from '../conversations/participants.js';
 import type { ChatDeps } from '../deps.js';
 
 /** Mentions resolved per message, at most; more `@name`s are left as text. */
@@ -34,7 +35,7 @@ export async function mentionsIn(
     const account = entry?.account;
     if (!account || account.id === authorId) continue;
     if (participants && !participants.includes(account.id)) continue;
-    members.set(account.id, memberOfAccount(account));
+    members.set(account.id, memberOf(account));
   }
   return [...members.values()];
 }

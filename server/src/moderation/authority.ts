@@ -1,3 +1,4 @@
+import { memberOf } from '../accounts/auth.js';
 import {
   ErrorCode,
   type AckFailure,
@@ -10,7 +11,6 @@ import { isDirect } from '../conversations/store.js';
 import { fail } from '../errors.js';
 import type { AuditEntry } from './store.js';
 import { checkRoom } from '../validation.js';
-import { memberOfAccount } from '../conversations/participants.js';
 import { atLeast, outranks, roleIn, type Role } from '../../../common/roles.js';
 import { infoOf, roleOf } from '../rooms/access.js';
 import { userRoom } from '../rooms/membership.js';
@@ -50,7 +50,7 @@ export async function over(
   if (!outranks(granted.role, roleIn(granted.info, account.id))) {
     return fail(ErrorCode.NOT_MODERATOR, 'not on someone of the same rank or higher');
   }
-  return { info: granted.info, target: memberOfAccount(account) };
+  return { info: granted.info, target: memberOf(account) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ErrorCode, type RequestOf, type ResultOf } from '../../../common/contract.js';
+import { memberOf } from '../accounts/auth.js';
 import { fail } from '../errors.js';
 import { checkRoom } from '../validation.js';
-import { memberOfAccount } from '../conversations/participants.js';
 import { infoOf, isOwnable } from '../rooms/access.js';
 import type { RequestContext } from '../deps.js';
 import { authority, over, accountNamed, announce } from './authority.js';
@@ -110,6 +110,6 @@ export async function readAudit(
   const entries = await ctx.deps.moderation.audit(room, AUDIT_PAGE);
   const ids = new Set(entries.flatMap((e) => (e.target ? [e.by, e.target] : [e.by])));
   const accounts = await Promise.all([...ids].map((id) => ctx.deps.accounts.findById(id)));
-  const people = accounts.flatMap((a) => (a ? [memberOfAccount(a)] : []));
+  const people = accounts.flatMap((a) => (a ? [memberOf(a)] : []));
   return { ok: true, entries, people };
 }
