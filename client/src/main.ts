@@ -1,19 +1,19 @@
 import './styles.css';
 import { Limits } from '../../common/contract.js';
-import { wireAudit } from './audit-panel.js';
-import { AuthError, createAuthApi, memberOf, type AuthApi } from './auth-api.js';
-import { Chat, type Transport } from './chat.js';
-import { ROOM_NAME_RULE, roomNameOf, wireCreateRoom } from './create-room.js';
-import { wireInvite } from './invite-panel.js';
-import { wireOperatorTools } from './operator-tools.js';
-import { signIn } from './sign-in.js';
-import { loadPrefs, savePrefs } from './storage.js';
-import { wireMemberActions } from './member-actions.js';
-import { cancelReply, replyingTo, wireMessageActions } from './message-actions.js';
-import { notifyMention, wireNotifications } from './notifications.js';
-import { wireReports } from './reports-panel.js';
-import { wireRoomHeader } from './room-header.js';
-import { announce, byId, render, wireTimeline } from './view.js';
+import { wireAudit } from './ui/audit-panel.js';
+import { AuthError, createAuthApi, memberOf, type AuthApi } from './model/auth-api.js';
+import { Chat, type Transport } from './model/chat.js';
+import { ROOM_NAME_RULE, roomNameOf, wireCreateRoom } from './ui/create-room.js';
+import { wireInvite } from './ui/invite-panel.js';
+import { wireOperatorTools } from './ui/operator-tools.js';
+import { signIn } from './ui/sign-in.js';
+import { loadPrefs, savePrefs } from './model/storage.js';
+import { wireMemberActions } from './ui/member-actions.js';
+import { cancelReply, replyingTo, wireMessageActions } from './ui/message-actions.js';
+import { notifyMention, wireNotifications } from './ui/notifications.js';
+import { wireReports } from './ui/reports-panel.js';
+import { wireRoomHeader } from './ui/room-header.js';
+import { announce, byId, render, wireTimeline } from './ui/view.js';
 
 /** While typing, `typing: true` is repeated this often so that it does not expire, in ms. */
 const TYPING_REPEAT_MS = 3000;

@@ -1,5 +1,5 @@
-import type { Member, PresenceEvent, TypingEvent } from '../../common/contract.js';
-import type { Timer, Timers } from '../../common/timers.js';
+import type { Member, PresenceEvent, TypingEvent } from '../../../common/contract.js';
+import type { Timer, Timers } from '../../../common/timers.js';
 
 /** A typing indicator disappears this long after the last `typing: true`, in ms. */
 export const TYPING_EXPIRY_MS = 5000;

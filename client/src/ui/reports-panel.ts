@@ -1,9 +1,9 @@
-import type { Report } from '../../common/contract.js';
-import type { Chat, Room } from './chat.js';
+import type { Report } from '../../../common/contract.js';
+import type { Chat, Room } from '../model/chat.js';
 import { button, byId, el, reconcile } from './dom.js';
-import { plainText, renderMarkdown } from './markdown.js';
+import { plainText, renderMarkdown } from '../model/markdown.js';
 import { revealMessage } from './message-actions.js';
-import { reportedText, reporterName } from './reports.js';
+import { reportedText, reporterName } from '../model/reports.js';
 
 /**
  * The "Reports" control of the room header, for those who run the room: a count of its open

@@ -1,4 +1,4 @@
-import type { AuditRecord, Member, ModerationEvent, RoomInfo } from '../../common/contract.js';
+import type { AuditRecord, Member, ModerationEvent, RoomInfo } from '../../../common/contract.js';
 
 const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
 

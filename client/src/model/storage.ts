@@ -1,4 +1,4 @@
-import { DEFAULT_ROOM, Limits } from '../../common/contract.js';
+import { DEFAULT_ROOM, Limits } from '../../../common/contract.js';
 
 /** What survives a page reload: the joined rooms and the room in view. */
 export interface Prefs {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ModerationEvent, RoomInfo } from '../../common/contract.js';
-import { atLeast, outranks, roleIn } from '../../common/roles.js';
+import type { ModerationEvent, RoomInfo } from '../../../common/contract.js';
+import { atLeast, outranks, roleIn } from '../../../common/roles.js';
 import { auditText, durationText, moderationNotice } from './moderation.js';
 
 const olga = { id: 'u-olga', name: 'olga' };

@@ -6,17 +6,17 @@ import type {
   ModerationEvent,
   PresenceEvent,
   RoomInfo,
-} from '../../common/contract.js';
-import { roleIn, type Role } from '../../common/roles.js';
+} from '../../../common/contract.js';
+import { roleIn, type Role } from '../../../common/roles.js';
 import { moderationNotice } from './moderation.js';
 import { RoomPresence } from './presence.js';
 import { RoomReports } from './reports.js';
 import { compareIds, Timeline } from './timeline.js';
 
-import { isDirectRoom } from '../../common/contract.js';
+import { isDirectRoom } from '../../../common/contract.js';
 
 export { isDirectRoom };
-import type { Timer, Timers } from '../../common/timers.js';
+import type { Timer, Timers } from '../../../common/timers.js';
 
 /** What the timeline says when the server could not replay everything since the last visit. */
 const GAP_NOTICES: Record<GapReason, string> = {

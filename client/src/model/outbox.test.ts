@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, type ErrorCode as Code, type ResultOf } from '../../common/contract.js';
-import { Timers } from '../../common/timers.js';
-import { ManualScheduler } from '../test/support/manual-scheduler.js';
+import { ErrorCode, type ErrorCode as Code, type ResultOf } from '../../../common/contract.js';
+import { Timers } from '../../../common/timers.js';
+import { ManualScheduler } from '../../test/support/manual-scheduler.js';
 import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
 
 type Ack = ResultOf<'message:send'> | undefined;

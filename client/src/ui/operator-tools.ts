@@ -1,4 +1,4 @@
-import type { Chat } from './chat.js';
+import type { Chat } from '../model/chat.js';
 import { byId } from './dom.js';
 
 /**

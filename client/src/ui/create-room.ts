@@ -1,5 +1,5 @@
-import { Limits } from '../../common/contract.js';
-import type { Chat } from './chat.js';
+import { Limits } from '../../../common/contract.js';
+import type { Chat } from '../model/chat.js';
 import { byId } from './dom.js';
 
 /** What the sidebar's join field makes of a typed name: lower case, spaces as hyphens. */

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import type { Message } from '../../common/contract.js';
+import type { Message } from '../../../common/contract.js';
 import { Timeline } from './timeline.js';
 
 const msg = (id: string, text = id): Message => ({

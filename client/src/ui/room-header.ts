@@ -1,5 +1,5 @@
-import { DEFAULT_ROOM } from '../../common/contract.js';
-import type { Chat, Room } from './chat.js';
+import { DEFAULT_ROOM } from '../../../common/contract.js';
+import type { Chat, Room } from '../model/chat.js';
 import { byId } from './dom.js';
 
 /** The topic being edited, in which room, and whether the change is on its way. */

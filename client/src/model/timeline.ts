@@ -1,4 +1,4 @@
-import { Limits, type Message } from '../../common/contract.js';
+import { Limits, type Message } from '../../../common/contract.js';
 
 export type TimelineItem =
   | { kind: 'message'; key: string; message: Message; own: boolean }

@@ -1,7 +1,7 @@
-import type { AuditRecord, Member } from '../../common/contract.js';
-import type { Chat, Room } from './chat.js';
+import type { AuditRecord, Member } from '../../../common/contract.js';
+import type { Chat, Room } from '../model/chat.js';
 import { byId, el, reconcile } from './dom.js';
-import { auditText } from './moderation.js';
+import { auditText } from '../model/moderation.js';
 
 /**
  * "Audit log" in the room header, for those who run the room: the room's newest moderation

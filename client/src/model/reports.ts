@@ -1,4 +1,4 @@
-import type { Member, Message, Report } from '../../common/contract.js';
+import type { Member, Message, Report } from '../../../common/contract.js';
 
 /**
  * The open reports of one room, as its owner, moderators and operators see them: a list

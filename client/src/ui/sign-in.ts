@@ -1,5 +1,5 @@
-import type { PublicUser } from '../../common/contract.js';
-import { AuthError, type AuthApi } from './auth-api.js';
+import type { PublicUser } from '../../../common/contract.js';
+import { AuthError, type AuthApi } from '../model/auth-api.js';
 import { byId } from './view.js';
 
 type Mode = 'login' | 'signup' | 'guest';

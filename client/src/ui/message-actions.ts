@@ -1,7 +1,7 @@
-import { Limits, type Message, type Reaction, type ReplyQuote } from '../../common/contract.js';
-import type { Chat, Room } from './chat.js';
+import { Limits, type Message, type Reaction, type ReplyQuote } from '../../../common/contract.js';
+import type { Chat, Room } from '../model/chat.js';
 import { button, el } from './dom.js';
-import { plainText, renderMarkdown } from './markdown.js';
+import { plainText, renderMarkdown } from '../model/markdown.js';
 
 /**
  * The reactions the picker offers: fully qualified RGI emoji (the server refuses anything

@@ -1,5 +1,5 @@
-import type { Member } from '../../common/contract.js';
-import type { Chat, Room } from './chat.js';
+import type { Member } from '../../../common/contract.js';
+import type { Chat, Room } from '../model/chat.js';
 import { button, byId, el, reconcile } from './dom.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Message, Report } from '../../common/contract.js';
+import type { Message, Report } from '../../../common/contract.js';
 import { reportedText, reporterName, RoomReports } from './reports.js';
 
 const report = (id: string, at: number, extra: Partial<Report> = {}): Report => ({

@@ -1,7 +1,7 @@
-import type { Message } from '../../common/contract.js';
-import type { Chat } from './chat.js';
+import type { Message } from '../../../common/contract.js';
+import type { Chat } from '../model/chat.js';
 import { byId } from './dom.js';
-import { plainText, renderMarkdown } from './markdown.js';
+import { plainText, renderMarkdown } from '../model/markdown.js';
 import { roomLabel } from './view.js';
 
 /** Characters of a message a notification shows. */

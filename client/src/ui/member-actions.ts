@@ -1,7 +1,7 @@
-import { Limits, type Member } from '../../common/contract.js';
-import type { Chat, Room } from './chat.js';
+import { Limits, type Member } from '../../../common/contract.js';
+import type { Chat, Room } from '../model/chat.js';
 import { button, el } from './dom.js';
-import { atLeast } from '../../common/roles.js';
+import { atLeast } from '../../../common/roles.js';
 
 /** The actions that wait for a confirmation; `suspend` is an operator's, site-wide. */
 type Sanction = 'kick' | 'ban' | 'mute' | 'suspend';

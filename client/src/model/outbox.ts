@@ -1,5 +1,10 @@
-import { ErrorCode, RETRYABLE_CODES, type Message, type ResultOf } from '../../common/contract.js';
-import type { Timer, Timers } from '../../common/timers.js';
+import {
+  ErrorCode,
+  RETRYABLE_CODES,
+  type Message,
+  type ResultOf,
+} from '../../../common/contract.js';
+import type { Timer, Timers } from '../../../common/timers.js';
 
 export interface OutgoingMessage {
   clientId: string;

@@ -1,8 +1,8 @@
-import type { Member, Message } from '../../common/contract.js';
-import type { Chat, OutgoingMessage, Room } from './chat.js';
-import { CONNECTION_LABELS } from './connection-state.js';
+import type { Member, Message } from '../../../common/contract.js';
+import type { Chat, OutgoingMessage, Room } from '../model/chat.js';
+import { CONNECTION_LABELS } from '../model/connection-state.js';
 import { button, byId, el, reconcile } from './dom.js';
-import { plainText, renderMarkdown, type Rendered } from './markdown.js';
+import { plainText, renderMarkdown, type Rendered } from '../model/markdown.js';
 import {
   actionSignature,
   afterRender,
@@ -24,7 +24,7 @@ import { renderInvite } from './invite-panel.js';
 import { renderOperatorTools } from './operator-tools.js';
 import { renderReports } from './reports-panel.js';
 import { renderRoomHeader } from './room-header.js';
-import { positionOf } from './timeline.js';
+import { positionOf } from '../model/timeline.js';
 
 export { byId } from './dom.js';
 
