@@ -11,7 +11,6 @@ import {
   type Message,
   type RequestOf,
   type ResultOf,
-  type RoomAuditResult,
   type RoomSummary,
 } from '../../../common/contract.js';
 import { requestWithAck, type ChatClientSocket } from '../../../common/request.js';
@@ -22,6 +21,8 @@ import {
   type ChatOptions,
   type Timings,
 } from './chat-options.js';
+import { createModeration, createReports, NO_ANSWER } from './commands.js';
+import { removalSentence, sessionEndSentence } from './sentences.js';
 import { Connection, ConnectionState } from './connection-state.js';
 import { atLeast, outranks, type Role } from '../../../common/roles.js';
 import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
@@ -51,27 +52,6 @@ const CHANGE_ATTEMPTS = 3;
 const READ_DELAY_MS = 500;
 
 type ChangeEvent = 'message:edit' | 'message:delete' | 'reaction:add' | 'reaction:remove';
-
-type ModerationCommand =
-  | 'room:kick'
-  | 'room:ban'
-  | 'room:unban'
-  | 'room:mute'
-  | 'room:unmute'
-  | 'room:role'
-  | 'room:update'
-  | 'room:invite'
-  | 'admin:suspend'
-  | 'admin:delete-room';
-
-/** What a moderation command resolves with when no answer came. */
-const NO_ANSWER = 'The server did not answer; try again.';
-
-/** The optional fields of a ban or a mute, left out when not given. */
-const sanctionFields = (minutes: number | undefined, reason: string | undefined) => ({
-  ...(minutes === undefined ? {} : { minutes }),
-  ...(reason === undefined || reason.trim() === '' ? {} : { reason: reason.trim() }),
-});
 
 /** The later of a marker held and one received (positions compare like ids). */
 const laterOf = (held: string | undefined, next: string | undefined): string | undefined =>
@@ -103,6 +83,19 @@ export class Chat {
   readonly connectionInfo = new Connection((change) => {
     if (change) this.emit({ type: 'connection', change });
     this.changed();
+  });
+
+  /** Kick, ban, mute, roles, settings, invitations, the audit list, operators' tools. */
+  readonly moderation = createModeration((event, payload) => this.request(event, payload));
+  /** Reporting messages, and the lists of reports of the rooms the user runs. */
+  readonly reports = createReports({
+    request: (event, payload) => this.request(event, payload),
+    rooms: this.rooms,
+    isStaff: (room) => this.isStaff(room),
+    isConnected: () => this.isConnected(),
+    changed: () => {
+      this.changed();
+    },
   });
 
   private readonly socket: ChatClientSocket;
@@ -466,60 +459,6 @@ export class Chat {
     return userId !== this.user.id && outranks(this.roleIn(room), this.roleIn(room, userId));
   }
 
-  /** Takes every connection of `userId` out of the room; they may come back. */
-  kick(room: string, userId: string): Promise<string | undefined> {
-    return this.moderate('room:kick', { room, userId });
-  }
-
-  /** Bans `userId` from the room for `minutes` (without: until lifted), telling them why. */
-  ban(
-    room: string,
-    userId: string,
-    minutes?: number,
-    reason?: string,
-  ): Promise<string | undefined> {
-    return this.moderate('room:ban', { room, userId, ...sanctionFields(minutes, reason) });
-  }
-
-  unban(room: string, userId: string): Promise<string | undefined> {
-    return this.moderate('room:unban', { room, userId });
-  }
-
-  /** Stops `userId` writing in the room for `minutes` (without: until lifted). */
-  mute(
-    room: string,
-    userId: string,
-    minutes?: number,
-    reason?: string,
-  ): Promise<string | undefined> {
-    return this.moderate('room:mute', { room, userId, ...sanctionFields(minutes, reason) });
-  }
-
-  unmute(room: string, userId: string): Promise<string | undefined> {
-    return this.moderate('room:unmute', { room, userId });
-  }
-
-  /** Makes `userId` a moderator of the room, or a member again (owners only). */
-  setRole(room: string, userId: string, role: 'moderator' | 'member'): Promise<string | undefined> {
-    return this.moderate('room:role', { room, userId, role });
-  }
-
-  /** Changes the room's topic (`''` removes it) or privacy. */
-  updateRoom(
-    room: string,
-    change: { topic?: string; private?: boolean },
-  ): Promise<string | undefined> {
-    return this.moderate('room:update', { room, ...change });
-  }
-
-  /** Lets a user, named by id or by username, join the room while it is private. */
-  invite(
-    room: string,
-    who: { userId: string } | { username: string },
-  ): Promise<string | undefined> {
-    return this.moderate('room:invite', { room, ...who });
-  }
-
   /**
    * Creates a room with its settings, owned by the user, and joins it; resolves with the
    * server's sentence when refused (the room exists, say).
@@ -543,124 +482,6 @@ export class Chat {
     this.roomOf(room).info = ack.info;
     await this.join(room);
     return this.joinError;
-  }
-
-  /** The room's audit list (owners, moderators and operators), or the server's sentence. */
-  async readAudit(room: string): Promise<Omit<RoomAuditResult, 'ok'> | string> {
-    try {
-      const ack = await this.request('room:audit', { room });
-      return ack.ok ? { entries: ack.entries, people: ack.people } : ack.error.message;
-    } catch {
-      return NO_ANSWER;
-    }
-  }
-
-  /** Operators only: ends every session of `userId`'s account and refuses its sign-in. */
-  suspendAccount(userId: string): Promise<string | undefined> {
-    return this.moderate('admin:suspend', { userId, suspended: true });
-  }
-
-  /** Operators only: lifts the suspension of the account with this username. */
-  liftSuspension(username: string): Promise<string | undefined> {
-    return this.moderate('admin:suspend', { username: username.trim(), suspended: false });
-  }
-
-  /** Operators only: deletes a room for everyone, its history and settings with it. */
-  deleteRoom(room: string): Promise<string | undefined> {
-    return this.moderate('admin:delete-room', { room });
-  }
-
-  // --- reports (docs/protocol.md, section 9) ---
-
-  /**
-   * Reports a message of a room to the people who run it; resolves with the server's
-   * sentence when refused. A repeat is harmless (the server acks the first report again).
-   */
-  async reportMessage(room: string, id: string, reason: string): Promise<string | undefined> {
-    try {
-      const ack = await this.request('message:report', { room, id, reason: reason.trim() });
-      return ack.ok ? undefined : ack.error.message;
-    } catch {
-      return NO_ANSWER;
-    }
-  }
-
-  /** Marks an open report of the room resolved; it moves to the resolved list at once. */
-  async resolveReport(room: string, reportId: string): Promise<string | undefined> {
-    let ack;
-    try {
-      ack = await this.request('report:resolve', { room, reportId });
-    } catch {
-      return NO_ANSWER;
-    }
-    if (!ack.ok) return ack.error.message;
-    // The server tells the other moderators, and this user's other tabs, but not this one.
-    this.rooms.get(room)?.reports.resolve(ack.report);
-    this.changed();
-    return undefined;
-  }
-
-  /** Fetches the room's resolved reports (for those who run it); resolves with a refusal. */
-  async loadResolvedReports(name: string): Promise<string | undefined> {
-    const room = this.rooms.get(name);
-    if (!room || !this.isStaff(name)) return undefined;
-    let ack;
-    try {
-      ack = await this.request('reports:list', { room: name, open: false });
-    } catch {
-      return NO_ANSWER;
-    }
-    if (this.rooms.get(name) !== room) return undefined;
-    if (!ack.ok) return ack.error.message;
-    room.reports.loadResolved(ack.reports);
-    this.changed();
-    return undefined;
-  }
-
-  /**
-   * Fetches the room's open reports when the user runs it, and forgets them when they no
-   * longer do; resolves with the server's sentence when refused.
-   */
-  async refreshReports(name: string): Promise<string | undefined> {
-    const room = this.rooms.get(name);
-    if (!room) return undefined;
-    if (!this.isStaff(name)) {
-      if (room.reports.loaded || room.reports.count > 0) {
-        room.reports.clear();
-        this.changed();
-      }
-      return undefined;
-    }
-    if (!this.isConnected()) return undefined;
-    let ack;
-    try {
-      ack = await this.request('reports:list', { room: name });
-    } catch {
-      return NO_ANSWER;
-    }
-    if (this.rooms.get(name) !== room) return undefined;
-    if (!ack.ok) return ack.error.message;
-    room.reports.load(ack.reports);
-    this.changed();
-    return undefined;
-  }
-
-  /**
-   * Sends a moderation command; resolves with the server's sentence when refused. Not
-   * retried: a kick or a ban that is repeated after a lost ack would be announced twice.
-   */
-  private async moderate<E extends ModerationCommand>(
-    event: E,
-    payload: RequestOf<E>,
-  ): Promise<string | undefined> {
-    // The room's new settings come with its `moderation` event, which precedes the ack; every
-    // answer here is a result union (the cast only forgets which result).
-    try {
-      const ack = (await this.request(event, payload)) as Ack;
-      return ack.ok ? undefined : ack.error.message;
-    } catch {
-      return NO_ANSWER;
-    }
   }
 
   retry(clientId: string): void {
@@ -716,6 +537,14 @@ export class Chat {
   // --- socket events ---
 
   private listen(): void {
+    this.listenConnection();
+    this.listenMessages();
+    this.listenModeration();
+    this.listenPresence();
+  }
+
+  /** The connection's life: connect, disconnect, refusals, the end of the session. */
+  private listenConnection(): void {
     const socket = this.socket;
     this.connectionInfo.watch(socket.io);
     socket.on('connect', () => {
@@ -761,17 +590,18 @@ export class Chat {
       for (const room of this.rooms.values()) if (room.joined) void this.joinOnServer(room.name);
     });
     socket.on('session:ended', ({ reason }) => {
-      this.endSession(
-        reason,
-        reason === 'logout'
-          ? 'You were signed out.'
-          : reason === 'suspended'
-            ? 'Your account was suspended by the operators.'
-            : 'Your session expired. Please sign in again.',
-      );
+      this.endSession(reason, sessionEndSentence(reason));
     });
     socket.io.on('reconnect_attempt', () => {
       this.connectionInfo.set(ConnectionState.reconnecting);
+    });
+  }
+
+  /** Messages, their changes, and how far the user has read. */
+  private listenMessages(): void {
+    const socket = this.socket;
+    socket.on('message', (message) => {
+      this.receive(message);
     });
     socket.on('message:updated', (message) => {
       this.receiveChange(message);
@@ -794,19 +624,29 @@ export class Chat {
         state?.timeline.reached(pos);
       }
     });
-    socket.on('room:removed', ({ room, reason, by, until, message }) => {
+    socket.on('mention', ({ message }) => {
+      this.emit({ type: 'mention', message });
+    });
+    socket.on('room:read', ({ room: name, id }) => {
+      const room = this.rooms.get(name);
+      if (!room) return;
+      room.readUpTo = laterOf(room.readUpTo, id);
+      const counts = room.countAfter(room.readUpTo, this.user.id);
+      room.unread = Math.min(room.unread, counts.unread);
+      room.mentions = Math.min(room.mentions, counts.mentions);
+      this.changed();
+    });
+  }
+
+  /** Sanctions, roles and settings, removals from a room, and reports. */
+  private listenModeration(): void {
+    const socket = this.socket;
+    socket.on('room:removed', (event) => {
       // Taken out by a moderator: the room is dropped here too, not rejoined, and the page
       // says why (and until when, for a ban).
-      if (!this.rooms.has(room)) return;
-      this.forget(room);
-      const when = until === undefined ? '' : ` until ${new Date(until).toLocaleString()}`;
-      const who = by.id === this.user.id ? 'You' : by.name;
-      this.joinError =
-        reason === 'ban'
-          ? `${by.name} banned you from ${room}${when}${message ? `: ${message}` : '.'}`
-          : reason === 'deleted'
-            ? `${who} deleted ${room}.`
-            : `${by.name} removed you from ${room}.`;
+      if (!this.rooms.has(event.room)) return;
+      this.forget(event.room);
+      this.joinError = removalSentence(event, this.user.id);
       this.changed();
     });
     socket.on('moderation', (event) => {
@@ -816,7 +656,7 @@ export class Chat {
       const wasStaff = this.isStaff(event.room);
       room.applyModeration(event, this.user.id, Date.now());
       // Made a moderator, the user sees the room's reports; no longer one, they go.
-      if (wasStaff !== this.isStaff(event.room)) void this.refreshReports(event.room);
+      if (wasStaff !== this.isStaff(event.room)) void this.reports.refreshReports(event.room);
       this.changed();
     });
     socket.on('report', ({ report, message }) => {
@@ -831,21 +671,11 @@ export class Chat {
       room.reports.resolve(report);
       this.changed();
     });
-    socket.on('mention', ({ message }) => {
-      this.emit({ type: 'mention', message });
-    });
-    socket.on('room:read', ({ room: name, id }) => {
-      const room = this.rooms.get(name);
-      if (!room) return;
-      room.readUpTo = laterOf(room.readUpTo, id);
-      const counts = room.countAfter(room.readUpTo, this.user.id);
-      room.unread = Math.min(room.unread, counts.unread);
-      room.mentions = Math.min(room.mentions, counts.mentions);
-      this.changed();
-    });
-    socket.on('message', (message) => {
-      this.receive(message);
-    });
+  }
+
+  /** Who is in each room, and who is typing. */
+  private listenPresence(): void {
+    const socket = this.socket;
     socket.on('presence', (event) => {
       if (event.action === 'rename' && event.member.id === this.user.id) {
         this.user = event.member;
@@ -900,7 +730,7 @@ export class Chat {
     this.sends.resume(room);
     this.refreshDirectory();
     // Reports filed while this connection was away come with the list, fetched on every join.
-    void this.refreshReports(room);
+    void this.reports.refreshReports(room);
   }
 
   /** Drops a room and what waited to be sent there. */

@@ -15,13 +15,6 @@ export interface ConnectionChange {
   oldState: ConnectionState;
 }
 
-export const CONNECTION_LABELS: Record<ConnectionState, string> = {
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline',
-};
-
 export type Transport = 'polling' | 'websocket';
 
 interface EngineLike {

@@ -4,8 +4,6 @@ export type TimelineItem =
   | { kind: 'message'; key: string; message: Message; own: boolean }
   | { kind: 'notice'; key: string; text: string; tone: 'info' | 'warning' };
 
-let noticeSeq = 0;
-
 /** Positions remembered for choosing where to resume from; older arrivals are forgotten. */
 const RECENT_MAX = 500;
 /** Positions of changes remembered for telling a missed one; older ones are forgotten. */
@@ -44,6 +42,8 @@ export function compareIds(a: string, b: string): number {
  */
 export class Timeline {
   readonly items: TimelineItem[] = [];
+  /** Numbers this timeline's notices, for their keys. */
+  private noticeSeq = 0;
   private readonly ids = new Set<string>();
   /** Positions of changes seen (bounded), besides the ids of the messages held. */
   private readonly changes = new Set<string>();
@@ -195,6 +195,6 @@ export class Timeline {
   }
 
   notice(text: string, tone: 'info' | 'warning' = 'info'): void {
-    this.items.push({ kind: 'notice', key: `notice-${noticeSeq++}`, text, tone });
+    this.items.push({ kind: 'notice', key: `notice-${this.noticeSeq++}`, text, tone });
   }
 }

@@ -1,7 +1,7 @@
 import type { AuditRecord, Member } from '../../../common/contract.js';
 import type { Chat, Room } from '../model/chat.js';
 import { byId, el, reconcile } from './dom.js';
-import { auditText } from '../model/moderation.js';
+import { auditText } from './moderation-text.js';
 
 /**
  * "Audit log" in the room header, for those who run the room: the room's newest moderation
@@ -63,7 +63,7 @@ function load(chat: Chat, target: AuditView): void {
   target.loading = true;
   byId('audit-error').textContent = '';
   rerender();
-  chat.readAudit(target.room).then(
+  chat.moderation.readAudit(target.room).then(
     (result) => {
       if (view !== target) return;
       target.loading = false;

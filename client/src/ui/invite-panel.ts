@@ -82,7 +82,7 @@ function send(chat: Chat, who: { userId: string } | { username: string }, name: 
     rerender();
     byId('invite-username').focus();
   };
-  chat.invite(room, who).then(settle, () => {
+  chat.moderation.invite(room, who).then(settle, () => {
     settle('Something went wrong; try again.');
   });
 }

@@ -163,11 +163,11 @@ function confirmNode(member: Member, room: Room, chat: Chat): HTMLElement {
     event.preventDefault();
     if (state.busy !== undefined) return;
     if (action === 'kick') {
-      run(member.id, chat.kick(room.name, member.id), '.act-moderate');
+      run(member.id, chat.moderation.kick(room.name, member.id), '.act-moderate');
       return;
     }
     if (action === 'suspend') {
-      run(member.id, chat.suspendAccount(member.id), '.act-moderate');
+      run(member.id, chat.moderation.suspendAccount(member.id), '.act-moderate');
       return;
     }
     const text = minutes?.value.trim() ?? '';
@@ -187,8 +187,8 @@ function confirmNode(member: Member, room: Room, chat: Chat): HTMLElement {
     run(
       member.id,
       action === 'ban'
-        ? chat.ban(room.name, member.id, count, why)
-        : chat.mute(room.name, member.id, count, why),
+        ? chat.moderation.ban(room.name, member.id, count, why)
+        : chat.moderation.mute(room.name, member.id, count, why),
       '.act-moderate',
     );
   });
@@ -234,7 +234,7 @@ function toolsNode(member: Member, room: Room, chat: Chat): HTMLElement {
       ? button(
           'Unmute',
           () => {
-            run(member.id, chat.unmute(room.name, member.id), '.act-mute');
+            run(member.id, chat.moderation.unmute(room.name, member.id), '.act-mute');
           },
           { className: 'link-button act-unmute' },
         )
@@ -248,7 +248,7 @@ function toolsNode(member: Member, room: Room, chat: Chat): HTMLElement {
         () => {
           run(
             member.id,
-            chat.setRole(room.name, member.id, moderator ? 'member' : 'moderator'),
+            chat.moderation.setRole(room.name, member.id, moderator ? 'member' : 'moderator'),
             '.act-role',
           );
         },
@@ -331,7 +331,7 @@ export function renderBanned(room: Room | undefined, chat: Chat): void {
           () => {
             if (!room) return;
             const error = document.getElementById('member-error');
-            void chat.unban(room.name, member.id).then((problem) => {
+            void chat.moderation.unban(room.name, member.id).then((problem) => {
               if (error) error.textContent = problem ?? '';
             });
           },

@@ -419,7 +419,7 @@ function reportNode(message: Message, room: Room, chat: Chat): HTMLElement {
     }
     state.reporting = { id: message.id, draft: input.value, sending: true };
     state.notes.delete(message.id);
-    run(message.id, chat.reportMessage(room.name, message.id, reason), (error) => {
+    run(message.id, chat.reports.reportMessage(room.name, message.id, reason), (error) => {
       if (state.reporting?.id !== message.id) return;
       if (error === undefined) {
         state.reporting = undefined;

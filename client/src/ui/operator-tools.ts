@@ -36,7 +36,7 @@ export function wireOperatorTools(chat: Chat): void {
       }
       input.focus();
     };
-    chat.liftSuspension(username).then(settle, () => {
+    chat.moderation.liftSuspension(username).then(settle, () => {
       settle('Something went wrong; try again.');
     });
   });

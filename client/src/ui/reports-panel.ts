@@ -168,7 +168,7 @@ function resolveReport(report: Report, room: Room, chat: Chat): void {
     }
     rerender();
   };
-  chat.resolveReport(room.name, report.id).then(settle, () => {
+  chat.reports.resolveReport(room.name, report.id).then(settle, () => {
     settle('Something went wrong; try again.');
   });
 }
@@ -225,7 +225,9 @@ export function wireReports(chat: Chat, render: () => void): void {
   const fetchView = (room: string) => {
     // Brought up to date on opening, in case a live event was missed.
     const fetched =
-      state.view === 'open' ? chat.refreshReports(room) : chat.loadResolvedReports(room);
+      state.view === 'open'
+        ? chat.reports.refreshReports(room)
+        : chat.reports.loadResolvedReports(room);
     void fetched.then((error) => {
       if (error !== undefined) byId('reports-error').textContent = error;
     });

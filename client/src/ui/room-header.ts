@@ -109,7 +109,7 @@ function wireDeleteRoom(chat: Chat, render: () => void): void {
       render();
       if (problem !== undefined) byId('delete-room-yes').focus();
     };
-    chat.deleteRoom(target.room).then(settle, () => {
+    chat.moderation.deleteRoom(target.room).then(settle, () => {
       settle('Something went wrong; try again.');
     });
   });
@@ -131,7 +131,7 @@ function wirePrivacy(chat: Chat, render: () => void): void {
       render();
       byId('toggle-private').focus();
     };
-    chat.updateRoom(target, { private: !room.info.private }).then(settle, () => {
+    chat.moderation.updateRoom(target, { private: !room.info.private }).then(settle, () => {
       settle('Something went wrong; try again.');
     });
   });
@@ -188,7 +188,7 @@ export function wireRoomHeader(chat: Chat, render: () => void): void {
       }
       render();
     };
-    chat.updateRoom(target.room, { topic }).then(settle, () => {
+    chat.moderation.updateRoom(target.room, { topic }).then(settle, () => {
       settle('Something went wrong; try again.');
     });
   });

@@ -1,6 +1,6 @@
 import type { Member, Message } from '../../../common/contract.js';
 import type { Chat, OutgoingMessage, Room } from '../model/chat.js';
-import { CONNECTION_LABELS } from '../model/connection-state.js';
+import type { ConnectionState } from '../model/connection-state.js';
 import { button, byId, el, reconcile } from './dom.js';
 import { plainText, renderMarkdown, type Rendered } from '../model/markdown.js';
 import {
@@ -27,6 +27,14 @@ import { renderRoomHeader } from './room-header.js';
 import { positionOf } from '../model/timeline.js';
 
 export { byId } from './dom.js';
+
+/** What the status bar says of each connection state. */
+const CONNECTION_LABELS: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+};
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dateFormat = new Intl.DateTimeFormat(undefined, {
@@ -355,7 +363,11 @@ function timelineRows(room: Room, chat: Chat): Row[] {
   for (const item of room.timeline.items) {
     if (item.kind === 'notice') {
       previous = undefined;
-      rows.push({ key: item.key, sig: 'notice', build: () => noticeNode(item.text, item.tone) });
+      rows.push({
+        key: item.key,
+        sig: `notice|${item.tone}|${item.text}`,
+        build: () => noticeNode(item.text, item.tone),
+      });
       continue;
     }
     const { message, own } = item;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ModerationEvent, RoomInfo } from '../../../common/contract.js';
 import { atLeast, outranks, roleIn } from '../../../common/roles.js';
-import { auditText, durationText, moderationNotice } from './moderation.js';
+import { durationText, moderationNotice } from '../model/moderation.js';
+import { auditText } from './moderation-text.js';
 
 const olga = { id: 'u-olga', name: 'olga' };
 const spam = { id: 'u-spam', name: 'spam' };
