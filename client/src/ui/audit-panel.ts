@@ -1,22 +1,8 @@
-import type { AuditRecord, Member } from '../../../common/contract.js';
+import type { Member } from '../../../common/contract.js';
 import type { Chat, Room } from '../model/chat.js';
-import { byId, el, reconcile } from './dom.js';
+import { byId, el, keyedList } from './dom.js';
 import { auditText } from './moderation-text.js';
-
-/**
- * "Audit log" in the room header, for those who run the room: the room's newest moderation
- * actions, fetched with `room:audit` on opening and on "Refresh", in words. The server names
- * the people in them, so those who have left (kicked, banned) are named too.
- */
-interface AuditView {
-  room: string;
-  entries: AuditRecord[] | undefined;
-  people: Map<string, Member>;
-  loading: boolean;
-}
-
-let view: AuditView | undefined;
-let rerender: () => void = () => undefined;
+import type { AuditView, Panel, UiState } from './ui-state.js';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
   month: 'short',
@@ -28,44 +14,13 @@ const timeFormat = new Intl.DateTimeFormat(undefined, {
 const mayRead = (room: Room | undefined, chat: Chat): room is Room =>
   room?.kind === 'room' && chat.isStaff(room.name);
 
-export function renderAudit(room: Room | undefined, chat: Chat): void {
-  const allowed = mayRead(room, chat);
-  if (view && (!allowed || view.room !== room.name)) view = undefined;
-  const toggle = byId('audit-toggle', HTMLButtonElement);
-  toggle.hidden = !allowed;
-  toggle.setAttribute('aria-expanded', String(view !== undefined));
-  const panel = byId('audit-panel');
-  panel.hidden = view === undefined;
-  const list = byId('audit-list');
-  const entries = view?.entries ?? [];
-  const people = view?.people ?? new Map<string, Member>();
-  const nameOf = (id: string) => people.get(id)?.name ?? room?.presence.members.get(id)?.name;
-  reconcile(
-    list,
-    entries.map((entry, i) => ({ entry, text: auditText(entry, nameOf), i })),
-    (e) => `${String(e.entry.at)}-${String(entries.length - e.i)}`,
-    (e) => e.text,
-    ({ entry, text }) => {
-      const at = new Date(entry.at);
-      return el(
-        'li',
-        { className: 'audit-entry', attrs: { 'data-testid': 'audit-entry' } },
-        el('time', { text: timeFormat.format(at), attrs: { datetime: at.toISOString() } }),
-        el('span', { text }),
-      );
-    },
-  );
-  byId('audit-empty').hidden = view?.entries === undefined || entries.length > 0;
-  byId('audit-refresh', HTMLButtonElement).disabled = view?.loading === true;
-}
-
-function load(chat: Chat, target: AuditView): void {
+function load(ui: UiState, chat: Chat, target: AuditView): void {
   target.loading = true;
   byId('audit-error').textContent = '';
-  rerender();
+  ui.redraw();
   chat.moderation.readAudit(target.room).then(
     (result) => {
-      if (view !== target) return;
+      if (ui.audit !== target) return;
       target.loading = false;
       if (typeof result === 'string') {
         byId('audit-error').textContent = result;
@@ -73,42 +28,82 @@ function load(chat: Chat, target: AuditView): void {
         target.entries = result.entries;
         target.people = new Map(result.people.map((p) => [p.id, p]));
       }
-      rerender();
+      ui.redraw();
     },
     () => {
-      if (view !== target) return;
+      if (ui.audit !== target) return;
       target.loading = false;
       byId('audit-error').textContent = 'Something went wrong; try again.';
-      rerender();
+      ui.redraw();
     },
   );
 }
 
 /** Wires the toggle and Refresh; Escape closes the panel. */
-export function wireAudit(chat: Chat, render: () => void): void {
-  rerender = render;
+function wireAudit(ui: UiState, chat: Chat): void {
   const toggle = byId('audit-toggle');
   toggle.addEventListener('click', () => {
     const room = chat.currentRoom;
-    if (view) {
-      view = undefined;
-      render();
+    if (ui.audit) {
+      ui.audit = undefined;
+      ui.redraw();
       return;
     }
     if (!mayRead(room, chat)) return;
-    view = { room: room.name, entries: undefined, people: new Map(), loading: false };
-    load(chat, view);
+    ui.audit = { room: room.name, entries: undefined, people: new Map(), loading: false };
+    load(ui, chat, ui.audit);
     byId('audit-panel').focus();
   });
   byId('audit-refresh').addEventListener('click', () => {
-    if (view && !view.loading) load(chat, view);
+    if (ui.audit && !ui.audit.loading) load(ui, chat, ui.audit);
   });
   byId('audit-panel').addEventListener('keydown', (event) => {
     if (event.key === 'Escape') {
       event.preventDefault();
-      view = undefined;
-      render();
+      ui.audit = undefined;
+      ui.redraw();
       toggle.focus();
     }
   });
+}
+
+/**
+ * "Audit log" in the room header, for those who run the room: the room's newest moderation
+ * actions, fetched with `room:audit` on opening and on "Refresh", in words. The server names
+ * the people in them, so those who have left (kicked, banned) are named too.
+ */
+export function createAuditPanel(ui: UiState, chat: Chat): Panel {
+  wireAudit(ui, chat);
+  const list = keyedList<{ at: number; text: string }>(byId('audit-list'), ({ at, text }) => {
+    const when = new Date(at);
+    return el(
+      'li',
+      { className: 'audit-entry', attrs: { 'data-testid': 'audit-entry' } },
+      el('time', { text: timeFormat.format(when), attrs: { datetime: when.toISOString() } }),
+      el('span', { text }),
+    );
+  });
+  return {
+    update() {
+      const room = chat.currentRoom;
+      const allowed = mayRead(room, chat);
+      if (ui.audit && (!allowed || ui.audit.room !== room.name)) ui.audit = undefined;
+      const view = ui.audit;
+      const toggle = byId('audit-toggle', HTMLButtonElement);
+      toggle.hidden = !allowed;
+      toggle.setAttribute('aria-expanded', String(view !== undefined));
+      byId('audit-panel').hidden = view === undefined;
+      const entries = view?.entries ?? [];
+      const people = view?.people ?? new Map<string, Member>();
+      const nameOf = (id: string) => people.get(id)?.name ?? room?.presence.members.get(id)?.name;
+      list.update(
+        entries.map((entry, i) => ({
+          key: `${String(entry.at)}-${String(entries.length - i)}`,
+          values: { at: entry.at, text: auditText(entry, nameOf) },
+        })),
+      );
+      byId('audit-empty').hidden = view?.entries === undefined || entries.length > 0;
+      byId('audit-refresh', HTMLButtonElement).disabled = view?.loading === true;
+    },
+  };
 }

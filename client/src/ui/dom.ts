@@ -36,42 +36,64 @@ export function button(
   return node;
 }
 
+/** One row of a keyed list: its key, and the values it shows. */
+export interface Row<V> {
+  key: string;
+  values: V;
+}
+
 /**
- * Brings `parent`'s children in line with `items`, reusing the node of each key. Nodes are
- * rebuilt only when their signature changes, so focus and text selection survive renders.
+ * Whether two sets of a row's values are the same, compared in depth: primitives by value,
+ * arrays and plain objects by their entries.
  */
-export function reconcile<T>(
+export function sameValues(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  if (keys.length !== Object.keys(right).length) return false;
+  return keys.every((k) => Object.hasOwn(right, k) && sameValues(left[k], right[k]));
+}
+
+/**
+ * The children of `parent` as a list of keyed rows that redraw from the values they show.
+ * `build` makes a row's node from its values alone, so a value it shows is always one the
+ * list compares: a row is rebuilt when its values differ from those it was built from, and
+ * kept (focus, text selection and all) otherwise. Rows are moved into the order given.
+ */
+export function keyedList<V>(
   parent: HTMLElement,
-  items: readonly T[],
-  key: (item: T) => string,
-  signature: (item: T) => string,
-  build: (item: T) => HTMLElement,
-): void {
-  const existing = new Map<string, HTMLElement>();
-  for (const child of Array.from(parent.children)) {
-    if (child instanceof HTMLElement && child.dataset.key !== undefined) {
-      existing.set(child.dataset.key, child);
-    }
-  }
-  let cursor: Element | null = parent.firstElementChild;
-  for (const item of items) {
-    const k = key(item);
-    const sig = signature(item);
-    let node = existing.get(k);
-    existing.delete(k);
-    if (!node || node.dataset.sig !== sig) {
-      const fresh = build(item);
-      fresh.dataset.key = k;
-      fresh.dataset.sig = sig;
-      if (node) {
-        node.replaceWith(fresh);
+  build: (values: V) => HTMLElement,
+): { update(rows: readonly Row<V>[]): void } {
+  type Built = { node: HTMLElement; values: V };
+  let built = new Map<string, Built>();
+  /** A fresh node for `values`, in place of the one held if any. */
+  const rebuild = (key: string, values: V, held: Built | undefined): Built => {
+    const node = build(values);
+    node.dataset.key = key;
+    held?.node.replaceWith(node);
+    // A copy: the model may change an object in place (a directory entry's count), and the
+    // copy still says what the row shows. Values are data: a function cannot be copied.
+    return { node, values: structuredClone(values) };
+  };
+  return {
+    update(rows) {
+      const next = new Map<string, Built>();
+      let cursor: Element | null = parent.firstElementChild;
+      for (const { key, values } of rows) {
+        const held = built.get(key);
+        built.delete(key);
+        const entry = held && sameValues(held.values, values) ? held : rebuild(key, values, held);
         // The cursor must stay attached, or the next insertBefore throws.
-        if (node === cursor) cursor = fresh;
+        if (held && held !== entry && held.node === cursor) cursor = entry.node;
+        next.set(key, entry);
+        if (entry.node !== cursor) parent.insertBefore(entry.node, cursor);
+        cursor = entry.node.nextElementSibling;
       }
-      node = fresh;
-    }
-    if (node !== cursor) parent.insertBefore(node, cursor);
-    cursor = node.nextElementSibling;
-  }
-  for (const stale of existing.values()) stale.remove();
+      for (const stale of built.values()) stale.node.remove();
+      built = next;
+    },
+  };
 }

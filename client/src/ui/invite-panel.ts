@@ -1,14 +1,13 @@
 import type { Member } from '../../../common/contract.js';
 import type { Chat, Room } from '../model/chat.js';
-import { button, byId, el, reconcile } from './dom.js';
+import { button, byId, el, keyedList } from './dom.js';
+import type { InviteState, Panel, UiState } from './ui-state.js';
 
 /**
  * "Invite…" in the header of a private room, for those who run it: a form that invites by
  * username, and the people of the user's other rooms (who are not in this one) to invite
  * with one click. Open for one room at a time; what it said last stays until it closes.
  */
-let open: string | undefined;
-let busy = false;
 
 /** The people the user has seen in their other rooms and conversations, not in `room`. */
 function knownElsewhere(chat: Chat, room: Room): Member[] {
@@ -28,58 +27,36 @@ function knownElsewhere(chat: Chat, room: Room): Member[] {
 const mayInvite = (room: Room | undefined, chat: Chat): room is Room =>
   room?.kind === 'room' && room.info?.private === true && chat.isStaff(room.name);
 
-export function renderInvite(room: Room | undefined, chat: Chat): void {
-  const allowed = mayInvite(room, chat);
-  if (!allowed || open !== room.name) close();
-  const toggle = byId('invite-toggle', HTMLButtonElement);
-  toggle.hidden = !allowed;
-  toggle.setAttribute('aria-expanded', String(open !== undefined));
-  byId('invite-form').hidden = open === undefined;
-  byId('invite-submit', HTMLButtonElement).disabled = busy;
-  const list = byId('invite-known');
-  const people = allowed && open !== undefined ? knownElsewhere(chat, room) : [];
-  byId('invite-known-title').hidden = people.length === 0;
-  reconcile(
-    list,
-    people,
-    (p) => p.id,
-    (p) => `${p.name}|${busy ? 'b' : ''}`,
-    (p) => {
-      const invite = button(`Invite ${p.name}`, () => {
-        send(chat, { userId: p.id }, p.name);
-      });
-      invite.disabled = busy;
-      return el('li', {}, invite);
-    },
-  );
-}
-
-function close(): void {
-  open = undefined;
-  busy = false;
+function close(state: InviteState): void {
+  state.open = undefined;
+  state.busy = false;
   byId('invite-status').textContent = '';
   byId('invite-error').textContent = '';
 }
 
-let rerender: () => void = () => undefined;
-
-function send(chat: Chat, who: { userId: string } | { username: string }, name: string): void {
-  const room = open;
-  if (room === undefined || busy) return;
-  busy = true;
+function send(
+  ui: UiState,
+  chat: Chat,
+  who: { userId: string } | { username: string },
+  name: string,
+): void {
+  const state = ui.invite;
+  const room = state.open;
+  if (room === undefined || state.busy) return;
+  state.busy = true;
   byId('invite-status').textContent = '';
   byId('invite-error').textContent = '';
-  rerender();
+  ui.redraw();
   const settle = (problem: string | undefined) => {
-    if (open !== room) return;
-    busy = false;
+    if (state.open !== room) return;
+    state.busy = false;
     if (problem === undefined) {
       byId('invite-status').textContent = `Invited ${name}: they may join #${room} now.`;
       if ('username' in who) byId('invite-username', HTMLInputElement).value = '';
     } else {
       byId('invite-error').textContent = problem;
     }
-    rerender();
+    ui.redraw();
     byId('invite-username').focus();
   };
   chat.moderation.invite(room, who).then(settle, () => {
@@ -88,25 +65,25 @@ function send(chat: Chat, who: { userId: string } | { username: string }, name: 
 }
 
 /** Wires the toggle, the form (Enter invites, Escape closes) and Close. */
-export function wireInvite(chat: Chat, render: () => void): void {
-  rerender = render;
+function wireInvite(ui: UiState, chat: Chat): void {
+  const state = ui.invite;
   const toggle = byId('invite-toggle');
   const input = byId('invite-username', HTMLInputElement);
   const back = () => {
-    close();
-    render();
+    close(state);
+    ui.redraw();
     toggle.focus();
   };
   toggle.addEventListener('click', () => {
     const room = chat.currentRoom;
-    if (open !== undefined) {
+    if (state.open !== undefined) {
       back();
       return;
     }
     if (!mayInvite(room, chat)) return;
-    close();
-    open = room.name;
-    render();
+    close(state);
+    state.open = room.name;
+    ui.redraw();
     input.focus();
   });
   byId('invite-close').addEventListener('click', back);
@@ -124,6 +101,36 @@ export function wireInvite(chat: Chat, render: () => void): void {
       input.focus();
       return;
     }
-    send(chat, { username }, username);
+    send(ui, chat, { username }, username);
   });
+}
+
+/** "Invite…" in the header of a private room, with the people to invite in one click. */
+export function createInvitePanel(ui: UiState, chat: Chat): Panel {
+  const state = ui.invite;
+  wireInvite(ui, chat);
+  const people = keyedList<{ person: Member; busy: boolean }>(byId('invite-known'), (v) => {
+    const invite = button(`Invite ${v.person.name}`, () => {
+      send(ui, chat, { userId: v.person.id }, v.person.name);
+    });
+    invite.disabled = v.busy;
+    return el('li', {}, invite);
+  });
+  return {
+    update() {
+      const room = chat.currentRoom;
+      const allowed = mayInvite(room, chat);
+      if (!allowed || state.open !== room.name) close(state);
+      const toggle = byId('invite-toggle', HTMLButtonElement);
+      toggle.hidden = !allowed;
+      toggle.setAttribute('aria-expanded', String(state.open !== undefined));
+      byId('invite-form').hidden = state.open === undefined;
+      byId('invite-submit', HTMLButtonElement).disabled = state.busy;
+      const known = allowed && state.open !== undefined ? knownElsewhere(chat, room) : [];
+      byId('invite-known-title').hidden = known.length === 0;
+      people.update(
+        known.map((person) => ({ key: person.id, values: { person, busy: state.busy } })),
+      );
+    },
+  };
 }

@@ -1,90 +1,166 @@
 import { Limits, type Member } from '../../../common/contract.js';
+import { atLeast } from '../../../common/roles.js';
 import type { Chat, Room } from '../model/chat.js';
 import { button, el } from './dom.js';
-import { atLeast } from '../../../common/roles.js';
-
-/** The actions that wait for a confirmation; `suspend` is an operator's, site-wide. */
-type Sanction = 'kick' | 'ban' | 'mute' | 'suspend';
+import type { Sanction, UiState } from './ui-state.js';
 
 /**
- * What the page is doing in the member list, like message-actions.ts for messages: whose
- * moderation tools are open, which action waits for its confirmation (with the draft of
- * its length and reason), and the last refusal per member. Rows carry it in their signature.
+ * What a member's row shows of their moderation, for those the user outranks: whether the
+ * tools are open, which action waits for its confirmation, and the last refusal. The drafts
+ * of a sanction's length and reason are not among them: the inputs own their text.
  */
-interface MemberState {
-  open: string | undefined;
-  confirming: { id: string; action: Sanction; minutes: string; reason: string } | undefined;
-  busy: string | undefined;
-  errors: Map<string, string>;
-  /** What to focus after the next render: an element of a member's row, by selector. */
-  focus: { id: string; selector: string } | undefined;
+export interface ModerationValues {
+  room: string;
+  name: string;
+  open: boolean;
+  confirming: Sanction | undefined;
+  busy: boolean;
+  error: string | undefined;
+  stillMuted: boolean;
+  /** The user owns the room (or is an operator): they may change roles. */
+  mayChangeRole: boolean;
+  isModerator: boolean;
+  /** The user is an operator: they may suspend accounts. */
+  operator: boolean;
 }
 
-const state: MemberState = {
-  open: undefined,
-  confirming: undefined,
-  busy: undefined,
-  errors: new Map(),
-  focus: undefined,
-};
-
-let rerender: () => void = () => undefined;
-
-/** Gives the member list a way to redraw the page after a change of its own state. */
-export function wireMemberActions(render: () => void): void {
-  rerender = render;
-}
-
-const rowOf = (id: string): HTMLElement | null =>
-  document.querySelector<HTMLElement>(`#member-list > [data-key="${CSS.escape(id)}"]`);
-
-function update(id: string, selector: string): void {
-  state.focus = { id, selector };
-  rerender();
-}
-
-/** Runs after every render: puts focus where the last action asked for it. */
-export function afterMembersRender(): void {
-  const focus = state.focus;
-  state.focus = undefined;
-  if (focus) rowOf(focus.id)?.querySelector<HTMLElement>(focus.selector)?.focus();
-}
-
-/** The part of the state a member's row depends on, for its signature. */
-export function memberActionSignature(id: string): string {
-  const c = state.confirming?.id === id ? state.confirming.action : '';
-  return `${state.open === id ? 'o' : ''}${c}|${state.busy === id ? 'b' : ''}|${state.errors.get(id) ?? ''}`;
-}
-
-/** Sends a command for member `id`; its refusal shows under the row, focus goes to `after`. */
-function run(id: string, command: Promise<string | undefined>, after: string): void {
-  state.errors.delete(id);
-  state.busy = id;
-  const settle = (error: string | undefined) => {
-    state.busy = undefined;
-    if (error === undefined) {
-      // Kicked or banned, the member leaves the list: their tools close with them.
-      const action = state.confirming?.id === id ? state.confirming.action : undefined;
-      if (action === 'kick' || action === 'ban' || action === 'suspend') state.open = undefined;
-      state.confirming = undefined;
-    } else {
-      state.errors.set(id, error);
-    }
-    // A kicked or banned member's row goes; focus then simply stays where it is.
-    update(id, error === undefined ? after : '.member-confirm button[type="submit"]');
+/** The moderation values of a member's row, undefined for those the user may not moderate. */
+export function moderationValues(
+  member: Member,
+  room: Room,
+  chat: Chat,
+  ui: UiState,
+): ModerationValues | undefined {
+  if (!chat.mayModerate(room.name, member.id)) return undefined;
+  const state = ui.members;
+  const muted = room.muted.get(member.id);
+  return {
+    room: room.name,
+    name: member.name,
+    open: state.open === member.id,
+    confirming: state.confirming?.id === member.id ? state.confirming.action : undefined,
+    busy: state.busy === member.id,
+    error: state.errors.get(member.id),
+    stillMuted: muted !== undefined && (muted.until === undefined || muted.until > Date.now()),
+    mayChangeRole: atLeast(chat.roleIn(room.name), 'owner'),
+    isModerator: room.roleOf(member.id) === 'moderator',
+    operator: chat.operator,
   };
-  command.then(settle, () => {
-    settle('Something went wrong; try again.');
-  });
 }
 
-const ROLE_LABELS = { operator: 'operator', owner: 'owner', moderator: 'moderator' } as const;
+/** A ban's or a mute's request, as the confirmation's fields make it, or why not. */
+export type SanctionRequest =
+  | { ok: true; minutes: number | undefined; reason: string }
+  | { ok: false; error: string; field: 'minutes' | 'reason' };
 
-/** "operator", "owner" or "moderator" beside a name; nothing for members. */
-export function roleBadge(room: Room, member: Member): HTMLElement[] {
-  const role = room.roleOf(member.id);
-  if (role === 'member') return [];
-  return [el('span', { className: `role-badge ${role}`, text: ROLE_LABELS[role] })];
+/**
+ * Reads a sanction's fields: minutes empty (until lifted) or a whole number from 1 to
+ * Limits.sanctionMinutesMax, and a reason of at most Limits.reasonMaxLength characters.
+ */
+export function sanctionRequest(minutes: string, reason: string): SanctionRequest {
+  const text = minutes.trim();
+  const count = text === '' ? undefined : Number(text);
+  if (
+    count !== undefined &&
+    !(Number.isInteger(count) && count >= 1 && count <= Limits.sanctionMinutesMax)
+  ) {
+    return {
+      ok: false,
+      field: 'minutes',
+      error: `Minutes are a whole number from 1 to ${Limits.sanctionMinutesMax} (a year).`,
+    };
+  }
+  if (reason.trim().length > Limits.reasonMaxLength) {
+    return {
+      ok: false,
+      field: 'reason',
+      error: `A reason is at most ${Limits.reasonMaxLength} characters.`,
+    };
+  }
+  return { ok: true, minutes: count, reason };
+}
+
+export type MemberCommands = ReturnType<typeof createMemberCommands>;
+
+/** What the member list's buttons do: each changes the UiState or calls the chat, then redraws. */
+export function createMemberCommands(ui: UiState, chat: Chat) {
+  const state = ui.members;
+  const update = (id: string, selector: string) => {
+    state.focus = { id, selector };
+    ui.redraw();
+  };
+  /** Sends a command for member `id`; its refusal shows under the row, focus goes to `after`. */
+  const run = (id: string, command: Promise<string | undefined>, after: string) => {
+    state.errors.delete(id);
+    state.busy = id;
+    const settle = (error: string | undefined) => {
+      state.busy = undefined;
+      if (error === undefined) {
+        // Kicked or banned, the member leaves the list: their tools close with them.
+        const action = state.confirming?.id === id ? state.confirming.action : undefined;
+        if (action === 'kick' || action === 'ban' || action === 'suspend') state.open = undefined;
+        state.confirming = undefined;
+      } else {
+        state.errors.set(id, error);
+      }
+      // A kicked or banned member's row goes; focus then simply stays where it is.
+      update(id, error === undefined ? after : '.member-confirm button[type="submit"]');
+    };
+    command.then(settle, () => {
+      settle('Something went wrong; try again.');
+    });
+  };
+  return {
+    drafts: (id: string) => (state.confirming?.id === id ? state.confirming : undefined),
+    toggle(id: string, open: boolean): void {
+      state.open = open ? undefined : id;
+      state.confirming = undefined;
+      state.errors.delete(id);
+      update(id, open ? '.act-moderate' : '.member-tools button');
+    },
+    ask(id: string, action: Sanction): void {
+      const timed = action === 'ban' || action === 'mute';
+      state.confirming = { id, action, minutes: timed ? '10' : '', reason: '' };
+      state.errors.delete(id);
+      update(id, timed ? '.member-confirm input' : '.member-confirm button[type="submit"]');
+    },
+    keepDrafts(id: string, minutes: string, reason: string): void {
+      if (state.confirming?.id !== id) return;
+      state.confirming.minutes = minutes;
+      state.confirming.reason = reason;
+    },
+    cancel(id: string, action: Sanction): void {
+      state.confirming = undefined;
+      state.errors.delete(id);
+      update(id, `.act-${action}`);
+    },
+    confirm(room: string, id: string, action: Sanction, minutes: string, reason: string): void {
+      if (state.busy !== undefined) return;
+      if (action === 'kick') {
+        run(id, chat.moderation.kick(room, id), '.act-moderate');
+        return;
+      }
+      if (action === 'suspend') {
+        run(id, chat.moderation.suspendAccount(id), '.act-moderate');
+        return;
+      }
+      const request = sanctionRequest(minutes, reason);
+      if (!request.ok) {
+        state.errors.set(id, request.error);
+        const field = request.field === 'minutes' ? 'input[type="number"]' : 'input:not([type])';
+        update(id, `.member-confirm ${field}`);
+        return;
+      }
+      const sanction = action === 'ban' ? chat.moderation.ban : chat.moderation.mute;
+      run(id, sanction(room, id, request.minutes, request.reason), '.act-moderate');
+    },
+    unmute(room: string, id: string): void {
+      run(id, chat.moderation.unmute(room, id), '.act-mute');
+    },
+    setRole(room: string, id: string, role: 'moderator' | 'member'): void {
+      run(id, chat.moderation.setRole(room, id, role), '.act-role');
+    },
+  };
 }
 
 const WORDS: Record<Sanction, { verb: string; question: (name: string, room: string) => string }> =
@@ -99,98 +175,68 @@ const WORDS: Record<Sanction, { verb: string; question: (name: string, room: str
     },
   };
 
-/** The in-page confirmation of a kick, a ban or a mute, with a ban's or a mute's length and reason. */
-function confirmNode(member: Member, room: Room, chat: Chat): HTMLElement {
-  const confirming = state.confirming;
-  if (!confirming) return el('div');
-  const { action } = confirming;
+/** A ban's or a mute's length and reason, refilled from the drafts the UiState keeps. */
+function sanctionFields(id: string, act: MemberCommands) {
+  const drafts = act.drafts(id);
+  const minutes = el('input', {
+    attrs: {
+      id: `sanction-minutes-${id}`,
+      type: 'number',
+      min: '1',
+      max: String(Limits.sanctionMinutesMax),
+      inputmode: 'numeric',
+      placeholder: 'until lifted',
+    },
+  });
+  minutes.value = drafts?.minutes ?? '';
+  const reason = el('input', {
+    attrs: {
+      id: `sanction-reason-${id}`,
+      maxlength: String(Limits.reasonMaxLength),
+      autocomplete: 'off',
+    },
+  });
+  reason.value = drafts?.reason ?? '';
+  const keep = () => {
+    act.keepDrafts(id, minutes.value, reason.value);
+  };
+  minutes.addEventListener('input', keep);
+  reason.addEventListener('input', keep);
+  const nodes = [
+    el('label', { text: 'Minutes (empty: until lifted)', attrs: { for: minutes.id } }),
+    minutes,
+    el('label', { text: 'Reason (shown to them)', attrs: { for: reason.id } }),
+    reason,
+  ];
+  return { minutes, reason, nodes };
+}
+
+/** The in-page confirmation of a kick, a ban, a mute or a suspension. */
+function confirmNode(id: string, v: ModerationValues, act: MemberCommands): HTMLElement {
+  const action = v.confirming ?? 'kick';
   const words = WORDS[action];
-  const busy = state.busy === member.id;
   const cancel = () => {
-    state.confirming = undefined;
-    state.errors.delete(member.id);
-    update(member.id, `.act-${action}`);
+    act.cancel(id, action);
   };
   const form = el('form', {
     className: 'member-confirm',
-    attrs: { 'aria-label': `${words.verb} ${member.name}`, novalidate: '' },
+    attrs: { 'aria-label': `${words.verb} ${v.name}`, novalidate: '' },
   });
-  form.append(el('p', { text: words.question(member.name, `#${room.name}`) }));
-  let minutes: HTMLInputElement | undefined;
-  let reason: HTMLInputElement | undefined;
-  if (action === 'ban' || action === 'mute') {
-    const minutesId = `sanction-minutes-${member.id}`;
-    const reasonId = `sanction-reason-${member.id}`;
-    minutes = el('input', {
-      attrs: {
-        id: minutesId,
-        type: 'number',
-        min: '1',
-        max: String(Limits.sanctionMinutesMax),
-        inputmode: 'numeric',
-        placeholder: 'until lifted',
-      },
-    });
-    minutes.value = confirming.minutes;
-    reason = el('input', {
-      attrs: { id: reasonId, maxlength: String(Limits.reasonMaxLength), autocomplete: 'off' },
-    });
-    reason.value = confirming.reason;
-    const keep = () => {
-      if (state.confirming?.id !== member.id) return;
-      state.confirming.minutes = minutes?.value ?? '';
-      state.confirming.reason = reason?.value ?? '';
-    };
-    minutes.addEventListener('input', keep);
-    reason.addEventListener('input', keep);
-    form.append(
-      el('label', { text: 'Minutes (empty: until lifted)', attrs: { for: minutesId } }),
-      minutes,
-      el('label', { text: 'Reason (shown to them)', attrs: { for: reasonId } }),
-      reason,
-    );
-  }
+  form.append(el('p', { text: words.question(v.name, `#${v.room}`) }));
+  const fields = action === 'ban' || action === 'mute' ? sanctionFields(id, act) : undefined;
+  if (fields) form.append(...fields.nodes);
   const confirm = el('button', {
     className: 'danger-button',
-    text: busy ? `${words.verb}…` : words.verb,
+    text: v.busy ? `${words.verb}…` : words.verb,
     attrs: { type: 'submit' },
   });
-  confirm.disabled = busy;
+  confirm.disabled = v.busy;
   form.append(
     el('div', { className: 'member-confirm-actions' }, confirm, button('Cancel', cancel)),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    if (state.busy !== undefined) return;
-    if (action === 'kick') {
-      run(member.id, chat.moderation.kick(room.name, member.id), '.act-moderate');
-      return;
-    }
-    if (action === 'suspend') {
-      run(member.id, chat.moderation.suspendAccount(member.id), '.act-moderate');
-      return;
-    }
-    const text = minutes?.value.trim() ?? '';
-    const count = text === '' ? undefined : Number(text);
-    if (
-      count !== undefined &&
-      !(Number.isInteger(count) && count >= 1 && count <= Limits.sanctionMinutesMax)
-    ) {
-      state.errors.set(
-        member.id,
-        `Minutes are a whole number from 1 to ${Limits.sanctionMinutesMax} (a year).`,
-      );
-      update(member.id, '.member-confirm input[type="number"]');
-      return;
-    }
-    const why = reason?.value ?? '';
-    run(
-      member.id,
-      action === 'ban'
-        ? chat.moderation.ban(room.name, member.id, count, why)
-        : chat.moderation.mute(room.name, member.id, count, why),
-      '.act-moderate',
-    );
+    act.confirm(v.room, id, action, fields?.minutes.value ?? '', fields?.reason.value ?? '');
   });
   form.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') {
@@ -205,58 +251,39 @@ function confirmNode(member: Member, room: Room, chat: Chat): HTMLElement {
  * The tools for a member the user outranks: kick, ban, mute or unmute, for owners (and
  * operators) roles, and for operators the suspension of the account.
  */
-function toolsNode(member: Member, room: Room, chat: Chat): HTMLElement {
+function toolsNode(id: string, v: ModerationValues, act: MemberCommands): HTMLElement {
   const ask = (action: Sanction) => () => {
-    state.confirming = {
-      id: member.id,
-      action,
-      minutes: action === 'ban' || action === 'mute' ? '10' : '',
-      reason: '',
-    };
-    state.errors.delete(member.id);
-    update(
-      member.id,
-      action === 'ban' || action === 'mute'
-        ? '.member-confirm input'
-        : '.member-confirm button[type="submit"]',
-    );
+    act.ask(id, action);
   };
   const tools = el('div', {
     className: 'member-tools',
-    attrs: { role: 'group', 'aria-label': `Moderate ${member.name}` },
+    attrs: { role: 'group', 'aria-label': `Moderate ${v.name}` },
   });
-  const muted = room.muted.get(member.id);
-  const stillMuted = muted !== undefined && (muted.until === undefined || muted.until > Date.now());
   tools.append(
     button('Kick', ask('kick'), { className: 'link-button act-kick' }),
     button('Ban…', ask('ban'), { className: 'link-button act-ban' }),
-    stillMuted
+    v.stillMuted
       ? button(
           'Unmute',
           () => {
-            run(member.id, chat.moderation.unmute(room.name, member.id), '.act-mute');
+            act.unmute(v.room, id);
           },
           { className: 'link-button act-unmute' },
         )
       : button('Mute…', ask('mute'), { className: 'link-button act-mute' }),
   );
-  if (atLeast(chat.roleIn(room.name), 'owner')) {
-    const moderator = room.roleOf(member.id) === 'moderator';
+  if (v.mayChangeRole) {
     tools.append(
       button(
-        moderator ? 'Remove moderator' : 'Make moderator',
+        v.isModerator ? 'Remove moderator' : 'Make moderator',
         () => {
-          run(
-            member.id,
-            chat.moderation.setRole(room.name, member.id, moderator ? 'member' : 'moderator'),
-            '.act-role',
-          );
+          act.setRole(v.room, id, v.isModerator ? 'member' : 'moderator');
         },
         { className: 'link-button act-role' },
       ),
     );
   }
-  if (chat.operator) {
+  if (v.operator) {
     tools.append(
       button('Suspend account…', ask('suspend'), { className: 'link-button danger act-suspend' }),
     );
@@ -269,75 +296,25 @@ function toolsNode(member: Member, room: Room, chat: Chat): HTMLElement {
  * outranks, and when open, the tools or the confirmation under way, and the last refusal.
  */
 export function memberModeration(
-  member: Member,
-  room: Room,
-  chat: Chat,
-): {
-  toggle: HTMLElement[];
-  below: HTMLElement[];
-} {
-  if (!chat.mayModerate(room.name, member.id)) return { toggle: [], below: [] };
-  const open = state.open === member.id;
+  id: string,
+  v: ModerationValues | undefined,
+  act: MemberCommands,
+): { toggle: HTMLElement[]; below: HTMLElement[] } {
+  if (!v) return { toggle: [], below: [] };
   const toggle = button(
     'Moderate',
     () => {
-      state.open = open ? undefined : member.id;
-      state.confirming = undefined;
-      state.errors.delete(member.id);
-      update(member.id, open ? '.act-moderate' : '.member-tools button');
+      act.toggle(id, v.open);
     },
     {
       className: 'link-button act-moderate',
-      attrs: { 'aria-expanded': String(open), 'aria-label': `Moderate ${member.name}` },
+      attrs: { 'aria-expanded': String(v.open), 'aria-label': `Moderate ${v.name}` },
     },
   );
   const below: HTMLElement[] = [];
-  if (open) {
-    below.push(
-      state.confirming?.id === member.id
-        ? confirmNode(member, room, chat)
-        : toolsNode(member, room, chat),
-    );
-  }
-  const error = state.errors.get(member.id);
-  if (error !== undefined) {
-    below.push(el('p', { className: 'msg-error', text: error, attrs: { role: 'alert' } }));
+  if (v.open) below.push(v.confirming ? confirmNode(id, v, act) : toolsNode(id, v, act));
+  if (v.error !== undefined) {
+    below.push(el('p', { className: 'msg-error', text: v.error, attrs: { role: 'alert' } }));
   }
   return { toggle: [toggle], below };
-}
-
-/** Bans seen in this room that have not ended, with Unban for those the user may lift. */
-export function renderBanned(room: Room | undefined, chat: Chat): void {
-  const list = document.getElementById('banned-list');
-  const title = document.getElementById('banned-title');
-  if (!list || !title) return;
-  const now = Date.now();
-  const bans =
-    room === undefined || chat.roleIn(room.name) === 'member'
-      ? []
-      : [...room.banned.values()].filter((b) => b.until === undefined || b.until > now);
-  title.hidden = bans.length === 0;
-  const sig = `${room?.name ?? ''}|${bans.map((b) => `${b.member.id}:${b.member.name}`).join(',')}`;
-  if (list.dataset.sig === sig) return;
-  list.dataset.sig = sig;
-  list.replaceChildren(
-    ...bans.map(({ member }) =>
-      el(
-        'li',
-        { className: 'member', attrs: { 'data-testid': 'banned' } },
-        el('span', { className: 'member-name', text: member.name }),
-        button(
-          'Unban',
-          () => {
-            if (!room) return;
-            const error = document.getElementById('member-error');
-            void chat.moderation.unban(room.name, member.id).then((problem) => {
-              if (error) error.textContent = problem ?? '';
-            });
-          },
-          { className: 'link-button', attrs: { 'aria-label': `Unban ${member.name}` } },
-        ),
-      ),
-    ),
-  );
 }

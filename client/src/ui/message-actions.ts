@@ -1,7 +1,8 @@
-import { Limits, type Message, type Reaction, type ReplyQuote } from '../../../common/contract.js';
+import { Limits, type Message } from '../../../common/contract.js';
 import type { Chat, Room } from '../model/chat.js';
-import { button, el } from './dom.js';
 import { plainText, renderMarkdown } from '../model/markdown.js';
+import { button, el } from './dom.js';
+import type { UiState } from './ui-state.js';
 
 /**
  * The reactions the picker offers: fully qualified RGI emoji (the server refuses anything
@@ -16,142 +17,81 @@ export const REACTIONS: readonly { emoji: string; name: string }[] = [
   { emoji: '\u{1F622}', name: 'crying face' },
 ];
 
-/**
- * What the page is doing with messages, besides what the chat holds: at most one message is
- * being edited, one asks to confirm its deletion and one has its reaction picker open. It
- * lives here, not in the chat, because no other tab or device cares; rows carry it in their
- * signature, so a row is rebuilt when its part of it changes.
- */
-interface ActionState {
-  editing: { id: string; draft: string; saving: boolean } | undefined;
-  confirming: string | undefined;
-  picking: string | undefined;
-  /** The message being reported, with the reason written so far. */
-  reporting: { id: string; draft: string; sending: boolean } | undefined;
-  /** What the page says under a message after an action went well ("Reported…"). */
-  notes: Map<string, string>;
-  /** The last error of a change to a message, shown under it until the next try. */
-  errors: Map<string, string>;
-  /** The message the composer answers. */
-  reply: { room: string; message: Message } | undefined;
-  /** What to focus after the next render: an element of a message's row, by selector. */
-  focus: { id: string; selector: string } | undefined;
+/** What the reporter is told once the report is filed. */
+export const REPORTED_NOTE = 'Reported. The people who run this room will look at it.';
+
+/** One reaction chip as a message's row shows it. */
+export interface ReactionValues {
+  emoji: string;
+  count: number;
+  mine: boolean;
+  who: string;
 }
 
-const state: ActionState = {
-  editing: undefined,
-  confirming: undefined,
-  picking: undefined,
-  reporting: undefined,
-  notes: new Map(),
-  errors: new Map(),
-  reply: undefined,
-  focus: undefined,
-};
+/**
+ * What a held message's row shows besides the message itself: its reactions, what the page
+ * is doing with it (editing, confirming a deletion, picking a reaction, reporting) and what
+ * the last action said. The editor's and the report's drafts are not among them: the input
+ * owns its text, and the UiState keeps a copy only to refill it when the row is rebuilt.
+ */
+export interface ActionValues {
+  room: string;
+  own: boolean;
+  /** Deletable by the user as a moderator: the author ranks lower. */
+  removable: boolean;
+  /** Others' messages in rooms: conversations have nobody to report to. */
+  reportable: boolean;
+  editing: boolean;
+  saving: boolean;
+  confirming: boolean;
+  picking: boolean;
+  reporting: boolean;
+  sending: boolean;
+  note: string | undefined;
+  error: string | undefined;
+  reactions: ReactionValues[];
+  /** The text an edit starts from. */
+  text: string;
+  author: string;
+}
 
-let rerender: () => void = () => undefined;
-
-/** Gives the actions a way to redraw the page after a change of their own state. */
-export function wireMessageActions(render: () => void): void {
-  rerender = render;
+/** The action values of a held message, from the chat and the page's state. */
+export function actionValues(
+  message: Message,
+  own: boolean,
+  room: Room,
+  chat: Chat,
+  ui: UiState,
+): ActionValues {
+  const state = ui.messages;
+  const id = message.id;
+  return {
+    room: room.name,
+    own,
+    removable: !own && chat.mayModerate(room.name, message.author.id),
+    reportable: !own && room.kind === 'room',
+    editing: state.editing?.id === id,
+    saving: state.editing?.id === id && state.editing.saving,
+    confirming: state.confirming === id,
+    picking: state.picking === id,
+    reporting: state.reporting?.id === id,
+    sending: state.reporting?.id === id && state.reporting.sending,
+    note: state.notes.get(id),
+    error: state.errors.get(id),
+    reactions: (message.reactions ?? []).map((reaction) => ({
+      emoji: reaction.emoji,
+      count: reaction.users.length,
+      mine: reaction.users.some((u) => u.id === chat.user.id),
+      who: reaction.users.map((u) => u.name).join(', '),
+    })),
+    text: message.text,
+    author: message.author.name,
+  };
 }
 
 /** The row of message `id` in the list, if shown. */
 const rowOf = (id: string): HTMLElement | null =>
   document.querySelector<HTMLElement>(`#message-list > [data-key="${CSS.escape(id)}"]`);
-
-/** Redraws, then moves focus to `selector` within message `id` (its row itself without one). */
-function update(id?: string, selector = ''): void {
-  if (id !== undefined) state.focus = { id, selector };
-  rerender();
-}
-
-/** Runs after every render: puts focus where the last action asked for it. */
-export function afterRender(): void {
-  const editing = state.editing;
-  if (editing && document.activeElement === document.body) {
-    // The editor's row was rebuilt (someone reacted meanwhile): keep the writer in it.
-    rowOf(editing.id)?.querySelector<HTMLElement>('.msg-editor textarea')?.focus();
-  }
-  const reporting = state.reporting;
-  if (reporting && document.activeElement === document.body) {
-    rowOf(reporting.id)?.querySelector<HTMLElement>('.msg-report input')?.focus();
-  }
-  const focus = state.focus;
-  state.focus = undefined;
-  if (!focus) return;
-  const row = rowOf(focus.id);
-  const target = focus.selector === '' ? row : row?.querySelector<HTMLElement>(focus.selector);
-  target?.focus();
-}
-
-/** The part of the action state a message's row depends on, for its signature. */
-export function actionSignature(id: string): string {
-  const editing = state.editing?.id === id ? `e${state.editing.saving ? 's' : ''}` : '';
-  const confirming = state.confirming === id ? 'c' : '';
-  const picking = state.picking === id ? 'p' : '';
-  const reporting = state.reporting?.id === id ? `r${state.reporting.sending ? 's' : ''}` : '';
-  const note = state.notes.get(id) ?? '';
-  return `${editing}${confirming}${picking}${reporting}|${note}|${state.errors.get(id) ?? ''}`;
-}
-
-/** The message the composer in `room` answers, if any. */
-export function replyingTo(room: string | undefined): Message | undefined {
-  return state.reply?.room === room ? state.reply?.message : undefined;
-}
-
-export function cancelReply(): void {
-  state.reply = undefined;
-  rerender();
-}
-
-/**
- * Sends a change and shows the error it resolves with under the message; `done` hears how
- * it ended before the page is redrawn.
- */
-function run(
-  id: string,
-  change: Promise<string | undefined>,
-  done?: (error: string | undefined) => void,
-): void {
-  state.errors.delete(id);
-  const settle = (error: string | undefined) => {
-    if (error !== undefined) state.errors.set(id, error);
-    done?.(error);
-    rerender();
-  };
-  change.then(settle, () => {
-    settle('Something went wrong; try again.');
-  });
-}
-
-const names = (reaction: Reaction): string => reaction.users.map((u) => u.name).join(', ');
-
-/** "(edited)", with the time of the edit as its title. */
-export function editedMark(message: Message): HTMLElement[] {
-  if (message.editedAt === undefined || message.deleted) return [];
-  const at = new Date(message.editedAt);
-  return [
-    el('span', {
-      className: 'msg-edited',
-      text: '(edited)',
-      attrs: { title: `Edited ${at.toLocaleString()}`, 'data-testid': 'edited' },
-    }),
-  ];
-}
-
-/** What a quote says of the message it answers: its text, or that it is gone. */
-function quoteText(quote: ReplyQuote, room: Room): string | undefined {
-  if (quote.text === '' || room.timeline.get(quote.id)?.deleted) return undefined;
-  return plainText(renderMarkdown(quote.text));
-}
-
-/** What a reply's row depends on of the message it quotes: whether it is held, or deleted. */
-export function quoteSignature(quote: ReplyQuote | undefined, room: Room): string {
-  if (!quote) return '';
-  const held = room.timeline.get(quote.id);
-  return held ? (held.deleted ? 'deleted' : 'held') : 'absent';
-}
 
 /** Scrolls to message `id` and highlights it for a moment; false if it is not shown. */
 export function revealMessage(id: string): boolean {
@@ -176,55 +116,215 @@ export function revealMessage(id: string): boolean {
   return true;
 }
 
-/**
- * The quote a reply shows of the message it answers. While that message is in the timeline
- * the quote is a button that brings it into view.
- */
-export function quoteNode(quote: ReplyQuote, room: Room): HTMLElement {
-  const text = quoteText(quote, room);
-  const parts = [
-    el('span', { className: 'visually-hidden', text: 'In reply to ' }),
-    el('span', { className: 'quote-author', text: quote.author.name }),
-    el('span', {
-      className: `quote-text${text === undefined ? ' gone' : ''}`,
-      text: text ?? 'deleted message',
-    }),
-  ];
-  if (!room.timeline.has(quote.id)) {
-    return el('div', { className: 'msg-quote', attrs: { 'data-testid': 'quote' } }, ...parts);
+/** Runs after every render: puts focus where the last action asked for it. */
+export function restoreMessageFocus(ui: UiState): void {
+  const state = ui.messages;
+  const editing = state.editing;
+  if (editing && document.activeElement === document.body) {
+    // The editor's row was rebuilt (someone reacted meanwhile): keep the writer in it.
+    rowOf(editing.id)?.querySelector<HTMLElement>('.msg-editor textarea')?.focus();
   }
-  const node = button(
-    '',
-    () => {
-      revealMessage(quote.id);
+  const reporting = state.reporting;
+  if (reporting && document.activeElement === document.body) {
+    rowOf(reporting.id)?.querySelector<HTMLElement>('.msg-report input')?.focus();
+  }
+  const focus = state.focus;
+  state.focus = undefined;
+  if (!focus) return;
+  const row = rowOf(focus.id);
+  const target = focus.selector === '' ? row : row?.querySelector<HTMLElement>(focus.selector);
+  target?.focus();
+}
+
+/** The message the composer in `room` answers, if any. */
+export function replyingTo(ui: UiState, room: string | undefined): Message | undefined {
+  return ui.messages.reply?.room === room ? ui.messages.reply?.message : undefined;
+}
+
+export function cancelReply(ui: UiState): void {
+  ui.messages.reply = undefined;
+  ui.redraw();
+}
+
+/** What a message's buttons do: each changes the UiState or calls the chat, then redraws. */
+export type MessageCommands = ReturnType<typeof createMessageCommands>;
+
+export function createMessageCommands(ui: UiState, chat: Chat) {
+  const state = ui.messages;
+  /** Redraws, then moves focus to `selector` within message `id` (its row itself with ''). */
+  const update = (id: string, selector: string) => {
+    state.focus = { id, selector };
+    ui.redraw();
+  };
+  /**
+   * Sends a change and shows the error it resolves with under the message; `done` hears how
+   * it ended before the page is redrawn.
+   */
+  const run = (
+    id: string,
+    change: Promise<string | undefined>,
+    done?: (error: string | undefined) => void,
+  ) => {
+    state.errors.delete(id);
+    const settle = (error: string | undefined) => {
+      if (error !== undefined) state.errors.set(id, error);
+      done?.(error);
+      ui.redraw();
+    };
+    change.then(settle, () => {
+      settle('Something went wrong; try again.');
+    });
+  };
+  return {
+    maxTextLength: ui.maxTextLength,
+    editDraft: (): string | undefined => state.editing?.draft,
+    reportDraft: (): string | undefined => state.reporting?.draft,
+    reply(room: string, message: Message): void {
+      state.reply = { room, message };
+      ui.redraw();
+      document.getElementById('composer-input')?.focus();
     },
-    {
-      className: 'msg-quote',
-      attrs: { 'data-testid': 'quote', title: 'Show the message this one answers' },
+    togglePicker(id: string): void {
+      state.picking = state.picking === id ? undefined : id;
+      update(id, state.picking ? '.reaction-picker .pick' : '.act-react');
     },
-  );
-  node.append(...parts);
-  return node;
+    closePicker(id: string): void {
+      state.picking = undefined;
+      update(id, '.act-react');
+    },
+    pick(room: string, id: string, emoji: string): void {
+      state.picking = undefined;
+      run(id, chat.toggleReaction(room, id, emoji));
+      update(id, '.act-react');
+    },
+    toggleReaction(room: string, id: string, emoji: string): void {
+      run(id, chat.toggleReaction(room, id, emoji));
+    },
+    startEdit(id: string, text: string): void {
+      state.confirming = undefined;
+      state.editing = { id, draft: text, saving: false };
+      update(id, '.msg-editor textarea');
+    },
+    keepEditDraft(id: string, draft: string): void {
+      if (state.editing?.id === id) state.editing.draft = draft;
+    },
+    cancelEdit(id: string): void {
+      state.editing = undefined;
+      state.errors.delete(id);
+      update(id, '.act-edit');
+    },
+    saveEdit(room: string, id: string, original: string, draft: string): void {
+      if (draft.trim() === original) {
+        this.cancelEdit(id);
+        return;
+      }
+      if (draft.trim() === '') {
+        state.errors.set(id, 'A message cannot be empty: delete it instead.');
+        update(id, '.msg-editor textarea');
+        return;
+      }
+      state.editing = { id, draft, saving: true };
+      run(id, chat.edit(room, id, draft), (error) => {
+        if (state.editing?.id !== id) return;
+        if (error === undefined) {
+          state.editing = undefined;
+          state.focus = { id, selector: '.act-edit' };
+        } else {
+          // The editor stays open with the draft, to try again.
+          state.editing.saving = false;
+          state.focus = { id, selector: '.msg-editor textarea' };
+        }
+      });
+      ui.redraw();
+    },
+    askDelete(id: string): void {
+      state.editing = undefined;
+      state.confirming = id;
+      update(id, '.cancel-delete');
+    },
+    cancelDelete(id: string): void {
+      state.confirming = undefined;
+      update(id, '.act-delete');
+    },
+    confirmDelete(room: string, id: string): void {
+      state.confirming = undefined;
+      // The row becomes a tombstone without buttons: focus goes to the row itself.
+      run(id, chat.deleteMessage(room, id), (error) => {
+        state.focus = { id, selector: error === undefined ? '' : '.act-delete' };
+      });
+      update(id, '');
+    },
+    toggleReport(id: string): void {
+      const open = state.reporting?.id === id;
+      state.reporting = open ? undefined : { id, draft: '', sending: false };
+      state.errors.delete(id);
+      update(id, open ? '.act-report' : '.msg-report input');
+    },
+    keepReportDraft(id: string, draft: string): void {
+      if (state.reporting?.id === id) state.reporting.draft = draft;
+    },
+    cancelReport(id: string): void {
+      state.reporting = undefined;
+      state.errors.delete(id);
+      update(id, '.act-report');
+    },
+    sendReport(room: string, id: string, draft: string): void {
+      if (state.reporting?.id !== id || state.reporting.sending) return;
+      const reason = draft.trim();
+      if (reason === '') {
+        state.errors.set(id, 'Say why, in a few words.');
+        update(id, '.msg-report input');
+        return;
+      }
+      state.reporting = { id, draft, sending: true };
+      state.notes.delete(id);
+      run(id, chat.reports.reportMessage(room, id, reason), (error) => {
+        if (state.reporting?.id !== id) return;
+        if (error === undefined) {
+          state.reporting = undefined;
+          state.notes.set(id, REPORTED_NOTE);
+          state.focus = { id, selector: '.act-report' };
+        } else {
+          state.reporting.sending = false;
+          state.focus = { id, selector: '.msg-report input' };
+        }
+      });
+      ui.redraw();
+    },
+    retry(clientId: string): void {
+      chat.retry(clientId);
+    },
+    discard(clientId: string): void {
+      chat.discard(clientId);
+    },
+  };
+}
+
+/** Escape runs `cancel`. */
+function onEscape(node: HTMLElement, cancel: () => void): void {
+  node.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      cancel();
+    }
+  });
 }
 
 /** The reactions under a message: one chip per emoji with its count, the user's pressed. */
-export function reactionsNode(message: Message, room: Room, chat: Chat): HTMLElement[] {
-  const reactions = message.reactions ?? [];
-  if (reactions.length === 0 || message.deleted) return [];
-  const chips = reactions.map((reaction) => {
-    const mine = reaction.users.some((u) => u.id === chat.user.id);
-    const who = names(reaction);
+function reactionsNode(id: string, v: ActionValues, act: MessageCommands): HTMLElement[] {
+  if (v.reactions.length === 0) return [];
+  const chips = v.reactions.map((reaction) => {
     const chip = button(
       '',
       () => {
-        run(message.id, chat.toggleReaction(room.name, message.id, reaction.emoji));
+        act.toggleReaction(v.room, id, reaction.emoji);
       },
       {
         className: 'reaction',
         attrs: {
-          'aria-pressed': String(mine),
-          title: who,
-          'aria-label': `${reaction.emoji} ${reaction.users.length}: ${who}`,
+          'aria-pressed': String(reaction.mine),
+          title: reaction.who,
+          'aria-label': `${reaction.emoji} ${reaction.count}: ${reaction.who}`,
           'data-emoji': reaction.emoji,
           'data-testid': 'reaction',
         },
@@ -232,7 +332,7 @@ export function reactionsNode(message: Message, room: Room, chat: Chat): HTMLEle
     );
     chip.append(
       el('span', { className: 'reaction-emoji', text: reaction.emoji }),
-      el('span', { className: 'reaction-count', text: String(reaction.users.length) }),
+      el('span', { className: 'reaction-count', text: String(reaction.count) }),
     );
     return chip;
   });
@@ -245,11 +345,7 @@ export function reactionsNode(message: Message, room: Room, chat: Chat): HTMLEle
   ];
 }
 
-function pickerNode(message: Message, room: Room, chat: Chat): HTMLElement {
-  const close = () => {
-    state.picking = undefined;
-    update(message.id, '.act-react');
-  };
+function pickerNode(id: string, v: ActionValues, act: MessageCommands): HTMLElement {
   const picker = el('div', {
     className: 'reaction-picker',
     attrs: { role: 'group', 'aria-label': 'Pick a reaction' },
@@ -259,62 +355,32 @@ function pickerNode(message: Message, room: Room, chat: Chat): HTMLElement {
       button(
         emoji,
         () => {
-          state.picking = undefined;
-          run(message.id, chat.toggleReaction(room.name, message.id, emoji));
-          update(message.id, '.act-react');
+          act.pick(v.room, id, emoji);
         },
         { className: 'pick', attrs: { 'aria-label': `React with ${name}`, title: name } },
       ),
     );
   }
-  picker.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      close();
-    }
+  onEscape(picker, () => {
+    act.closePicker(id);
   });
   return picker;
 }
 
-function editorNode(message: Message, room: Room, chat: Chat): HTMLElement {
-  const editing = state.editing;
+function editorNode(id: string, v: ActionValues, act: MessageCommands): HTMLElement {
   const input = el('textarea', {
-    attrs: { 'aria-label': 'Edit message', rows: '2', maxlength: '2000' },
+    attrs: { 'aria-label': 'Edit message', rows: '2', maxlength: String(act.maxTextLength) },
   });
-  input.value = editing?.draft ?? message.text;
-  input.readOnly = editing?.saving ?? false;
+  input.value = act.editDraft() ?? v.text;
+  input.readOnly = v.saving;
   const cancel = () => {
-    state.editing = undefined;
-    state.errors.delete(message.id);
-    update(message.id, '.act-edit');
+    act.cancelEdit(id);
   };
   const save = () => {
-    const draft = input.value;
-    if (draft.trim() === message.text) {
-      cancel();
-      return;
-    }
-    if (draft.trim() === '') {
-      state.errors.set(message.id, 'A message cannot be empty: delete it instead.');
-      update(message.id, '.msg-editor textarea');
-      return;
-    }
-    state.editing = { id: message.id, draft, saving: true };
-    run(message.id, chat.edit(room.name, message.id, draft), (error) => {
-      if (state.editing?.id !== message.id) return;
-      if (error === undefined) {
-        state.editing = undefined;
-        state.focus = { id: message.id, selector: '.act-edit' };
-      } else {
-        // The editor stays open with the draft, to try again.
-        state.editing.saving = false;
-        state.focus = { id: message.id, selector: '.msg-editor textarea' };
-      }
-    });
-    rerender();
+    act.saveEdit(v.room, id, v.text, input.value);
   };
   input.addEventListener('input', () => {
-    if (state.editing?.id === message.id) state.editing.draft = input.value;
+    act.keepEditDraft(id, input.value);
   });
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -339,11 +405,7 @@ function editorNode(message: Message, room: Room, chat: Chat): HTMLElement {
   );
 }
 
-function confirmNode(message: Message, room: Room, chat: Chat): HTMLElement {
-  const cancel = () => {
-    state.confirming = undefined;
-    update(message.id, '.act-delete');
-  };
+function confirmNode(id: string, v: ActionValues, act: MessageCommands): HTMLElement {
   const node = el(
     'div',
     { className: 'msg-confirm', attrs: { role: 'group', 'aria-label': 'Delete this message?' } },
@@ -351,58 +413,49 @@ function confirmNode(message: Message, room: Room, chat: Chat): HTMLElement {
     button(
       'Delete',
       () => {
-        state.confirming = undefined;
-        // The row becomes a tombstone without buttons: focus goes to the row itself.
-        run(message.id, chat.deleteMessage(room.name, message.id), (error) => {
-          state.focus = { id: message.id, selector: error === undefined ? '' : '.act-delete' };
-        });
-        update(message.id, '');
+        act.confirmDelete(v.room, id);
       },
       { className: 'link-button danger confirm-delete' },
     ),
-    button('Cancel', cancel, { className: 'link-button cancel-delete' }),
+    button(
+      'Cancel',
+      () => {
+        act.cancelDelete(id);
+      },
+      { className: 'link-button cancel-delete' },
+    ),
   );
-  node.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      cancel();
-    }
+  onEscape(node, () => {
+    act.cancelDelete(id);
   });
   return node;
 }
 
-/** What the reporter is told once the report is filed. */
-export const REPORTED_NOTE = 'Reported. The people who run this room will look at it.';
-
 /** The in-page form that asks why a message is reported, and sends the report. */
-function reportNode(message: Message, room: Room, chat: Chat): HTMLElement {
-  const reporting = state.reporting;
-  const sending = reporting?.sending === true;
-  const inputId = `report-reason-${message.id}`;
+function reportNode(id: string, v: ActionValues, act: MessageCommands): HTMLElement {
+  const inputId = `report-reason-${id}`;
   const cancel = () => {
-    state.reporting = undefined;
-    state.errors.delete(message.id);
-    update(message.id, '.act-report');
+    act.cancelReport(id);
   };
   const input = el('input', {
     attrs: { id: inputId, maxlength: String(Limits.reasonMaxLength), autocomplete: 'off' },
   });
-  input.value = reporting?.draft ?? '';
-  input.readOnly = sending;
+  input.value = act.reportDraft() ?? '';
+  input.readOnly = v.sending;
   input.addEventListener('input', () => {
-    if (state.reporting?.id === message.id) state.reporting.draft = input.value;
+    act.keepReportDraft(id, input.value);
   });
   const submit = el('button', {
     className: 'link-button strong',
-    text: sending ? 'Reporting…' : 'Report',
+    text: v.sending ? 'Reporting…' : 'Report',
     attrs: { type: 'submit' },
   });
-  submit.disabled = sending;
+  submit.disabled = v.sending;
   const form = el(
     'form',
     {
       className: 'msg-report',
-      attrs: { 'aria-label': `Report ${message.author.name}’s message`, novalidate: '' },
+      attrs: { 'aria-label': `Report ${v.author}’s message`, novalidate: '' },
     },
     el('label', { text: 'Why are you reporting this message?', attrs: { for: inputId } }),
     input,
@@ -410,49 +463,18 @@ function reportNode(message: Message, room: Room, chat: Chat): HTMLElement {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    if (state.reporting?.id !== message.id || state.reporting.sending) return;
-    const reason = input.value.trim();
-    if (reason === '') {
-      state.errors.set(message.id, 'Say why, in a few words.');
-      update(message.id, '.msg-report input');
-      return;
-    }
-    state.reporting = { id: message.id, draft: input.value, sending: true };
-    state.notes.delete(message.id);
-    run(message.id, chat.reports.reportMessage(room.name, message.id, reason), (error) => {
-      if (state.reporting?.id !== message.id) return;
-      if (error === undefined) {
-        state.reporting = undefined;
-        state.notes.set(message.id, REPORTED_NOTE);
-        state.focus = { id: message.id, selector: '.act-report' };
-      } else {
-        state.reporting.sending = false;
-        state.focus = { id: message.id, selector: '.msg-report input' };
-      }
-    });
-    rerender();
+    act.sendReport(v.room, id, input.value);
   });
-  form.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      cancel();
-    }
-  });
+  onEscape(form, cancel);
   return form;
 }
 
 /**
  * The action bar of a message: reply, react, for one's own edit and delete, delete for a
- * moderator of the room when the author ranks lower (`removable`), and report for others'
- * messages in rooms (`reportable`: conversations have nobody to report to).
+ * moderator of the room when the author ranks lower, and report for others' messages in rooms.
  */
-function actionsNode(
-  message: Message,
-  own: boolean,
-  removable: boolean,
-  reportable: boolean,
-  room: Room,
-): HTMLElement {
+function actionsNode(message: Message, v: ActionValues, act: MessageCommands): HTMLElement {
+  const id = message.id;
   const bar = el('div', {
     className: 'msg-actions',
     attrs: { role: 'group', 'aria-label': 'Message actions' },
@@ -461,63 +483,50 @@ function actionsNode(
     button(
       'Reply',
       () => {
-        state.reply = { room: room.name, message };
-        rerender();
-        document.getElementById('composer-input')?.focus();
+        act.reply(v.room, message);
       },
       { className: 'link-button act-reply' },
     ),
     button(
       'React',
       () => {
-        state.picking = state.picking === message.id ? undefined : message.id;
-        update(message.id, state.picking ? '.reaction-picker .pick' : '.act-react');
+        act.togglePicker(id);
       },
-      {
-        className: 'link-button act-react',
-        attrs: { 'aria-expanded': String(state.picking === message.id) },
-      },
+      { className: 'link-button act-react', attrs: { 'aria-expanded': String(v.picking) } },
     ),
   );
-  if (own) {
+  if (v.own) {
     bar.append(
       button(
         'Edit',
         () => {
-          state.confirming = undefined;
-          state.editing = { id: message.id, draft: message.text, saving: false };
-          update(message.id, '.msg-editor textarea');
+          act.startEdit(id, v.text);
         },
         { className: 'link-button act-edit' },
       ),
     );
   }
-  if (own || removable) {
+  if (v.own || v.removable) {
     bar.append(
       button(
         'Delete',
         () => {
-          state.editing = undefined;
-          state.confirming = message.id;
-          update(message.id, '.cancel-delete');
+          act.askDelete(id);
         },
         { className: 'link-button act-delete' },
       ),
     );
   }
-  if (reportable) {
+  if (v.reportable) {
     bar.append(
       button(
         'Report',
         () => {
-          const open = state.reporting?.id === message.id;
-          state.reporting = open ? undefined : { id: message.id, draft: '', sending: false };
-          state.errors.delete(message.id);
-          update(message.id, open ? '.act-report' : '.msg-report input');
+          act.toggleReport(id);
         },
         {
           className: 'link-button act-report',
-          attrs: { 'aria-expanded': String(state.reporting?.id === message.id) },
+          attrs: { 'aria-expanded': String(v.reporting) },
         },
       ),
     );
@@ -528,52 +537,82 @@ function actionsNode(
 /**
  * Everything a held message shows besides its head and text: the editor in place of the
  * text while editing, the reactions, the actions (or the deletion's confirm step), the
- * picker and the last error. A deleted message has none of them.
+ * picker, the report form and what the last action said.
  */
 export function messageExtras(
   message: Message,
-  own: boolean,
-  room: Room,
-  chat: Chat,
+  v: ActionValues,
+  act: MessageCommands,
 ): { editor?: HTMLElement; below: HTMLElement[] } {
-  if (message.deleted) return { below: [] };
-  const editor = state.editing?.id === message.id ? editorNode(message, room, chat) : undefined;
-  const below: HTMLElement[] = [...reactionsNode(message, room, chat)];
-  if (state.confirming === message.id) below.push(confirmNode(message, room, chat));
-  else if (!editor) {
-    const removable = !own && chat.mayModerate(room.name, message.author.id);
-    const reportable = !own && room.kind === 'room';
-    below.push(actionsNode(message, own, removable, reportable, room));
+  const id = message.id;
+  const editor = v.editing ? editorNode(id, v, act) : undefined;
+  const below: HTMLElement[] = [...reactionsNode(id, v, act)];
+  if (v.confirming) below.push(confirmNode(id, v, act));
+  else if (!editor) below.push(actionsNode(message, v, act));
+  if (v.picking) below.push(pickerNode(id, v, act));
+  if (v.reporting && !editor) below.push(reportNode(id, v, act));
+  if (v.note !== undefined) {
+    below.push(el('p', { className: 'msg-note', text: v.note, attrs: { role: 'status' } }));
   }
-  if (state.picking === message.id) below.push(pickerNode(message, room, chat));
-  if (state.reporting?.id === message.id && !editor) below.push(reportNode(message, room, chat));
-  const note = state.notes.get(message.id);
-  if (note !== undefined) {
-    below.push(el('p', { className: 'msg-note', text: note, attrs: { role: 'status' } }));
-  }
-  const error = state.errors.get(message.id);
-  if (error !== undefined) {
-    below.push(el('p', { className: 'msg-error', text: error, attrs: { role: 'alert' } }));
+  if (v.error !== undefined) {
+    below.push(el('p', { className: 'msg-error', text: v.error, attrs: { role: 'alert' } }));
   }
   return editor ? { editor, below } : { below };
 }
 
-/** The bar above the composer while replying: who and what is answered, and a way out. */
-export function renderReplyBar(chat: Chat): void {
-  const bar = document.getElementById('reply-bar');
-  const text = document.getElementById('reply-text');
-  if (!bar || !text) return;
-  const message = replyingTo(chat.current);
-  bar.hidden = message === undefined;
-  if (!message) return;
-  const sig = `${message.id}|${message.author.name}`;
-  if (bar.dataset.sig === sig) return;
-  bar.dataset.sig = sig;
-  const quote = plainText(renderMarkdown(message.text));
-  text.replaceChildren(
-    'Replying to ',
-    el('strong', { text: message.author.name }),
-    ': ',
-    el('span', { className: 'reply-quote', text: quote }),
+/** What a quote says of the message it answers: its text, or that it is gone. */
+function quoteText(text: string, held: Message | undefined): string | undefined {
+  if (text === '' || held?.deleted) return undefined;
+  return plainText(renderMarkdown(text));
+}
+
+/** What a reply's quote shows: who, what (undefined: gone), and whether it links to it. */
+export interface QuoteValues {
+  id: string;
+  author: string;
+  text: string | undefined;
+  linked: boolean;
+}
+
+export function quoteValues(
+  quote: { id: string; author: { name: string }; text: string },
+  room: Room,
+): QuoteValues {
+  const held = room.timeline.get(quote.id);
+  return {
+    id: quote.id,
+    author: quote.author.name,
+    text: quoteText(quote.text, held),
+    linked: room.timeline.has(quote.id),
+  };
+}
+
+/**
+ * The quote a reply shows of the message it answers. While that message is in the timeline
+ * the quote is a button that brings it into view.
+ */
+export function quoteNode(quote: QuoteValues): HTMLElement {
+  const parts = [
+    el('span', { className: 'visually-hidden', text: 'In reply to ' }),
+    el('span', { className: 'quote-author', text: quote.author }),
+    el('span', {
+      className: `quote-text${quote.text === undefined ? ' gone' : ''}`,
+      text: quote.text ?? 'deleted message',
+    }),
+  ];
+  if (!quote.linked) {
+    return el('div', { className: 'msg-quote', attrs: { 'data-testid': 'quote' } }, ...parts);
+  }
+  const node = button(
+    '',
+    () => {
+      revealMessage(quote.id);
+    },
+    {
+      className: 'msg-quote',
+      attrs: { 'data-testid': 'quote', title: 'Show the message this one answers' },
+    },
   );
+  node.append(...parts);
+  return node;
 }

@@ -2,7 +2,7 @@ import type { Message } from '../../../common/contract.js';
 import type { Chat } from '../model/chat.js';
 import { byId } from './dom.js';
 import { plainText, renderMarkdown } from '../model/markdown.js';
-import { roomLabel } from './view.js';
+import { roomLabel } from './format.js';
 
 /** Characters of a message a notification shows. */
 const BODY_MAX = 160;

@@ -1,15 +1,12 @@
 import type { Chat } from '../model/chat.js';
 import { byId } from './dom.js';
+import type { Panel } from './ui-state.js';
 
 /**
  * The operators' tools in the sidebar: lifting an account's suspension by username (a
  * suspended user is in no member list). Suspending is in a member's moderation tools.
  */
-export function renderOperatorTools(chat: Chat): void {
-  byId('operator-tools').hidden = !chat.operator;
-}
-
-export function wireOperatorTools(chat: Chat): void {
+export function createOperatorTools(chat: Chat): Panel {
   const form = byId('unsuspend-form', HTMLFormElement);
   const input = byId('unsuspend-username', HTMLInputElement);
   const submit = byId('unsuspend-submit', HTMLButtonElement);
@@ -40,4 +37,9 @@ export function wireOperatorTools(chat: Chat): void {
       settle('Something went wrong; try again.');
     });
   });
+  return {
+    update() {
+      byId('operator-tools').hidden = !chat.operator;
+    },
+  };
 }

@@ -1,22 +1,17 @@
 import { DEFAULT_ROOM } from '../../../common/contract.js';
 import type { Chat, Room } from '../model/chat.js';
 import { byId } from './dom.js';
-
-/** The topic being edited, in which room, and whether the change is on its way. */
-let editing: { room: string; saving: boolean } | undefined;
-/** The room an operator is asked to confirm the deletion of, and whether it is on its way. */
-let deleting: { room: string; busy: boolean } | undefined;
-/** The room whose privacy is being changed. */
-let switching: string | undefined;
+import type { HeaderState, Panel, UiState } from './ui-state.js';
 
 /** Whether the user may delete the room: operators, every room but `general`. */
 const mayDelete = (room: Room | undefined, chat: Chat): room is Room =>
   chat.operator && room?.kind === 'room' && room.name !== DEFAULT_ROOM;
 
 /** "Delete room" for operators, and its confirmation step in the header. */
-function renderDeleteRoom(room: Room | undefined, chat: Chat): void {
+function renderDeleteRoom(state: HeaderState, room: Room | undefined, chat: Chat): void {
   const allowed = mayDelete(room, chat);
-  if (deleting && (!allowed || deleting.room !== room.name)) deleting = undefined;
+  if (state.deleting && (!allowed || state.deleting.room !== room.name)) state.deleting = undefined;
+  const deleting = state.deleting;
   byId('delete-room').hidden = !allowed || deleting !== undefined;
   byId('delete-room-confirm').hidden = deleting === undefined;
   if (!deleting) return;
@@ -32,7 +27,8 @@ function renderDeleteRoom(room: Room | undefined, chat: Chat): void {
  * Shows the room's topic and lock, and to its owners and moderators "Edit topic" and
  * "Make private" (or public).
  */
-export function renderRoomHeader(room: Room | undefined, chat: Chat): void {
+function renderRoomHeader(state: HeaderState, chat: Chat): void {
+  const room = chat.currentRoom;
   const topic = byId('room-topic');
   const lock = byId('room-lock');
   const edit = byId('edit-topic', HTMLButtonElement);
@@ -42,7 +38,8 @@ export function renderRoomHeader(room: Room | undefined, chat: Chat): void {
   topic.hidden = !info?.topic;
   lock.hidden = info?.private !== true;
   const mayEdit = room !== undefined && room.kind === 'room' && chat.roleIn(room.name) !== 'member';
-  if (editing && (!mayEdit || editing.room !== room.name)) close(false);
+  if (state.editing && (!mayEdit || state.editing.room !== room.name)) close(state, false);
+  const editing = state.editing;
   form.hidden = editing === undefined;
   edit.hidden = !mayEdit || editing !== undefined;
   edit.textContent = info?.topic ? 'Edit topic' : 'Add a topic';
@@ -50,16 +47,16 @@ export function renderRoomHeader(room: Room | undefined, chat: Chat): void {
   privacy.hidden = !mayEdit;
   const label = info?.private ? 'Make public' : 'Make private';
   if (privacy.textContent !== label) privacy.textContent = label;
-  privacy.disabled = switching !== undefined && switching === room?.name;
+  privacy.disabled = state.switching !== undefined && state.switching === room?.name;
   if (!mayEdit) byId('room-settings-error').textContent = '';
   byId('topic-save', HTMLButtonElement).disabled = editing?.saving === true;
   byId('topic-input', HTMLInputElement).readOnly = editing?.saving === true;
-  renderDeleteRoom(room, chat);
+  renderDeleteRoom(state, room, chat);
 }
 
 /** Leaves the editor; `focusEdit` puts focus back on the button that opened it. */
-function close(focusEdit: boolean): void {
-  editing = undefined;
+function close(state: HeaderState, focusEdit: boolean): void {
+  state.editing = undefined;
   byId('topic-error').textContent = '';
   byId('topic-form').hidden = true;
   if (focusEdit) {
@@ -70,10 +67,10 @@ function close(focusEdit: boolean): void {
 }
 
 /** Wires "Delete room": a confirmation in the header; Escape or Cancel steps back. */
-function wireDeleteRoom(chat: Chat, render: () => void): void {
+function wireDeleteRoom(state: HeaderState, chat: Chat, render: () => void): void {
   const error = byId('delete-room-error');
   const back = () => {
-    deleting = undefined;
+    state.deleting = undefined;
     error.textContent = '';
     render();
     byId('delete-room').focus();
@@ -81,7 +78,7 @@ function wireDeleteRoom(chat: Chat, render: () => void): void {
   byId('delete-room').addEventListener('click', () => {
     const room = chat.currentRoom;
     if (!mayDelete(room, chat)) return;
-    deleting = { room: room.name, busy: false };
+    state.deleting = { room: room.name, busy: false };
     error.textContent = '';
     render();
     // The safe choice first, as for a message's deletion.
@@ -95,16 +92,16 @@ function wireDeleteRoom(chat: Chat, render: () => void): void {
     }
   });
   byId('delete-room-yes').addEventListener('click', () => {
-    const target = deleting;
+    const target = state.deleting;
     if (!target || target.busy) return;
     target.busy = true;
     error.textContent = '';
     render();
     const settle = (problem: string | undefined) => {
-      if (deleting !== target) return;
+      if (state.deleting !== target) return;
       target.busy = false;
       // Deleted, the room leaves this page too (its `room:removed` says so above the messages).
-      if (problem === undefined) deleting = undefined;
+      if (problem === undefined) state.deleting = undefined;
       else error.textContent = problem;
       render();
       if (problem !== undefined) byId('delete-room-yes').focus();
@@ -116,17 +113,17 @@ function wireDeleteRoom(chat: Chat, render: () => void): void {
 }
 
 /** Wires "Make private" / "Make public": one click, the room's `moderation` event says it. */
-function wirePrivacy(chat: Chat, render: () => void): void {
+function wirePrivacy(state: HeaderState, chat: Chat, render: () => void): void {
   const error = byId('room-settings-error');
   byId('toggle-private').addEventListener('click', () => {
     const room = chat.currentRoom;
-    if (!room?.info || switching !== undefined) return;
+    if (!room?.info || state.switching !== undefined) return;
     const target = room.name;
-    switching = target;
+    state.switching = target;
     error.textContent = '';
     render();
     const settle = (problem: string | undefined) => {
-      switching = undefined;
+      state.switching = undefined;
       error.textContent = problem ?? '';
       render();
       byId('toggle-private').focus();
@@ -138,16 +135,14 @@ function wirePrivacy(chat: Chat, render: () => void): void {
 }
 
 /** Wires "Edit topic": an editor in the header, Enter saves, Escape cancels. */
-export function wireRoomHeader(chat: Chat, render: () => void): void {
-  wireDeleteRoom(chat, render);
-  wirePrivacy(chat, render);
+function wireTopic(state: HeaderState, chat: Chat, render: () => void): void {
   const form = byId('topic-form', HTMLFormElement);
   const input = byId('topic-input', HTMLInputElement);
   const error = byId('topic-error');
   byId('edit-topic').addEventListener('click', () => {
     const room = chat.currentRoom;
     if (!room) return;
-    editing = { room: room.name, saving: false };
+    state.editing = { room: room.name, saving: false };
     input.value = room.info?.topic ?? '';
     error.textContent = '';
     render();
@@ -155,7 +150,7 @@ export function wireRoomHeader(chat: Chat, render: () => void): void {
     input.select();
   });
   const cancel = () => {
-    close(true);
+    close(state, true);
     render();
   };
   byId('topic-cancel').addEventListener('click', cancel);
@@ -167,7 +162,7 @@ export function wireRoomHeader(chat: Chat, render: () => void): void {
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const target = editing;
+    const target = state.editing;
     if (!target || target.saving) return;
     const topic = input.value.trim();
     if (topic === (chat.rooms.get(target.room)?.info?.topic ?? '')) {
@@ -178,10 +173,10 @@ export function wireRoomHeader(chat: Chat, render: () => void): void {
     error.textContent = '';
     render();
     const settle = (problem: string | undefined) => {
-      if (editing !== target) return;
+      if (state.editing !== target) return;
       target.saving = false;
       if (problem === undefined) {
-        close(true);
+        close(state, true);
       } else {
         error.textContent = problem;
         input.focus();
@@ -192,4 +187,19 @@ export function wireRoomHeader(chat: Chat, render: () => void): void {
       settle('Something went wrong; try again.');
     });
   });
+}
+
+/**
+ * The room header: its topic and lock, and to its owners and moderators "Edit topic" and
+ * "Make private" (or public); to operators "Delete room".
+ */
+export function createRoomHeader(ui: UiState, chat: Chat): Panel {
+  wireDeleteRoom(ui.header, chat, ui.redraw);
+  wirePrivacy(ui.header, chat, ui.redraw);
+  wireTopic(ui.header, chat, ui.redraw);
+  return {
+    update() {
+      renderRoomHeader(ui.header, chat);
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { PublicUser } from '../../../common/contract.js';
 import { AuthError, type AuthApi } from '../model/auth-api.js';
-import { byId } from './view.js';
+import { byId } from './dom.js';
 
 type Mode = 'login' | 'signup' | 'guest';
 

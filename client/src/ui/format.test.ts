@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { continues, dayKey, dayLabel, GROUP_WITHIN_MS } from './view.js';
+import { continues, dayKey, dayLabel, GROUP_WITHIN_MS } from './format.js';
 
 /** A local time, so that the tests hold in every time zone. */
 const at = (y: number, month: number, d: number, h = 12, m = 0) =>
