@@ -17,6 +17,7 @@ export function wireCreateRoom(chat: Chat): void {
   const form = byId('create-form', HTMLFormElement);
   const name = byId('create-name', HTMLInputElement);
   const topic = byId('create-topic', HTMLInputElement);
+  topic.maxLength = Limits.topicMaxLength;
   const isPrivate = byId('create-private', HTMLInputElement);
   const submit = byId('create-submit', HTMLButtonElement);
   const error = byId('create-error');

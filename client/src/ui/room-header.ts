@@ -1,4 +1,4 @@
-import { DEFAULT_ROOM } from '../../../common/contract.js';
+import { DEFAULT_ROOM, Limits } from '../../../common/contract.js';
 import type { Chat, Room } from '../model/chat.js';
 import { byId } from './dom.js';
 import type { HeaderState, Panel, UiState } from './ui-state.js';
@@ -138,6 +138,7 @@ function wirePrivacy(state: HeaderState, chat: Chat, render: () => void): void {
 function wireTopic(state: HeaderState, chat: Chat, render: () => void): void {
   const form = byId('topic-form', HTMLFormElement);
   const input = byId('topic-input', HTMLInputElement);
+  input.maxLength = Limits.topicMaxLength;
   const error = byId('topic-error');
   byId('edit-topic').addEventListener('click', () => {
     const room = chat.currentRoom;
