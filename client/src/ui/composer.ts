@@ -2,7 +2,7 @@ import type { Chat } from '../model/chat.js';
 import { plainText, renderMarkdown } from '../model/markdown.js';
 import { byId, el, sameValues } from './dom.js';
 import { roomLabel } from './format.js';
-import { cancelReply, replyingTo } from './message-actions.js';
+import { cancelReply, replyingTo } from './message-commands.js';
 import type { Panel, UiState } from './ui-state.js';
 
 /** While typing, `typing: true` is repeated this often so that it does not expire, in ms. */

@@ -5,14 +5,13 @@ import { button, byId, el, keyedList, type Row } from './dom.js';
 import { avatarNode, continues, dayKey, dayLabel, timeFormat, type Placed } from './format.js';
 import {
   actionValues,
-  createMessageCommands,
   messageExtras,
   quoteNode,
   quoteValues,
   type ActionValues,
-  type MessageCommands,
   type QuoteValues,
 } from './message-actions.js';
+import { createMessageCommands, type MessageCommands } from './message-commands.js';
 import type { Panel, UiState } from './ui-state.js';
 
 /** What a message's row shows: the message, how it is placed, and what can be done with it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Chat } from '../model/chat.js';
-import { createMessageCommands, REPORTED_NOTE } from './message-actions.js';
+import { createMessageCommands, REPORTED_NOTE } from './message-commands.js';
 import { createUiState } from './ui-state.js';
 
 const setup = () => {
