@@ -182,3 +182,21 @@ test('a quick burst of messages is stored and shown in the order typed, for ever
   expect(alice.problems).toEqual([]);
   expect(bob.problems).toEqual([]);
 });
+
+test.describe('the text bound', () => {
+  test.use({ serverEnv: { MAX_TEXT_LENGTH: '50' } });
+
+  test('the composer and the editor take the server’s MAX_TEXT_LENGTH', async ({ user }) => {
+    const alice = await user('alice');
+    await expect(alice.composer).toHaveAttribute('maxlength', '50');
+    await alice.send('short');
+    const row = alice.messages('short');
+    await expect(row).toHaveAttribute('data-status', 'sent');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await expect(alice.page.getByRole('textbox', { name: 'Edit message' })).toHaveAttribute(
+      'maxlength',
+      '50',
+    );
+    expect(alice.problems).toEqual([]);
+  });
+});

@@ -1,26 +1,18 @@
 import './styles.css';
-import { Limits } from '../../common/contract.js';
-import { wireAudit } from './audit-panel.js';
-import { AuthError, createAuthApi, memberOf, type AuthApi } from './auth-api.js';
-import { Chat, type Transport } from './chat.js';
-import { ROOM_NAME_RULE, roomNameOf, wireCreateRoom } from './create-room.js';
-import { wireInvite } from './invite-panel.js';
-import { wireOperatorTools } from './operator-tools.js';
-import { signIn } from './sign-in.js';
-import { loadPrefs, savePrefs } from './storage.js';
-import { wireMemberActions } from './member-actions.js';
-import { cancelReply, replyingTo, wireMessageActions } from './message-actions.js';
-import { notifyMention, wireNotifications } from './notifications.js';
-import { wireReports } from './reports-panel.js';
-import { wireRoomHeader } from './room-header.js';
-import { announce, byId, render, wireTimeline } from './view.js';
-
-/** While typing, `typing: true` is repeated this often so that it does not expire, in ms. */
-const TYPING_REPEAT_MS = 3000;
-/** Typing stops counting this long after the last keystroke, in ms. */
-const TYPING_IDLE_MS = 2500;
-
-const prefs = loadPrefs();
+import { createAuthApi, memberOf } from './model/auth-api.js';
+import { Chat, type Transport } from './model/chat.js';
+import { loadPrefs, savePrefs } from './model/storage.js';
+import { notifyMention, wireNotifications } from './ui/notifications.js';
+import {
+  backToSignIn,
+  takeSignedOutReason,
+  updateTitle,
+  wireAccount,
+  wirePageSignals,
+} from './ui/session.js';
+import { signIn } from './ui/sign-in.js';
+import { createUiState } from './ui/ui-state.js';
+import { announce, createView } from './ui/view.js';
 
 /** `?transport=websocket` or `?transport=polling` forces one transport, for support and tests. */
 function forcedTransports(): Transport[] | undefined {
@@ -28,180 +20,36 @@ function forcedTransports(): Transport[] | undefined {
   return value === 'websocket' || value === 'polling' ? [value] : undefined;
 }
 
-/** Asks for a new display name in a modal dialog; resolves with it, or undefined if cancelled. */
-function askName(current: string, api: AuthApi, chat: Chat): void {
-  const dialog = byId('name-dialog', HTMLDialogElement);
-  const form = byId('name-form', HTMLFormElement);
-  const input = byId('name-input', HTMLInputElement);
-  const error = byId('name-error');
-  input.value = current;
-  error.textContent = '';
-  const onSubmit = (event: SubmitEvent) => {
-    event.preventDefault();
-    if (input.value.trim() === current) {
-      dialog.close();
-      return;
-    }
-    api.rename({ name: input.value }).then(
-      (user) => {
-        chat.renamed(memberOf(user));
-        dialog.close();
-      },
-      (err: unknown) => {
-        error.textContent = err instanceof AuthError ? err.message : 'Could not change the name.';
-        input.focus();
-      },
-    );
-  };
-  form.addEventListener('submit', onSubmit);
-  dialog.addEventListener(
-    'close',
-    () => {
-      form.removeEventListener('submit', onSubmit);
-    },
-    { once: true },
-  );
-  byId('name-cancel').onclick = () => {
-    dialog.close();
-  };
-  dialog.showModal();
-  input.focus();
-}
-
-/** Why the last page was signed out, carried over the reload that follows. */
-const SIGNED_OUT_KEY = 'chat.signedOut';
-
-function takeSignedOutReason(): string | undefined {
-  try {
-    const reason = sessionStorage.getItem(SIGNED_OUT_KEY) ?? undefined;
-    sessionStorage.removeItem(SIGNED_OUT_KEY);
-    return reason;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Starts again from the sign-in screen, saying why. */
-function backToSignIn(reason: string): void {
-  try {
-    sessionStorage.setItem(SIGNED_OUT_KEY, reason);
-  } catch {
-    // Storage off: the sign-in screen just shows no reason.
-  }
-  location.reload();
-}
-
-function persist(chat: Chat): void {
-  savePrefs({ rooms: [...chat.rooms.keys()], current: chat.current });
-}
-
-function updateTitle(chat: Chat): void {
-  let unread = 0;
-  for (const room of chat.rooms.values()) unread += room.unread;
-  document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
-}
-
-function wireComposer(chat: Chat): void {
-  const form = byId('composer', HTMLFormElement);
-  const input = byId('composer-input', HTMLTextAreaElement);
-  let typingSince = 0;
-  let idle: ReturnType<typeof setTimeout> | undefined;
-
-  const stopTyping = () => {
-    clearTimeout(idle);
-    if (typingSince !== 0) chat.setTyping(false);
-    typingSince = 0;
-  };
-  const submit = () => {
-    if (input.value.trim() === '') return;
-    const reply = replyingTo(chat.current);
-    chat.send(input.value, chat.current, reply?.id);
-    if (reply) cancelReply();
-    input.value = '';
-    autosize();
-    stopTyping();
-  };
-  const autosize = () => {
-    input.style.height = 'auto';
-    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
-  };
-
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    submit();
-    input.focus();
-  });
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      submit();
-    } else if (event.key === 'Escape' && replyingTo(chat.current)) {
-      event.preventDefault();
-      cancelReply();
-    }
-  });
-  byId('reply-cancel').addEventListener('click', () => {
-    cancelReply();
-    input.focus();
-  });
-  input.addEventListener('input', () => {
-    autosize();
-    if (input.value.trim() === '') {
-      stopTyping();
-      return;
-    }
-    const now = Date.now();
-    if (now - typingSince > TYPING_REPEAT_MS) {
-      typingSince = now;
-      chat.setTyping(true);
-    }
-    clearTimeout(idle);
-    idle = setTimeout(stopTyping, TYPING_IDLE_MS);
-  });
-}
-
-function wirePanels(): void {
-  for (const [buttonId, panelId] of [
-    ['toggle-rooms', 'rooms-panel'],
-    ['toggle-members', 'members-panel'],
-  ] as const) {
-    const button = byId(buttonId, HTMLButtonElement);
-    const panel = byId(panelId);
-    button.addEventListener('click', () => {
-      const open = button.getAttribute('aria-expanded') !== 'true';
-      button.setAttribute('aria-expanded', String(open));
-      panel.classList.toggle('open', open);
-    });
-    // On a phone the panel covers the chat: picking a room or a person to write to closes it.
-    panel.addEventListener('click', (event) => {
-      if (
-        event.target instanceof Element &&
-        event.target.closest('.room-button, .member-message')
-      ) {
-        button.setAttribute('aria-expanded', 'false');
-        panel.classList.remove('open');
-      }
-    });
-  }
-}
-
+/** Signs in (if needed), then builds the chat, the page's state and its panels, and starts. */
 async function main(): Promise<void> {
+  const prefs = loadPrefs();
   const api = createAuthApi();
   const reason = takeSignedOutReason();
   const session = await api.session();
   const user = session.user ?? (await signIn(api, session, reason));
+  const transports = forcedTransports();
   const chat = new Chat({
     user: memberOf(user),
     rooms: prefs.rooms,
     current: prefs.current,
     visible: !document.hidden,
-    ...(forcedTransports() ? { transports: forcedTransports() } : {}),
+    ...(transports ? { transports } : {}),
   });
+  const persist = () => {
+    savePrefs({ rooms: [...chat.rooms.keys()], current: chat.current });
+  };
+  const ui = createUiState({
+    maxTextLength: session.maxTextLength,
+    redraw: () => {
+      view.update();
+    },
+  });
+  const view = createView(ui, chat);
 
   chat.subscribe((event) => {
     if (event.type === 'change') {
-      render(chat);
-      persist(chat);
+      view.update();
+      persist();
       updateTitle(chat);
     } else if (event.type === 'incoming') {
       if (event.message.room === chat.current) announce(event.message, chat);
@@ -211,86 +59,12 @@ async function main(): Promise<void> {
       backToSignIn(event.message);
     }
   });
-
-  byId('join-form', HTMLFormElement).addEventListener('submit', (event) => {
-    event.preventDefault();
-    const input = byId('join-input', HTMLInputElement);
-    const room = roomNameOf(input.value);
-    const error = byId('join-error');
-    if (!Limits.roomPattern.test(room)) {
-      error.textContent = ROOM_NAME_RULE;
-      return;
-    }
-    error.textContent = '';
-    input.value = '';
-    void chat.join(room);
-  });
-  byId('leave-room').addEventListener('click', () => {
-    if (chat.current !== undefined) void chat.leave(chat.current);
-  });
-  byId('load-earlier').addEventListener('click', () => {
-    void chat.loadEarlier();
-  });
-  byId('rename').addEventListener('click', () => {
-    askName(chat.user.name, api, chat);
-  });
-  const signOut = (everywhere: boolean) => {
-    chat.stop();
-    (everywhere ? api.logoutAll() : api.logout()).then(
-      () => {
-        backToSignIn(everywhere ? 'You signed out on every device.' : 'You signed out.');
-      },
-      () => {
-        backToSignIn('You signed out.');
-      },
-    );
-  };
-  byId('sign-out').addEventListener('click', () => {
-    signOut(false);
-  });
-  byId('sign-out-all').addEventListener('click', () => {
-    signOut(true);
-  });
-  document.addEventListener('visibilitychange', () => {
-    chat.setVisible(!document.hidden);
-  });
-  window.addEventListener('offline', () => {
-    chat.setOnline(false);
-  });
-  window.addEventListener('online', () => {
-    chat.setOnline(true);
-  });
-  wireComposer(chat);
-  wirePanels();
-  wireTimeline(chat);
-  wireMessageActions(() => {
-    render(chat);
-  });
-  wireMemberActions(() => {
-    render(chat);
-  });
-  wireRoomHeader(chat, () => {
-    render(chat);
-  });
-  wireReports(chat, () => {
-    render(chat);
-  });
-  wireInvite(chat, () => {
-    render(chat);
-  });
-  wireAudit(chat, () => {
-    render(chat);
-  });
-  wireCreateRoom(chat);
-  wireOperatorTools(chat);
-  byId('chat-alert-dismiss').addEventListener('click', () => {
-    chat.dismissJoinError();
-    byId('composer-input').focus();
-  });
+  wireAccount(api, chat);
+  wirePageSignals(chat);
   wireNotifications();
 
-  render(chat);
-  persist(chat);
+  view.update();
+  persist();
   chat.start();
 }
 

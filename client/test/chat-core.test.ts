@@ -8,7 +8,7 @@ import type { HistoryStore } from '../../server/src/messages/store.js';
 import { apiRequest } from '../../server/test/support/accounts.js';
 import { connect, identity, joinOk, roundTrip, sendOk, type Transport } from '../../server/test/support/client.js';
 import { startTestServer, testConfig } from '../../server/test/support/server.js';
-import { Chat } from '../src/chat.js';
+import { Chat } from '../src/model/chat.js';
 import { ChatUser } from './support/chat-user.js';
 import { ManualScheduler } from './support/manual-scheduler.js';
 

@@ -29,23 +29,23 @@ test('an owner mutes, promotes and bans; each side sees the notices, the roles a
   expect(olga.chat.mayModerate(room, spamId)).toBe(true);
   expect(spam.chat.mayModerate(room, olga.chat.user.id)).toBe(false);
   // A member's attempt comes back as the server's sentence.
-  expect(await spam.chat.kick(room, monaId)).toMatch(/moderators/);
+  expect(await spam.chat.moderation.kick(room, monaId)).toMatch(/moderators/);
 
   // Muted: the next message fails with the server's sentence, and is not retried.
-  expect(await olga.chat.mute(room, spamId, 10)).toBeUndefined();
+  expect(await olga.chat.moderation.mute(room, spamId, 10)).toBeUndefined();
   await spam.until(() => noticesOf(spam).includes('olga muted you for 10 minutes'));
   spam.send('buy now');
   await spam.until(() => spam.chat.outbox[0]?.status === 'failed', 15_000, 'the refusal');
   expect(spam.chat.outbox[0]?.error).toMatch(/^You are muted here until .+\.$/);
   expect(spam.chat.outbox[0]?.attempts).toBe(0);
-  expect(await olga.chat.unmute(room, spamId)).toBeUndefined();
+  expect(await olga.chat.moderation.unmute(room, spamId)).toBeUndefined();
   spam.chat.retry(spam.chat.outbox[0]?.clientId ?? '');
   await spam.settled();
   const [spamMessage] = spam.acked;
   if (!spamMessage) throw new Error('not sent');
 
   // A moderator (not the owner) removes a member's message; everyone sees who did it.
-  expect(await olga.chat.setRole(room, monaId, 'moderator')).toBeUndefined();
+  expect(await olga.chat.moderation.setRole(room, monaId, 'moderator')).toBeUndefined();
   await mona.until(() => mona.chat.roleIn(room) === 'moderator');
   expect(noticesOf(mona)).toContain('You are now a moderator');
   await spam.until(() => noticesOf(spam).includes('mona is now a moderator'));
@@ -63,12 +63,12 @@ test('an owner mutes, promotes and bans; each side sees the notices, the roles a
   }
 
   // The topic reaches everyone's copy of the room's info.
-  expect(await mona.chat.updateRoom(room, { topic: 'Releases only' })).toBeUndefined();
+  expect(await mona.chat.moderation.updateRoom(room, { topic: 'Releases only' })).toBeUndefined();
   await spam.until(() => noticesOf(spam).includes('mona changed the topic to “Releases only”'));
   expect(spam.chat.rooms.get(room)?.info?.topic).toBe('Releases only');
 
   // Banned: out of the room with the reason; a rejoin is refused with the ban's sentence.
-  expect(await mona.chat.ban(room, spamId, 10, 'flooding')).toBeUndefined();
+  expect(await mona.chat.moderation.ban(room, spamId, 10, 'flooding')).toBeUndefined();
   await spam.until(() => !spam.chat.rooms.has(room), 15_000, 'the removal');
   expect(spam.chat.joinError).toMatch(/^mona banned you from modroom until .+: flooding$/);
   await olga.until(() => noticesOf(olga).includes('mona banned spam for 10 minutes: flooding'));
@@ -77,7 +77,7 @@ test('an owner mutes, promotes and bans; each side sees the notices, the roles a
   expect(spam.chat.joinError).toMatch(/^You are banned from this room until .+\.$/);
   expect(spam.chat.rooms.has(room)).toBe(false);
 
-  expect(await olga.chat.unban(room, spamId)).toBeUndefined();
+  expect(await olga.chat.moderation.unban(room, spamId)).toBeUndefined();
   expect(olga.chat.rooms.get(room)?.banned.has(spamId)).toBe(false);
   await spam.chat.join(room);
   await spam.until(() => spam.chat.rooms.get(room)?.joined === true);
@@ -102,8 +102,8 @@ test('every page knows an operator for one: the owner is offered nothing on them
   expect(root.chat.roleIn(room)).toBe('operator');
   expect(root.chat.mayModerate(room, olgaId)).toBe(true);
   // What the page offers agrees with the server: the owner's kick is refused, the operator's not.
-  expect(await olga.chat.kick(room, rootId)).toMatch(/same rank or higher/);
-  expect(await root.chat.mute(room, olgaId, 5)).toBeUndefined();
+  expect(await olga.chat.moderation.kick(room, rootId)).toMatch(/same rank or higher/);
+  expect(await root.chat.moderation.mute(room, olgaId, 5)).toBeUndefined();
 });
 
 test('an owner creates a private room, invites by username, reads the audit; an operator lifts a suspension', async () => {
@@ -121,17 +121,17 @@ test('an owner creates a private room, invites by username, reads the audit; an 
 
   await gina.chat.join('secret');
   expect(gina.chat.joinError).toMatch(/private/);
-  expect(await gina.chat.invite('secret', { username: 'gina' })).toMatch(/moderators/);
-  expect(await olga.chat.invite('secret', { username: 'gina' })).toBeUndefined();
+  expect(await gina.chat.moderation.invite('secret', { username: 'gina' })).toMatch(/moderators/);
+  expect(await olga.chat.moderation.invite('secret', { username: 'gina' })).toBeUndefined();
   await gina.chat.join('secret');
   await gina.until(() => gina.chat.rooms.get('secret')?.joined === true);
 
-  const audit = await olga.chat.readAudit('secret');
+  const audit = await olga.chat.moderation.readAudit('secret');
   if (typeof audit === 'string') throw new Error(audit);
   expect(audit.entries.map((e) => e.action)).toEqual(['invite', 'create']);
   expect(audit.people.map((p) => p.name).sort()).toEqual(['Gina', 'olga']);
-  expect(await gina.chat.readAudit('secret')).toMatch(/moderators/);
+  expect(await gina.chat.moderation.readAudit('secret')).toMatch(/moderators/);
 
-  expect(await root.chat.liftSuspension('gina')).toBeUndefined();
-  expect(await olga.chat.liftSuspension('gina')).toMatch(/operators/);
+  expect(await root.chat.moderation.liftSuspension('gina')).toBeUndefined();
+  expect(await olga.chat.moderation.liftSuspension('gina')).toMatch(/operators/);
 });

@@ -24,8 +24,8 @@ test('a report raises the owner’s count live; resolved, it goes; a member hold
   if (!bad) throw new Error('not sent');
   await bob.hasShown([bad.id]);
   // One's own message is refused with the server's sentence.
-  expect(await spam.chat.reportMessage(room, bad.id, 'me')).toMatch(/own/);
-  expect(await bob.chat.reportMessage(room, bad.id, '  spam  ')).toBeUndefined();
+  expect(await spam.chat.reports.reportMessage(room, bad.id, 'me')).toMatch(/own/);
+  expect(await bob.chat.reports.reportMessage(room, bad.id, '  spam  ')).toBeUndefined();
   await olga.until(() => reports()?.count === 1, 15_000, 'the live report');
   const [report] = reports()?.list() ?? [];
   expect(report?.reason).toBe('spam');
@@ -33,10 +33,10 @@ test('a report raises the owner’s count live; resolved, it goes; a member hold
   expect(bob.chat.isStaff(room)).toBe(false);
   expect(bob.chat.rooms.get(room)?.reports.count).toBe(0);
 
-  expect(await olga.chat.resolveReport(room, report?.id ?? '')).toBeUndefined();
+  expect(await olga.chat.reports.resolveReport(room, report?.id ?? '')).toBeUndefined();
   expect(reports()?.count).toBe(0);
   // A fresh list agrees.
-  expect(await olga.chat.refreshReports(room)).toBeUndefined();
+  expect(await olga.chat.reports.refreshReports(room)).toBeUndefined();
   expect(reports()?.count).toBe(0);
 });
 
@@ -55,11 +55,11 @@ test('an operator ranks above the owner and sees the room’s reports', async ()
   expect(root.chat.mayModerate(room, olgaId)).toBe(true);
   // The operator signed up after the owner's page loaded the room's info, so that page does
   // not name them yet and may offer a kick: the server still refuses it.
-  expect(await olga.chat.kick(room, root.chat.user.id)).toMatch(/same rank or higher/);
+  expect(await olga.chat.moderation.kick(room, root.chat.user.id)).toMatch(/same rank or higher/);
   await root.until(() => root.chat.rooms.get(room)?.reports.loaded === true, 15_000, 'the list');
   // Site-wide tools are the operators' alone.
-  expect(await olga.chat.deleteRoom(room)).toMatch(/operators/);
-  expect(await root.chat.deleteRoom('general')).toMatch(/general/);
+  expect(await olga.chat.moderation.deleteRoom(room)).toMatch(/operators/);
+  expect(await root.chat.moderation.deleteRoom('general')).toMatch(/general/);
 });
 
 test('resolved reports are fetched apart and keep what was reported', async () => {
@@ -75,20 +75,20 @@ test('resolved reports are fetched apart and keep what was reported', async () =
   const [said] = ann.acked;
   if (!said) throw new Error('not sent');
   await bob.hasShown([said.id]);
-  expect(await bob.chat.reportMessage(room, said.id, 'rude')).toBeUndefined();
+  expect(await bob.chat.reports.reportMessage(room, said.id, 'rude')).toBeUndefined();
   const reports = () => olga.chat.rooms.get(room)?.reports;
   await olga.until(() => reports()?.count === 1, 15_000, 'the report');
   const [report] = reports()?.list() ?? [];
   expect(report?.quote).toEqual({ author: said.author, text: 'rude words' });
-  expect(await olga.chat.loadResolvedReports(room)).toBeUndefined();
+  expect(await olga.chat.reports.loadResolvedReports(room)).toBeUndefined();
   expect(reports()?.resolvedReports()).toEqual([]);
-  expect(await olga.chat.resolveReport(room, report?.id ?? '')).toBeUndefined();
+  expect(await olga.chat.reports.resolveReport(room, report?.id ?? '')).toBeUndefined();
   expect(
     reports()
       ?.resolvedReports()
       ?.map((r) => r.id),
   ).toEqual([report?.id]);
   // A member is no one to list them for.
-  expect(await bob.chat.loadResolvedReports(room)).toBeUndefined();
+  expect(await bob.chat.reports.loadResolvedReports(room)).toBeUndefined();
   expect(bob.chat.rooms.get(room)?.reports.resolvedReports()).toBeUndefined();
 });

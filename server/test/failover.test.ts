@@ -1,6 +1,6 @@
 import { expect, onTestFinished, test } from 'vitest';
 import { ChatUser } from '../../client/test/support/chat-user.js';
-import { RECONNECTION } from '../../client/src/chat-options.js';
+import { RECONNECTION } from '../../client/src/model/chat-options.js';
 import { audit, keepWriting, TRANSPORT_MIX } from './support/chatting.js';
 import { identity } from './support/client.js';
 import { health, newDeployment, startNode } from './support/cluster.js';

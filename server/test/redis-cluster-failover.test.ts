@@ -1,6 +1,6 @@
 import { expect, onTestFinished, test } from 'vitest';
 import { ChatUser } from '../../client/test/support/chat-user.js';
-import { RECONNECTION } from '../../client/src/chat-options.js';
+import { RECONNECTION } from '../../client/src/model/chat-options.js';
 import type { RedisProcess } from '../../scripts/lib/processes.js';
 import { audit, keepWriting, TRANSPORT_MIX } from './support/chatting.js';
 import { connect, identity, joinOk, request } from './support/client.js';

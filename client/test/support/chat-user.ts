@@ -1,7 +1,7 @@
 import { onTestFinished } from 'vitest';
 import type { Member, Message } from '../../../common/contract.js';
-import { Chat, type ChatOptions, type Transport } from '../../src/chat.js';
-import { ConnectionState } from '../../src/connection-state.js';
+import { Chat, type ChatOptions, type Transport } from '../../src/model/chat.js';
+import { ConnectionState } from '../../src/model/connection-state.js';
 import type { SignedIn } from '../../../server/test/support/accounts.js';
 
 export interface ChatUserOptions extends Partial<ChatOptions> {

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AuthResponse, HttpErrorBody, Member, PublicUser } from '../../../common/contract.js';
-import { memberOf } from '../../../client/src/auth-api.js';
+import { memberOf } from '../../../client/src/model/auth-api.js';
 
 export interface ApiResponse<T = unknown> {
   status: number;

@@ -1,5 +1,5 @@
 import type { ChatUser } from '../../../client/test/support/chat-user.js';
-import type { Transport } from '../../../client/src/chat.js';
+import type { Transport } from '../../../client/src/model/chat.js';
 
 /**
  * 200 clients as the fault tests have them: 120 on WebSocket, 30 starting on polling and

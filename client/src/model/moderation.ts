@@ -1,0 +1,90 @@
+import type { Member, ModerationEvent, RoomInfo } from '../../../common/contract.js';
+
+const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/**
+ * A sanction's length in words, from the time left when it was announced: whole days or
+ * hours when it is a multiple of them, minutes otherwise. Rounded to the minute, so that
+ * the moment between the server's clock and this one does not show.
+ */
+export function durationText(ms: number): string {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  if (minutes % 1440 === 0) return plural(minutes / 1440, 'day');
+  if (minutes % 60 === 0) return plural(minutes / 60, 'hour');
+  return plural(minutes, 'minute');
+}
+
+/** Names stay as their owners wrote them; only the words the client puts first are capitalised. */
+const capitalised = (text: string): string =>
+  /^(you|someone) /.test(text) ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+
+/** What the room's settings changes from `before` to `after` say, as verb phrases. */
+function settingChanges(before: RoomInfo | undefined, after: RoomInfo): string[] {
+  const changes: string[] = [];
+  if ((before?.topic ?? '') !== (after.topic ?? '')) {
+    changes.push(
+      after.topic === undefined || after.topic === ''
+        ? 'removed the topic'
+        : `changed the topic to “${after.topic}”`,
+    );
+  }
+  if (before !== undefined && before.private !== after.private) {
+    changes.push(after.private ? 'made the room private' : 'made the room public');
+  }
+  return changes;
+}
+
+/**
+ * The notice a moderation event shows in the room's timeline, such as "olga banned spam
+ * for 10 minutes: flooding" or "mona is now a moderator". `before` is the room's info as
+ * held until this event; `self` is the user's id ("you" in the sentence); `now` is the
+ * time of arrival, for a sanction's length.
+ */
+export function moderationNotice(
+  event: ModerationEvent,
+  before: RoomInfo | undefined,
+  self: string,
+  now: number,
+): string {
+  const who = (member: Member | undefined): string =>
+    member === undefined ? 'someone' : member.id === self ? 'you' : member.name;
+  const by = who(event.by);
+  const target = who(event.target);
+  const length = event.until === undefined ? '' : ` for ${durationText(event.until - now)}`;
+  const why = event.reason ? `: ${event.reason}` : '';
+  let sentence: string;
+  switch (event.action) {
+    case 'kick':
+      sentence = `${by} removed ${target} from the room`;
+      break;
+    case 'ban':
+      sentence = `${by} banned ${target}${length}${why}`;
+      break;
+    case 'mute':
+      sentence = `${by} muted ${target}${length}${why}`;
+      break;
+    case 'unban':
+      sentence = `${by} lifted the ban on ${target}`;
+      break;
+    case 'unmute':
+      sentence = `${by} unmuted ${target}`;
+      break;
+    case 'role': {
+      const be = target === 'you' ? 'are' : 'is';
+      sentence =
+        event.role === 'moderator'
+          ? `${target} ${be} now a moderator`
+          : `${target} ${be} no longer a moderator`;
+      break;
+    }
+    case 'update': {
+      const changes = settingChanges(before, event.info);
+      sentence =
+        changes.length === 0
+          ? `${by} updated the room’s settings`
+          : `${by} ${changes.join(' and ')}`;
+      break;
+    }
+  }
+  return capitalised(sentence);
+}

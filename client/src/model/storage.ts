@@ -1,0 +1,40 @@
+import { DEFAULT_ROOM, Limits } from '../../../common/contract.js';
+
+/** What survives a page reload: the joined rooms and the room in view. */
+export interface Prefs {
+  rooms: string[];
+  current: string | undefined;
+}
+
+const KEY = 'chat.prefs.v1';
+
+export function loadPrefs(storage: Storage = localStorage): Prefs {
+  const fallback: Prefs = { rooms: [DEFAULT_ROOM], current: DEFAULT_ROOM };
+  try {
+    const raw = storage.getItem(KEY);
+    if (raw === null) return fallback;
+    const parsed = JSON.parse(raw) as Partial<Record<keyof Prefs, unknown>>;
+    const rooms = Array.isArray(parsed.rooms)
+      ? parsed.rooms.filter((r): r is string => typeof r === 'string' && Limits.roomPattern.test(r))
+      : fallback.rooms;
+    const current =
+      typeof parsed.current === 'string' && rooms.includes(parsed.current)
+        ? parsed.current
+        : rooms[0];
+    return {
+      rooms,
+      current,
+    };
+  } catch {
+    // Storage can be disabled or hold junk from another version: start afresh.
+    return fallback;
+  }
+}
+
+export function savePrefs(prefs: Prefs, storage: Storage = localStorage): void {
+  try {
+    storage.setItem(KEY, JSON.stringify(prefs));
+  } catch {
+    // Private mode or a full quota: the chat works, it just forgets on reload.
+  }
+}

@@ -1,0 +1,125 @@
+import type { Chat } from '../model/chat.js';
+import { plainText, renderMarkdown } from '../model/markdown.js';
+import { byId, el, sameValues } from './dom.js';
+import { roomLabel } from './format.js';
+import { cancelReply, replyingTo } from './message-commands.js';
+import type { Panel, UiState } from './ui-state.js';
+
+/** While typing, `typing: true` is repeated this often so that it does not expire, in ms. */
+const TYPING_REPEAT_MS = 3000;
+/** Typing stops counting this long after the last keystroke, in ms. */
+const TYPING_IDLE_MS = 2500;
+/** The composer grows with its text up to this height, in px. */
+const COMPOSER_MAX_HEIGHT_PX = 160;
+
+/** What Enter sends: the trimmed text, or nothing when only blanks were typed. */
+export function composedText(value: string): string | undefined {
+  const text = value.trim();
+  return text === '' ? undefined : text;
+}
+
+/** Tells the room the user is typing, at most every TYPING_REPEAT_MS, until idle. */
+function typingSignal(chat: Chat) {
+  let typingSince = 0;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    clearTimeout(idle);
+    if (typingSince !== 0) chat.setTyping(false);
+    typingSince = 0;
+  };
+  const typed = () => {
+    const now = Date.now();
+    if (now - typingSince > TYPING_REPEAT_MS) {
+      typingSince = now;
+      chat.setTyping(true);
+    }
+    clearTimeout(idle);
+    idle = setTimeout(stop, TYPING_IDLE_MS);
+  };
+  return { stop, typed };
+}
+
+/** The bar above the composer while replying: who and what is answered, and a way out. */
+function createReplyBar(ui: UiState, chat: Chat): Panel {
+  const bar = byId('reply-bar');
+  const text = byId('reply-text');
+  let shown: { id: string; author: string; quote: string } | undefined;
+  return {
+    update() {
+      const message = replyingTo(ui, chat.current);
+      bar.hidden = message === undefined;
+      if (!message) return;
+      const values = {
+        id: message.id,
+        author: message.author.name,
+        quote: plainText(renderMarkdown(message.text)),
+      };
+      if (sameValues(shown, values)) return;
+      shown = values;
+      text.replaceChildren(
+        'Replying to ',
+        el('strong', { text: values.author }),
+        ': ',
+        el('span', { className: 'reply-quote', text: values.quote }),
+      );
+    },
+  };
+}
+
+/**
+ * The composer: Enter sends (Shift+Enter starts a line), Escape drops the reply, the field
+ * grows with its text, and the room hears that the user is typing.
+ */
+export function createComposer(ui: UiState, chat: Chat): Panel {
+  const form = byId('composer', HTMLFormElement);
+  const input = byId('composer-input', HTMLTextAreaElement);
+  // The server's bound (SessionInfo.maxTextLength), which the browser enforces while typing.
+  input.maxLength = ui.maxTextLength;
+  const typing = typingSignal(chat);
+  const replyBar = createReplyBar(ui, chat);
+  const autosize = () => {
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight, COMPOSER_MAX_HEIGHT_PX)}px`;
+  };
+  const submit = () => {
+    const text = composedText(input.value);
+    if (text === undefined) return;
+    const reply = replyingTo(ui, chat.current);
+    chat.send(input.value, chat.current, reply?.id);
+    if (reply) cancelReply(ui);
+    input.value = '';
+    autosize();
+    typing.stop();
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit();
+    input.focus();
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    } else if (event.key === 'Escape' && replyingTo(ui, chat.current)) {
+      event.preventDefault();
+      cancelReply(ui);
+    }
+  });
+  byId('reply-cancel').addEventListener('click', () => {
+    cancelReply(ui);
+    input.focus();
+  });
+  input.addEventListener('input', () => {
+    autosize();
+    if (composedText(input.value) === undefined) typing.stop();
+    else typing.typed();
+  });
+  return {
+    update() {
+      replyBar.update();
+      const room = chat.currentRoom;
+      input.disabled = room === undefined;
+      if (room) input.placeholder = `Message ${roomLabel(room, chat)}`;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { Member } from '../../../common/contract.js';
+import type { Chat, Room } from '../model/chat.js';
+import { el } from './dom.js';
+
+/** A message's time of day, as its row shows it. */
+export const timeFormat = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'long',
+  month: 'long',
+  day: 'numeric',
+});
+const dateWithYearFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'long',
+  month: 'long',
+  day: 'numeric',
+  year: 'numeric',
+});
+
+/** A message's author and time: all that grouping and day separators look at. */
+export interface Placed {
+  authorId: string;
+  ts: number;
+}
+
+/** Messages of one author this close together (ms) share one head with their name. */
+export const GROUP_WITHIN_MS = 5 * 60_000;
+
+/** The local calendar day of a time, as `YYYY-MM-DD`. */
+export function dayKey(ts: number): string {
+  const d = new Date(ts);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** What a day separator says: "Today", "Yesterday", or the date (with the year if not this one). */
+export function dayLabel(ts: number, now: number): string {
+  const day = new Date(ts);
+  const today = new Date(now);
+  const yesterday = new Date(now);
+  yesterday.setDate(today.getDate() - 1);
+  if (dayKey(ts) === dayKey(now)) return 'Today';
+  if (dayKey(ts) === dayKey(yesterday.getTime())) return 'Yesterday';
+  return (day.getFullYear() === today.getFullYear() ? dateFormat : dateWithYearFormat).format(day);
+}
+
+/**
+ * Whether `next` goes on in the group of `previous`, the message just before it with nothing
+ * between (a notice or a day separator ends a group): same author by id, since names can
+ * repeat, on the same day and within GROUP_WITHIN_MS of it.
+ */
+export function continues(previous: Placed | undefined, next: Placed): boolean {
+  return (
+    previous !== undefined &&
+    previous.authorId === next.authorId &&
+    next.ts >= previous.ts &&
+    next.ts - previous.ts < GROUP_WITHIN_MS &&
+    dayKey(previous.ts) === dayKey(next.ts)
+  );
+}
+
+/** A colour for a user id: the same person always gets the same one. */
+export function hueOf(id: string): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
+  return hash % 360;
+}
+
+const initial = (name: string): string => Array.from(name)[0]?.toUpperCase() ?? '?';
+
+export function avatarNode(author: Member): HTMLElement {
+  const avatar = el('span', {
+    className: 'avatar',
+    text: initial(author.name),
+    attrs: { 'aria-hidden': 'true' },
+  });
+  // Through the CSSOM: the page's CSP refuses inline style attributes.
+  avatar.style.setProperty('--avatar-hue', String(hueOf(author.id)));
+  return avatar;
+}
+
+/** What a room is called on screen: `#name`, or a conversation's other participants. */
+export function roomLabel(room: Room, chat: Chat): string {
+  return room.kind === 'direct' ? room.title(chat.user.id) : `#${room.name}`;
+}
