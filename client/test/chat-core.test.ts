@@ -6,7 +6,14 @@ import { createServer } from '../../server/src/app.js';
 import { createMemoryHistoryStore } from '../../server/src/messages/memory-store.js';
 import type { HistoryStore } from '../../server/src/messages/store.js';
 import { apiRequest } from '../../server/test/support/accounts.js';
-import { connect, identity, joinOk, roundTrip, sendOk, type Transport } from '../../server/test/support/client.js';
+import {
+  connect,
+  identity,
+  joinOk,
+  roundTrip,
+  sendOk,
+  type Transport,
+} from '../../server/test/support/client.js';
 import { startTestServer, testConfig } from '../../server/test/support/server.js';
 import { Chat } from '../src/model/chat.js';
 import { ChatUser } from './support/chat-user.js';
