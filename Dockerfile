@@ -3,7 +3,7 @@
 
 # ---- deps: production dependencies. better-sqlite3 is a native module: where no prebuilt
 # binary can be fetched it compiles, which needs Python, make and a C++ compiler.
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
@@ -19,7 +19,7 @@ COPY . .
 RUN npm run build
 
 # ---- runtime: production dependencies and the build output, nothing else
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./

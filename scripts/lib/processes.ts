@@ -243,7 +243,14 @@ export class ChatNodeProcess extends Supervised {
       ...this.options.env,
       PORT: String(this.port),
     });
-    await this.ready();
+    try {
+      await this.ready();
+    } catch (err) {
+      // A node still starting when the wait ends is stopped before the caller retries on
+      // another port: left running, it would outlive the test, unowned.
+      await this.stop('SIGKILL');
+      throw err;
+    }
   }
 
   /** Readiness probe: /readyz answers 200 once the node listens and its Redis is up. */
