@@ -10,6 +10,7 @@ import {
   wireAccount,
   wirePageSignals,
 } from './ui/session.js';
+import { sessionEndText } from './ui/notice-text.js';
 import { signIn } from './ui/sign-in.js';
 import { createUiState } from './ui/ui-state.js';
 import { announce, createView } from './ui/view.js';
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     } else if (event.type === 'mention') {
       notifyMention(chat, event.message);
     } else if (event.type === 'signed-out') {
-      backToSignIn(event.message);
+      backToSignIn(sessionEndText(event));
     }
   });
   wireAccount(api, chat);

@@ -6,6 +6,7 @@ import { createServer } from '../../server/src/app.js';
 import { createMemoryHistoryStore } from '../../server/src/messages/memory-store.js';
 import type { HistoryStore } from '../../server/src/messages/store.js';
 import { apiRequest } from '../../server/test/support/accounts.js';
+import { noticeText, sessionEndText } from '../src/ui/notice-text.js';
 import {
   connect,
   identity,
@@ -124,7 +125,9 @@ test('after a server restart the client reconnects, rejoins, reports the gap and
   expect(warnings).toHaveLength(1);
   // It says what happened: the server lost its history, not that too much was posted.
   const warning = warnings?.[0];
-  expect(warning?.kind === 'notice' ? warning.text : '').toContain('no longer has the history');
+  expect(warning?.kind === 'notice' ? noticeText(warning.notice) : '').toContain(
+    'no longer has the history',
+  );
   expect(await stored(url, 'general')).toEqual(['while down']);
 });
 
@@ -189,12 +192,12 @@ describe('the end of a session', () => {
     await kim.ready();
     const signedOut = new Promise<string>((resolve) => {
       kim.chat.subscribe((event) => {
-        if (event.type === 'signed-out') resolve(`${event.reason}: ${event.message}`);
+        if (event.type === 'signed-out') resolve(`${event.reason}: ${sessionEndText(event)}`);
       });
     });
     await apiRequest(url, 'POST', '/api/auth/logout', undefined, { cookie: who.cookie });
     expect(await signedOut).toBe('logout: You were signed out.');
-    expect(kim.chat.signedOut).toBe('You were signed out.');
+    expect(kim.chat.signedOut && sessionEndText(kim.chat.signedOut)).toBe('You were signed out.');
     expect(kim.chat.pendingTimers).toBe(0);
     // Nothing tries to come back: the server holds no connection of that user.
     await roundTrip(await connect(url, { name: 'other' }));
@@ -215,7 +218,7 @@ describe('the end of a session', () => {
     });
     const signedOut = new Promise<string>((resolve) => {
       chat.subscribe((event) => {
-        if (event.type === 'signed-out') resolve(event.message);
+        if (event.type === 'signed-out') resolve(sessionEndText(event));
       });
     });
     chat.start();

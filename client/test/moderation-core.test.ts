@@ -2,13 +2,17 @@ import { expect, test } from 'vitest';
 import { signUp } from '../../server/test/support/accounts.js';
 import { identity } from '../../server/test/support/client.js';
 import { startTestServer } from '../../server/test/support/server.js';
+import { joinProblemText, noticeText } from '../src/ui/notice-text.js';
 import { ChatUser } from './support/chat-user.js';
 
 // Roles and moderation through the browser client's core, against a real server.
 
+const alertOf = (u: ChatUser): string | undefined =>
+  u.chat.joinError && joinProblemText(u.chat.joinError);
+
 const noticesOf = (u: ChatUser): string[] =>
   (u.chat.rooms.get(u.room)?.timeline.items ?? []).flatMap((i) =>
-    i.kind === 'notice' ? [i.text] : [],
+    i.kind === 'notice' ? [noticeText(i.notice)] : [],
   );
 
 test('an owner mutes, promotes and bans; each side sees the notices, the roles and the refusals', async () => {
@@ -70,11 +74,11 @@ test('an owner mutes, promotes and bans; each side sees the notices, the roles a
   // Banned: out of the room with the reason; a rejoin is refused with the ban's sentence.
   expect(await mona.chat.moderation.ban(room, spamId, 10, 'flooding')).toBeUndefined();
   await spam.until(() => !spam.chat.rooms.has(room), 15_000, 'the removal');
-  expect(spam.chat.joinError).toMatch(/^mona banned you from modroom until .+: flooding$/);
+  expect(alertOf(spam)).toMatch(/^mona banned you from modroom until .+: flooding$/);
   await olga.until(() => noticesOf(olga).includes('mona banned spam for 10 minutes: flooding'));
   expect(olga.chat.rooms.get(room)?.banned.get(spamId)?.member.name).toBe('spam');
   await spam.chat.join(room);
-  expect(spam.chat.joinError).toMatch(/^You are banned from this room until .+\.$/);
+  expect(alertOf(spam)).toMatch(/^You are banned from this room until .+\.$/);
   expect(spam.chat.rooms.has(room)).toBe(false);
 
   expect(await olga.chat.moderation.unban(room, spamId)).toBeUndefined();
@@ -120,7 +124,7 @@ test('an owner creates a private room, invites by username, reads the audit; an 
   expect(await gina.chat.createRoom('secret', { private: false, topic: '' })).toMatch(/exists/);
 
   await gina.chat.join('secret');
-  expect(gina.chat.joinError).toMatch(/private/);
+  expect(alertOf(gina)).toMatch(/private/);
   expect(await gina.chat.moderation.invite('secret', { username: 'gina' })).toMatch(/moderators/);
   expect(await olga.chat.moderation.invite('secret', { username: 'gina' })).toBeUndefined();
   await gina.chat.join('secret');

@@ -296,7 +296,19 @@ test.each(['redis-server', 'redis cluster'] as const)(
 
     const dropped = (a: ChatUser) => a.disconnectedAt.some((t) => t >= killedAt);
     // Each client notices on its own: wait until all of the victim's have.
-    await Promise.race(list.map((a) => a.until(() => list.filter(dropped).length === onVictim)));
+    const allNoticed = () => list.filter(dropped).length === onVictim;
+    await Promise.race(
+      list.map((a) =>
+        a.until(
+          allNoticed,
+          undefined,
+          () =>
+            `the ${onVictim} clients of the dead node disconnected (` +
+            list.map((b) => `${b.name} ${b.chat.connection}`).join(', ') +
+            ')',
+        ),
+      ),
+    );
     const gone = list.filter(dropped);
     const stayed = list.filter((a) => !dropped(a));
     const ghosts = gone.map((a) => a.selves[0] ?? '');

@@ -1,12 +1,7 @@
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
-import type {
-  HandshakeAuth,
-  JoinResult,
-  Member,
-  Message,
-  SessionEndReason,
-} from '../../../common/contract.js';
+import type { HandshakeAuth, JoinResult, Member, Message } from '../../../common/contract.js';
 import type { ConnectionChange, Transport } from './connection-state.js';
+import type { SessionEnd } from './notices.js';
 import type { OutboxOptions } from './outbox.js';
 import type { Scheduler } from '../../../common/timers.js';
 
@@ -84,4 +79,4 @@ export type ChatEvent =
    * The session is over: signed out (here or in another tab), expired, or refused at the
    * handshake. The chat stops; the page asks the person to sign in again.
    */
-  | { type: 'signed-out'; reason: SessionEndReason | 'refused'; message: string };
+  | ({ type: 'signed-out' } & SessionEnd);

@@ -7,7 +7,6 @@ import {
   type ChangeResult,
   type ConnectErrorData,
   type Member,
-  type SessionEndReason,
   type Message,
   type RequestOf,
   type ResultOf,
@@ -21,8 +20,8 @@ import {
   type ChatOptions,
   type Timings,
 } from './chat-options.js';
-import { createModeration, createReports, NO_ANSWER } from './commands.js';
-import { removalSentence, sessionEndSentence } from './sentences.js';
+import { createModeration, createReports, NoAnswer } from './commands.js';
+import type { JoinProblem, SessionEnd } from './notices.js';
 import { Connection, ConnectionState } from './connection-state.js';
 import { atLeast, outranks, type Role } from '../../../common/roles.js';
 import { defaultOutboxOptions, Outbox, type OutgoingMessage } from './outbox.js';
@@ -73,11 +72,12 @@ export class Chat {
    */
   operator = false;
   /** Why the chat stopped for good (signed out), if it did. */
-  signedOut: string | undefined;
+  signedOut: SessionEnd | undefined;
   readonly rooms = new Map<string, Room>();
   current: string | undefined;
   directory: RoomSummary[] = [];
-  joinError: string | undefined;
+  /** Why the user is not in the room they asked for, or were in, until dismissed. */
+  joinError: JoinProblem | undefined;
   /** Why the server refused the last handshake, while the chat waits to try again. */
   connectError: string | undefined;
   readonly connectionInfo = new Connection((change) => {
@@ -268,15 +268,11 @@ export class Chat {
 
   /**
    * Opens (or finds) the direct conversation with these users, joins it and brings it into
-   * view; resolves with an error sentence to show, or undefined.
+   * view; resolves with the server's sentence when refused, or undefined (rejects with
+   * `NoAnswer`).
    */
   async openDirect(userIds: string[]): Promise<string | undefined> {
-    let ack;
-    try {
-      ack = await this.request('dm:open', { users: userIds });
-    } catch {
-      return NO_ANSWER;
-    }
+    const ack = await this.request('dm:open', { users: userIds });
     if (!ack.ok) return ack.error.message;
     this.roomOf(ack.room).participants = ack.participants;
     await this.join(ack.room);
@@ -468,20 +464,15 @@ export class Chat {
     settings: { private: boolean; topic: string },
   ): Promise<string | undefined> {
     const topic = settings.topic.trim();
-    let ack;
-    try {
-      ack = await this.request('room:create', {
-        room,
-        ...(settings.private ? { private: true } : {}),
-        ...(topic === '' ? {} : { topic }),
-      });
-    } catch {
-      return NO_ANSWER;
-    }
+    const ack = await this.request('room:create', {
+      room,
+      ...(settings.private ? { private: true } : {}),
+      ...(topic === '' ? {} : { topic }),
+    });
     if (!ack.ok) return ack.error.message;
     this.roomOf(room).info = ack.info;
     await this.join(room);
-    return this.joinError;
+    return this.joinError?.type === 'refused' ? this.joinError.message : undefined;
   }
 
   retry(clientId: string): void {
@@ -526,12 +517,12 @@ export class Chat {
   }
 
   /** The session ended: stop for good and say why. */
-  private endSession(reason: SessionEndReason | 'refused', message: string): void {
+  private endSession(end: SessionEnd): void {
     if (this.signedOut !== undefined) return;
-    this.signedOut = message;
+    this.signedOut = end;
     this.stop();
     this.connectionInfo.set(ConnectionState.offline);
-    this.emit({ type: 'signed-out', reason, message });
+    this.emit({ type: 'signed-out', ...end });
   }
 
   // --- socket events ---
@@ -572,7 +563,7 @@ export class Chat {
     socket.on('connect_error', (err: Error & { data?: Partial<ConnectErrorData> }) => {
       const code = err.data?.code;
       if (code === ErrorCode.UNAUTHORIZED || code === ErrorCode.NAME_TAKEN) {
-        this.endSession('refused', err.message);
+        this.endSession({ reason: 'refused', message: err.message });
         return;
       }
       if (!socket.active) {
@@ -590,7 +581,7 @@ export class Chat {
       for (const room of this.rooms.values()) if (room.joined) void this.joinOnServer(room.name);
     });
     socket.on('session:ended', ({ reason }) => {
-      this.endSession(reason, sessionEndSentence(reason));
+      this.endSession({ reason });
     });
     socket.io.on('reconnect_attempt', () => {
       this.connectionInfo.set(ConnectionState.reconnecting);
@@ -646,7 +637,7 @@ export class Chat {
       // says why (and until when, for a ban).
       if (!this.rooms.has(event.room)) return;
       this.forget(event.room);
-      this.joinError = removalSentence(event, this.user.id);
+      this.joinError = { type: 'removed', event, self: this.user.id };
       this.changed();
     });
     socket.on('moderation', (event) => {
@@ -656,7 +647,10 @@ export class Chat {
       const wasStaff = this.isStaff(event.room);
       room.applyModeration(event, this.user.id, Date.now());
       // Made a moderator, the user sees the room's reports; no longer one, they go.
-      if (wasStaff !== this.isStaff(event.room)) void this.reports.refreshReports(event.room);
+      // Unanswered, the list is fetched again at the next join.
+      if (wasStaff !== this.isStaff(event.room)) {
+        this.reports.refreshReports(event.room).catch(() => undefined);
+      }
       this.changed();
     });
     socket.on('report', ({ report, message }) => {
@@ -714,7 +708,7 @@ export class Chat {
       if (RETRYABLE_CODES.includes(ack.error.code)) {
         this.timers.after(this.timings.joinRetryMs, () => void this.joinOnServer(room));
       } else {
-        this.joinError = ack.error.message;
+        this.joinError = { type: 'refused', message: ack.error.message };
         this.forget(room);
       }
       return;
@@ -730,7 +724,7 @@ export class Chat {
     this.sends.resume(room);
     this.refreshDirectory();
     // Reports filed while this connection was away come with the list, fetched on every join.
-    void this.reports.refreshReports(room);
+    this.reports.refreshReports(room).catch(() => undefined);
   }
 
   /** Drops a room and what waited to be sent there. */
@@ -835,8 +829,11 @@ export class Chat {
     return message.author.id === this.user.id;
   }
 
+  /** One acked request; rejects with `NoAnswer` when no ack came in time. */
   private request<E extends AckedEventName>(event: E, payload: RequestOf<E>): Promise<ResultOf<E>> {
-    return requestWithAck(this.socket, event, payload, this.timings.ackTimeoutMs);
+    return requestWithAck(this.socket, event, payload, this.timings.ackTimeoutMs).catch(() => {
+      throw new NoAnswer(event);
+    });
   }
 
   private emit(event: ChatEvent): void {

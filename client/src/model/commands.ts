@@ -10,14 +10,20 @@ import type { Room } from './room.js';
 /**
  * The requests a user sends to run rooms and to report what goes wrong in them
  * (docs/protocol.md, section 9), reached as `chat.moderation` and `chat.reports`. Each
- * resolves with the server's sentence when refused, or undefined; none is retried: a kick or
- * a ban that is repeated after a lost ack would be announced twice.
+ * resolves with the server's sentence when refused, or undefined, and rejects with `NoAnswer`
+ * when no ack came; none is retried: a kick or a ban that is repeated after a lost ack would
+ * be announced twice.
  */
 
-/** What a command resolves with when no answer came. */
-export const NO_ANSWER = 'The server did not answer; try again.';
+/** A request got no ack in time, or its connection dropped first: the page says so. */
+export class NoAnswer extends Error {
+  constructor(readonly event: string) {
+    super(`no answer to ${event}`);
+    this.name = 'NoAnswer';
+  }
+}
 
-/** Sends one acked request on the chat's socket, with its ack timeout. */
+/** Sends one acked request on the chat's socket, with its ack timeout; rejects with `NoAnswer`. */
 export type Request = <E extends AckedEventName>(
   event: E,
   payload: RequestOf<E>,
@@ -49,12 +55,8 @@ export function createModeration(request: Request) {
   ): Promise<string | undefined> => {
     // The `moderation` event precedes the ack; every answer here is a result union (the
     // cast only forgets which result).
-    try {
-      const ack = (await request(event, payload)) as Ack;
-      return ack.ok ? undefined : ack.error.message;
-    } catch {
-      return NO_ANSWER;
-    }
+    const ack = (await request(event, payload)) as Ack;
+    return ack.ok ? undefined : ack.error.message;
   };
   return {
     /** Takes every connection of `userId` out of the room; they may come back. */
@@ -78,12 +80,8 @@ export function createModeration(request: Request) {
       moderate('room:invite', { room, ...who }),
     /** The room's audit list (owners, moderators and operators), or the server's sentence. */
     readAudit: async (room: string): Promise<Omit<RoomAuditResult, 'ok'> | string> => {
-      try {
-        const ack = await request('room:audit', { room });
-        return ack.ok ? { entries: ack.entries, people: ack.people } : ack.error.message;
-      } catch {
-        return NO_ANSWER;
-      }
+      const ack = await request('room:audit', { room });
+      return ack.ok ? { entries: ack.entries, people: ack.people } : ack.error.message;
     },
     /** Operators only: ends every session of `userId`'s account and refuses its sign-in. */
     suspendAccount: (userId: string) => moderate('admin:suspend', { userId, suspended: true }),
@@ -117,12 +115,7 @@ export function createReports({ request, rooms, isStaff, isConnected, changed }:
   ): Promise<string | undefined> => {
     const room = rooms.get(name);
     if (!room) return undefined;
-    let ack;
-    try {
-      ack = await request('reports:list', open ? { room: name } : { room: name, open: false });
-    } catch {
-      return NO_ANSWER;
-    }
+    const ack = await request('reports:list', open ? { room: name } : { room: name, open: false });
     if (rooms.get(name) !== room) return undefined;
     if (!ack.ok) return ack.error.message;
     apply(room, ack);
@@ -135,21 +128,12 @@ export function createReports({ request, rooms, isStaff, isConnected, changed }:
      * acks the first report again).
      */
     reportMessage: async (room: string, id: string, reason: string) => {
-      try {
-        const ack = await request('message:report', { room, id, reason: reason.trim() });
-        return ack.ok ? undefined : ack.error.message;
-      } catch {
-        return NO_ANSWER;
-      }
+      const ack = await request('message:report', { room, id, reason: reason.trim() });
+      return ack.ok ? undefined : ack.error.message;
     },
     /** Marks an open report of the room resolved; it moves to the resolved list at once. */
     resolveReport: async (room: string, reportId: string): Promise<string | undefined> => {
-      let ack;
-      try {
-        ack = await request('report:resolve', { room, reportId });
-      } catch {
-        return NO_ANSWER;
-      }
+      const ack = await request('report:resolve', { room, reportId });
       if (!ack.ok) return ack.error.message;
       // The server tells the other moderators, and this user's other tabs, but not this one.
       rooms.get(room)?.reports.resolve(ack.report);

@@ -1,5 +1,4 @@
 import type {
-  GapReason,
   JoinResult,
   Member,
   Message,
@@ -8,7 +7,6 @@ import type {
   RoomInfo,
 } from '../../../common/contract.js';
 import { roleIn, type Role } from '../../../common/roles.js';
-import { moderationNotice } from './moderation.js';
 import { RoomPresence } from './presence.js';
 import { RoomReports } from './reports.js';
 import { compareIds, Timeline } from './timeline.js';
@@ -17,14 +15,6 @@ import { isDirectRoom } from '../../../common/contract.js';
 
 export { isDirectRoom };
 import type { Timer, Timers } from '../../../common/timers.js';
-
-/** What the timeline says when the server could not replay everything since the last visit. */
-const GAP_NOTICES: Record<GapReason, string> = {
-  trimmed:
-    'Some messages are missing: more were posted while you were away than this room keeps, and the oldest of them are gone.',
-  unknown:
-    'Some messages may be missing: the server no longer has the history you last saw (it may have restarted without keeping it).',
-};
 
 /** One room as this client holds it: its timeline, who is there, what is unread. */
 export class Room {
@@ -87,7 +77,8 @@ export class Room {
    * in the timeline. `self` is the user's id; `now` the time of arrival, in ms.
    */
   applyModeration(event: ModerationEvent, self: string, now: number): void {
-    const notice = moderationNotice(event, this.info, self, now);
+    // The notice keeps the settings as they were, so that the page can say what changed.
+    const notice = { type: 'moderation', event, before: this.info, self, at: now } as const;
     this.info = event.info;
     const target = event.target;
     if (target) {
@@ -164,7 +155,9 @@ export class Room {
     this.presence.joined(ack.members);
     const first = this.timeline.messageCount === 0;
     if (ack.gap) this.timeline.breakContinuity();
-    if (ack.gap && !first) this.timeline.notice(GAP_NOTICES[ack.gapReason ?? 'unknown'], 'warning');
+    if (ack.gap && !first) {
+      this.timeline.notice({ type: 'gap', reason: ack.gapReason ?? 'unknown' }, 'warning');
+    }
     if (first) this.timeline.hasMore = ack.hasMore;
     return ack.history;
   }
@@ -184,9 +177,13 @@ export class Room {
     if (!this.presence.apply(event)) return;
     const { name } = event.member;
     if (event.action === 'rename') {
-      this.timeline.notice(`${event.previousName ?? 'Someone'} is now ${name}`);
+      this.timeline.notice({
+        type: 'renamed',
+        name,
+        ...(event.previousName === undefined ? {} : { previousName: event.previousName }),
+      });
     } else {
-      this.timeline.notice(`${name} ${event.action === 'join' ? 'joined' : 'left'}`);
+      this.timeline.notice({ type: event.action === 'join' ? 'joined' : 'left', name });
     }
   }
 }

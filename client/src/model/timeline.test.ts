@@ -24,7 +24,7 @@ test('appends each message once and remembers the last id for since', () => {
 test('a message that fills a hole goes in its place, after the notices before its successors', () => {
   const t = new Timeline();
   t.append(msg('1-0'), false);
-  t.notice('bob joined');
+  t.notice({ type: 'joined', name: 'bob' });
   t.append(msg('3-0'), false);
   t.append(msg('3-1'), false);
   expect(t.append(msg('2-5'), false)).toBe('new');
@@ -41,7 +41,7 @@ test('a message that fills a hole goes in its place, after the notices before it
 test('prepends older pages before everything, skipping what it holds', () => {
   const t = new Timeline();
   t.append(msg('5-0'), false);
-  t.notice('bob joined');
+  t.notice({ type: 'joined', name: 'bob' });
   t.prepend([msg('3-0'), msg('4-0'), msg('5-0')], () => false);
   expect(t.items.map((i) => (i.kind === 'message' ? i.message.id : 'notice'))).toEqual([
     '3-0',

@@ -1,8 +1,9 @@
 import { Limits, type Message } from '../../../common/contract.js';
+import type { Notice } from './notices.js';
 
 export type TimelineItem =
   | { kind: 'message'; key: string; message: Message; own: boolean }
-  | { kind: 'notice'; key: string; text: string; tone: 'info' | 'warning' };
+  | { kind: 'notice'; key: string; notice: Notice; tone: 'info' | 'warning' };
 
 /** Positions remembered for choosing where to resume from; older arrivals are forgotten. */
 const RECENT_MAX = 500;
@@ -194,7 +195,7 @@ export class Timeline {
     );
   }
 
-  notice(text: string, tone: 'info' | 'warning' = 'info'): void {
-    this.items.push({ kind: 'notice', key: `notice-${this.noticeSeq++}`, text, tone });
+  notice(notice: Notice, tone: 'info' | 'warning' = 'info'): void {
+    this.items.push({ kind: 'notice', key: `notice-${this.noticeSeq++}`, notice, tone });
   }
 }

@@ -3,6 +3,7 @@ import type { Chat, Room } from '../model/chat.js';
 import { byId, el, keyedList } from './dom.js';
 import { auditText } from './moderation-text.js';
 import type { AuditView, Panel, UiState } from './ui-state.js';
+import { failureText } from './notice-text.js';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
   month: 'short',
@@ -30,10 +31,10 @@ function load(ui: UiState, chat: Chat, target: AuditView): void {
       }
       ui.redraw();
     },
-    () => {
+    (err: unknown) => {
       if (ui.audit !== target) return;
       target.loading = false;
-      byId('audit-error').textContent = 'Something went wrong; try again.';
+      byId('audit-error').textContent = failureText(err);
       ui.redraw();
     },
   );

@@ -1,6 +1,7 @@
 import { Limits } from '../../../common/contract.js';
 import type { Chat } from '../model/chat.js';
 import { byId } from './dom.js';
+import { failureText } from './notice-text.js';
 
 /** What the sidebar's join field makes of a typed name: lower case, spaces as hyphens. */
 export const roomNameOf = (typed: string): string =>
@@ -42,8 +43,10 @@ export function wireCreateRoom(chat: Chat): void {
       byId('create-room', HTMLDetailsElement).open = false;
       byId('composer-input').focus();
     };
-    chat.createRoom(room, { private: isPrivate.checked, topic: topic.value }).then(settle, () => {
-      settle('Something went wrong; try again.');
-    });
+    chat
+      .createRoom(room, { private: isPrivate.checked, topic: topic.value })
+      .then(settle, (err: unknown) => {
+        settle(failureText(err));
+      });
   });
 }

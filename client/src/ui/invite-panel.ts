@@ -2,6 +2,7 @@ import type { Member } from '../../../common/contract.js';
 import type { Chat, Room } from '../model/chat.js';
 import { button, byId, el, keyedList } from './dom.js';
 import type { InviteState, Panel, UiState } from './ui-state.js';
+import { failureText } from './notice-text.js';
 
 /**
  * "Invite…" in the header of a private room, for those who run it: a form that invites by
@@ -59,8 +60,8 @@ function send(
     ui.redraw();
     byId('invite-username').focus();
   };
-  chat.moderation.invite(room, who).then(settle, () => {
-    settle('Something went wrong; try again.');
+  chat.moderation.invite(room, who).then(settle, (err: unknown) => {
+    settle(failureText(err));
   });
 }
 

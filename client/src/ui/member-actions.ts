@@ -3,6 +3,7 @@ import { atLeast } from '../../../common/roles.js';
 import type { Chat, Room } from '../model/chat.js';
 import { button, el } from './dom.js';
 import type { Sanction, UiState } from './ui-state.js';
+import { failureText } from './notice-text.js';
 
 /**
  * What a member's row shows of their moderation, for those the user outranks: whether the
@@ -106,8 +107,8 @@ export function createMemberCommands(ui: UiState, chat: Chat) {
       // A kicked or banned member's row goes; focus then simply stays where it is.
       update(id, error === undefined ? after : '.member-confirm button[type="submit"]');
     };
-    command.then(settle, () => {
-      settle('Something went wrong; try again.');
+    command.then(settle, (err: unknown) => {
+      settle(failureText(err));
     });
   };
   return {

@@ -11,6 +11,7 @@ import {
   type ModerationValues,
 } from './member-actions.js';
 import type { Panel, UiState } from './ui-state.js';
+import { failureText } from './notice-text.js';
 
 /** What a member's entry shows. */
 interface MemberValues {
@@ -90,9 +91,14 @@ function createBannedList(chat: Chat): Panel {
       button(
         'Unban',
         () => {
-          void chat.moderation.unban(v.room, v.member.id).then((problem) => {
-            byId('member-error').textContent = problem ?? '';
-          });
+          chat.moderation.unban(v.room, v.member.id).then(
+            (problem) => {
+              byId('member-error').textContent = problem ?? '';
+            },
+            (err: unknown) => {
+              byId('member-error').textContent = failureText(err);
+            },
+          );
         },
         { className: 'link-button', attrs: { 'aria-label': `Unban ${v.member.name}` } },
       ),

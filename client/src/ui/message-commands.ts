@@ -1,6 +1,7 @@
 import type { Message } from '../../../common/contract.js';
 import type { Chat } from '../model/chat.js';
 import type { UiState } from './ui-state.js';
+import { failureText } from './notice-text.js';
 
 /** What the reporter is told once the report is filed. */
 export const REPORTED_NOTE = 'Reported. The people who run this room will look at it.';
@@ -41,8 +42,8 @@ export function createMessageCommands(ui: UiState, chat: Chat) {
       done?.(error);
       ui.redraw();
     };
-    change.then(settle, () => {
-      settle('Something went wrong; try again.');
+    change.then(settle, (err: unknown) => {
+      settle(failureText(err));
     });
   };
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModerationEvent, RoomInfo } from '../../../common/contract.js';
 import { atLeast, outranks, roleIn } from '../../../common/roles.js';
-import { durationText, moderationNotice } from '../model/moderation.js';
+import { durationText, moderationNotice } from './notice-text.js';
 import { auditText } from './moderation-text.js';
 
 const olga = { id: 'u-olga', name: 'olga' };

@@ -2,7 +2,7 @@ import type { AuditRecord } from '../../../common/contract.js';
 
 /**
  * The audit list's entries in words, for the audit panel. (The timeline's moderation notices
- * are worded in model/moderation.ts: the room stores them as it applies each event.)
+ * are worded in notice-text.ts, from the facts the room keeps as it applies each event.)
  */
 
 /** What an `update` entry's detail (the change, as JSON) says, as verb phrases. */

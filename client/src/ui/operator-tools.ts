@@ -1,6 +1,7 @@
 import type { Chat } from '../model/chat.js';
 import { byId } from './dom.js';
 import type { Panel } from './ui-state.js';
+import { failureText } from './notice-text.js';
 
 /**
  * The operators' tools in the sidebar: lifting an account's suspension by username (a
@@ -33,8 +34,8 @@ export function createOperatorTools(chat: Chat): Panel {
       }
       input.focus();
     };
-    chat.moderation.liftSuspension(username).then(settle, () => {
-      settle('Something went wrong; try again.');
+    chat.moderation.liftSuspension(username).then(settle, (err: unknown) => {
+      settle(failureText(err));
     });
   });
   return {

@@ -5,6 +5,7 @@ import { reportedText, reporterName } from '../model/reports.js';
 import { button, byId, el, keyedList } from './dom.js';
 import { revealMessage } from './message-actions.js';
 import type { Panel, ReportsState, UiState } from './ui-state.js';
+import { failureText } from './notice-text.js';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
   month: 'short',
@@ -170,8 +171,8 @@ function resolveReport(ui: UiState, chat: Chat, v: ReportValues): void {
     }
     ui.redraw();
   };
-  chat.reports.resolveReport(v.room, report.id).then(settle, () => {
-    settle('Something went wrong; try again.');
+  chat.reports.resolveReport(v.room, report.id).then(settle, (err: unknown) => {
+    settle(failureText(err));
   });
 }
 
@@ -185,9 +186,14 @@ function wireReports(ui: UiState, chat: Chat): void {
       state.view === 'open'
         ? chat.reports.refreshReports(room)
         : chat.reports.loadResolvedReports(room);
-    void fetched.then((error) => {
-      if (error !== undefined) byId('reports-error').textContent = error;
-    });
+    fetched.then(
+      (error) => {
+        if (error !== undefined) byId('reports-error').textContent = error;
+      },
+      (err: unknown) => {
+        byId('reports-error').textContent = failureText(err);
+      },
+    );
   };
   toggle.addEventListener('click', () => {
     const room = chat.current;

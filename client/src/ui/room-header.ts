@@ -2,6 +2,7 @@ import { DEFAULT_ROOM, Limits } from '../../../common/contract.js';
 import type { Chat, Room } from '../model/chat.js';
 import { byId } from './dom.js';
 import type { HeaderState, Panel, UiState } from './ui-state.js';
+import { failureText } from './notice-text.js';
 
 /** Whether the user may delete the room: operators, every room but `general`. */
 const mayDelete = (room: Room | undefined, chat: Chat): room is Room =>
@@ -106,8 +107,8 @@ function wireDeleteRoom(state: HeaderState, chat: Chat, render: () => void): voi
       render();
       if (problem !== undefined) byId('delete-room-yes').focus();
     };
-    chat.moderation.deleteRoom(target.room).then(settle, () => {
-      settle('Something went wrong; try again.');
+    chat.moderation.deleteRoom(target.room).then(settle, (err: unknown) => {
+      settle(failureText(err));
     });
   });
 }
@@ -128,9 +129,11 @@ function wirePrivacy(state: HeaderState, chat: Chat, render: () => void): void {
       render();
       byId('toggle-private').focus();
     };
-    chat.moderation.updateRoom(target, { private: !room.info.private }).then(settle, () => {
-      settle('Something went wrong; try again.');
-    });
+    chat.moderation
+      .updateRoom(target, { private: !room.info.private })
+      .then(settle, (err: unknown) => {
+        settle(failureText(err));
+      });
   });
 }
 
@@ -184,8 +187,8 @@ function wireTopic(state: HeaderState, chat: Chat, render: () => void): void {
       }
       render();
     };
-    chat.moderation.updateRoom(target.room, { topic }).then(settle, () => {
-      settle('Something went wrong; try again.');
+    chat.moderation.updateRoom(target.room, { topic }).then(settle, (err: unknown) => {
+      settle(failureText(err));
     });
   });
 }

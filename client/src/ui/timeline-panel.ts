@@ -12,6 +12,7 @@ import {
   type QuoteValues,
 } from './message-actions.js';
 import { createMessageCommands, type MessageCommands } from './message-commands.js';
+import { noticeText } from './notice-text.js';
 import type { Panel, UiState } from './ui-state.js';
 
 /** What a message's row shows: the message, how it is placed, and what can be done with it. */
@@ -207,7 +208,10 @@ function timelineRows(room: Room, chat: Chat, ui: UiState): Row<RowValues>[] {
   for (const item of room.timeline.items) {
     if (item.kind === 'notice') {
       days.breakGroup();
-      rows.push({ key: item.key, values: { kind: 'notice', text: item.text, tone: item.tone } });
+      rows.push({
+        key: item.key,
+        values: { kind: 'notice', text: noticeText(item.notice), tone: item.tone },
+      });
       continue;
     }
     const { message, own } = item;

@@ -13,6 +13,7 @@ import { createOperatorTools } from './operator-tools.js';
 import { createReportsPanel } from './reports-panel.js';
 import { createRoomHeader } from './room-header.js';
 import { createRoomList } from './room-list.js';
+import { joinProblemText } from './notice-text.js';
 import { createTimelinePanel } from './timeline-panel.js';
 import type { Panel, UiState } from './ui-state.js';
 
@@ -51,7 +52,7 @@ function createAlert(chat: Chat): Panel {
   });
   return {
     update() {
-      const text = chat.joinError ?? '';
+      const text = chat.joinError ? joinProblemText(chat.joinError) : '';
       if (line.textContent !== text) line.textContent = text;
       alert.hidden = text === '';
     },

@@ -100,7 +100,11 @@ export class ChatUser {
   }
 
   /** Resolves once `condition` holds; on a timeout, the error says where this user stood. */
-  until(condition: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  until(
+    condition: () => boolean,
+    timeoutMs = 30_000,
+    what: string | (() => string) = 'condition',
+  ): Promise<void> {
     return this.chat.until(condition, timeoutMs).catch((err: unknown) => {
       const room = this.chat.rooms.get(this.room);
       const outbox = this.chat.outbox.map(
@@ -108,7 +112,7 @@ export class ChatUser {
           `${m.status}${m.inFlight ? '/in flight' : ''}/${m.attempts} attempts${m.error ? ` (${m.error})` : ''}`,
       );
       throw new Error(
-        `${this.name}: ${what} not met within ${timeoutMs} ms; ${this.chat.connection}, ` +
+        `${this.name}: ${typeof what === 'string' ? what : what()} not met within ${timeoutMs} ms; ${this.chat.connection}, ` +
           `${room?.joined ? 'joined' : 'not joined'}, ${this.acked.length} acked, ` +
           `${this.connectedAt.length} connects, outbox [${outbox.join(', ')}]`,
         { cause: err },

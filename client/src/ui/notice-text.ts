@@ -1,4 +1,17 @@
-import type { Member, ModerationEvent, RoomInfo } from '../../../common/contract.js';
+import type {
+  GapReason,
+  Member,
+  ModerationEvent,
+  RemovedEvent,
+  RoomInfo,
+} from '../../../common/contract.js';
+import { NoAnswer } from '../model/commands.js';
+import type { JoinProblem, Notice, SessionEnd } from '../model/notices.js';
+
+/**
+ * The sentences of the page that are not the server's own: the timeline's notices, why the
+ * user is out of a room, why the session ended. The model holds the facts (model/notices.ts).
+ */
 
 const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
@@ -88,3 +101,64 @@ export function moderationNotice(
   }
   return capitalised(sentence);
 }
+
+/** What the timeline says when the server could not replay everything since the last visit. */
+const GAP_TEXT: Record<GapReason, string> = {
+  trimmed:
+    'Some messages are missing: more were posted while you were away than this room keeps, and the oldest of them are gone.',
+  unknown:
+    'Some messages may be missing: the server no longer has the history you last saw (it may have restarted without keeping it).',
+};
+
+/** A timeline notice in words. */
+export function noticeText(notice: Notice): string {
+  switch (notice.type) {
+    case 'joined':
+      return `${notice.name} joined`;
+    case 'left':
+      return `${notice.name} left`;
+    case 'renamed':
+      return `${notice.previousName ?? 'Someone'} is now ${notice.name}`;
+    case 'gap':
+      return GAP_TEXT[notice.reason];
+    case 'moderation':
+      return moderationNotice(notice.event, notice.before, notice.self, notice.at);
+  }
+}
+
+/** Why the user was taken out of `room` (and until when, for a ban); `self` is their id. */
+export function removalText(
+  { room, reason, by, until, message }: RemovedEvent,
+  self: string,
+): string {
+  const when = until === undefined ? '' : ` until ${new Date(until).toLocaleString()}`;
+  const who = by.id === self ? 'You' : by.name;
+  if (reason === 'ban')
+    return `${by.name} banned you from ${room}${when}${message ? `: ${message}` : '.'}`;
+  if (reason === 'deleted') return `${who} deleted ${room}.`;
+  return `${by.name} removed you from ${room}.`;
+}
+
+/** The alert over the timeline: the server's refusal, or the removal in words. */
+export const joinProblemText = (problem: JoinProblem): string =>
+  problem.type === 'refused' ? problem.message : removalText(problem.event, problem.self);
+
+/** Why the session ended, as the sign-in screen says it. */
+export function sessionEndText(end: SessionEnd): string {
+  switch (end.reason) {
+    case 'refused':
+      return end.message;
+    case 'logout':
+      return 'You were signed out.';
+    case 'suspended':
+      return 'Your account was suspended by the operators.';
+    case 'expired':
+      return 'Your session expired. Please sign in again.';
+  }
+}
+
+/** What the page says when a request failed without the server's sentence. */
+export const failureText = (err: unknown): string =>
+  err instanceof NoAnswer
+    ? 'The server did not answer; try again.'
+    : 'Something went wrong; try again.';
