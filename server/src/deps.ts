@@ -3,6 +3,7 @@ import type { PresenceRegistry } from './rooms/cluster-presence.js';
 import type { Config } from './config.js';
 import type { AckedEventName, RequestOf, ResultOf, RoomSummary } from '../../common/contract.js';
 import type { HistoryStore } from './messages/store.js';
+import type { Actor } from './accounts/actor.js';
 import type { AccountStore, SessionStore } from './accounts/store.js';
 import type { ConversationStore } from './conversations/store.js';
 import type { ModerationStore } from './moderation/store.js';
@@ -80,6 +81,9 @@ export interface RequestLimits {
  * and the shared deps. The socket edge builds one per connection (socket/connection-limits.ts).
  */
 export interface RequestContext {
+  /** Who asked. */
+  actor: Actor;
+  /** The connection it came on: which rooms it is in, whom to tell. */
   socket: ChatSocket;
   deps: ChatDeps;
   limits: RequestLimits;

@@ -9,10 +9,10 @@ import type { RequestContext } from '../deps.js';
 export const MAX_OTHERS = 7;
 
 export async function openDirect(
-  { socket, deps }: RequestContext,
+  { actor, deps }: RequestContext,
   { users }: RequestOf<'dm:open'>,
 ): Promise<ResultOf<'dm:open'>> {
-  const self = socket.data.member;
+  const self = actor.member;
   const others = [...new Set(users)].filter((id) => id !== self.id);
   if (others.length === 0) return fail(ErrorCode.BAD_REQUEST, 'name at least one other user');
   if (others.length > MAX_OTHERS) {
@@ -26,7 +26,7 @@ export async function openDirect(
   if ((await deps.conversations.participants(room)) === undefined) {
     const allowed = await deps.userLimits.takeHourly('room', {
       userId: self.id,
-      address: deps.caps.addressOf(socket),
+      address: actor.address,
     });
     if (!allowed) {
       return fail(

@@ -9,12 +9,12 @@ import type { RequestContext } from '../deps.js';
 const STATE_MAX = 200;
 
 export async function markRead(
-  { socket, deps }: RequestContext,
+  { actor, socket, deps }: RequestContext,
   { room, id }: RequestOf<'room:read'>,
 ): Promise<ResultOf<'room:read'>> {
   const refused = checkMember(socket.rooms, room);
   if (refused) return refused;
-  const self = socket.data.member.id;
+  const self = actor.member.id;
   const marker = await deps.conversations.markRead(self, room, id);
   // The user's other tabs and devices clear their counts too.
   socket.to(userRoom(self)).emit('room:read', { room, id: marker });
@@ -22,10 +22,10 @@ export async function markRead(
 }
 
 export async function roomsState({
-  socket,
+  actor,
   deps,
 }: RequestContext): Promise<ResultOf<'rooms:state'>> {
-  const self = socket.data.member.id;
+  const self = actor.member.id;
   const [marks, direct] = await Promise.all([
     deps.conversations.readMarks(self),
     deps.conversations.conversationsOf(self),

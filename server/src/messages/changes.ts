@@ -30,7 +30,7 @@ const REFUSALS: Record<ChangeRefusal, { code: ErrorCode; message: string }> = {
  * writes, so that two nodes changing one message at once cannot undo each other.
  */
 async function changeMessage(
-  { socket, deps, limits }: RequestContext,
+  { actor, socket, deps, limits }: RequestContext,
   room: string,
   id: string,
   change: MessageChange,
@@ -39,10 +39,10 @@ async function changeMessage(
   if (refused) return refused;
   // A muted user may still take their own words back, but not add any.
   if (change.kind !== 'delete') {
-    const muted = await refuseWrite(deps, socket, room);
+    const muted = await refuseWrite(deps, actor, room);
     if (muted) return muted;
   }
-  if (!(await deps.userLimits.takeMessage(socket.data.member.id))) {
+  if (!(await deps.userLimits.takeMessage(actor.member.id))) {
     limits.strike();
     return rateLimited();
   }
@@ -52,13 +52,13 @@ async function changeMessage(
     change.kind === 'delete' &&
     outcome.status === 'refused' &&
     outcome.reason === 'not_allowed' &&
-    (await moderates(deps, socket, room, (await deps.history.get(room, id))?.author.id ?? ''))
+    (await moderates(deps, actor, room, (await deps.history.get(room, id))?.author.id ?? ''))
   ) {
     outcome = await deps.history.change(room, id, { ...change, moderator: true });
     if (outcome.status === 'changed') {
       await deps.moderation.record(room, {
         at: deps.now(),
-        by: socket.data.member.id,
+        by: actor.member.id,
         action: 'delete-message',
         target: outcome.message.author.id,
         detail: id,
@@ -98,7 +98,7 @@ export async function editMessage(
 ): Promise<ResultOf<'message:edit'>> {
   const checked = checkText(text, ctx.deps.config.maxTextLength);
   if (typeof checked !== 'string') return checked;
-  const by = ctx.socket.data.member.id;
+  const by = ctx.actor.member.id;
   return changeMessage(ctx, room, id, { kind: 'edit', by, text: checked, at: ctx.deps.now() });
 }
 
@@ -107,7 +107,7 @@ const react =
   (ctx, { room, id, emoji }) =>
     changeMessage(ctx, room, id, {
       kind: 'react',
-      by: ctx.socket.data.member,
+      by: ctx.actor.member,
       emoji,
       add,
       maxEmoji: Limits.reactionsPerMessage,
@@ -116,7 +116,7 @@ const react =
 export const deleteMessage: RequestAction<'message:delete'> = (ctx, { room, id }) =>
   changeMessage(ctx, room, id, {
     kind: 'delete',
-    by: ctx.socket.data.member.id,
+    by: ctx.actor.member.id,
     at: ctx.deps.now(),
   });
 

@@ -4,11 +4,11 @@ import type { RequestContext } from '../deps.js';
 import type { RequestOf, ResultOf } from '../../../common/contract.js';
 
 export async function fetchHistory(
-  { socket, deps }: RequestContext,
+  { actor, socket, deps }: RequestContext,
   { room, before, limit }: RequestOf<'history:fetch'>,
 ): Promise<ResultOf<'history:fetch'>> {
   const refused =
-    (await refuseEntry(deps, socket.data.member.id, room)) ?? checkMember(socket.rooms, room);
+    (await refuseEntry(deps, actor.member.id, room)) ?? checkMember(socket.rooms, room);
   if (refused) return refused;
   const page = await deps.history.before(room, before, limit ?? deps.config.historyPage);
   return { ok: true, ...page };

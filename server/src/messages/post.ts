@@ -125,16 +125,16 @@ async function broadcast(
 
 /** `message:send`: a member of the room, not muted, within their message rate. */
 export async function sendMessage(
-  { socket, deps, limits }: RequestContext,
+  { actor, socket, deps, limits }: RequestContext,
   { room, text, clientId, replyTo }: RequestOf<'message:send'>,
 ): Promise<ResultOf<'message:send'>> {
   const refused = checkMember(socket.rooms, room);
   if (refused) return refused;
   const checked = checkText(text, deps.config.maxTextLength);
   if (typeof checked !== 'string') return checked;
-  const muted = await refuseWrite(deps, socket, room);
+  const muted = await refuseWrite(deps, actor, room);
   if (muted) return muted;
-  if (!(await deps.userLimits.takeMessage(socket.data.member.id))) {
+  if (!(await deps.userLimits.takeMessage(actor.member.id))) {
     limits.strike();
     return rateLimited();
   }
@@ -142,7 +142,7 @@ export async function sendMessage(
     deps,
     {
       room,
-      author: socket.data.member,
+      author: actor.member,
       text: checked,
       clientId,
       ...(replyTo === undefined ? {} : { replyTo }),

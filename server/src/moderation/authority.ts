@@ -14,7 +14,7 @@ import { checkRoom } from '../validation.js';
 import { atLeast, outranks, roleIn, type Role } from '../../../common/roles.js';
 import { infoOf, roleOf } from '../rooms/access.js';
 import { userRoom } from '../rooms/membership.js';
-import type { ChatSocket } from '../io.js';
+import type { Actor } from '../accounts/actor.js';
 import type { ChatDeps, RequestContext } from '../deps.js';
 
 const notModerator = (): AckFailure =>
@@ -22,7 +22,7 @@ const notModerator = (): AckFailure =>
 
 /** The room's settings and the actor's rank, when they are at least `needed`. */
 export async function authority(
-  { socket, deps }: RequestContext,
+  { actor, deps }: RequestContext,
   room: string,
   needed: Role,
 ): Promise<{ info: RoomInfo; role: Role } | AckFailure> {
@@ -30,7 +30,7 @@ export async function authority(
   if (invalid) return invalid;
   if (isDirect(room)) return fail(ErrorCode.NOT_ALLOWED, 'conversations have no moderators');
   const info = await infoOf(deps, room);
-  const role = roleOf(socket, info);
+  const role = roleOf(actor, info);
   return atLeast(role, needed) ? { info, role } : notModerator();
 }
 
@@ -67,12 +67,12 @@ export async function accountNamed(
 
 /** Records the action and tells the room (and the user acted on, wherever they are). */
 export async function announce(
-  { socket, deps }: RequestContext,
+  { actor, deps }: RequestContext,
   event: Omit<ModerationEvent, 'by' | 'info'>,
   detail?: string,
 ): Promise<RoomInfo> {
   const info = await infoOf(deps, event.room);
-  const by = socket.data.member;
+  const by = actor.member;
   const entry: AuditEntry = {
     at: deps.now(),
     by: by.id,
@@ -87,16 +87,16 @@ export async function announce(
 }
 
 /**
- * Whether a connection may remove `authorId`'s messages in a room: it moderates the room and
- * the author ranks below it.
+ * Whether the actor may remove `authorId`'s messages in a room: they moderate the room and the
+ * author ranks below them.
  */
 export async function moderates(
   deps: ChatDeps,
-  socket: ChatSocket,
+  actor: Actor,
   room: string,
   authorId: string,
 ): Promise<boolean> {
   if (isDirect(room)) return false;
   const info = await infoOf(deps, room);
-  return outranks(roleOf(socket, info), roleIn(info, authorId));
+  return outranks(roleOf(actor, info), roleIn(info, authorId));
 }

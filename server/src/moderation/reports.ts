@@ -18,16 +18,16 @@ import type { RequestContext } from '../deps.js';
 const noModerators = (): AckFailure =>
   fail(ErrorCode.NOT_ALLOWED, 'conversations have no moderators');
 
-/** The room's info when the connection moderates it (as moderation.ts's `authority`). */
+/** The room's info when the actor moderates it (as authority.ts's `authority`). */
 async function moderated(
-  { socket, deps }: RequestContext,
+  { actor, deps }: RequestContext,
   room: string,
 ): Promise<RoomInfo | AckFailure> {
   const invalid = checkRoom(room);
   if (invalid) return invalid;
   if (isDirect(room)) return noModerators();
   const info = await infoOf(deps, room);
-  return atLeast(roleOf(socket, info), 'moderator')
+  return atLeast(roleOf(actor, info), 'moderator')
     ? info
     : fail(ErrorCode.NOT_MODERATOR, 'only the room’s owners and moderators may do this');
 }
@@ -48,13 +48,13 @@ function tellStaff(socket: ChatSocket, info: RoomInfo) {
 }
 
 export async function reportMessage(
-  { socket, deps, limits }: RequestContext,
+  { actor, socket, deps, limits }: RequestContext,
   { room, id, reason }: RequestOf<'message:report'>,
 ): Promise<ResultOf<'message:report'>> {
   const refused = checkMember(socket.rooms, room);
   if (refused) return refused;
   if (isDirect(room)) return noModerators();
-  const by = socket.data.member.id;
+  const by = actor.member.id;
   if (!(await deps.userLimits.takeMessage(by))) {
     limits.strike();
     return rateLimited();
@@ -90,10 +90,10 @@ export async function resolveReport(
   ctx: RequestContext,
   { room, reportId }: RequestOf<'report:resolve'>,
 ): Promise<ResultOf<'report:resolve'>> {
-  const { socket, deps } = ctx;
+  const { actor, socket, deps } = ctx;
   const info = await moderated(ctx, room);
   if ('ok' in info) return info;
-  const by = socket.data.member.id;
+  const by = actor.member.id;
   const at = deps.now();
   const report = await deps.moderation.resolve(room, reportId, by, at);
   if (!report) return fail(ErrorCode.NOT_FOUND, 'no such report in this room');

@@ -13,7 +13,7 @@ export async function createRoom(
   ctx: RequestContext,
   { room, private: isPrivate, topic: text }: RequestOf<'room:create'>,
 ): Promise<ResultOf<'room:create'>> {
-  const { socket, deps } = ctx;
+  const { actor, deps } = ctx;
   const invalid = checkRoom(room);
   if (invalid) return invalid;
   if (!isOwnable(room)) return fail(ErrorCode.ROOM_EXISTS, 'this room exists and has no owner');
@@ -24,14 +24,14 @@ export async function createRoom(
     (await deps.io.in(room).fetchSockets()).length > 0;
   if (taken) return fail(ErrorCode.ROOM_EXISTS, 'this room exists already');
   const allowed = await deps.userLimits.takeHourly('room', {
-    userId: socket.data.member.id,
-    address: deps.caps.addressOf(socket),
+    userId: actor.member.id,
+    address: actor.address,
   });
   // The same allowance, and the same answer, as opening a room by joining it.
   if (!allowed)
     return fail(ErrorCode.ROOM_LIMIT, 'you have opened as many rooms as you may this hour');
   const created = await deps.moderation.create(room, {
-    owner: socket.data.member.id,
+    owner: actor.member.id,
     private: isPrivate ?? false,
     ...(text ? { topic: text.trim() } : {}),
     createdAt: deps.now(),
@@ -39,7 +39,7 @@ export async function createRoom(
   if (!created) return fail(ErrorCode.ROOM_EXISTS, 'this room exists already');
   await deps.moderation.record(room, {
     at: deps.now(),
-    by: socket.data.member.id,
+    by: actor.member.id,
     action: 'create',
   });
   return { ok: true, info: await infoOf(deps, room) };
@@ -94,7 +94,7 @@ export async function invite(
   await ctx.deps.moderation.invite(room, account.id);
   await ctx.deps.moderation.record(room, {
     at: ctx.deps.now(),
-    by: ctx.socket.data.member.id,
+    by: ctx.actor.member.id,
     action: 'invite',
     target: account.id,
   });

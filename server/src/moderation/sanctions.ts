@@ -41,7 +41,7 @@ export async function kick(
 ): Promise<ResultOf<'room:kick'>> {
   const allowed = await over(ctx, room, target);
   if ('ok' in allowed) return allowed;
-  const by = ctx.socket.data.member;
+  const by = ctx.actor.member;
   ctx.deps.io.to(userRoom(target)).emit('room:removed', { room, reason: 'kick', by });
   remove(ctx.deps, room, target);
   await announce(ctx, { room, action: 'kick', target: allowed.target });
@@ -53,7 +53,7 @@ function sanction(kind: 'ban' | 'mute'): RequestAction<'room:ban'> {
   return async (ctx, { room, userId: target, minutes, reason: why }) => {
     const allowed = await over(ctx, room, target);
     if ('ok' in allowed) return allowed;
-    const by = ctx.socket.data.member;
+    const by = ctx.actor.member;
     const until = minutes === undefined ? null : ctx.deps.now() + minutes * 60_000;
     const record = { until, by: by.id, ...(why ? { reason: why } : {}) };
     if (kind === 'ban') {

@@ -7,7 +7,7 @@ import {
 import { atLeast, roleIn, type Role } from '../../../common/roles.js';
 import { isDirect } from '../conversations/store.js';
 import { fail } from '../errors.js';
-import type { ChatSocket } from '../io.js';
+import type { Actor } from '../accounts/actor.js';
 import type { ChatDeps } from '../deps.js';
 
 type Deps = Pick<ChatDeps, 'moderation' | 'now' | 'operators'>;
@@ -30,8 +30,8 @@ export async function infoOf(deps: Deps, room: string): Promise<RoomInfo> {
 }
 
 /** The role of a connection's user; its `admin` flag stands even before the info names it. */
-export const roleOf = (socket: ChatSocket, info: RoomInfo): Role =>
-  socket.data.admin ? 'operator' : roleIn(info, socket.data.member.id);
+export const roleOf = (actor: Actor, info: RoomInfo): Role =>
+  actor.admin ? 'operator' : roleIn(info, actor.member.id);
 
 const sentence = (until: number | undefined) =>
   until === undefined ? 'until a moderator lifts it' : `until ${new Date(until).toISOString()}`;
@@ -52,14 +52,14 @@ export function sanctioned(
  */
 export async function refuseJoin(
   deps: Deps,
-  socket: ChatSocket,
+  actor: Actor,
   room: string,
 ): Promise<AckFailure | undefined> {
   if (isDirect(room)) return undefined; // participants only: conversations.ts
-  const userId = socket.data.member.id;
+  const userId = actor.member.id;
   const info = await infoOf(deps, room);
   // Who runs the room always may enter it.
-  if (atLeast(roleOf(socket, info), 'moderator')) return undefined;
+  if (atLeast(roleOf(actor, info), 'moderator')) return undefined;
   const ban = await deps.moderation.banOf(room, userId, deps.now());
   if (ban) return sanctioned(ErrorCode.BANNED, ban.until);
   if (info.private && !(await deps.moderation.isInvited(room, userId))) {
@@ -71,11 +71,11 @@ export async function refuseJoin(
 /** MUTED when the user may not write in the room now. */
 export async function refuseWrite(
   deps: Deps,
-  socket: ChatSocket,
+  actor: Actor,
   room: string,
 ): Promise<AckFailure | undefined> {
   if (isDirect(room)) return undefined;
-  const mute = await deps.moderation.muteOf(room, socket.data.member.id, deps.now());
+  const mute = await deps.moderation.muteOf(room, actor.member.id, deps.now());
   return mute ? sanctioned(ErrorCode.MUTED, mute.until) : undefined;
 }
 

@@ -2,7 +2,8 @@ import { DEFAULT_ROOM, ErrorCode, type AckFailure } from '../../../common/contra
 import { fail } from '../errors.js';
 import { isDirect } from '../conversations/store.js';
 import { isChatRoom } from './membership.js';
-import type { ChatIO, ChatSocket } from '../io.js';
+import type { ChatIO } from '../io.js';
+import type { Actor } from '../accounts/actor.js';
 import type { Config } from '../config.js';
 import type { ConnectionCaps } from '../limits/connection-caps.js';
 import type { UserLimits } from '../limits/user-limits.js';
@@ -20,7 +21,7 @@ import type { ModerationStore } from '../moderation/store.js';
  * and everyone together can make the store hold stays bounded.
  */
 export interface RoomCapacity {
-  admit(socket: ChatSocket, room: string): Promise<AckFailure | undefined>;
+  admit(actor: Actor, room: string): Promise<AckFailure | undefined>;
 }
 
 /**
@@ -84,12 +85,12 @@ export function createRoomCapacity(deps: CapacityDeps): RoomCapacity {
   };
 
   return {
-    async admit(socket, room) {
+    async admit(actor, room) {
       if (room === DEFAULT_ROOM || isDirect(room) || (await deps.history.hasRoom(room))) {
         return undefined;
       }
       if ((await deps.io.in(room).fetchSockets()).length > 0) return undefined;
-      const userId = socket.data.member.id;
+      const userId = actor.member.id;
       // Its owner paid for the room when they made it (`room:create`, or the join that opened
       // it): entering it again is not opening a new room of theirs, though it still needs a
       // place among MAX_ROOMS.
@@ -98,7 +99,7 @@ export function createRoomCapacity(deps: CapacityDeps): RoomCapacity {
         owned ||
         (await deps.userLimits.takeHourly('room', {
           userId,
-          address: deps.caps.addressOf(socket),
+          address: actor.address,
         }));
       if (!allowed) {
         return fail(

@@ -39,7 +39,7 @@ async function historyOnJoin(
 }
 
 export async function joinRoom(
-  { socket, deps }: RequestContext,
+  { actor, socket, deps }: RequestContext,
   { room, since }: RequestOf<'room:join'>,
 ): Promise<ResultOf<'room:join'>> {
   const invalid = checkRoom(room);
@@ -53,9 +53,9 @@ export async function joinRoom(
   }
   if (!rejoin) {
     const refused =
-      (await refuseEntry(deps, socket.data.member.id, room)) ??
-      (await refuseJoin(deps, socket, room)) ??
-      (await deps.roomCapacity.admit(socket, room));
+      (await refuseEntry(deps, actor.member.id, room)) ??
+      (await refuseJoin(deps, actor, room)) ??
+      (await deps.roomCapacity.admit(actor, room));
     if (refused) return refused;
   }
   // Join before reading history, so that no message falls between the two: one sent in
@@ -66,7 +66,7 @@ export async function joinRoom(
       historyOnJoin(deps, room, since),
       deps.io.in(room).fetchSockets(),
     ]);
-    const self = socket.data.member;
+    const self = actor.member;
     const members = distinctMembers(sockets);
     // Whoever opens a new room owns it: nobody else is in it and it holds nothing.
     if (!rejoin && isOwnable(room) && members.length === 1 && replay.history.length === 0) {
@@ -96,7 +96,7 @@ export async function joinRoom(
         });
       }
     }
-    const operator = socket.data.admin ? { operator: true as const } : {};
+    const operator = actor.admin ? { operator: true as const } : {};
     return { ok: true, room, self, members, info, ...operator, ...replay };
   } catch (err) {
     if (!rejoin) await socket.leave(room);

@@ -1,5 +1,6 @@
 import { StrikeCounter, TokenBucket } from '../limits/rate-limit.js';
 import type { ChatSocket } from '../io.js';
+import type { Actor } from '../accounts/actor.js';
 import type { ChatDeps, RequestContext } from '../deps.js';
 
 /**
@@ -57,4 +58,16 @@ export class Connection extends ConnectionLimits implements RequestContext {
   get limits(): ConnectionLimits {
     return this;
   }
+
+  /** Read afresh for each request: a rename changes the member. */
+  get actor(): Actor {
+    return actorOf(this.socket, this.deps);
+  }
 }
+
+/** The actor behind a connection. */
+export const actorOf = (socket: ChatSocket, deps: Pick<ChatDeps, 'caps'>): Actor => ({
+  member: socket.data.member,
+  admin: socket.data.admin === true,
+  address: deps.caps.addressOf(socket),
+});
