@@ -1,7 +1,13 @@
 import type { ChatIO, ChatSocket } from './io.js';
 import type { PresenceRegistry } from './rooms/cluster-presence.js';
 import type { Config } from './config.js';
-import type { AckedEventName, RequestOf, ResultOf, RoomSummary } from '../../common/contract.js';
+import type {
+  Ack,
+  AckedEventName,
+  RequestOf,
+  ResultOf,
+  RoomSummary,
+} from '../../common/contract.js';
 import type { HistoryStore } from './messages/store.js';
 import type { Actor } from './accounts/actor.js';
 import type { AccountStore, SessionStore } from './accounts/store.js';
@@ -74,6 +80,10 @@ export interface RequestLimits {
   allowEvent(): boolean;
   /** Records a rate-limited request; disconnects a client that keeps flooding. */
   strike(): void;
+  /** True once the connection is being disconnected for flooding: it is not listened to. */
+  readonly cutOff: boolean;
+  /** False for a RATE_LIMITED answer of a strike made after the cut (see `cutOff`). */
+  mayAnswer(result: Ack): boolean;
 }
 
 /**

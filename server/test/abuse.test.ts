@@ -19,6 +19,7 @@ import {
   type Transport,
 } from './support/client.js';
 import { startTestServer } from './support/server.js';
+import { RESERVED_EVENT_NAMES } from '../src/socket/parser.js';
 
 /** Proves the server still does its whole job for a fresh pair of clients. */
 async function expectServerHealthy(url: string) {
@@ -156,11 +157,52 @@ async function rawSocket(url: string): Promise<WebSocket> {
   return ws;
 }
 
+/** The next frame the raw client receives that passes `test`. */
+const nextFrame = (ws: WebSocket, test: (text: string) => boolean): Promise<string> =>
+  new Promise((resolve) => {
+    const listener = (data: Buffer) => {
+      const text = data.toString();
+      if (!test(text)) return;
+      ws.off('message', listener);
+      resolve(text);
+    };
+    ws.on('message', listener);
+  });
+
+describe('reserved event names and ack ids, over the wire', () => {
+  test.each(RESERVED_EVENT_NAMES)(
+    '"%s" is an unknown event: BAD_REQUEST with an ack, ignored without',
+    async (name) => {
+      const { url } = await startTestServer();
+      const ws = await rawSocket(url);
+      const answer = nextFrame(ws, (t) => t.startsWith('437['));
+      ws.send(`427${JSON.stringify([name, {}])}`);
+      expect(JSON.parse((await answer).slice(3))).toEqual([
+        { ok: false, error: { code: ErrorCode.BAD_REQUEST, message: 'unknown event' } },
+      ]);
+      // Without an ack it is ignored, and the connection still answers what follows.
+      ws.send(`42${JSON.stringify([name, 'x'])}`);
+      const listed = nextFrame(ws, (t) => t.startsWith('438['));
+      ws.send('428["rooms:list",{}]');
+      expect(JSON.parse((await listed).slice(3))).toMatchObject([{ ok: true }]);
+      expect(ws.readyState).toBe(WebSocket.OPEN);
+    },
+  );
+
+  test('the largest ack id, 2^53 - 1, comes back unchanged', async () => {
+    const { url } = await startTestServer();
+    const ws = await rawSocket(url);
+    const answer = nextFrame(ws, (t) => t.startsWith('43'));
+    ws.send('429007199254740991["rooms:list",{}]');
+    expect(await answer).toMatch(/^439007199254740991\[\{"ok":true/);
+  });
+});
+
 describe('garbage frames', () => {
   test.each([
     ['an unterminated event', '42["message:send",'],
     ['an unknown packet type', '49garbage'],
-    ['a reserved event name', '42["disconnect","x"]'],
+    ['an ack id past 2^53 - 1', '429007199254740992["rooms:list",{}]'],
     ['a non-array event', '42{"room":"general"}'],
     ['binary noise', Buffer.from([0xff, 0x00, 0xfe, 0x13])],
   ])('%s closes only that connection', async (_label, frame) => {
@@ -244,13 +286,40 @@ describe('rate limits', () => {
     expect(await kicked).toBe('io server disconnect');
     const acks = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     expect(acks.filter((a) => a.ok)).toHaveLength(10);
-    expect(
-      acks.filter((a) => !a.ok && a.error.code === ErrorCode.RATE_LIMITED).length,
-    ).toBeGreaterThanOrEqual(5);
+    // Exactly FLOOD_STRIKES refusals, then the disconnect: what came after is not answered.
+    expect(acks.filter((a) => !a.ok && a.error.code === ErrorCode.RATE_LIMITED)).toHaveLength(5);
+    expect(acks).toHaveLength(15);
     expect(bob.connected).toBe(true);
     const bobJoined = await joinOk(bob, 'general');
     expect(bobJoined.members.map((m) => m.name)).toEqual(['bob']);
     await expectServerHealthy(url);
+  });
+
+  test('60 requests in one burst past the event limit: 30 refusals (FLOOD_STRIKES), then the disconnect', async () => {
+    const now = Date.now();
+    // The clock stands still, so no token comes back however slowly the burst is read.
+    const { url } = await startTestServer(
+      {
+        eventRatePerSec: 1,
+        eventBurst: 10,
+        floodStrikes: 30,
+        floodWindowMs: 10_000,
+        floodPenaltyMs: 0,
+      },
+      { now: () => now },
+    );
+    const flooder = await connect(url, { name: 'flooder' });
+    await joinOk(flooder, 'general');
+    const kicked = waitFor<string>(flooder, 'disconnect');
+    // The join took one token: nine sends run, then every event is refused until the cut.
+    const results = await Promise.allSettled(
+      Array.from({ length: 60 }, (_, i) => send(flooder, 'general', `burst${i}`)),
+    );
+    expect(await kicked).toBe('io server disconnect');
+    const acks = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(acks.filter((a) => a.ok)).toHaveLength(9);
+    expect(acks.filter((a) => !a.ok && a.error.code === ErrorCode.RATE_LIMITED)).toHaveLength(30);
+    expect(acks).toHaveLength(39);
   });
 
   test('the message allowance follows the user across reconnections', async () => {

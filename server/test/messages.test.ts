@@ -14,6 +14,7 @@ import {
   type ChatClient,
   type Transport,
 } from './support/client.js';
+import { apiRequest, signInGuest } from './support/accounts.js';
 import { startTestServer } from './support/server.js';
 
 const fetchHistory = (socket: ChatClient, room: string, before: string, limit?: number) =>
@@ -103,6 +104,47 @@ describe('message:send', () => {
     await roundTrip(bob);
     expect(bobGot).toEqual([original.message, original.message]);
     expect((await joinOk(bob, 'general')).history).toEqual([original.message]);
+  });
+
+  test('a clientId is matched by the author’s id: a retry after a rename is stored once, and two guests of one name do not share it', async () => {
+    const { url } = await startTestServer();
+    // A guest sends, is renamed, reconnects and retries: one message, under its first name.
+    const sam = await signInGuest(url, 'sam');
+    const before = await connect(url, { session: sam.token });
+    await joinOk(before, 'general');
+    const original = await send(before, 'general', 'sent before a rename', 'kept-key');
+    if (!original.ok) throw new Error('first send failed');
+    before.disconnect();
+    const renamed = await apiRequest(
+      url,
+      'PATCH',
+      '/api/auth/me',
+      { name: 'samuel' },
+      {
+        cookie: sam.cookie,
+      },
+    );
+    expect(renamed.status).toBe(200);
+    const after = await connect(url, { session: sam.token });
+    await joinOk(after, 'general');
+    expect(await send(after, 'general', 'sent before a rename', 'kept-key')).toEqual(original);
+    after.disconnect();
+
+    // Another guest takes the free name "samuel" and sends with the same clientId: a message of
+    // its own, not the first guest's back.
+    const other = await signInGuest(url, 'samuel');
+    expect(other.member.id).not.toBe(sam.member.id);
+    const second = await connect(url, { session: other.token });
+    await joinOk(second, 'general');
+    const theirs = await send(second, 'general', 'a different message', 'kept-key');
+    if (!theirs.ok) throw new Error('second send failed');
+    expect(theirs.message.id).not.toBe(original.message.id);
+    expect(theirs.message).toMatchObject({
+      author: { id: other.member.id },
+      text: 'a different message',
+    });
+    const history = (await joinOk(second, 'general')).history;
+    expect(history.map((m) => m.text)).toEqual(['sent before a rename', 'a different message']);
   });
 
   test.each([

@@ -1,4 +1,5 @@
 import { StrikeCounter, TokenBucket } from '../limits/rate-limit.js';
+import { ErrorCode, type Ack } from '../../../common/contract.js';
 import type { ChatSocket } from '../io.js';
 import type { Actor } from '../accounts/actor.js';
 import type { ChatDeps, RequestContext } from '../deps.js';
@@ -13,6 +14,9 @@ export class ConnectionLimits extends TokenBucket {
   /** Made at the first strike: most connections never get one. */
   private strikes: StrikeCounter | undefined;
   private cut = false;
+  /** Strikes recorded before the cut, and RATE_LIMITED answers sent: see `mayAnswer`. */
+  private struck = 0;
+  private refused = 0;
 
   constructor(
     readonly socket: ChatSocket,
@@ -26,12 +30,31 @@ export class ConnectionLimits extends TokenBucket {
     return this.take();
   }
 
+  get cutOff(): boolean {
+    return this.cut;
+  }
+
+  /**
+   * Whether a request's answer may still go out. Answers of requests already running when
+   * the connection was cut off still do, but a RATE_LIMITED one only for a strike made before
+   * the cut: a client hears one refusal per strike (FLOOD_STRIKES in a burst), then the
+   * disconnect, however many of its requests were still in flight.
+   */
+  mayAnswer(result: Ack): boolean {
+    if (result.ok || result.error.code !== ErrorCode.RATE_LIMITED) return true;
+    if (this.cut && this.refused >= this.struck) return false;
+    this.refused++;
+    return true;
+  }
+
   /** Records a rate-limited request; disconnects a client that keeps flooding. */
   strike(): void {
     const { socket, deps } = this;
     const { floodStrikes, floodWindowMs } = deps.config;
+    if (this.cut) return;
+    this.struck++;
     this.strikes ??= new StrikeCounter(floodStrikes, floodWindowMs, deps.now);
-    if (!this.strikes.strike() || !socket.connected || this.cut) return;
+    if (!this.strikes.strike() || !socket.connected) return;
     this.cut = true;
     const { member } = socket.data;
     // One line per cut: the penalty below refuses the flooder's reconnections, which are

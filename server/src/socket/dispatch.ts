@@ -56,10 +56,18 @@ export function dispatch(
   const incoming = splitAck(args);
   const { ack } = incoming;
   const { metrics } = ctx.deps;
+  const name = isClientEvent(event) ? event : 'unknown';
+  // Cut off for flooding, the connection is disconnected within a turn: what it sent
+  // meanwhile is neither run nor answered.
+  if (ctx.limits.cutOff) {
+    metrics.acks.inc({ event: name, code: 'CUT_OFF' });
+    return;
+  }
   if (!ctx.limits.allowEvent()) {
     ctx.limits.strike();
-    metrics.acks.inc({ event: isClientEvent(event) ? event : 'unknown', code: 'RATE_LIMITED' });
-    ack?.(rateLimited());
+    metrics.acks.inc({ event: name, code: 'RATE_LIMITED' });
+    const refusal = rateLimited();
+    if (ack && ctx.limits.mayAnswer(refusal)) ack(refusal);
     return;
   }
   if (!isClientEvent(event)) {
@@ -80,6 +88,10 @@ function run<E extends ClientEventName>(
 ): void {
   const { metrics, logger } = ctx.deps;
   const respond = (result: Ack): void => {
+    if (ack && !ctx.limits.mayAnswer(result)) {
+      metrics.acks.inc({ event, code: 'CUT_OFF' });
+      return;
+    }
     metrics.acks.inc({ event, code: result.ok ? 'OK' : result.error.code });
     ack?.(result);
   };

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { AdapterFactory } from '../backends/redis.js';
 import { allowRequest, refuseUpgrades } from './handshake.js';
 import type { ChatIO } from '../io.js';
+import { chatParser } from './parser.js';
 
 export const SOCKET_PATH = '/socket.io/';
 
@@ -26,6 +27,8 @@ export function createSocketServer(
   const io: ChatIO = new Server(httpServer, {
     path: SOCKET_PATH,
     serveClient: false,
+    // Socket.IO's parser with the document's rules for reserved names and ack ids (parser.ts).
+    parser: chatParser,
     maxHttpBufferSize: config.maxPayloadBytes,
     // One encode and one frame per broadcast: compression would cost a deflate per recipient.
     perMessageDeflate: false,

@@ -144,6 +144,16 @@ export function historyStoreSuite(
         origin: 'o1',
       });
       expect(bob.duplicate).toBe(false);
+      // The same author under a new name (renamed between a send and its retry) is the same key.
+      const renamed = await store.append({
+        room: 'r1',
+        author: { ...author, name: 'alice renamed' },
+        text: 'once',
+        clientId: 'dup',
+        origin: 'o3',
+      });
+      expect(renamed.duplicate).toBe(true);
+      expect(renamed.message).toEqual(first.message);
     });
 
     test('authors keep their id and marks; a bot never shares a clientId with a person of its name', async () => {
