@@ -1,3 +1,4 @@
+import { messageLength } from '../../../common/text.js';
 import type { Chat } from '../model/chat.js';
 import { plainText, renderMarkdown } from '../model/markdown.js';
 import { byId, el, sameValues } from './dom.js';
@@ -16,6 +17,29 @@ const COMPOSER_MAX_HEIGHT_PX = 160;
 export function composedText(value: string): string | undefined {
   const text = value.trim();
   return text === '' ? undefined : text;
+}
+
+/** The count shows once the text is within this share of the bound. */
+const COUNT_FROM = 0.9;
+
+/**
+ * What the composer says of its length against the server's bound, counted as the server
+ * counts it (characters of the trimmed text, not UTF-16 units): nothing far from the bound,
+ * the count near it, and past it why the text will not be sent. Nothing is ever cut off.
+ */
+export function lengthNote(
+  value: string,
+  max: number,
+): { text: string; over: boolean } | undefined {
+  const length = messageLength(value);
+  if (length > max) {
+    return {
+      text: `${length.toLocaleString('en')} characters: at most ${max.toLocaleString('en')} can be sent. Shorten it, or split it in two.`,
+      over: true,
+    };
+  }
+  if (length < max * COUNT_FROM) return undefined;
+  return { text: `${length.toLocaleString('en')} / ${max.toLocaleString('en')}`, over: false };
 }
 
 /** Tells the room the user is typing, at most every TYPING_REPEAT_MS, until idle. */
@@ -73,8 +97,17 @@ function createReplyBar(ui: UiState, chat: Chat): Panel {
 export function createComposer(ui: UiState, chat: Chat): Panel {
   const form = byId('composer', HTMLFormElement);
   const input = byId('composer-input', HTMLTextAreaElement);
-  // The server's bound (SessionInfo.maxTextLength), which the browser enforces while typing.
-  input.maxLength = ui.maxTextLength;
+  const count = byId('composer-count');
+  // The server's bound (SessionInfo.maxTextLength). Not `maxlength`, which would cut a long
+  // paste off without a word: the count says how far over it is, and Enter refuses.
+  const measure = () => {
+    const note = lengthNote(input.value, ui.maxTextLength);
+    count.hidden = note === undefined;
+    count.textContent = note?.text ?? '';
+    count.classList.toggle('over', note?.over === true);
+    input.setAttribute('aria-invalid', String(note?.over === true));
+    return note;
+  };
   const typing = typingSignal(chat);
   const replyBar = createReplyBar(ui, chat);
   const autosize = () => {
@@ -83,12 +116,13 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
   };
   const submit = () => {
     const text = composedText(input.value);
-    if (text === undefined) return;
+    if (text === undefined || measure()?.over === true) return;
     const reply = replyingTo(ui, chat.current);
     chat.send(input.value, chat.current, reply?.id);
     if (reply) cancelReply(ui);
     input.value = '';
     autosize();
+    measure();
     typing.stop();
   };
   form.addEventListener('submit', (event) => {
@@ -111,6 +145,7 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
   });
   input.addEventListener('input', () => {
     autosize();
+    measure();
     if (composedText(input.value) === undefined) typing.stop();
     else typing.typed();
   });
