@@ -147,6 +147,29 @@ test('the join box takes a room as the page shows it, with its leading #', async
   expect(alice.problems).toEqual([]);
 });
 
+test('Up-arrow in an empty composer edits one’s last message; with text in it, it does not', async ({
+  user,
+}) => {
+  const alice = await user('alice');
+  await alice.send('first');
+  await alice.send('secnd');
+  await expect(alice.messages('secnd')).toHaveAttribute('data-status', 'sent');
+  await alice.composer.fill('a draft');
+  await alice.composer.press('ArrowUp');
+  await expect(alice.composer).toBeFocused();
+  await alice.composer.fill('');
+  await alice.composer.press('ArrowUp');
+  const editor = alice.page.getByRole('textbox', { name: 'Edit message' });
+  await expect(editor).toBeFocused();
+  await expect(editor).toHaveValue('secnd');
+  await editor.fill('second');
+  await editor.press('Enter');
+  await expect(alice.messages('second')).toHaveCount(1);
+  await expect(alice.messages('secnd')).toHaveCount(0);
+  await expect(alice.messages('first')).toHaveCount(1);
+  expect(alice.problems).toEqual([]);
+});
+
 test('works at phone width with the keyboard alone', async ({ user }) => {
   const alice = await user('alice');
   await alice.page.setViewportSize({ width: 375, height: 740 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { composedText, lengthNote } from './composer.js';
+import type { Message } from '../../../common/contract.js';
+import type { TimelineItem } from '../model/timeline.js';
+import { composedText, lastEditable, lengthNote } from './composer.js';
 import { createUiState } from './ui-state.js';
 
 describe('the composer', () => {
@@ -20,6 +22,33 @@ describe('the composer', () => {
     // Counted as the server counts: characters of the trimmed text, an emoji being one.
     expect(lengthNote(`  ${'😀'.repeat(2000)}  `, 2000)?.over).toBe(false);
     expect(lengthNote('😀'.repeat(2001), 2000)?.over).toBe(true);
+  });
+
+  it('Up-arrow edits the newest message of one’s own that is not deleted', () => {
+    const message = (id: string, extra: Partial<Message> = {}): Message => ({
+      id,
+      room: 'general',
+      author: { id: 'u1', name: 'ann' },
+      text: `text ${id}`,
+      ts: 1,
+      ...extra,
+    });
+    const item = (m: Message, own: boolean): TimelineItem => ({
+      kind: 'message',
+      key: m.id,
+      message: m,
+      own,
+    });
+    const items = [
+      item(message('1-0'), true),
+      item(message('2-0'), true),
+      { kind: 'notice', key: 'n', notice: { type: 'joined', name: 'bo' }, tone: 'info' } as const,
+      item(message('3-0', { deleted: true, text: '' }), true),
+      item(message('4-0', { author: { id: 'u2', name: 'bo' } }), false),
+    ];
+    expect(lastEditable(items)?.id).toBe('2-0');
+    expect(lastEditable(items.slice(0, 1))?.id).toBe('1-0');
+    expect(lastEditable([items[4] as TimelineItem])).toBeUndefined();
   });
 
   it('takes its length bound from what the server announced, not from a literal', () => {

@@ -1,9 +1,11 @@
 import { messageLength } from '../../../common/text.js';
+import type { Message } from '../../../common/contract.js';
 import type { Chat } from '../model/chat.js';
+import type { TimelineItem } from '../model/timeline.js';
 import { plainText, renderMarkdown } from '../model/markdown.js';
 import { byId, el, sameValues } from './dom.js';
 import { roomLabel } from './format.js';
-import { cancelReply, replyingTo } from './message-commands.js';
+import { cancelReply, replyingTo, startEditing } from './message-commands.js';
 import type { Panel, UiState } from './ui-state.js';
 
 /** While typing, `typing: true` is repeated this often so that it does not expire, in ms. */
@@ -18,6 +20,18 @@ export function composedText(value: string): string | undefined {
   const text = value.trim();
   return text === '' ? undefined : text;
 }
+
+/** The user's newest message in the room that may still be edited, if any. */
+export function lastEditable(items: readonly TimelineItem[]): Message | undefined {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item?.kind === 'message' && item.own && item.message.deleted !== true) return item.message;
+  }
+  return undefined;
+}
+
+const hasModifier = (event: KeyboardEvent): boolean =>
+  event.shiftKey || event.altKey || event.ctrlKey || event.metaKey || event.isComposing;
 
 /** The count shows once the text is within this share of the bound. */
 const COUNT_FROM = 0.9;
@@ -134,6 +148,12 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === 'ArrowUp' && input.value === '' && !hasModifier(event)) {
+      // As in the chats people know: Up in an empty composer edits one's last message.
+      const last = lastEditable(chat.currentRoom?.timeline.items ?? []);
+      if (!last) return;
+      event.preventDefault();
+      startEditing(ui, last.id, last.text);
     } else if (event.key === 'Escape' && replyingTo(ui, chat.current)) {
       event.preventDefault();
       cancelReply(ui);
