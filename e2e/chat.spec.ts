@@ -138,6 +138,38 @@ test('rooms: join by name, unread counts on rooms not in view, switch, list with
   expect(alice.problems).toEqual([]);
 });
 
+test('the join box takes a room as the page shows it, with its leading #', async ({ user }) => {
+  const alice = await user('alice');
+  await alice.page.getByLabel('Join or create a room').fill('#random');
+  await alice.page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(alice.page.locator('#room-title')).toHaveText('#random');
+  await expect(alice.page.locator('#join-error')).toHaveText('');
+  expect(alice.problems).toEqual([]);
+});
+
+test('Up-arrow in an empty composer edits one’s last message; with text in it, it does not', async ({
+  user,
+}) => {
+  const alice = await user('alice');
+  await alice.send('first');
+  await alice.send('secnd');
+  await expect(alice.messages('secnd')).toHaveAttribute('data-status', 'sent');
+  await alice.composer.fill('a draft');
+  await alice.composer.press('ArrowUp');
+  await expect(alice.composer).toBeFocused();
+  await alice.composer.fill('');
+  await alice.composer.press('ArrowUp');
+  const editor = alice.page.getByRole('textbox', { name: 'Edit message' });
+  await expect(editor).toBeFocused();
+  await expect(editor).toHaveValue('secnd');
+  await editor.fill('second');
+  await editor.press('Enter');
+  await expect(alice.messages('second')).toHaveCount(1);
+  await expect(alice.messages('secnd')).toHaveCount(0);
+  await expect(alice.messages('first')).toHaveCount(1);
+  expect(alice.problems).toEqual([]);
+});
+
 test('works at phone width with the keyboard alone', async ({ user }) => {
   const alice = await user('alice');
   await alice.page.setViewportSize({ width: 375, height: 740 });
@@ -188,7 +220,21 @@ test.describe('the text bound', () => {
 
   test('the composer and the editor take the server’s MAX_TEXT_LENGTH', async ({ user }) => {
     const alice = await user('alice');
-    await expect(alice.composer).toHaveAttribute('maxlength', '50');
+    // A paste past the bound is kept whole, counted, and refused with the reason.
+    const count = alice.page.locator('#composer-count');
+    await expect(count).toBeHidden();
+    await alice.composer.fill('y'.repeat(60));
+    await expect(count).toHaveText(
+      '60 characters: at most 50 can be sent. Shorten it, or split it in two.',
+    );
+    await expect(alice.composer).toHaveAttribute('aria-invalid', 'true');
+    await alice.composer.press('Enter');
+    await expect(alice.composer).toHaveValue('y'.repeat(60));
+    await alice.composer.fill('y'.repeat(46));
+    await expect(count).toHaveText('46 / 50');
+    await alice.composer.press('Enter');
+    await expect(alice.messages('y'.repeat(46))).toHaveAttribute('data-status', 'sent');
+    await expect(count).toBeHidden();
     await alice.send('short');
     const row = alice.messages('short');
     await expect(row).toHaveAttribute('data-status', 'sent');

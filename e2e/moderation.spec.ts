@@ -27,6 +27,33 @@ async function moderate(u: ChatUser, name: string) {
   return u.page.getByRole('group', { name: `Moderate ${name}` });
 }
 
+test('a kick reads in order: the room hears who removed whom, then that they left', async ({
+  user,
+}) => {
+  const olga = await user('olga');
+  await joinRoom(olga);
+  const carola = await user('carola');
+  await joinRoom(carola);
+  const bob = await user('bob');
+  await joinRoom(bob);
+  const tools = await moderate(olga, 'carola');
+  await tools.getByRole('button', { name: 'Kick' }).click();
+  await olga.page
+    .getByRole('form', { name: 'Kick carola' })
+    .getByRole('button', { name: 'Kick', exact: true })
+    .click();
+  const removed = 'olga removed carola from the room';
+  await expect(notice(bob, removed)).toHaveCount(1);
+  await expect(notice(bob, 'carola left')).toHaveCount(1);
+  const texts = await bob.page.getByTestId('notice').allTextContents();
+  expect(texts.filter((t) => t === removed || t === 'carola left')).toEqual([
+    removed,
+    'carola left',
+  ]);
+  expect(texts.indexOf(removed)).toBeLessThan(texts.indexOf('carola left'));
+  expect(bob.problems).toEqual([]);
+});
+
 test('the owner bans a spammer with a reason: the spammer is told why and until when, and cannot rejoin', async ({
   user,
 }) => {

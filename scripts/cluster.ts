@@ -6,12 +6,13 @@
 // https://localhost:8443, stats on 127.0.0.1:8404. Every port is an option, or a CLUSTER_* variable (see README), so two
 // clusters can run side by side with their own --dir. The chat's own settings
 // (RATE_LIMIT_PER_SEC, GUESTS, …) pass from this command's environment to every node.
-// Ctrl-C stops everything. Data lives in .cluster/ (delete it to start afresh).
+// Ctrl-C stops everything, and so does a SIGTERM, SIGINT or SIGKILL to npm's process alone. Data lives in .cluster/ (delete it to start afresh).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_VARIABLES } from '../server/src/config.js';
+import { onLauncherGone } from './lib/launcher.js';
 import { ChatNodeProcess, HaproxyProcess, RedisProcess } from './lib/processes.js';
 import { RedisCluster } from './lib/redis-cluster.js';
 
@@ -150,6 +151,7 @@ async function stopAll(code: number): Promise<void> {
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+onLauncherGone(() => void stopAll(0));
 
 try {
   await redis.start();

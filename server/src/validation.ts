@@ -14,6 +14,7 @@ import {
   type TypingRequest,
 } from '../../common/contract.js';
 import { fail } from './errors.js';
+import { codePoints } from '../../common/text.js';
 
 // Everything a client sends is checked here: payload shapes (zod schemas, checked against
 // the contract's request types), then the rules with codes of their own (room names, text,
@@ -100,13 +101,6 @@ export function checkMember(rooms: ReadonlySet<string>, room: string): AckFailur
     (rooms.has(room) ? undefined : fail(ErrorCode.NOT_IN_ROOM, `join ${room} first`))
   );
 }
-
-/** Length in characters (code points), as every limit is stated. */
-export const codePoints = (s: string): number => {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-};
 
 /** Trims the text and checks its length in characters; returns the text or a failure. */
 export function checkText(text: string, maxLength: number): string | AckFailure {

@@ -40,6 +40,7 @@ async function runCluster(
   env: Record<string, string>,
   args: string[] = [],
   reuse?: Record<'redis' | 'http' | 'https' | 'stats' | 'node' | 'metrics', number>,
+  launcher: 'node' | 'npm' = 'node',
 ) {
   const onRedisCluster = args.includes('cluster');
   const ports = reuse ?? {
@@ -50,12 +51,18 @@ async function runCluster(
     node: await freePort(),
     metrics: await freePort(),
   };
+  // Through npm, the pid held is npm's, as a service manager running `npm run cluster` holds it.
+  const npm = process.env.npm_execpath;
+  const [command, ...start] =
+    launcher === 'node'
+      ? [process.execPath, '--import', 'tsx', 'scripts/cluster.ts']
+      : npm === undefined
+        ? ['npm', 'run', 'cluster', '--']
+        : [process.execPath, npm, 'run', 'cluster', '--'];
   const child = spawn(
-    process.execPath,
+    command,
     [
-      '--import',
-      'tsx',
-      'scripts/cluster.ts',
+      ...start,
       '--nodes',
       '1',
       '--dir',
@@ -96,6 +103,28 @@ async function runCluster(
 
 // On a fresh checkout the script builds the server and page first, which takes a while.
 const CLUSTER_TEST_MS = 120_000;
+
+test.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)(
+  'a %s to the npm process of npm run cluster alone stops everything it started, freeing every port',
+  async (signal) => {
+    const cluster = await runCluster({}, [], undefined, 'npm');
+    const ports = Object.values(cluster.ports);
+    expect(await Promise.all(ports.map(bindable))).toEqual(ports.map(() => false));
+    // Only npm's own pid, not the process group a terminal's Ctrl-C reaches.
+    cluster.child.kill(signal);
+    await cluster.exited;
+    const deadline = Date.now() + 30_000;
+    let free = await Promise.all(ports.map(bindable));
+    while (!free.every(Boolean) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100)); // polling the ports, not a wait
+      free = await Promise.all(ports.map(bindable));
+    }
+    expect(Object.fromEntries(Object.keys(cluster.ports).map((k, i) => [k, free[i]]))).toEqual(
+      Object.fromEntries(Object.keys(cluster.ports).map((k) => [k, true])),
+    );
+  },
+  CLUSTER_TEST_MS,
+);
 
 test(
   'npm run cluster takes its ports from options and the environment, and passes the chat settings to its nodes',

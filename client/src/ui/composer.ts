@@ -1,8 +1,11 @@
+import { messageLength } from '../../../common/text.js';
+import type { Message } from '../../../common/contract.js';
 import type { Chat } from '../model/chat.js';
+import type { TimelineItem } from '../model/timeline.js';
 import { plainText, renderMarkdown } from '../model/markdown.js';
 import { byId, el, sameValues } from './dom.js';
 import { roomLabel } from './format.js';
-import { cancelReply, replyingTo } from './message-commands.js';
+import { cancelReply, replyingTo, startEditing } from './message-commands.js';
 import type { Panel, UiState } from './ui-state.js';
 
 /** While typing, `typing: true` is repeated this often so that it does not expire, in ms. */
@@ -16,6 +19,41 @@ const COMPOSER_MAX_HEIGHT_PX = 160;
 export function composedText(value: string): string | undefined {
   const text = value.trim();
   return text === '' ? undefined : text;
+}
+
+/** The user's newest message in the room that may still be edited, if any. */
+export function lastEditable(items: readonly TimelineItem[]): Message | undefined {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (item?.kind === 'message' && item.own && item.message.deleted !== true) return item.message;
+  }
+  return undefined;
+}
+
+const hasModifier = (event: KeyboardEvent): boolean =>
+  event.shiftKey || event.altKey || event.ctrlKey || event.metaKey || event.isComposing;
+
+/** The count shows once the text is within this share of the bound. */
+const COUNT_FROM = 0.9;
+
+/**
+ * What the composer says of its length against the server's bound, counted as the server
+ * counts it (characters of the trimmed text, not UTF-16 units): nothing far from the bound,
+ * the count near it, and past it why the text will not be sent. Nothing is ever cut off.
+ */
+export function lengthNote(
+  value: string,
+  max: number,
+): { text: string; over: boolean } | undefined {
+  const length = messageLength(value);
+  if (length > max) {
+    return {
+      text: `${length.toLocaleString('en')} characters: at most ${max.toLocaleString('en')} can be sent. Shorten it, or split it in two.`,
+      over: true,
+    };
+  }
+  if (length < max * COUNT_FROM) return undefined;
+  return { text: `${length.toLocaleString('en')} / ${max.toLocaleString('en')}`, over: false };
 }
 
 /** Tells the room the user is typing, at most every TYPING_REPEAT_MS, until idle. */
@@ -73,8 +111,17 @@ function createReplyBar(ui: UiState, chat: Chat): Panel {
 export function createComposer(ui: UiState, chat: Chat): Panel {
   const form = byId('composer', HTMLFormElement);
   const input = byId('composer-input', HTMLTextAreaElement);
-  // The server's bound (SessionInfo.maxTextLength), which the browser enforces while typing.
-  input.maxLength = ui.maxTextLength;
+  const count = byId('composer-count');
+  // The server's bound (SessionInfo.maxTextLength). Not `maxlength`, which would cut a long
+  // paste off without a word: the count says how far over it is, and Enter refuses.
+  const measure = () => {
+    const note = lengthNote(input.value, ui.maxTextLength);
+    count.hidden = note === undefined;
+    count.textContent = note?.text ?? '';
+    count.classList.toggle('over', note?.over === true);
+    input.setAttribute('aria-invalid', String(note?.over === true));
+    return note;
+  };
   const typing = typingSignal(chat);
   const replyBar = createReplyBar(ui, chat);
   const autosize = () => {
@@ -83,12 +130,13 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
   };
   const submit = () => {
     const text = composedText(input.value);
-    if (text === undefined) return;
+    if (text === undefined || measure()?.over === true) return;
     const reply = replyingTo(ui, chat.current);
     chat.send(input.value, chat.current, reply?.id);
     if (reply) cancelReply(ui);
     input.value = '';
     autosize();
+    measure();
     typing.stop();
   };
   form.addEventListener('submit', (event) => {
@@ -100,6 +148,12 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
+    } else if (event.key === 'ArrowUp' && input.value === '' && !hasModifier(event)) {
+      // As in the chats people know: Up in an empty composer edits one's last message.
+      const last = lastEditable(chat.currentRoom?.timeline.items ?? []);
+      if (!last) return;
+      event.preventDefault();
+      startEditing(ui, last.id, last.text);
     } else if (event.key === 'Escape' && replyingTo(ui, chat.current)) {
       event.preventDefault();
       cancelReply(ui);
@@ -111,6 +165,7 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
   });
   input.addEventListener('input', () => {
     autosize();
+    measure();
     if (composedText(input.value) === undefined) typing.stop();
     else typing.typed();
   });

@@ -5,7 +5,12 @@ import { failureText } from './notice-text.js';
 
 /** What the sidebar's join field makes of a typed name: lower case, spaces as hyphens. */
 export const roomNameOf = (typed: string): string =>
-  typed.trim().toLowerCase().replace(/\s+/g, '-');
+  typed
+    .trim()
+    // Rooms are shown as "#name": a name typed that way is the same room.
+    .replace(/^#+\s*/, '')
+    .toLowerCase()
+    .replace(/\s+/g, '-');
 
 export const ROOM_NAME_RULE = 'Room names use 1–64 of a–z, 0–9, _ and -.';
 

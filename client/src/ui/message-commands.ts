@@ -16,6 +16,14 @@ export function cancelReply(ui: UiState): void {
   ui.redraw();
 }
 
+/** Opens the editor on message `id` with `text`, focused: what Edit and Up-arrow both do. */
+export function startEditing(ui: UiState, id: string, text: string): void {
+  ui.messages.confirming = undefined;
+  ui.messages.editing = { id, draft: text, saving: false };
+  ui.messages.focus = { id, selector: '.msg-editor textarea' };
+  ui.redraw();
+}
+
 /** What a message's buttons do: each changes the UiState or calls the chat, then redraws. */
 export type MessageCommands = ReturnType<typeof createMessageCommands>;
 
@@ -72,9 +80,7 @@ export function createMessageCommands(ui: UiState, chat: Chat) {
       run(id, chat.toggleReaction(room, id, emoji));
     },
     startEdit(id: string, text: string): void {
-      state.confirming = undefined;
-      state.editing = { id, draft: text, saving: false };
-      update(id, '.msg-editor textarea');
+      startEditing(ui, id, text);
     },
     keepEditDraft(id: string, draft: string): void {
       if (state.editing?.id === id) state.editing.draft = draft;

@@ -8,7 +8,7 @@ import {
 import type { Config } from '../config.js';
 import type { UserLimits } from '../limits/user-limits.js';
 import { fail } from '../errors.js';
-import { codePoints } from '../validation.js';
+import { codePoints } from '../../../common/text.js';
 import { memoryThrottle, type ThrottleFactory } from '../limits/login-throttle.js';
 import { checkDisplayName, checkUsername, nameKey } from './names.js';
 import { createPasswordHasher, PASSWORD_MAX, PASSWORD_MIN } from './passwords.js';

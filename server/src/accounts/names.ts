@@ -1,6 +1,6 @@
 import { ErrorCode, type AckFailure } from '../../../common/contract.js';
 import { fail } from '../errors.js';
-import { codePoints } from '../validation.js';
+import { codePoints } from '../../../common/text.js';
 
 /** Usernames: 3–32 of a-z 0-9 _ -, compared without regard to case (stored lowercased). */
 export const USERNAME_PATTERN = /^[a-z0-9_-]{3,32}$/;

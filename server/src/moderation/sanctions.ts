@@ -43,8 +43,9 @@ export async function kick(
   if ('ok' in allowed) return allowed;
   const by = ctx.actor.member;
   ctx.deps.io.to(userRoom(target)).emit('room:removed', { room, reason: 'kick', by });
-  remove(ctx.deps, room, target);
+  // The room hears why before it hears them leave: "olga removed spam", then "spam left".
   await announce(ctx, { room, action: 'kick', target: allowed.target });
+  remove(ctx.deps, room, target);
   return { ok: true, room, userId: target };
 }
 
@@ -65,7 +66,6 @@ function sanction(kind: 'ban' | 'mute'): RequestAction<'room:ban'> {
         ...(until === null ? {} : { until }),
         ...(why ? { message: why } : {}),
       });
-      remove(ctx.deps, room, target);
     } else {
       await ctx.deps.moderation.mute(room, target, record);
     }
@@ -80,6 +80,8 @@ function sanction(kind: 'ban' | 'mute'): RequestAction<'room:ban'> {
       },
       minutes === undefined ? 'until lifted' : `${minutes} min`,
     );
+    // After the announcement, as for a kick. The ban is stored already: a rejoin is refused.
+    if (kind === 'ban') remove(ctx.deps, room, target);
     return { ok: true, room, userId: target, ...(until === null ? {} : { until }) };
   };
 }
