@@ -116,3 +116,37 @@ test('signing out in one tab signs out the other, which says why', async ({ user
   await expect(second.status).toHaveAttribute('data-state', 'connected');
   await expect(second.page.locator('#me-name')).toHaveText('Alice');
 });
+
+test('the sign-in screen stands alone, says a sign-out calmly, and offers an account holder their account first', async ({
+  page,
+  server,
+}) => {
+  await page.goto(`${server.url}/`);
+  const dialog = page.getByRole('dialog', { name: 'Sign in to chat' });
+  await expect(dialog).toBeVisible();
+  // Nothing of a session behind it: no sign-out links, no "Connecting…".
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeHidden();
+  await expect(page.locator('#status')).toBeHidden();
+  // A browser that never signed in starts as a guest, where guests may chat.
+  await expect(dialog.locator('button.mode[data-mode="guest"]')).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await signIn(page, 'Alice', { username: 'alice', password: PASSWORD });
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+
+  await expect(dialog).toBeVisible();
+  const reason = dialog.locator('#auth-reason');
+  await expect(reason).toHaveText('You signed out.');
+  const colour = (selector: string) =>
+    dialog.locator(selector).evaluate((e) => getComputedStyle(e).color);
+  expect(await colour('#auth-reason')).not.toBe(await colour('#auth-error'));
+  // This browser signed in with an account: the screen opens on it, username focused.
+  await expect(dialog.locator('button.mode[data-mode="login"]')).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await expect(dialog.getByLabel('Username')).toBeFocused();
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeHidden();
+});

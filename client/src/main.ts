@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   const reason = takeSignedOutReason();
   const session = await api.session();
   const user = session.user ?? (await signIn(api, session, reason));
+  // Until now only the sign-in screen showed: no sign-out links, no "Connecting…" behind it.
+  document.body.classList.remove('signing-in');
   const transports = forcedTransports();
   const chat = new Chat({
     user: memberOf(user),

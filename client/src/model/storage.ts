@@ -38,3 +38,26 @@ export function savePrefs(prefs: Prefs, storage: Storage = localStorage): void {
     // Private mode or a full quota: the chat works, it just forgets on reload.
   }
 }
+
+/** How this browser last signed in: with an account, or as a guest. */
+export type SignInWay = 'account' | 'guest';
+
+const WAY_KEY = 'chat.signInWay.v1';
+
+/** How this browser signed in last, if it ever did: the sign-in screen opens on that way. */
+export function loadSignInWay(storage: Storage = localStorage): SignInWay | undefined {
+  try {
+    const way = storage.getItem(WAY_KEY);
+    return way === 'account' || way === 'guest' ? way : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveSignInWay(way: SignInWay, storage: Storage = localStorage): void {
+  try {
+    storage.setItem(WAY_KEY, way);
+  } catch {
+    // Storage off: the screen opens on its default next time.
+  }
+}

@@ -1,8 +1,16 @@
 import type { PublicUser } from '../../../common/contract.js';
 import { AuthError, type AuthApi } from '../model/auth-api.js';
+import { loadSignInWay, saveSignInWay, type SignInWay } from '../model/storage.js';
 import { byId } from './dom.js';
 
 type Mode = 'login' | 'signup' | 'guest';
+
+/**
+ * The way the screen opens on: as a guest where guests may chat, unless this browser last
+ * signed in with an account (its holder should not be offered to become a guest first).
+ */
+export const firstMode = (guests: boolean, last: SignInWay | undefined): Mode =>
+  guests && last !== 'account' ? 'guest' : 'login';
 
 const SUBMIT_LABELS: Record<Mode, string> = {
   login: 'Sign in',
@@ -29,7 +37,7 @@ export function signIn(
   const display = byId('auth-display', HTMLInputElement);
   const guestName = byId('auth-guest-name', HTMLInputElement);
   const modeButtons = [...form.querySelectorAll<HTMLButtonElement>('button.mode')];
-  let mode: Mode = methods.guests ? 'guest' : 'login';
+  let mode: Mode = firstMode(methods.guests, loadSignInWay());
 
   byId('auth-reason').textContent = reason ?? '';
   const setMode = (next: Mode) => {
@@ -76,6 +84,7 @@ export function signIn(
             : api.login({ username: username.value, password: password.value });
       attempt.then(
         (user) => {
+          saveSignInWay(mode === 'guest' ? 'guest' : 'account');
           dialog.close();
           password.value = '';
           resolve(user);
