@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { apiRequest, logIn, signUp } from './support/accounts.js';
-import { connect, joinOk, sendOk } from './support/client.js';
+import { connect, joinOk, request, sendOk } from './support/client.js';
 import { startTestNode } from './support/server.js';
 
 test('a single node on SQLite keeps history across a restart: rejoining with since finds no gap', async () => {
@@ -53,4 +53,30 @@ test('accounts and sessions survive a restart on SQLite: the same session connec
     password: 'whatever123',
   });
   expect(again.status).toBe(409);
+});
+
+test('rooms created on SQLite stay in the directory across a restart, with no message in them', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat-node-'));
+  const first = await startTestNode({ store: 'sqlite', dataDir });
+  const alice = await connect(first.url, { name: 'alice' });
+  const created = await request(alice, 'room:create', { room: 'quiet-corner', topic: 'hush' });
+  expect(created).toMatchObject({ ok: true });
+  // Opened by joining, then left: it has an owner but nothing else.
+  await joinOk(alice, 'opened-by-join');
+  expect(await request(alice, 'room:leave', { room: 'opened-by-join' })).toMatchObject({
+    ok: true,
+  });
+  await first.close();
+
+  const second = await startTestNode({ store: 'sqlite', dataDir });
+  const bob = await connect(second.url, { name: 'bob' });
+  const listed = await request(bob, 'rooms:list', {});
+  if (!listed.ok) throw new Error(listed.error.message);
+  expect(listed.rooms).toEqual(
+    expect.arrayContaining([
+      { name: 'quiet-corner', members: 0 },
+      { name: 'opened-by-join', members: 0 },
+    ]),
+  );
+  expect((await joinOk(bob, 'quiet-corner')).info).toMatchObject({ topic: 'hush' });
 });

@@ -25,6 +25,8 @@ import {
 //   {room}:reports:resolution  hash: report id → { by, at } as JSON
 //   {room}:reports:by  hash: "<message id> <user id>" → report id (one report per user and message)
 //   {room}:reports:seq counter that orders filings and resolutions
+// and, in a slot of its own:
+//   rooms              set of the rooms that have settings (for the directory to list)
 
 // Creates a room's settings unless it has some: of two nodes creating one room, one wins.
 // KEYS: settings. ARGV: field, value pairs. Returns 1 if created, else 0.
@@ -195,6 +197,7 @@ type Kind = 'bans' | 'mutes';
 // eslint-disable-next-line max-lines-per-function -- a factory of small closures (its methods), each well under the limit
 export function createRedisModeration(redis: RedisClient, prefix: string): ModerationStore {
   const key = (room: string, what: string) => `${prefix}{${room}}:${what}`;
+  const roomsKey = `${prefix}rooms`;
 
   const reportKeys = (room: string) => REPORT_KEYS.map((what) => key(room, what));
 
@@ -219,10 +222,15 @@ export function createRedisModeration(redis: RedisClient, prefix: string): Moder
           ...(s.owner === undefined ? [] : ['owner', s.owner]),
           ...(s.topic === undefined ? [] : ['topic', s.topic]),
         ];
+        // Listed first, created second: the set sits in another slot, so the two cannot be
+        // one script, and a room listed without settings (a failed creation) is harmless
+        // where a created room missing from the directory is not.
+        await redis.sadd(roomsKey, room);
         return (await redis.eval(CREATE, 1, key(room, 'settings'), ...fields)) === 1;
       }),
     settings: (room) =>
       redisCall(async () => toSettings(await redis.hgetall(key(room, 'settings')))),
+    rooms: () => redisCall(() => redis.smembers(roomsKey)),
     update: (room, change) =>
       redisCall(async () => {
         const privacy = change.private === undefined ? '' : change.private ? '1' : '0';
@@ -330,6 +338,7 @@ export function createRedisModeration(redis: RedisClient, prefix: string): Moder
           ),
           ...reportKeys(room),
         );
+        await redis.srem(roomsKey, room);
       }),
   };
 }

@@ -68,6 +68,7 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
     settings: db.prepare<[string], SettingsRow>(
       'SELECT owner, private, topic, created_at FROM room_settings WHERE room = ?',
     ),
+    rooms: db.prepare<[], { room: string }>('SELECT room FROM room_settings'),
     // NULL leaves a column as it is; an empty topic removes it.
     update: db.prepare<
       [{ room: string; private: number | null; topic: string | null }],
@@ -206,6 +207,7 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
         const row = q.settings.get(room);
         return row && toSettings(row);
       }),
+    rooms: () => run(() => q.rooms.all().map((r) => r.room)),
     update: (room, change) =>
       run(() => {
         const row = q.update.get({

@@ -51,6 +51,11 @@ export interface ModerationStore {
   /** Creates a room's settings with its owner; false when the room already has settings. */
   create(room: string, settings: RoomSettings): Promise<boolean>;
   settings(room: string): Promise<RoomSettings | undefined>;
+  /**
+   * Every room that has settings, in no particular order: the rooms people created, which
+   * exist (and are listed) until forgotten, whether or not they hold a message.
+   */
+  rooms(): Promise<string[]>;
   /** Changes the topic (an empty string removes it) and privacy; undefined if no settings. */
   update(
     room: string,
@@ -147,6 +152,7 @@ export function createMemoryModeration(): ModerationStore {
       const s = settings.get(room);
       return Promise.resolve(s && { ...s });
     },
+    rooms: () => Promise.resolve([...settings.keys()]),
     update(room, change) {
       const s = settings.get(room);
       if (!s) return Promise.resolve(undefined);

@@ -34,9 +34,17 @@ export function createDirectory(
 ): () => Promise<RoomSummary[]> {
   let cached: { at: number; rooms: Promise<RoomSummary[]> } | undefined;
   const compute = async (): Promise<RoomSummary[]> => {
-    const [stored, counts] = await Promise.all([deps.history.rooms(), roomCounts(deps)]);
+    // A room exists while it holds messages, has people in it, or has settings (someone
+    // created it): the last is what keeps a quiet room listed across a restart.
+    const [stored, created, counts] = await Promise.all([
+      deps.history.rooms(),
+      deps.moderation.rooms(),
+      roomCounts(deps),
+    ]);
     // Direct conversations are nobody else's business: never listed.
-    const names = new Set([...stored, ...counts.keys()].filter((name) => !isDirect(name)));
+    const names = new Set(
+      [...stored, ...created, ...counts.keys()].filter((name) => !isDirect(name)),
+    );
     names.delete(DEFAULT_ROOM);
     const listed = [...names]
       .map((name) => ({ name, members: counts.get(name) ?? 0 }))

@@ -303,6 +303,18 @@ export function moderationStoreSuite(name: string, create: () => Promise<Moderat
       });
     });
 
+    test('every created room is listed until it is forgotten', async () => {
+      const store = await create();
+      expect(await store.rooms()).toEqual([]);
+      await store.create('quiet', { owner: 'ann', private: false, createdAt: NOW });
+      await store.create('hidden', { owner: 'ann', private: true, createdAt: NOW });
+      // Created twice: listed once.
+      await store.create('quiet', { owner: 'bob', private: false, createdAt: NOW });
+      expect((await store.rooms()).sort()).toEqual(['hidden', 'quiet']);
+      await store.forget('quiet');
+      expect(await store.rooms()).toEqual(['hidden']);
+    });
+
     test('forgetting a room forgets everything about it, and nothing of others', async () => {
       const store = await create();
       const fill = async (room: string) => {
