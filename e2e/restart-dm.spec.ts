@@ -32,3 +32,37 @@ test.describe('STORE=sqlite', () => {
     await expect(bob.page.locator('#room-topic')).toHaveText('nothing said yet');
   });
 });
+
+test.describe('STORE=sqlite, presence', () => {
+  test.use({ serverEnv: { STORE: 'sqlite' } });
+
+  test('after a server restart, people who were there and come back are not announced', async ({
+    user,
+    server,
+  }) => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const presenceNotices = (u: typeof alice) =>
+      u.page.getByTestId('notice').filter({ hasText: /\b(joined|left)$/ });
+    await expect(presenceNotices(alice)).toHaveText(['bob joined']);
+    await expect(presenceNotices(bob)).toHaveCount(0);
+
+    await server.stop();
+    await expect(alice.status).toHaveAttribute('data-state', 'reconnecting');
+    await expect(bob.status).toHaveAttribute('data-state', 'reconnecting');
+    await server.start();
+    await expect(alice.status).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
+    await expect(bob.status).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
+    // Each has rejoined: a message of each reaches the other (after their join, if any, was
+    // announced on the same connection).
+    await alice.send('alice is back');
+    await bob.send('bob is back');
+    await expect(bob.messages('alice is back')).toHaveCount(1);
+    await expect(alice.messages('bob is back')).toHaveCount(1);
+    await expect(alice.page.locator('#room-count')).toHaveText('2 members online');
+    // A short wait, only to show that no late notice follows.
+    await alice.page.waitForTimeout(1500);
+    await expect(presenceNotices(alice)).toHaveText(['bob joined']);
+    await expect(presenceNotices(bob)).toHaveCount(0);
+  });
+});

@@ -152,7 +152,9 @@ export class Room {
     this.joined = true;
     this.resume = undefined;
     this.info = ack.info;
-    this.presence.joined(ack.members);
+    this.presence.joined(ack.members, (member) => {
+      this.timeline.notice({ type: 'left', name: member.name });
+    });
     const first = this.timeline.messageCount === 0;
     if (ack.gap) this.timeline.breakContinuity();
     if (ack.gap && !first) {
@@ -170,6 +172,7 @@ export class Room {
     this.readSoon?.cancel();
     this.readSoon = undefined;
     this.presence.clearTyping();
+    this.presence.connectionLost();
   }
 
   /** Applies a presence event, with a notice when someone came, went or changed name. */
