@@ -66,3 +66,34 @@ test.describe('STORE=sqlite, presence', () => {
     await expect(presenceNotices(bob)).toHaveCount(0);
   });
 });
+
+test('a direct conversation’s header names the other person and where they are, with no head count and no “Message” for them', async ({
+  user,
+}) => {
+  const alice = await user('alice');
+  const bob = await user('bob');
+  await alice.page.getByRole('button', { name: 'Message bob' }).click();
+  const title = alice.page.locator('#room-title');
+  const where = alice.page.locator('#room-count');
+  await expect(title).toHaveText('bob');
+  // Bob is in general with her: online, though he has not opened the conversation yet.
+  await expect(where).toHaveText('online');
+  await alice.send('a word in private');
+  const entry = bob.page.locator('#direct-list .room-button');
+  await expect(entry).toContainText('alice');
+  await entry.click();
+  await expect(bob.page.locator('#room-title')).toHaveText('alice');
+  await expect(bob.page.locator('#room-count')).toHaveText('online');
+
+  // Both are listed beside the conversation, and nobody is offered to write to the other.
+  const members = alice.page.getByTestId('member');
+  await expect(members).toHaveCount(2);
+  await expect(alice.page.getByRole('button', { name: 'Message bob' })).toHaveCount(0);
+  await expect(bob.page.getByRole('button', { name: 'Message alice' })).toHaveCount(0);
+  await expect(where).not.toContainText('member');
+
+  // Bob goes: once the server says so, the header says when he was last seen.
+  await bob.page.goto('about:blank');
+  await expect(where).toHaveText(/^last seen at \d{1,2}:\d{2}/);
+  await expect(title).toHaveText('bob');
+});

@@ -107,6 +107,11 @@ export class Chat {
   private changeQueued = false;
   private visible: boolean;
   private directoryTimer: Timer | undefined;
+  /**
+   * When each user was last seen going from the rooms this client shares with them, in ms
+   * since the epoch: what a conversation's header can say of someone no longer there.
+   */
+  private readonly lastSeenAt = new Map<string, number>();
 
   constructor(options: ChatOptions) {
     this.user = options.user;
@@ -183,6 +188,18 @@ export class Chat {
   /** Messages waiting for an ack, oldest first. */
   get outbox(): readonly OutgoingMessage[] {
     return this.sends.items;
+  }
+
+  /**
+   * Whether a user is online as far as this client can tell (listed in a room or
+   * conversation it holds), or when they were last seen going, if it saw that.
+   */
+  presenceOf(userId: string): { online: true } | { online: false; lastSeen?: number } {
+    for (const room of this.rooms.values()) {
+      if (room.presence.members.has(userId)) return { online: true };
+    }
+    const lastSeen = this.lastSeenAt.get(userId);
+    return lastSeen === undefined ? { online: false } : { online: false, lastSeen };
   }
 
   get currentRoom(): Room | undefined {
@@ -676,6 +693,9 @@ export class Chat {
         if (this.self?.id === event.member.id) this.self = event.member;
       }
       this.rooms.get(event.room)?.applyPresence(event);
+      if (event.action === 'leave' && !this.presenceOf(event.member.id).online) {
+        this.lastSeenAt.set(event.member.id, Date.now());
+      }
       const listed = this.directory.find((r) => r.name === event.room);
       if (listed) listed.members = event.count;
       this.changed();

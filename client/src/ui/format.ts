@@ -85,3 +85,27 @@ export function avatarNode(author: Member): HTMLElement {
 export function roomLabel(room: Room, chat: Chat): string {
   return room.kind === 'direct' ? room.title(chat.user.id) : `#${room.name}`;
 }
+
+/** How a conversation's header says where someone is: online, last seen when, or offline. */
+export function presenceText(
+  presence: ReturnType<Chat['presenceOf']>,
+  now: number = Date.now(),
+): string {
+  if (presence.online) return 'online';
+  if (presence.lastSeen === undefined) return 'offline';
+  const at = presence.lastSeen;
+  const time = timeFormat.format(at);
+  return dayKey(at) === dayKey(now)
+    ? `last seen at ${time}`
+    : `last seen ${dayLabel(at, now).toLowerCase()} at ${time}`;
+}
+
+/**
+ * What stands beside a conversation's title (the other people's names) instead of a head
+ * count: where the other person is, or each of them by name.
+ */
+export function conversationPresence(room: Room, chat: Chat): string {
+  const others = room.participants.filter((p) => p.id !== chat.user.id);
+  if (others.length === 1 && others[0]) return presenceText(chat.presenceOf(others[0].id));
+  return others.map((p) => `${p.name} ${presenceText(chat.presenceOf(p.id))}`).join(', ');
+}

@@ -17,6 +17,8 @@ import { failureText } from './notice-text.js';
 interface MemberValues {
   member: Member;
   isSelf: boolean;
+  /** "Message" is offered: not in a conversation with this member alone, where it is. */
+  offerMessage: boolean;
   role: Role;
   moderation: ModerationValues | undefined;
 }
@@ -73,7 +75,7 @@ function memberNode(v: MemberValues, chat: Chat, act: MemberCommands): HTMLEleme
       : el(
           'span',
           { className: 'member-buttons' },
-          messageButton(member, chat),
+          ...(v.offerMessage ? [messageButton(member, chat)] : []),
           ...moderation.toggle,
         ),
     ...moderation.below,
@@ -146,12 +148,15 @@ export function createMemberPanel(ui: UiState, chat: Chat): Panel {
       const shown = room
         ? [...room.presence.members.values()].sort((a, b) => a.name.localeCompare(b.name))
         : [];
+      // In a conversation of two, the other person is the one the user is writing to.
+      const withOneOther = room?.kind === 'direct' && room.participants.length <= 2;
       members.update(
         shown.map((member) => ({
           key: member.id,
           values: {
             member,
             isSelf: member.id === chat.self?.id,
+            offerMessage: !withOneOther,
             role: room?.roleOf(member.id) ?? 'member',
             moderation: room ? moderationValues(member, room, chat, ui) : undefined,
           },

@@ -5,7 +5,7 @@ import { plainText, renderMarkdown } from '../model/markdown.js';
 import { createAuditPanel } from './audit-panel.js';
 import { createComposer } from './composer.js';
 import { byId, el } from './dom.js';
-import { roomLabel } from './format.js';
+import { conversationPresence, roomLabel } from './format.js';
 import { createInvitePanel } from './invite-panel.js';
 import { createMemberPanel, restoreMemberFocus } from './member-panel.js';
 import { restoreMessageFocus } from './message-actions.js';
@@ -84,9 +84,11 @@ function createRoomBar(chat: Chat): Panel {
         return;
       }
       byId('room-title').textContent = roomLabel(room, chat);
-      byId('room-count').textContent = room.joined
-        ? `${room.presence.count} ${room.presence.count === 1 ? 'member' : 'members'} online`
-        : 'joining…';
+      byId('room-count').textContent = !room.joined
+        ? 'joining…'
+        : room.kind === 'direct'
+          ? conversationPresence(room, chat)
+          : `${room.presence.count} ${room.presence.count === 1 ? 'member' : 'members'} online`;
       byId('typing').textContent = typingText(room);
     },
   };
