@@ -1,4 +1,53 @@
+import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './support/fixtures.js';
+
+interface Shown {
+  title: string;
+  body: string;
+}
+
+/**
+ * Records every `new Notification(...)` of the page around the browser's own, and lets the
+ * test hide the page as a switch to another tab would, as far as the page can tell.
+ */
+async function spyOnNotifications(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const Real = window.Notification;
+    const shown: Shown[] = [];
+    class Recording extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        shown.push({ title, body: options?.body ?? '' });
+      }
+      static override get permission(): NotificationPermission {
+        return Real.permission;
+      }
+    }
+    let hidden = false;
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+    Object.defineProperty(document, 'visibilityState', {
+      configurable: true,
+      get: () => (hidden ? 'hidden' : 'visible'),
+    });
+    Object.assign(window, {
+      shownNotifications: shown,
+      setHidden: (value: boolean) => {
+        hidden = value;
+        document.dispatchEvent(new Event('visibilitychange'));
+      },
+    });
+    Object.defineProperty(window, 'Notification', { value: Recording, configurable: true });
+  });
+}
+
+const shownOn = (page: Page) =>
+  page.evaluate(() => (window as unknown as { shownNotifications: Shown[] }).shownNotifications);
+
+/** The browser's question about notifications answers `answer` at once. */
+const answerPermission = (answer: NotificationPermission) => (context: BrowserContext) =>
+  context.addInitScript((value) => {
+    Notification.requestPermission = () => Promise.resolve(value);
+  }, answer);
 
 test.describe('STORE=sqlite', () => {
   test.use({ serverEnv: { STORE: 'sqlite' } });
@@ -96,4 +145,54 @@ test('a direct conversation’s header names the other person and where they are
   await bob.page.goto('about:blank');
   await expect(where).toHaveText(/^last seen at \d{1,2}:\d{2}/);
   await expect(title).toHaveText('bob');
+});
+
+test('a direct message without a mention notifies a hidden tab, once, with the sender’s name', async ({
+  user,
+}) => {
+  const alice = await user('alice');
+  const bob = await user('bob', {
+    prepare: async (context) => {
+      await context.grantPermissions(['notifications']);
+      await spyOnNotifications(context);
+    },
+  });
+  await expect(bob.page.locator('#notify-status')).toHaveText(
+    'Notifications are on for mentions and direct messages while the chat is hidden.',
+  );
+  await bob.page.evaluate(() => {
+    (window as unknown as { setHidden: (hidden: boolean) => void }).setHidden(true);
+  });
+  await alice.page.getByRole('button', { name: 'Message bob' }).click();
+  await expect(alice.page.locator('#room-title')).toHaveText('bob');
+  await alice.send('are you around?');
+  await expect(bob.page.locator('#direct-list .room-button').getByTestId('unread')).toHaveText('1');
+  await expect
+    .poll(() => shownOn(bob.page))
+    .toEqual([{ title: 'alice sent you a direct message', body: 'are you around?' }]);
+  // Her own message notifies nobody on her side, and a room message without a mention
+  // notifies nobody on his.
+  await alice.page.locator('#joined-rooms [data-room="general"]').click();
+  await alice.send('hello room');
+  await expect(bob.messages('hello room')).toHaveCount(1);
+  expect(await shownOn(bob.page)).toHaveLength(1);
+});
+
+test('a refused or dismissed question about notifications is answered in words', async ({
+  user,
+}) => {
+  const carol = await user('carol', { prepare: answerPermission('denied') });
+  await carol.page.getByRole('button', { name: 'Enable notifications' }).click();
+  await expect(carol.page.locator('#notify-status')).toHaveText(
+    'Notifications are blocked in this browser; allow them in the site settings to be told of mentions and direct messages.',
+  );
+
+  const dan = await user('dan', { prepare: answerPermission('default') });
+  const enable = dan.page.getByRole('button', { name: 'Enable notifications' });
+  await enable.click();
+  await expect(dan.page.locator('#notify-status')).toHaveText(
+    'Notifications are still off: the browser’s question was dismissed. Enable them to be told of mentions and direct messages.',
+  );
+  // Dismissed, it may be asked again.
+  await expect(enable).toBeVisible();
 });

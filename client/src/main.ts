@@ -2,7 +2,7 @@ import './styles.css';
 import { createAuthApi, memberOf } from './model/auth-api.js';
 import { Chat, type Transport } from './model/chat.js';
 import { loadPrefs, savePrefs } from './model/storage.js';
-import { notifyMention, wireNotifications } from './ui/notifications.js';
+import { notifyDirect, notifyMention, wireNotifications } from './ui/notifications.js';
 import {
   backToSignIn,
   takeSignedOutReason,
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       updateTitle(chat);
     } else if (event.type === 'incoming') {
       if (event.message.room === chat.current) announce(event.message, chat);
+      notifyDirect(chat, event.message);
     } else if (event.type === 'mention') {
       notifyMention(chat, event.message);
     } else if (event.type === 'signed-out') {
