@@ -29,6 +29,12 @@ function roleBadge(role: Role): HTMLElement[] {
   return [el('span', { className: `role-badge ${role}`, text: ROLE_LABELS[role] })];
 }
 
+/** "@alice1" beside a name, what mentions that member; nothing for a guest, who has none. */
+function usernameNode(member: Member): HTMLElement[] {
+  if (member.username === undefined) return [];
+  return [el('span', { className: 'member-username', text: `@${member.username}` })];
+}
+
 /**
  * Starts (or goes to) a direct conversation with a member. Its word comes from the style
  * sheet, so the entry's text stays the member's name; the label says whom it writes to.
@@ -67,6 +73,7 @@ function memberNode(v: MemberValues, chat: Chat, act: MemberCommands): HTMLEleme
     { className: 'member', attrs: { 'data-testid': 'member' } },
     avatarNode(member),
     el('span', { className: 'member-name', text: member.name }),
+    ...usernameNode(member),
     ...roleBadge(v.role),
     v.isSelf
       ? el('span', { className: 'you', text: '(you)' })
