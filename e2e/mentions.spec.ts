@@ -101,14 +101,37 @@ test('a display name typed by hand mentions nobody; a click picks; Escape closes
   for (const u of [alice, bob]) expect(u.problems).toEqual([]);
 });
 
-test('usernames show in the member list and beside one’s own name; guests have none', async ({
+test('usernames show in the member list, the profile card and beside one’s own name', async ({
   user,
 }) => {
-  const { alice, bob } = await threeInGeneral(user);
+  const { alice, bob, alibaba } = await threeInGeneral(user);
   await expect(memberRow(bob, 'Alice').locator('.member-username')).toHaveText('@alice1');
   await expect(memberRow(bob, 'Bob').locator('.member-username')).toHaveText('@bob');
   await expect(memberRow(bob, 'Alibaba').locator('.member-username')).toHaveCount(0);
   await expect(alice.page.locator('#me-name')).toHaveText('Alice');
   await expect(alice.page.locator('#me-username')).toHaveText('@alice1');
-  for (const u of [alice, bob]) expect(u.problems).toEqual([]);
+  await expect(alibaba.page.locator('#me-username')).toBeHidden();
+
+  // A member's name opens their card: who they are, and how to mention them.
+  const name = memberRow(bob, 'Alice').getByRole('button', { name: 'Alice', exact: true });
+  await expect(name).toHaveAttribute('aria-expanded', 'false');
+  await name.click();
+  const card = bob.page.getByRole('group', { name: 'Profile of Alice' });
+  await expect(card).toBeVisible();
+  await expect(card.locator('.profile-name')).toHaveText('Alice');
+  await expect(card.locator('.profile-username')).toHaveText('@alice1');
+  await expect(
+    memberRow(bob, 'Alice').getByRole('button', { name: 'Alice', exact: true }),
+  ).toHaveAttribute('aria-expanded', 'true');
+  await card.getByRole('button', { name: 'Mention Alice' }).click();
+  await expect(bob.composer).toHaveValue('@alice1 ');
+  await expect(bob.composer).toBeFocused();
+  await memberRow(bob, 'Alice').getByRole('button', { name: 'Alice', exact: true }).click();
+  await expect(card).toBeHidden();
+
+  // A guest's card says how a guest is mentioned.
+  await memberRow(bob, 'Alibaba').getByRole('button', { name: 'Alibaba', exact: true }).click();
+  const guestCard = bob.page.getByRole('group', { name: 'Profile of Alibaba' });
+  await expect(guestCard.locator('.profile-username')).toHaveText('Guest, mentioned as @"Alibaba"');
+  for (const u of [alice, bob, alibaba]) expect(u.problems).toEqual([]);
 });

@@ -12,6 +12,7 @@ import {
 } from './member-actions.js';
 import type { Panel, UiState } from './ui-state.js';
 import { failureText } from './notice-text.js';
+import { profileCard, profileToggle } from './profile-card.js';
 
 /** What a member's entry shows. */
 interface MemberValues {
@@ -19,6 +20,7 @@ interface MemberValues {
   isSelf: boolean;
   role: Role;
   moderation: ModerationValues | undefined;
+  profileOpen: boolean;
 }
 
 const ROLE_LABELS = { operator: 'operator', owner: 'owner', moderator: 'moderator' } as const;
@@ -62,17 +64,17 @@ function messageButton(member: Member, chat: Chat): HTMLButtonElement {
 }
 
 /**
- * A member's entry: name, role, "Message", and for those the user outranks, "Moderate" with
- * its tools below.
+ * A member's entry: name (which opens their profile card), username, role, "Message", and
+ * for those the user outranks, "Moderate" with its tools below.
  */
-function memberNode(v: MemberValues, chat: Chat, act: MemberCommands): HTMLElement {
+function memberNode(v: MemberValues, chat: Chat, ui: UiState, act: MemberCommands): HTMLElement {
   const { member } = v;
   const moderation = memberModeration(member.id, v.moderation, act);
   return el(
     'li',
     { className: 'member', attrs: { 'data-testid': 'member' } },
     avatarNode(member),
-    el('span', { className: 'member-name', text: member.name }),
+    profileToggle(member, v.profileOpen, ui),
     ...usernameNode(member),
     ...roleBadge(v.role),
     v.isSelf
@@ -83,6 +85,11 @@ function memberNode(v: MemberValues, chat: Chat, act: MemberCommands): HTMLEleme
           messageButton(member, chat),
           ...moderation.toggle,
         ),
+    ...profileCard(
+      member,
+      { open: v.profileOpen, roleLabel: v.role === 'member' ? undefined : ROLE_LABELS[v.role] },
+      v.isSelf,
+    ),
     ...moderation.below,
   );
 }
@@ -144,7 +151,7 @@ export function restoreMemberFocus(ui: UiState): void {
 /** The members of the room in view, by name, and the bans that have not ended. */
 export function createMemberPanel(ui: UiState, chat: Chat): Panel {
   const act = createMemberCommands(ui, chat);
-  const members = keyedList<MemberValues>(byId('member-list'), (v) => memberNode(v, chat, act));
+  const members = keyedList<MemberValues>(byId('member-list'), (v) => memberNode(v, chat, ui, act));
   const banned = createBannedList(chat);
   return {
     update() {
@@ -161,6 +168,7 @@ export function createMemberPanel(ui: UiState, chat: Chat): Panel {
             isSelf: member.id === chat.self?.id,
             role: room?.roleOf(member.id) ?? 'member',
             moderation: room ? moderationValues(member, room, chat, ui) : undefined,
+            profileOpen: ui.members.profile === member.id,
           },
         })),
       );
