@@ -170,6 +170,8 @@ export const isDirectRoom = (room: string): boolean => room.startsWith(DIRECT_RO
 export interface Member {
   id: string;
   name: string;
+  /** The account's username (lower-case), what `@username` mentions name; absent for guests. */
+  username?: string;
   /** Signed in as a guest, without an account. */
   guest?: true;
 }

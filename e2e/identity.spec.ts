@@ -60,7 +60,7 @@ test('a second user cannot appear under the first user’s name', async ({ user,
   const theirs = alice.messages('hello from mallory');
   await expect(theirs).toHaveCount(1);
   await expect(theirs).not.toHaveClass(/own/);
-  await expect(alice.page.getByTestId('member')).toHaveText(['AAlice(you)', 'MMallory']);
+  await expect(alice.page.getByTestId('member')).toHaveText(['AAlice@alice(you)', 'MMallory']);
 });
 
 test('two tabs of one user are one member, and a rename is announced as a rename', async ({
@@ -69,7 +69,7 @@ test('two tabs of one user are one member, and a rename is announced as a rename
 }) => {
   const alice = await user('Alice', { account: { username: 'alice', password: PASSWORD } });
   const bob = await user('bob');
-  await expect(bob.page.getByTestId('member')).toHaveText(['AAlice', 'Bbob(you)']);
+  await expect(bob.page.getByTestId('member')).toHaveText(['AAlice@alice', 'Bbob(you)']);
 
   const second = await tab(alice);
   await expect(second.page.locator('#me-name')).toHaveText('Alice');
@@ -77,7 +77,7 @@ test('two tabs of one user are one member, and a rename is announced as a rename
   // Both tabs show it as Alice's own; bob sees one Alice and no second join.
   await expect(alice.messages('from the second tab')).toHaveClass(/own/);
   await expect(bob.messages('from the second tab')).toHaveCount(1);
-  await expect(bob.page.getByTestId('member')).toHaveText(['AAlice', 'Bbob(you)']);
+  await expect(bob.page.getByTestId('member')).toHaveText(['AAlice@alice', 'Bbob(you)']);
   await expect(bob.page.locator('#room-count')).toHaveText('2 members online');
   // The second tab's join would have come before its message: there was none.
   await expect(bob.page.getByTestId('notice').filter({ hasText: 'Alice joined' })).toHaveCount(0);
@@ -98,7 +98,7 @@ test('two tabs of one user are one member, and a rename is announced as a rename
   await expect(
     bob.page.getByTestId('notice').filter({ hasText: 'Alice is now Alicia' }),
   ).toBeVisible();
-  await expect(bob.page.getByTestId('member')).toHaveText(['AAlicia', 'Bbob(you)']);
+  await expect(bob.page.getByTestId('member')).toHaveText(['AAlicia@alice', 'Bbob(you)']);
   expect(bob.problems).toEqual([]);
 });
 

@@ -140,7 +140,7 @@ describe('mentions', () => {
     const first = waitFor<MentionEvent>(benTab, 'mention');
     const second = waitFor<MentionEvent>(benOther, 'mention');
     const m = await sendOk(a, 'general', 'ping @Ben and @ann and @nobody, mail ann@ben.io');
-    expect(m.mentions).toEqual([{ id: ben.user.id, name: 'ben' }]);
+    expect(m.mentions).toEqual([{ id: ben.user.id, name: 'ben', username: 'ben' }]);
     expect((await first).message).toEqual(m);
     expect((await second).message.id).toBe(m.id);
     const annMentions = collect<MentionEvent>(a, 'mention');
@@ -210,8 +210,8 @@ describe('read state', () => {
         unread: 2,
         mentions: 1,
         participants: [
-          { id: ann.user.id, name: 'ann' },
-          { id: ben.user.id, name: 'ben' },
+          { id: ann.user.id, name: 'ann', username: 'ann' },
+          { id: ben.user.id, name: 'ben', username: 'ben' },
         ],
       },
     ]);

@@ -62,7 +62,7 @@ describe.each<Transport>(['websocket', 'polling'])('handshake over %s', (transpo
     const client = await connect(url, { session: kim.token, transports: [transport] });
     const [socket] = await server.io.fetchSockets();
     expect(client.connected).toBe(true);
-    expect(socket?.data.member).toEqual({ id: kim.user.id, name: 'Kim' });
+    expect(socket?.data.member).toEqual({ id: kim.user.id, name: 'Kim', username: 'kim' });
     // Spent once the connection is accepted: other nodes asking for sockets never see it.
     expect(socket?.handshake.auth).toEqual({});
   });

@@ -462,8 +462,8 @@ describe('room settings', () => {
     ]);
     expect(audit.people).toEqual(
       expect.arrayContaining([
-        { id: owner.who.user.id, name: 'Olga O.' },
-        { id: member.who.user.id, name: 'mike' },
+        { id: owner.who.user.id, name: 'Olga O.', username: 'olga' },
+        { id: member.who.user.id, name: 'mike', username: 'mike' },
       ]),
     );
     expect(audit.people).toHaveLength(2);

@@ -48,7 +48,7 @@ describe('one path for posting, two ways in', () => {
 
     const heard = waitFor<MentionEvent>(benTab, 'mention');
     const byPerson = await sendOk(a, 'general', 'ping @ben');
-    expect(byPerson.mentions).toEqual([{ id: ben.user.id, name: 'ben' }]);
+    expect(byPerson.mentions).toEqual([{ id: ben.user.id, name: 'ben', username: 'ben' }]);
     expect((await heard).message.id).toBe(byPerson.id);
 
     const arrived = waitFor<Message>(a, 'message');

@@ -4,6 +4,7 @@ import type {
   GuestRequest,
   HttpErrorBody,
   LoginRequest,
+  Member,
   PublicUser,
   RenameRequest,
   SessionInfo,
@@ -72,7 +73,11 @@ export function createAuthApi(base = '', fetcher: typeof fetch = fetch.bind(glob
 export type AuthApi = ReturnType<typeof createAuthApi>;
 
 /** The member a signed-in user is in the chat. */
-export const memberOf = (user: PublicUser) =>
+export const memberOf = (user: PublicUser): Member =>
   user.guest
     ? { id: user.id, name: user.name, guest: true as const }
-    : { id: user.id, name: user.name };
+    : {
+        id: user.id,
+        name: user.name,
+        ...(user.username === undefined ? {} : { username: user.username }),
+      };

@@ -5,6 +5,7 @@ import type { TimelineItem } from '../model/timeline.js';
 import { plainText, renderMarkdown } from '../model/markdown.js';
 import { byId, el, sameValues } from './dom.js';
 import { roomLabel } from './format.js';
+import { createMentionPopup } from './mention-popup.js';
 import { cancelReply, replyingTo, startEditing } from './message-commands.js';
 import type { Panel, UiState } from './ui-state.js';
 
@@ -104,9 +105,14 @@ function createReplyBar(ui: UiState, chat: Chat): Panel {
   };
 }
 
+/** Keys that move the caret without typing: the `@…` it stands in may change. */
+const CARET_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'Home', 'End']);
+
 /**
  * The composer: Enter sends (Shift+Enter starts a line), Escape drops the reply, the field
- * grows with its text, and the room hears that the user is typing.
+ * grows with its text, and the room hears that the user is typing. After `@` and a letter
+ * it suggests people to mention, and while it does, the suggestions take Up, Down, Enter,
+ * Tab and Escape first.
  */
 export function createComposer(ui: UiState, chat: Chat): Panel {
   const form = byId('composer', HTMLFormElement);
@@ -124,6 +130,7 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
   };
   const typing = typingSignal(chat);
   const replyBar = createReplyBar(ui, chat);
+  const mentions = createMentionPopup(chat, input);
   const autosize = () => {
     input.style.height = 'auto';
     input.style.height = `${Math.min(input.scrollHeight, COMPOSER_MAX_HEIGHT_PX)}px`;
@@ -132,6 +139,7 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
     const text = composedText(input.value);
     if (text === undefined || measure()?.over === true) return;
     const reply = replyingTo(ui, chat.current);
+    mentions.close();
     chat.send(input.value, chat.current, reply?.id);
     if (reply) cancelReply(ui);
     input.value = '';
@@ -145,6 +153,7 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
     input.focus();
   });
   input.addEventListener('keydown', (event) => {
+    if (mentions.keydown(event)) return;
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
@@ -163,7 +172,11 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
     cancelReply(ui);
     input.focus();
   });
+  input.addEventListener('keyup', (event) => {
+    if (CARET_KEYS.has(event.key)) mentions.refresh();
+  });
   input.addEventListener('input', () => {
+    mentions.refresh();
     autosize();
     measure();
     if (composedText(input.value) === undefined) typing.stop();

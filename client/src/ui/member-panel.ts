@@ -12,6 +12,7 @@ import {
 } from './member-actions.js';
 import type { Panel, UiState } from './ui-state.js';
 import { failureText } from './notice-text.js';
+import { profileCard, profileToggle } from './profile-card.js';
 
 /** What a member's entry shows. */
 interface MemberValues {
@@ -21,6 +22,7 @@ interface MemberValues {
   offerMessage: boolean;
   role: Role;
   moderation: ModerationValues | undefined;
+  profileOpen: boolean;
 }
 
 const ROLE_LABELS = { operator: 'operator', owner: 'owner', moderator: 'moderator' } as const;
@@ -29,6 +31,12 @@ const ROLE_LABELS = { operator: 'operator', owner: 'owner', moderator: 'moderato
 function roleBadge(role: Role): HTMLElement[] {
   if (role === 'member') return [];
   return [el('span', { className: `role-badge ${role}`, text: ROLE_LABELS[role] })];
+}
+
+/** "@alice1" beside a name, what mentions that member; nothing for a guest, who has none. */
+function usernameNode(member: Member): HTMLElement[] {
+  if (member.username === undefined) return [];
+  return [el('span', { className: 'member-username', text: `@${member.username}` })];
 }
 
 /**
@@ -58,17 +66,18 @@ function messageButton(member: Member, chat: Chat): HTMLButtonElement {
 }
 
 /**
- * A member's entry: name, role, "Message", and for those the user outranks, "Moderate" with
- * its tools below.
+ * A member's entry: name (which opens their profile card), username, role, "Message", and
+ * for those the user outranks, "Moderate" with its tools below.
  */
-function memberNode(v: MemberValues, chat: Chat, act: MemberCommands): HTMLElement {
+function memberNode(v: MemberValues, chat: Chat, ui: UiState, act: MemberCommands): HTMLElement {
   const { member } = v;
   const moderation = memberModeration(member.id, v.moderation, act);
   return el(
     'li',
     { className: 'member', attrs: { 'data-testid': 'member' } },
     avatarNode(member),
-    el('span', { className: 'member-name', text: member.name }),
+    profileToggle(member, v.profileOpen, ui),
+    ...usernameNode(member),
     ...roleBadge(v.role),
     v.isSelf
       ? el('span', { className: 'you', text: '(you)' })
@@ -78,6 +87,11 @@ function memberNode(v: MemberValues, chat: Chat, act: MemberCommands): HTMLEleme
           ...(v.offerMessage ? [messageButton(member, chat)] : []),
           ...moderation.toggle,
         ),
+    ...profileCard(
+      member,
+      { open: v.profileOpen, roleLabel: v.role === 'member' ? undefined : ROLE_LABELS[v.role] },
+      v.isSelf,
+    ),
     ...moderation.below,
   );
 }
@@ -139,7 +153,7 @@ export function restoreMemberFocus(ui: UiState): void {
 /** The members of the room in view, by name, and the bans that have not ended. */
 export function createMemberPanel(ui: UiState, chat: Chat): Panel {
   const act = createMemberCommands(ui, chat);
-  const members = keyedList<MemberValues>(byId('member-list'), (v) => memberNode(v, chat, act));
+  const members = keyedList<MemberValues>(byId('member-list'), (v) => memberNode(v, chat, ui, act));
   const banned = createBannedList(chat);
   return {
     update() {
@@ -159,6 +173,7 @@ export function createMemberPanel(ui: UiState, chat: Chat): Panel {
             offerMessage: !withOneOther,
             role: room?.roleOf(member.id) ?? 'member',
             moderation: room ? moderationValues(member, room, chat, ui) : undefined,
+            profileOpen: ui.members.profile === member.id,
           },
         })),
       );

@@ -51,6 +51,8 @@ export type Sanction = 'kick' | 'ban' | 'mute' | 'suspend';
  */
 export interface MemberActionState {
   open: string | undefined;
+  /** The member whose profile card is open. */
+  profile: string | undefined;
   confirming: { id: string; action: Sanction; minutes: string; reason: string } | undefined;
   busy: string | undefined;
   readonly errors: Map<string, string>;
@@ -111,6 +113,7 @@ export function createUiState(options: { maxTextLength: number; redraw: () => vo
     },
     members: {
       open: undefined,
+      profile: undefined,
       confirming: undefined,
       busy: undefined,
       errors: new Map(),

@@ -35,6 +35,9 @@ function createStatusBar(chat: Chat): Panel {
       transport.dataset.transport = chat.transport ?? '';
       transport.textContent = chat.transport ?? '—';
       byId('me-name').textContent = chat.user.name;
+      const username = byId('me-username');
+      username.hidden = chat.user.username === undefined;
+      username.textContent = chat.user.username === undefined ? '' : `@${chat.user.username}`;
     },
   };
 }

@@ -37,7 +37,11 @@ export const publicUser = (account: Account): PublicUser => ({
 export const memberOf = (account: Account): Member =>
   account.guest
     ? { id: account.id, name: account.name, guest: true }
-    : { id: account.id, name: account.name };
+    : {
+        id: account.id,
+        name: account.name,
+        ...(account.username === undefined ? {} : { username: account.username }),
+      };
 
 export interface SignedIn {
   account: Account;

@@ -1,41 +1,57 @@
 import type { Member } from '../../../common/contract.js';
+import { mentionTokens, type MentionToken } from '../../../common/mentions.js';
 import { memberOf } from '../accounts/auth.js';
 import { participantsOf } from '../conversations/participants.js';
 import type { ChatDeps } from '../deps.js';
+import { guestNameRoom } from '../rooms/membership.js';
 
-/** Mentions resolved per message, at most; more `@name`s are left as text. */
+/** Mentions resolved per message, at most; more names are left as text. */
 const MAX_MENTIONS = 10;
 
-// `@username` not preceded by a word character or another @ (so e-mail addresses are not).
-const MENTION = /(?<![\w@])@([A-Za-z0-9_-]{3,32})(?![\w-])/g;
+type MentionDeps = Pick<ChatDeps, 'accounts' | 'conversations' | 'io'>;
+
+const sameName = (a: string, b: string): boolean =>
+  a.normalize('NFKC').toLowerCase() === b.normalize('NFKC').toLowerCase();
 
 /**
- * The users a text names with `@username`, resolved by the server so that nobody is named
- * by a look-alike: accounts only (guests have no username), never the author, and in a
- * direct conversation only its participants.
+ * The guest a `@"Name"` names: the one online under that name (guest names are unique among
+ * the guests online), and only under exactly that name, not a look-alike of it. Offline
+ * guests are nobody: their name may be someone else's by now.
+ */
+async function onlineGuest(deps: MentionDeps, name: string): Promise<Member | undefined> {
+  const sockets = await deps.io.in(guestNameRoom(name)).fetchSockets();
+  const found = sockets.find(
+    (s) => s.data.member.guest === true && sameName(s.data.member.name, name),
+  );
+  return found?.data.member;
+}
+
+async function resolve(deps: MentionDeps, token: MentionToken): Promise<Member | undefined> {
+  if ('guest' in token) return onlineGuest(deps, token.guest);
+  const account = (await deps.accounts.findByUsername(token.username))?.account;
+  return account ? memberOf(account) : undefined;
+}
+
+/**
+ * The users a text names with `@username` or a guest's `@"Name"` (common/mentions.ts),
+ * resolved by the server so that nobody is named by a look-alike: never the author, and in
+ * a direct conversation only its participants.
  */
 export async function mentionsIn(
-  deps: Pick<ChatDeps, 'accounts' | 'conversations'>,
+  deps: MentionDeps,
   room: string,
   text: string,
   authorId: string,
 ): Promise<Member[]> {
-  if (!text.includes('@')) return [];
-  const names = new Set<string>();
-  for (const match of text.matchAll(MENTION)) {
-    const name = match[1]?.toLowerCase();
-    if (name !== undefined) names.add(name);
-    if (names.size >= MAX_MENTIONS) break;
-  }
-  if (names.size === 0) return [];
+  const tokens = mentionTokens(text).slice(0, MAX_MENTIONS);
+  if (tokens.length === 0) return [];
   const participants = await participantsOf(deps, room);
-  const found = await Promise.all([...names].map((n) => deps.accounts.findByUsername(n)));
+  const found = await Promise.all(tokens.map((t) => resolve(deps, t)));
   const members = new Map<string, Member>();
-  for (const entry of found) {
-    const account = entry?.account;
-    if (!account || account.id === authorId) continue;
-    if (participants && !participants.includes(account.id)) continue;
-    members.set(account.id, memberOf(account));
+  for (const member of found) {
+    if (!member || member.id === authorId) continue;
+    if (participants && !participants.includes(member.id)) continue;
+    members.set(member.id, member);
   }
   return [...members.values()];
 }
