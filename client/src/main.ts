@@ -12,6 +12,7 @@ import {
 } from './ui/session.js';
 import { sessionEndText } from './ui/notice-text.js';
 import { signIn } from './ui/sign-in.js';
+import { wireDensity } from './ui/density.js';
 import { createUiState } from './ui/ui-state.js';
 import { announce, createView } from './ui/view.js';
 
@@ -24,9 +25,11 @@ function forcedTransports(): Transport[] | undefined {
 /** Signs in (if needed), then builds the chat, the page's state and its panels, and starts. */
 async function main(): Promise<void> {
   const prefs = loadPrefs();
+  wireDensity();
   const api = createAuthApi();
   const reason = takeSignedOutReason();
   const session = await api.session();
+  const signingIn = !session.user;
   const user = session.user ?? (await signIn(api, session, reason));
   // Until now only the sign-in screen showed: no sign-out links, no "Connecting…" behind it.
   document.body.classList.remove('signing-in');
@@ -70,6 +73,9 @@ async function main(): Promise<void> {
   view.update();
   persist();
   chat.start();
+  // Who has just signed in came to write: the message box takes the keys. A reload keeps
+  // the page's own start, where the skip link is.
+  if (signingIn) document.getElementById('composer-input')?.focus();
 }
 
 void main();

@@ -61,3 +61,24 @@ export function saveSignInWay(way: SignInWay, storage: Storage = localStorage): 
     // Storage off: the screen opens on its default next time.
   }
 }
+
+/** The density of the timeline: the default rows, or compact ones (no bubbles, name inline). */
+export type Density = 'default' | 'compact';
+
+const DENSITY_KEY = 'chat.density.v1';
+
+export function loadDensity(storage: Storage = localStorage): Density {
+  try {
+    return storage.getItem(DENSITY_KEY) === 'compact' ? 'compact' : 'default';
+  } catch {
+    return 'default';
+  }
+}
+
+export function saveDensity(density: Density, storage: Storage = localStorage): void {
+  try {
+    storage.setItem(DENSITY_KEY, density);
+  } catch {
+    // Storage off: the choice holds until the page is reloaded.
+  }
+}

@@ -311,7 +311,8 @@ function actionsNode(message: Message, v: ActionValues, act: MessageCommands): H
   const id = message.id;
   const bar = el('div', {
     className: 'msg-actions',
-    attrs: { role: 'group', 'aria-label': 'Message actions' },
+    // A toolbar: one stop of the Tab key, Left and Right along it (timeline-keys.ts).
+    attrs: { role: 'toolbar', 'aria-label': 'Message actions' },
   });
   bar.append(
     button(
@@ -370,19 +371,19 @@ function actionsNode(message: Message, v: ActionValues, act: MessageCommands): H
 
 /**
  * Everything a held message shows besides its head and text: the editor in place of the
- * text while editing, the reactions, the actions (or the deletion's confirm step), the
- * picker, the report form and what the last action said.
+ * text while editing, the reactions, the deletion's confirm step, the picker, the report
+ * form and what the last action said; and apart from them the actions, shown over the row.
  */
 export function messageExtras(
   message: Message,
   v: ActionValues,
   act: MessageCommands,
-): { editor?: HTMLElement; below: HTMLElement[] } {
+): { editor?: HTMLElement; actions?: HTMLElement; below: HTMLElement[] } {
   const id = message.id;
   const editor = v.editing ? editorNode(id, v, act) : undefined;
   const below: HTMLElement[] = [...reactionsNode(id, v, act)];
   if (v.confirming) below.push(confirmNode(id, v, act));
-  else if (!editor) below.push(actionsNode(message, v, act));
+  const actions = v.confirming || editor ? undefined : actionsNode(message, v, act);
   if (v.picking) below.push(pickerNode(id, v, act));
   if (v.reporting && !editor) below.push(reportNode(id, v, act));
   if (v.note !== undefined) {
@@ -391,7 +392,7 @@ export function messageExtras(
   if (v.error !== undefined) {
     below.push(el('p', { className: 'msg-error', text: v.error, attrs: { role: 'alert' } }));
   }
-  return editor ? { editor, below } : { below };
+  return { ...(editor ? { editor } : {}), ...(actions ? { actions } : {}), below };
 }
 
 /** What a quote says of the message it answers: its text, or that it is gone. */

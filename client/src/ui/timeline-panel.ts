@@ -13,6 +13,7 @@ import {
 } from './message-actions.js';
 import { createMessageCommands, type MessageCommands } from './message-commands.js';
 import { noticeText } from './notice-text.js';
+import { createRoving } from './timeline-keys.js';
 import type { Panel, UiState } from './ui-state.js';
 
 /** What a message's row shows: the message, how it is placed, and what can be done with it. */
@@ -111,6 +112,10 @@ function pendingState(v: MessageValues, act: MessageCommands): HTMLElement {
   return state;
 }
 
+/**
+ * A message's row: the bubble (head, quote, text, what is under it) and the actions, which
+ * float over the row's corner while it is hovered or holds focus, so that they take no line.
+ */
 function messageNode(v: MessageValues, act: MessageCommands): HTMLElement {
   const { message } = v;
   const classes = ['msg'];
@@ -120,24 +125,28 @@ function messageNode(v: MessageValues, act: MessageCommands): HTMLElement {
   if (v.mentionsMe && !message.deleted) classes.push('mentions-me');
   const node = el('li', {
     className: classes.join(' '),
-    // Focusable from script only: a quote's click and a deletion move focus to a row.
+    // The roving tabindex (timeline-keys.ts) gives one row 0; a quote's click and a deletion
+    // move focus to a row from script.
     attrs: { 'data-status': v.status, 'data-testid': 'message', tabindex: '-1' },
   });
-  const head = headNode(message, v.continued);
+  const body = el('div', { className: 'msg-body' }, headNode(message, v.continued));
+  node.append(body);
   if (message.deleted) {
     const text = message.removedByModerator ? 'Removed by a moderator' : 'This message was deleted';
-    node.append(head, el('p', { className: 'msg-tombstone', text }));
+    body.append(el('p', { className: 'msg-tombstone', text }));
     return node;
   }
-  const extras = v.actions ? messageExtras(message, v.actions, act) : { below: [] };
-  node.append(
-    head,
+  const extras: ReturnType<typeof messageExtras> = v.actions
+    ? messageExtras(message, v.actions, act)
+    : { below: [] };
+  body.append(
     ...(v.quote ? [quoteNode(v.quote)] : []),
     extras.editor ??
       el('div', { className: 'msg-text' }, ...markdownNodes(renderMarkdown(message.text))),
     ...extras.below,
   );
-  if (v.pending) node.append(pendingState(v, act));
+  if (v.pending) body.append(pendingState(v, act));
+  if (extras.actions) node.append(extras.actions);
   return node;
 }
 
@@ -344,6 +353,7 @@ export function createTimelinePanel(ui: UiState, chat: Chat): Panel {
   const loadEarlier = byId('load-earlier', HTMLButtonElement);
   const act = createMessageCommands(ui, chat);
   const rows = keyedList<RowValues>(list, (v) => rowNode(v, act));
+  const roving = createRoving(list);
   const jump = createJump(ui, chat);
   let shownRoom: string | undefined;
   loadEarlier.addEventListener('click', () => {
@@ -353,6 +363,7 @@ export function createTimelinePanel(ui: UiState, chat: Chat): Panel {
     const room = chat.currentRoom;
     if (!room) {
       rows.update([]);
+      roving.apply();
       loadEarlier.hidden = true;
       byId('empty-room').hidden = true;
       jump.update();
@@ -370,6 +381,7 @@ export function createTimelinePanel(ui: UiState, chat: Chat): Panel {
     // A message this tab has just sent: it is brought into view wherever the reader was.
     const sentNow = next.some((r) => r.key.startsWith('pending-') && !shown.has(r.key));
     rows.update(next);
+    roving.apply();
     loadEarlier.hidden = !room.timeline.hasMore;
     loadEarlier.disabled = room.loadingEarlier;
     loadEarlier.textContent = room.loadingEarlier ? 'Loading…' : 'Load earlier messages';

@@ -97,30 +97,50 @@ function createRoomBar(chat: Chat): Panel {
   };
 }
 
-/** On a phone the rooms and the members are panels over the chat, opened by their buttons. */
-function wireMobilePanels(): void {
-  for (const [buttonId, panelId] of [
-    ['toggle-rooms', 'rooms-panel'],
-    ['toggle-members', 'members-panel'],
+/** On a phone the rooms, the members and the account's buttons open over the chat. */
+function wireMobilePanels(): { roomShown(room: string | undefined): void } {
+  const closers = new Map<string, () => void>();
+  for (const [buttonId, panelId, closesOn] of [
+    ['toggle-rooms', 'rooms-panel', '.room-button, .member-message'],
+    ['toggle-members', 'members-panel', '.room-button, .member-message'],
+    ['toggle-account', 'account-menu', 'button'],
   ] as const) {
     const button = byId(buttonId, HTMLButtonElement);
     const panel = byId(panelId);
-    button.addEventListener('click', () => {
-      const open = button.getAttribute('aria-expanded') !== 'true';
+    const show = (open: boolean) => {
       button.setAttribute('aria-expanded', String(open));
       panel.classList.toggle('open', open);
+    };
+    closers.set(panelId, () => {
+      show(false);
     });
-    // Picking a room or a person to write to closes the panel.
+    button.addEventListener('click', () => {
+      show(button.getAttribute('aria-expanded') !== 'true');
+    });
+    // Picking a room, a person to write to or one of the account's buttons closes the panel.
     panel.addEventListener('click', (event) => {
-      if (
-        event.target instanceof Element &&
-        event.target.closest('.room-button, .member-message')
-      ) {
-        button.setAttribute('aria-expanded', 'false');
-        panel.classList.remove('open');
+      if (event.target instanceof Element && event.target.closest(closesOn)) show(false);
+    });
+    document.addEventListener('keydown', (event) => {
+      // An Escape that cancelled something inside the panel (a member's confirm) is spent.
+      if (event.key !== 'Escape' || event.defaultPrevented || !panel.classList.contains('open')) {
+        return;
       }
+      const target = event.target;
+      if (!(target instanceof Node) || !(panel.contains(target) || button.contains(target))) return;
+      show(false);
+      button.focus();
     });
   }
+  let shown: { room: string | undefined } | undefined;
+  return {
+    // A room joined from the field or the form, as well as one picked, closes the rooms
+    // panel, which would otherwise cover the room just opened.
+    roomShown(room) {
+      if (shown && shown.room !== room) closers.get('rooms-panel')?.();
+      shown = { room };
+    },
+  };
 }
 
 /**
@@ -128,7 +148,7 @@ function wireMobilePanels(): void {
  * the chat and the UiState, and is safe to call on every change.
  */
 export function createView(ui: UiState, chat: Chat): Panel {
-  wireMobilePanels();
+  const mobile = wireMobilePanels();
   const panels: Panel[] = [
     createStatusBar(chat),
     createRoomList(chat),
@@ -146,6 +166,7 @@ export function createView(ui: UiState, chat: Chat): Panel {
   return {
     update() {
       for (const panel of panels) panel.update();
+      mobile.roomShown(chat.current);
       restoreMessageFocus(ui);
       restoreMemberFocus(ui);
     },
