@@ -355,6 +355,11 @@ export interface TypingRequest {
   typing: boolean;
 }
 export type RoomsListRequest = Record<string, never>;
+export type RoomsMineRequest = Record<string, never>;
+/** Declines the signed-in user's own invitation to a room. */
+export interface InvitationDeclineRequest {
+  room: string;
+}
 export type RoomsStateRequest = Record<string, never>;
 
 // Message reports: client → server payloads.
@@ -432,6 +437,24 @@ export interface RoomSummary {
 }
 export interface RoomsListResult {
   rooms: RoomSummary[];
+}
+/** An invitation to a private room, kept for the invitee until they join or decline it. */
+export interface Invitation {
+  room: string;
+  /** Who invited them, as they were named then. */
+  by: Member;
+  /** When, in ms since the epoch. */
+  at: number;
+}
+/** The signed-in user's own rooms and invitations, the same on every device. */
+export interface RoomsMineResult {
+  /** The chat rooms the user joined and has not left (direct conversations are in `rooms:state`). */
+  rooms: string[];
+  /** Pending invitations, oldest first. */
+  invitations: Invitation[];
+}
+export interface InvitationDeclineResult {
+  room: string;
 }
 /** What everyone may know of a room: who owns and moderates it, its topic, whether private. */
 export interface RoomInfo {
@@ -576,6 +599,21 @@ export interface ModerationEvent {
   /** The room's settings now (every action sends them, so member lists stay right). */
   info: RoomInfo;
 }
+/**
+ * The user joined (`join`) or left (`leave`) a room on another of their connections: sent to
+ * the user's other tabs and devices, which follow.
+ */
+export interface MembershipEvent {
+  room: string;
+  action: 'join' | 'leave';
+}
+/** A new invitation (`invitation`), or one answered on some tab (`invitation:gone`). */
+export interface InvitationEvent {
+  invitation: Invitation;
+}
+export interface InvitationGoneEvent {
+  room: string;
+}
 /** This connection was taken out of a room (kicked, banned, or the room deleted). */
 export interface RemovedEvent {
   room: string;
@@ -629,6 +667,8 @@ export const ClientEvent = {
   typing: 'typing',
   roomsList: 'rooms:list',
   roomsState: 'rooms:state',
+  roomsMine: 'rooms:mine',
+  invitationDecline: 'invitation:decline',
   directOpen: 'dm:open',
   roomRead: 'room:read',
   roomCreate: 'room:create',
@@ -662,6 +702,9 @@ export const ServerEvent = {
   typing: 'typing',
   sessionEnded: 'session:ended',
   resync: 'resync',
+  membership: 'room:membership',
+  invitation: 'invitation',
+  invitationGone: 'invitation:gone',
   // Message reports.
   report: 'report',
   reportResolved: 'report:resolved',
@@ -680,6 +723,11 @@ export interface ClientToServerEvents {
   typing: (payload: TypingRequest) => void;
   'rooms:list': (payload: RoomsListRequest, ack: AckCallback<RoomsListResult>) => void;
   'rooms:state': (payload: RoomsStateRequest, ack: AckCallback<RoomsStateResult>) => void;
+  'rooms:mine': (payload: RoomsMineRequest, ack: AckCallback<RoomsMineResult>) => void;
+  'invitation:decline': (
+    payload: InvitationDeclineRequest,
+    ack: AckCallback<InvitationDeclineResult>,
+  ) => void;
   'dm:open': (payload: DirectOpenRequest, ack: AckCallback<DirectOpenResult>) => void;
   'room:read': (payload: ReadRequest, ack: AckCallback<ReadResult>) => void;
   'room:create': (payload: RoomCreateRequest, ack: AckCallback<RoomInfoResult>) => void;
@@ -719,6 +767,12 @@ export interface ServerToClientEvents {
    * meanwhile may never have arrived. Rejoin every room with `since` to catch up.
    */
   resync: (event: Record<string, never>) => void;
+  /** This user joined or left a room on another connection. */
+  'room:membership': (event: MembershipEvent) => void;
+  /** This user was invited to a private room (on every one of their connections). */
+  invitation: (event: InvitationEvent) => void;
+  /** This user's invitation to a room was accepted (joined) or declined, on some connection. */
+  'invitation:gone': (event: InvitationGoneEvent) => void;
   // Message reports.
   /** A member reported a message of a room this user owns or moderates (or, to an operator, any). */
   report: (event: ReportEvent) => void;

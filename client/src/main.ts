@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     user: memberOf(user),
     rooms: prefs.rooms,
     current: prefs.current,
+    followServerRooms: true,
     visible: !document.hidden,
     ...(transports ? { transports } : {}),
   });

@@ -159,9 +159,10 @@ function storesOf(config: Config, deps: ServerDeps, now: () => number): Stores {
     accounts: deps.accounts ?? deps.redis?.accounts,
     conversations: deps.conversations ?? deps.redis?.conversations,
     moderation: deps.moderation ?? deps.redis?.moderation,
+    memberships: deps.memberships ?? deps.redis?.memberships,
   };
   const memory =
-    given.history && given.accounts && given.conversations && given.moderation
+    given.history && given.accounts && given.conversations && given.moderation && given.memberships
       ? undefined
       : createMemoryStores(config, now);
   return {
@@ -169,6 +170,7 @@ function storesOf(config: Config, deps: ServerDeps, now: () => number): Stores {
     accounts: given.accounts ?? (memory as Stores).accounts,
     conversations: given.conversations ?? (memory as Stores).conversations,
     moderation: given.moderation ?? (memory as Stores).moderation,
+    memberships: given.memberships ?? (memory as Stores).memberships,
   };
 }
 
@@ -212,6 +214,7 @@ function createChatDeps(parts: ChatDepsParts): ChatDeps {
     config,
     history,
     conversations: stores.conversations,
+    memberships: stores.memberships,
     moderation,
     clustered: redis !== undefined,
     sessionStore: stores.accounts.sessions,

@@ -13,6 +13,7 @@ import type { Actor } from './accounts/actor.js';
 import type { AccountStore, SessionStore } from './accounts/store.js';
 import type { ConversationStore } from './conversations/store.js';
 import type { ModerationStore } from './moderation/store.js';
+import type { MembershipStore } from './rooms/store.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Timers } from '../../common/timers.js';
@@ -37,6 +38,8 @@ export interface ChatDeps {
   clustered: boolean;
   /** Room settings, roles, invitations, bans, mutes and the audit list. */
   moderation: ModerationStore;
+  /** Each user's rooms and pending invitations, whatever device they come from. */
+  memberships: MembershipStore;
   /** Accounts, to resolve the users a conversation or a mention names. */
   accounts: AccountStore;
   /** The operators (`ADMIN_USERS`) as accounts, whom every room's info names. */

@@ -21,6 +21,11 @@ export interface ChatOptions {
   transports?: Transport[];
   rooms: string[];
   current: string | undefined;
+  /**
+   * The server's list of the user's rooms (`rooms:mine`) decides at each connect: a room held
+   * here that the user left elsewhere is dropped. Default false: the list only adds rooms.
+   */
+  followServerRooms?: boolean;
   /** Whether the page is visible at start (see `Chat.setVisible`). Default true. */
   visible?: boolean;
   /** Waiting longer than this for an ack counts as a failed attempt, in ms. Default 8000. */

@@ -6,6 +6,7 @@ import {
   type AckedEventName,
   type ChangeResult,
   type ConnectErrorData,
+  type Invitation,
   type Member,
   type Message,
   type RequestOf,
@@ -76,6 +77,8 @@ export class Chat {
   readonly rooms = new Map<string, Room>();
   current: string | undefined;
   directory: RoomSummary[] = [];
+  /** Invitations to private rooms waiting for the user's answer, oldest first. */
+  invitations: Invitation[] = [];
   /** Why the user is not in the room they asked for, or were in, until dismissed. */
   joinError: JoinProblem | undefined;
   /** Why the server refused the last handshake, while the chat waits to try again. */
@@ -112,10 +115,12 @@ export class Chat {
    * since the epoch: what a conversation's header can say of someone no longer there.
    */
   private readonly lastSeenAt = new Map<string, number>();
+  private readonly followServerRooms: boolean;
 
   constructor(options: ChatOptions) {
     this.user = options.user;
     this.visible = options.visible ?? true;
+    this.followServerRooms = options.followServerRooms ?? false;
     this.timers = new Timers(options.scheduler ?? realScheduler);
     this.timings = timingsOf(options);
     this.sends = new Outbox({
@@ -549,6 +554,83 @@ export class Chat {
     this.listenMessages();
     this.listenModeration();
     this.listenPresence();
+    this.listenMine();
+  }
+
+  /**
+   * The user's rooms follow them: at connect the server's list is joined along with the rooms
+   * held here, and a join, a leave or an invitation on another tab or device arrives live.
+   */
+  private async joinMyRooms(): Promise<void> {
+    const held = [...this.rooms.keys()];
+    let ack: ResultOf<'rooms:mine'> | undefined;
+    try {
+      ack = await this.request('rooms:mine', {});
+    } catch {
+      ack = undefined; // no answer: the rooms held here are joined all the same
+    }
+    if (ack?.ok) {
+      this.invitations = ack.invitations;
+      const mine = new Set(ack.rooms);
+      // An empty list is a user new to the server (or one that lost its memory): keep ours.
+      if (this.followServerRooms && mine.size > 0) {
+        for (const room of held) {
+          if (!mine.has(room) && !isDirectRoom(room) && !this.rooms.get(room)?.joined) {
+            this.forget(room);
+          }
+        }
+      }
+      for (const room of ack.rooms) this.roomOf(room);
+      this.current ??= this.rooms.keys().next().value;
+    }
+    for (const room of this.rooms.keys()) void this.joinOnServer(room);
+    this.changed();
+  }
+
+  private listenMine(): void {
+    const socket = this.socket;
+    socket.on('room:membership', ({ room, action }) => {
+      if (action === 'join' && !this.rooms.has(room)) {
+        this.roomOf(room);
+        this.current ??= room;
+        void this.joinOnServer(room);
+        this.changed();
+      } else if (action === 'leave' && this.rooms.has(room)) {
+        void this.leave(room);
+      }
+    });
+    socket.on('invitation', ({ invitation }) => {
+      this.invitations = [
+        ...this.invitations.filter((i) => i.room !== invitation.room),
+        invitation,
+      ];
+      this.changed();
+    });
+    socket.on('invitation:gone', ({ room }) => {
+      this.dropInvitation(room);
+    });
+  }
+
+  private dropInvitation(room: string): void {
+    this.invitations = this.invitations.filter((i) => i.room !== room);
+    this.changed();
+  }
+
+  /** Joins the room of an invitation (which answers it, on every tab) and brings it into view. */
+  async acceptInvitation(room: string): Promise<void> {
+    await this.join(room);
+    if (this.rooms.get(room)?.joined) this.dropInvitation(room);
+  }
+
+  /** Declines an invitation; resolves with the server's sentence when refused. */
+  async declineInvitation(room: string): Promise<string | undefined> {
+    const ack = await this.request('invitation:decline', { room });
+    // Declined already (on another tab): it goes here too.
+    if (ack.ok || ack.error.code === ErrorCode.NOT_FOUND) {
+      this.dropInvitation(room);
+      return undefined;
+    }
+    return ack.error.message;
   }
 
   /** The connection's life: connect, disconnect, refusals, the end of the session. */
@@ -558,7 +640,7 @@ export class Chat {
     socket.on('connect', () => {
       this.connectError = undefined;
       this.connectionInfo.set(ConnectionState.connected);
-      for (const room of this.rooms.keys()) void this.joinOnServer(room);
+      void this.joinMyRooms();
       this.refreshDirectory();
       this.refreshState();
       this.directoryTimer?.cancel();

@@ -13,6 +13,7 @@ import { createOperatorTools } from './operator-tools.js';
 import { createReportsPanel } from './reports-panel.js';
 import { createRoomHeader } from './room-header.js';
 import { createRoomList } from './room-list.js';
+import { createInvitations } from './invitations.js';
 import { joinProblemText } from './notice-text.js';
 import { createTimelinePanel } from './timeline-panel.js';
 import type { Panel, UiState } from './ui-state.js';
@@ -152,6 +153,7 @@ export function createView(ui: UiState, chat: Chat): Panel {
   const panels: Panel[] = [
     createStatusBar(chat),
     createRoomList(chat),
+    createInvitations(chat),
     createRoomBar(chat),
     createComposer(ui, chat),
     createRoomHeader(ui, chat),

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { createMemoryConversations } from '../conversations/store.js';
 import { createMemoryHistoryStore } from '../messages/memory-store.js';
 import { createMemoryModeration } from '../moderation/store.js';
+import { createMemoryMemberships } from '../rooms/store.js';
 import type { Stores } from './stores.js';
 
 /** Every store in this process's memory (`STORE=memory`, and the tests' default). */
@@ -11,4 +12,5 @@ export const createMemoryStores = (config: Config, now: () => number): Stores =>
   accounts: createMemoryAccounts(now),
   conversations: createMemoryConversations(),
   moderation: createMemoryModeration(),
+  memberships: createMemoryMemberships(),
 });

@@ -4,6 +4,7 @@ import { redisThrottle, type ThrottleFactory } from '../limits/login-throttle.js
 import { createRedisAccounts } from '../accounts/redis-store.js';
 import { createRedisConversations } from '../conversations/redis-store.js';
 import { createRedisModeration } from '../moderation/redis-store.js';
+import { createRedisMemberships } from '../rooms/redis-store.js';
 import { createClusterPresence, type PresenceRegistry } from '../rooms/cluster-presence.js';
 import type { Config } from '../config.js';
 import { createRedisHistoryStore } from '../messages/redis-store.js';
@@ -200,6 +201,7 @@ export function connectRedis(config: Config, logger: Logger): RedisServices {
     accounts: createRedisAccounts(store, config.redisPrefix),
     conversations: createRedisConversations(store, config.redisPrefix),
     moderation: createRedisModeration(store, config.redisPrefix),
+    memberships: createRedisMemberships(store, config.redisPrefix),
     throttle: redisThrottle(store, config.redisPrefix),
     userLimits: (options) => redisUserLimits(store, config.redisPrefix, options),
     presence: (io, log) => createClusterPresence(store, io, log, { prefix: config.redisPrefix }),

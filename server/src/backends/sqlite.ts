@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { createSqliteConversations } from '../conversations/sqlite-store.js';
 import { createSqliteHistoryStore } from '../messages/sqlite-store.js';
 import { createSqliteModeration } from '../moderation/sqlite-store.js';
+import { createSqliteMemberships } from '../rooms/sqlite-store.js';
 import { openDatabase } from '../storage/sqlite.js';
 import type { Stores } from './stores.js';
 
@@ -21,6 +22,7 @@ export function openSqliteStores(
     accounts: createSqliteAccounts(db, now),
     conversations: createSqliteConversations(db),
     moderation: createSqliteModeration(db),
+    memberships: createSqliteMemberships(db),
     close: () => {
       db.close();
     },

@@ -2,6 +2,7 @@ import type { AccountStore, SessionStore } from '../accounts/store.js';
 import type { ConversationStore } from '../conversations/store.js';
 import type { HistoryStore } from '../messages/store.js';
 import type { ModerationStore } from '../moderation/store.js';
+import type { MembershipStore } from '../rooms/store.js';
 
 /**
  * Every store of record, as one backend (memory.ts, sqlite.ts, redis.ts) provides them:
@@ -16,4 +17,6 @@ export interface Stores {
   conversations: ConversationStore;
   /** Room settings, roles, sanctions, reports and the audit list. */
   moderation: ModerationStore;
+  /** Each user's rooms and pending invitations. */
+  memberships: MembershipStore;
 }

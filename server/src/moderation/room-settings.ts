@@ -3,6 +3,7 @@ import { memberOf } from '../accounts/auth.js';
 import { fail } from '../errors.js';
 import { checkRoom } from '../validation.js';
 import { infoOf, isOwnable } from '../rooms/access.js';
+import { deliverInvitation } from '../rooms/mine.js';
 import type { RequestContext } from '../deps.js';
 import { authority, over, accountNamed, announce } from './authority.js';
 
@@ -98,6 +99,15 @@ export async function invite(
     action: 'invite',
     target: account.id,
   });
+  // Someone already in the room needs no invitation to answer.
+  const present = (await ctx.deps.memberships.roomsOf(account.id)).includes(room);
+  if (!present) {
+    await deliverInvitation(ctx.deps, account.id, {
+      room,
+      by: ctx.actor.member,
+      at: ctx.deps.now(),
+    });
+  }
   return { ok: true, room, userId: account.id };
 }
 

@@ -22,9 +22,13 @@ export function listenForRemovals(deps: ChatDeps): void {
   });
 }
 
-/** Takes every connection of this user out of the room, on every node at once. */
-function remove(deps: ChatDeps, room: string, userId: string): void {
+/**
+ * Takes every connection of this user out of the room, on every node at once, and the room
+ * out of their list: a kick or a ban does not follow them to their next device.
+ */
+async function remove(deps: ChatDeps, room: string, userId: string): Promise<void> {
   removeLocally(deps, room, userId);
+  await deps.memberships.remove(userId, room);
   if (deps.clustered) deps.io.serverSideEmit('removed', { room, userId });
 }
 
@@ -32,7 +36,7 @@ function remove(deps: ChatDeps, room: string, userId: string): void {
 export async function removeEveryone(deps: ChatDeps, room: string, by: Member): Promise<void> {
   deps.io.to(room).emit('room:removed', { room, reason: 'deleted', by });
   const users = new Set((await deps.io.in(room).fetchSockets()).map((s) => s.data.member.id));
-  for (const userId of users) remove(deps, room, userId);
+  await Promise.all([...users].map((userId) => remove(deps, room, userId)));
 }
 
 export async function kick(
@@ -45,7 +49,7 @@ export async function kick(
   ctx.deps.io.to(userRoom(target)).emit('room:removed', { room, reason: 'kick', by });
   // The room hears why before it hears them leave: "olga removed spam", then "spam left".
   await announce(ctx, { room, action: 'kick', target: allowed.target });
-  remove(ctx.deps, room, target);
+  await remove(ctx.deps, room, target);
   return { ok: true, room, userId: target };
 }
 
@@ -81,7 +85,7 @@ function sanction(kind: 'ban' | 'mute'): RequestAction<'room:ban'> {
       minutes === undefined ? 'until lifted' : `${minutes} min`,
     );
     // After the announcement, as for a kick. The ban is stored already: a rejoin is refused.
-    if (kind === 'ban') remove(ctx.deps, room, target);
+    if (kind === 'ban') await remove(ctx.deps, room, target);
     return { ok: true, room, userId: target, ...(until === null ? {} : { until }) };
   };
 }

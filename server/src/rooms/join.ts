@@ -10,6 +10,7 @@ import { refuseEntry } from '../conversations/participants.js';
 import { infoOf, isOwnable, refuseJoin } from './access.js';
 import { connectionLeft, departureKey } from './presence.js';
 import { distinctMembers, joinedRooms } from './membership.js';
+import { rememberJoin, rememberLeave } from './mine.js';
 import type { ChatDeps, RequestContext } from '../deps.js';
 
 async function historyOnJoin(
@@ -81,6 +82,7 @@ export async function joinRoom(
     }
     const info = await infoOf(deps, room);
     if (!rejoin) {
+      await rememberJoin(deps, socket, room);
       deps.presence.joined(room, socket.id, self);
       // A user's second tab, or their return within the grace period, joins silently:
       // the room still lists them.
@@ -112,6 +114,7 @@ export async function leaveRoom(
   if (invalid) return invalid;
   if (!socket.rooms.has(room)) return fail(ErrorCode.NOT_IN_ROOM, `not in room ${room}`);
   await socket.leave(room);
+  await rememberLeave(deps, socket, room);
   // Leaving on purpose needs no grace period. The leave has happened whatever becomes of
   // the announcement, so the ack does not wait.
   connectionLeft(deps, room, socket.id, socket.data.member, 0);

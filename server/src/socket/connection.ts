@@ -23,7 +23,7 @@ import {
 } from './handlers/message-changes.js';
 import { listReports, reportMessage, resolveReport } from './handlers/reports.js';
 import { announceDeparture } from '../rooms/presence.js';
-import { joinRoom, leaveRoom, listRooms } from './handlers/rooms.js';
+import { declineInvitation, joinRoom, leaveRoom, listRooms, myRooms } from './handlers/rooms.js';
 import { joinUserRooms } from '../rooms/membership.js';
 import type { ChatSocket } from '../io.js';
 import type { ChatDeps, RequestContext } from '../deps.js';
@@ -35,6 +35,8 @@ const handlers: EventHandlers = {
   'room:leave': leaveRoom,
   'rooms:list': listRooms,
   'rooms:state': roomsState,
+  'rooms:mine': myRooms,
+  'invitation:decline': declineInvitation,
   'dm:open': openDirect,
   'room:read': markRead,
   'room:create': createRoom,

@@ -161,6 +161,21 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE rooms ADD COLUMN last_ms INTEGER;
   UPDATE rooms SET last_ms = (SELECT MAX(pos_ms) FROM messages WHERE messages.room = rooms.name);
   `,
+  // 10: the rooms each user is in, and their pending invitations (as JSON), by user, so that
+  // both follow the user to every device.
+  `
+  CREATE TABLE user_rooms (
+    user_id TEXT NOT NULL,
+    room TEXT NOT NULL,
+    PRIMARY KEY (user_id, room)
+  ) WITHOUT ROWID;
+  CREATE TABLE user_invitations (
+    user_id TEXT NOT NULL,
+    room TEXT NOT NULL,
+    invitation TEXT NOT NULL,
+    PRIMARY KEY (user_id, room)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,43 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, onTestFinished } from 'vitest';
+import { createRedisMemberships } from '../src/rooms/redis-store.js';
+import { createSqliteMemberships } from '../src/rooms/sqlite-store.js';
+import { createMemoryMemberships, type MembershipStore } from '../src/rooms/store.js';
+import { openDatabase } from '../src/storage/sqlite.js';
+import { membershipStoreSuite } from './support/membership-store-suite.js';
+import { RedisProcess } from './support/redis.js';
+
+const redis = new RedisProcess();
+let prefixes = 0;
+beforeAll(() => redis.start());
+afterAll(() => redis.stop());
+
+const factories: [string, () => Promise<MembershipStore>][] = [
+  ['memory', () => Promise.resolve(createMemoryMemberships())],
+  [
+    'sqlite',
+    () => {
+      const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'chat-mine-')), 'chat.db'));
+      onTestFinished(() => {
+        db.close();
+      });
+      return Promise.resolve(createSqliteMemberships(db));
+    },
+  ],
+  [
+    'redis',
+    async () => {
+      const client = new Redis(redis.url);
+      onTestFinished(() => {
+        client.disconnect();
+      });
+      await client.ping();
+      return createRedisMemberships(client, `m${prefixes++}:`);
+    },
+  ],
+];
+
+for (const [name, create] of factories) membershipStoreSuite(name, create);
