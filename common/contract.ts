@@ -360,6 +360,8 @@ export type RoomsMineRequest = Record<string, never>;
 export interface InvitationDeclineRequest {
   room: string;
 }
+/** `alive`: a no-op the client acks to tell a live connection from a dead one. */
+export type AliveRequest = Record<string, never>;
 export type RoomsStateRequest = Record<string, never>;
 
 // Message reports: client → server payloads.
@@ -687,6 +689,8 @@ export const ClientEvent = {
   messageReport: 'message:report',
   reportsList: 'reports:list',
   reportResolve: 'report:resolve',
+  // Liveness.
+  alive: 'alive',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -746,6 +750,8 @@ export interface ClientToServerEvents {
   'message:report': (payload: ReportRequest, ack: AckCallback<ReportResult>) => void;
   'reports:list': (payload: ReportsListRequest, ack: AckCallback<ReportsListResult>) => void;
   'report:resolve': (payload: ReportResolveRequest, ack: AckCallback<ReportResult>) => void;
+  // Liveness.
+  alive: (payload: AliveRequest, ack: AckCallback) => void;
 }
 
 export interface ServerToClientEvents {

@@ -9,6 +9,7 @@ import {
   type JoinRequest,
   type LeaveRequest,
   type ReactionRequest,
+  type AliveRequest,
   type RoomsListRequest,
   type SendRequest,
   type TypingRequest,
@@ -79,6 +80,12 @@ export const roomsListSchema = z
   .object({})
   .optional()
   .transform((): RoomsListRequest => ({})) satisfies z.ZodType<RoomsListRequest>;
+
+// `emit('alive', ack)` with no payload is accepted as well as `{}`, like `rooms:list`.
+export const aliveSchema = z
+  .object({})
+  .optional()
+  .transform((): AliveRequest => ({})) satisfies z.ZodType<AliveRequest>;
 
 /** A short, safe description of why a payload was refused (no input is echoed back). */
 export function describeIssues(error: z.ZodError): string {

@@ -40,6 +40,14 @@ export interface ChatOptions {
   kickedReconnectMs?: number;
   /** A join refused with a retryable code is tried again after this long, in ms. Default 2000. */
   joinRetryMs?: number;
+  /**
+   * While connected, a no-op `alive` request goes this often, in ms. Default 3000: a link that
+   * died without the browser saying so is otherwise noticed only by Engine.IO's heartbeat
+   * (`pingInterval` + `pingTimeout`, 45 s), with messages sitting unsent meanwhile.
+   */
+  livenessIntervalMs?: number;
+  /** No ack to `alive` within this long, in ms, and the connection counts as dead. Default 3000. */
+  livenessTimeoutMs?: number;
   /** Retry policy of unacknowledged messages (see outbox.ts for the defaults). */
   outbox?: Partial<OutboxOptions>;
   /** Where timers come from; tests drive time with their own. Default the global timers. */
@@ -56,7 +64,15 @@ export interface ChatOptions {
 export const RECONNECTION = { reconnectionDelay: 500, reconnectionDelayMax: 5000 } as const;
 
 export type Timings = Required<
-  Pick<ChatOptions, 'ackTimeoutMs' | 'directoryRefreshMs' | 'kickedReconnectMs' | 'joinRetryMs'>
+  Pick<
+    ChatOptions,
+    | 'ackTimeoutMs'
+    | 'directoryRefreshMs'
+    | 'kickedReconnectMs'
+    | 'joinRetryMs'
+    | 'livenessIntervalMs'
+    | 'livenessTimeoutMs'
+  >
 >;
 
 export const timingsOf = (options: ChatOptions): Timings => ({
@@ -64,6 +80,8 @@ export const timingsOf = (options: ChatOptions): Timings => ({
   directoryRefreshMs: options.directoryRefreshMs ?? 5000,
   kickedReconnectMs: options.kickedReconnectMs ?? 5000,
   joinRetryMs: options.joinRetryMs ?? 2000,
+  livenessIntervalMs: options.livenessIntervalMs ?? 3000,
+  livenessTimeoutMs: options.livenessTimeoutMs ?? 3000,
 });
 
 export type ChatEvent =

@@ -116,6 +116,12 @@ export class Chat {
    */
   private readonly lastSeenAt = new Map<string, number>();
   private readonly followServerRooms: boolean;
+  /** The browser says the network is gone: the chat waits for it to come back. */
+  private browserOffline = false;
+  private stopped = false;
+  private livenessTimer: Timer | undefined;
+  /** An `alive` request without its ack yet: the connection is closed if none comes in time. */
+  private livenessWait: Timer | undefined;
 
   constructor(options: ChatOptions) {
     this.user = options.user;
@@ -167,6 +173,7 @@ export class Chat {
 
   /** Disconnects and cancels every timer; the chat does nothing more afterwards. */
   stop(): void {
+    this.stopped = true;
     this.timers.clear();
     for (const room of this.rooms.values()) room.disconnected();
     this.socket.disconnect();
@@ -256,11 +263,21 @@ export class Chat {
     if (visible && this.current !== undefined) this.select(this.current);
   }
 
-  /** The browser went offline or online. */
+  /**
+   * The browser went offline or online. Offline, the connection is closed at once (a socket
+   * the browser cannot use may look open until Engine.IO's heartbeat gives up, 45 s) and
+   * messages wait; online, it reconnects at once rather than after socket.io-client's
+   * backoff, and what waited is sent.
+   */
   setOnline(online: boolean): void {
-    if (!online && !this.isConnected()) this.connectionInfo.set(ConnectionState.offline);
-    if (online && this.connection === ConnectionState.offline && this.socket.active) {
+    if (this.stopped) return;
+    this.browserOffline = !online;
+    if (!online) {
+      this.socket.disconnect();
+      this.connectionInfo.set(ConnectionState.offline);
+    } else if (!this.socket.active) {
       this.connectionInfo.set(ConnectionState.reconnecting);
+      this.socket.connect();
     }
   }
 
@@ -647,14 +664,16 @@ export class Chat {
       this.directoryTimer = this.timers.every(this.timings.directoryRefreshMs, () => {
         if (this.visible) this.refreshDirectory();
       });
+      this.watchLiveness();
     });
     socket.on('disconnect', (reason) => {
       this.directoryTimer?.cancel();
+      this.stopLiveness();
       for (const room of this.rooms.values()) room.disconnected();
       if (reason === 'io server disconnect' && this.signedOut === undefined) {
         // Sent away (for flooding), or signed out with the notice lost on the way: ask
         // again later, and a handshake that is refused as unauthorised ends the session.
-        this.timers.after(this.timings.kickedReconnectMs, () => socket.connect());
+        this.reconnectLater();
       }
       const retrying = socket.active || reason === 'io server disconnect';
       this.connectionInfo.set(retrying ? ConnectionState.reconnecting : ConnectionState.offline);
@@ -669,7 +688,7 @@ export class Chat {
         // Refused by the server's middleware for a reason that may pass (too many
         // connections, storage away): socket.io-client does not retry these by itself.
         this.connectError = err.message;
-        this.timers.after(this.timings.kickedReconnectMs, () => socket.connect());
+        this.reconnectLater();
         this.connectionInfo.set(ConnectionState.reconnecting);
       } else if (this.connection === ConnectionState.connected) {
         this.connectionInfo.set(ConnectionState.reconnecting);
@@ -685,6 +704,42 @@ export class Chat {
     socket.io.on('reconnect_attempt', () => {
       this.connectionInfo.set(ConnectionState.reconnecting);
     });
+  }
+
+  /** Connects again after `kickedReconnectMs`, unless the browser is offline by then. */
+  private reconnectLater(): void {
+    this.timers.after(this.timings.kickedReconnectMs, () => {
+      if (!this.browserOffline) this.socket.connect();
+    });
+  }
+
+  /**
+   * Asks for an `alive` ack every few seconds on the chat's clock. A connection that stops
+   * answering is closed, so that socket.io-client reconnects and the status and the outbox
+   * know within seconds, not at Engine.IO's heartbeat timeout.
+   */
+  private watchLiveness(): void {
+    this.stopLiveness();
+    const engine = this.socket.io.engine;
+    this.livenessTimer = this.timers.every(this.timings.livenessIntervalMs, () => {
+      if (this.livenessWait || !this.isConnected()) return;
+      const wait = this.timers.after(this.timings.livenessTimeoutMs, () => {
+        this.livenessWait = undefined;
+        if (this.isConnected() && this.socket.io.engine === engine) engine.close();
+      });
+      this.livenessWait = wait;
+      this.socket.emit('alive', {}, () => {
+        wait.cancel();
+        if (this.livenessWait === wait) this.livenessWait = undefined;
+      });
+    });
+  }
+
+  private stopLiveness(): void {
+    this.livenessTimer?.cancel();
+    this.livenessWait?.cancel();
+    this.livenessTimer = undefined;
+    this.livenessWait = undefined;
   }
 
   /** Messages, their changes, and how far the user has read. */

@@ -23,7 +23,7 @@ const CONNECTION_LABELS: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
   connected: 'Connected',
   reconnecting: 'Reconnecting…',
-  offline: 'Offline',
+  offline: 'Offline — messages will be sent when you’re back',
 };
 
 /** The status bar: the connection, its transport, and the user's name. */

@@ -28,6 +28,7 @@ import { joinUserRooms } from '../rooms/membership.js';
 import type { ChatSocket } from '../io.js';
 import type { ChatDeps, RequestContext } from '../deps.js';
 import { typing } from './handlers/typing.js';
+import { alive } from './handlers/alive.js';
 
 /** Every client event of the contract and its handler: a missing or misspelled one does not compile. */
 const handlers: EventHandlers = {
@@ -61,6 +62,7 @@ const handlers: EventHandlers = {
   'reaction:remove': removeReaction,
   'history:fetch': fetchHistory,
   typing,
+  alive,
 };
 
 // A connection's listeners are functions shared by every connection, called by Socket.IO with

@@ -75,8 +75,9 @@ export function dispatch(
     ack?.(fail(ErrorCode.BAD_REQUEST, 'unknown event'));
     return;
   }
-  // Anything a person does keeps their session from expiring for inactivity.
-  ctx.deps.sessions.used(ctx.socket);
+  // Anything a person does keeps their session from expiring for inactivity; the client's
+  // liveness check is not something the person did.
+  if (event !== 'alive') ctx.deps.sessions.used(ctx.socket);
   run(ctx, event, handlers[event], incoming);
 }
 
