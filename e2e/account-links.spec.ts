@@ -1,0 +1,44 @@
+import { expect, test, type ChatUser } from './support/fixtures.js';
+
+const title = (u: ChatUser) => u.page.locator('#room-title');
+const joinRoom = async (u: ChatUser, room: string) => {
+  await u.page.getByLabel('Join or create a room').fill(room);
+  await u.page.locator('#join-form button[type="submit"]').click();
+  await expect(title(u)).toHaveText(`#${room}`);
+};
+
+test('a link naming a room opens it after sign-in, the query kept', async ({ user }) => {
+  const alice = await user('Alice', { query: '?transport=polling#/room/lobby' });
+  await expect(title(alice)).toHaveText('#lobby');
+  await expect(alice.page.locator('#joined-rooms [data-room="lobby"]')).toBeVisible();
+  await expect(alice.transport).toHaveAttribute('data-transport', 'polling');
+  await alice.send('here by link');
+  await expect(alice.messages('here by link')).toBeVisible();
+  expect(new URL(alice.page.url()).search).toBe('?transport=polling');
+});
+
+test('switching rooms adds history entries; Back and Forward switch rooms', async ({ user }) => {
+  const alice = await user('Alice');
+  await expect(title(alice)).toHaveText('#general');
+  await expect(alice.page).toHaveURL(/#\/room\/general$/);
+  await joinRoom(alice, 'first');
+  await expect(alice.page).toHaveURL(/#\/room\/first$/);
+  await joinRoom(alice, 'second');
+  await expect(alice.page).toHaveURL(/#\/room\/second$/);
+
+  await alice.page.goBack();
+  await expect(title(alice)).toHaveText('#first');
+  await alice.page.goBack();
+  await expect(title(alice)).toHaveText('#general');
+  await alice.page.goForward();
+  await expect(title(alice)).toHaveText('#first');
+  await alice.page.goForward();
+  await expect(title(alice)).toHaveText('#second');
+
+  // Picking a room in the list is a step of its own too.
+  await alice.page.locator('#joined-rooms [data-room="general"]').click();
+  await expect(title(alice)).toHaveText('#general');
+  await alice.page.goBack();
+  await expect(title(alice)).toHaveText('#second');
+  expect(alice.problems).toEqual([]);
+});
