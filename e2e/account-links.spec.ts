@@ -42,3 +42,33 @@ test('switching rooms adds history entries; Back and Forward switch rooms', asyn
   await expect(title(alice)).toHaveText('#second');
   expect(alice.problems).toEqual([]);
 });
+
+test('"Mark all as read" clears every badge, in the other tab too', async ({ user, tab }) => {
+  const alice = await user('Alice');
+  const bob = await user('Bob');
+  for (const room of ['first', 'second']) {
+    await joinRoom(alice, room);
+    await joinRoom(bob, room);
+  }
+  await alice.page.locator('#joined-rooms [data-room="general"]').click();
+  await expect(title(alice)).toHaveText('#general');
+  const other = await tab(alice);
+  await expect(title(other)).toHaveText('#general');
+  await bob.page.locator('#joined-rooms [data-room="first"]').click();
+  await bob.send('one for first');
+  await bob.page.locator('#joined-rooms [data-room="second"]').click();
+  await bob.send('one for second');
+  await bob.send('two for second');
+
+  const badges = (u: ChatUser) => u.page.locator('#rooms-panel [data-testid="unread"]');
+  const badge = (u: ChatUser, room: string) =>
+    u.page.locator(`#joined-rooms [data-room="${room}"] [data-testid="unread"]`);
+  for (const u of [alice, other]) {
+    await expect(badge(u, 'first')).toHaveText('1');
+    await expect(badge(u, 'second')).toHaveText('2');
+  }
+  await alice.page.getByRole('button', { name: 'Mark all as read' }).click();
+  await expect(badges(alice)).toHaveCount(0);
+  await expect(badges(other)).toHaveCount(0);
+  expect(alice.problems).toEqual([]);
+});

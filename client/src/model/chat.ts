@@ -332,6 +332,27 @@ export class Chat {
     );
   }
 
+  /**
+   * "Mark all as read": every room and conversation, here and on the server, so that the
+   * user's other tabs and devices clear their counts too. Resolves with the server's
+   * sentence when refused, or undefined (rejects with `NoAnswer`).
+   */
+  async markAllRead(): Promise<string | undefined> {
+    const ack = await this.request('rooms:read-all', {});
+    if (!ack.ok) return ack.error.message;
+    for (const { room: name, id } of ack.rooms) {
+      const room = this.rooms.get(name);
+      if (room) room.readUpTo = laterOf(room.readUpTo, id);
+    }
+    // Rooms with nothing in them yet have no marker, and nothing unread either.
+    for (const room of this.rooms.values()) {
+      room.unread = 0;
+      room.mentions = 0;
+    }
+    this.changed();
+    return undefined;
+  }
+
   /** The server's counts of what is unread, for every room and conversation of the user. */
   private refreshState(): void {
     if (!this.isConnected()) return;
