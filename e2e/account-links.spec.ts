@@ -44,6 +44,7 @@ test('switching rooms adds history entries; Back and Forward switch rooms', asyn
 });
 
 test('"Mark all as read" clears every badge, in the other tab too', async ({ user, tab }) => {
+  test.slow(); // three pages, two users
   const alice = await user('Alice');
   const bob = await user('Bob');
   for (const room of ['first', 'second']) {
@@ -71,4 +72,45 @@ test('"Mark all as read" clears every badge, in the other tab too', async ({ use
   await expect(badges(alice)).toHaveCount(0);
   await expect(badges(other)).toHaveCount(0);
   expect(alice.problems).toEqual([]);
+});
+
+test.describe('links to messages', () => {
+  test.use({ serverEnv: { HISTORY_PAGE: '5', RATE_LIMIT_BURST: '50' } });
+
+  test('"Copy link" on an old message; opening the link loads back to it and highlights it', async ({
+    user,
+  }) => {
+    test.slow(); // fifteen messages sent through the page
+    const alice = await user('Alice');
+    await joinRoom(alice, 'archive');
+    await alice.send('the old one');
+    for (let i = 1; i <= 14; i++) await alice.send(`later ${i}`);
+    await expect(alice.messages('later 14')).toBeVisible();
+    await alice.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const old = alice.messages('the old one');
+    await old.hover();
+    await old.getByRole('button', { name: 'Copy link' }).click();
+    await expect(old).toContainText('Link copied:');
+    const link = await alice.page.evaluate(() => navigator.clipboard.readText());
+    expect(link).toMatch(/#\/room\/archive\/message\/[^/]+$/);
+
+    const hash = new URL(link).hash;
+    const bob = await user('Bob', { query: hash });
+    await expect(title(bob)).toHaveText('#archive');
+    const found = bob.messages('the old one');
+    await expect(found).toBeInViewport();
+    await expect(found).toHaveClass(/\blinked\b/);
+    await expect(found).toHaveAttribute('aria-current', 'true');
+    // Only the one message is marked.
+    await expect(bob.page.locator('.msg.linked')).toHaveCount(1);
+    expect(bob.problems).toEqual([]);
+  });
+
+  test('a link to a message that is not there says so', async ({ user }) => {
+    const alice = await user('Alice', { query: '#/room/general/message/1-0' });
+    await expect(title(alice)).toHaveText('#general');
+    await expect(alice.page.locator('#link-note-text')).toHaveText(
+      'The linked message is no longer in #general: it was deleted or is too old.',
+    );
+  });
 });

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     },
   });
   const view = createView(ui, chat);
-  const address = wireAddress(chat);
+  const address = wireAddress(chat, ui);
 
   chat.subscribe((event) => {
     if (event.type === 'change') {

@@ -524,6 +524,33 @@ export class Chat {
     }
   }
 
+  /**
+   * Brings message `id` of `room` into the timeline for a link to it: waits for the join,
+   * then loads earlier history page by page until it is held. `refused` when the room could
+   * not be joined (a private room, a conversation of others), `missing` when the history
+   * ran out (deleted long ago, trimmed, or never there).
+   */
+  async findMessage(
+    room: string,
+    id: string,
+    maxPages = 40,
+  ): Promise<'found' | 'missing' | 'refused'> {
+    const state = this.rooms.get(room);
+    if (!state) return 'refused';
+    try {
+      await this.until(() => state.joined || this.rooms.get(room) !== state);
+    } catch {
+      return 'refused';
+    }
+    for (let page = 0; ; page++) {
+      if (this.rooms.get(room) !== state || !state.joined) return 'refused';
+      if (state.timeline.get(id)) return 'found';
+      if (!state.timeline.hasMore || page >= maxPages || this.current !== room) return 'missing';
+      if (state.loadingEarlier) await this.until(() => !state.loadingEarlier);
+      else await this.loadEarlier();
+    }
+  }
+
   setTyping(typing: boolean): void {
     const room = this.currentRoom;
     if (room?.joined) this.socket.volatile.emit('typing', { room: room.name, typing });

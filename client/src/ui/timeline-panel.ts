@@ -23,6 +23,8 @@ interface MessageValues {
   status: 'sent' | 'pending' | 'failed';
   continued: boolean;
   mentionsMe: boolean;
+  /** The message a followed link named. */
+  linked: boolean;
   quote: QuoteValues | undefined;
   /** Held, undeleted messages only: rows of the timeline that can be acted on. */
   actions: ActionValues | undefined;
@@ -118,10 +120,16 @@ function messageNode(v: MessageValues, act: MessageCommands): HTMLElement {
   if (v.continued) classes.push('continued');
   if (message.deleted) classes.push('deleted');
   if (v.mentionsMe && !message.deleted) classes.push('mentions-me');
+  if (v.linked) classes.push('linked');
   const node = el('li', {
     className: classes.join(' '),
     // Focusable from script only: a quote's click and a deletion move focus to a row.
-    attrs: { 'data-status': v.status, 'data-testid': 'message', tabindex: '-1' },
+    attrs: {
+      'data-status': v.status,
+      'data-testid': 'message',
+      tabindex: '-1',
+      ...(v.linked ? { 'aria-current': 'true', title: 'The message the link names' } : {}),
+    },
   });
   const head = headNode(message, v.continued);
   if (message.deleted) {
@@ -230,6 +238,7 @@ function timelineRows(room: Room, chat: Chat, ui: UiState): Row<RowValues>[] {
         status: 'sent',
         continued,
         mentionsMe: mentionsMe(message),
+        linked: ui.linked?.room === room.name && ui.linked.id === message.id,
         quote: message.replyTo && !message.deleted ? quoteValues(message.replyTo, room) : undefined,
         actions: message.deleted ? undefined : actionValues(message, own, room, chat, ui),
         pending: undefined,
@@ -260,6 +269,7 @@ function pendingRow(
       status: item.status,
       continued,
       mentionsMe: false,
+      linked: false,
       quote: original ? quoteValues(original, room) : undefined,
       actions: undefined,
       pending: { clientId: item.clientId, error: item.error },
