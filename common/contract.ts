@@ -363,6 +363,8 @@ export interface InvitationDeclineRequest {
 /** `alive`: a no-op the client acks to tell a live connection from a dead one. */
 export type AliveRequest = Record<string, never>;
 export type RoomsStateRequest = Record<string, never>;
+/** Marks every room the connection is in and every conversation of the user read. */
+export type ReadAllRequest = Record<string, never>;
 
 // Message reports: client → server payloads.
 /** Reports a message of a room to its moderators. */
@@ -525,6 +527,10 @@ export interface RoomState {
 export interface RoomsStateResult {
   rooms: RoomState[];
 }
+export interface ReadAllResult {
+  /** Each room and conversation marked, with its marker now. */
+  rooms: ReadResult[];
+}
 
 // Message reports: ack results.
 /**
@@ -673,6 +679,7 @@ export const ClientEvent = {
   invitationDecline: 'invitation:decline',
   directOpen: 'dm:open',
   roomRead: 'room:read',
+  roomsReadAll: 'rooms:read-all',
   roomCreate: 'room:create',
   roomUpdate: 'room:update',
   roomRole: 'room:role',
@@ -734,6 +741,7 @@ export interface ClientToServerEvents {
   ) => void;
   'dm:open': (payload: DirectOpenRequest, ack: AckCallback<DirectOpenResult>) => void;
   'room:read': (payload: ReadRequest, ack: AckCallback<ReadResult>) => void;
+  'rooms:read-all': (payload: ReadAllRequest, ack: AckCallback<ReadAllResult>) => void;
   'room:create': (payload: RoomCreateRequest, ack: AckCallback<RoomInfoResult>) => void;
   'room:update': (payload: RoomUpdateRequest, ack: AckCallback<RoomInfoResult>) => void;
   'room:role': (payload: RoomRoleRequest, ack: AckCallback<RoomInfoResult>) => void;

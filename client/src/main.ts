@@ -2,6 +2,7 @@ import './styles.css';
 import { createAuthApi, memberOf } from './model/auth-api.js';
 import { Chat, type Transport } from './model/chat.js';
 import { loadPrefs, savePrefs } from './model/storage.js';
+import { placeInAddress, wireAddress } from './ui/address.js';
 import { notifyDirect, notifyMention, wireNotifications } from './ui/notifications.js';
 import {
   backToSignIn,
@@ -34,10 +35,14 @@ async function main(): Promise<void> {
   // Until now only the sign-in screen showed: no sign-out links, no "Connecting…" behind it.
   document.body.classList.remove('signing-in');
   const transports = forcedTransports();
+  // A link naming a room opens it: joined with the others, and in view.
+  const place = placeInAddress();
+  const rooms =
+    place && !prefs.rooms.includes(place.room) ? [...prefs.rooms, place.room] : prefs.rooms;
   const chat = new Chat({
     user: memberOf(user),
-    rooms: prefs.rooms,
-    current: prefs.current,
+    rooms,
+    current: place?.room ?? prefs.current,
     followServerRooms: true,
     visible: !document.hidden,
     ...(transports ? { transports } : {}),
@@ -52,11 +57,13 @@ async function main(): Promise<void> {
     },
   });
   const view = createView(ui, chat);
+  const address = wireAddress(chat, ui);
 
   chat.subscribe((event) => {
     if (event.type === 'change') {
       view.update();
       persist();
+      address.changed();
       updateTitle(chat);
     } else if (event.type === 'incoming') {
       if (event.message.room === chat.current) announce(event.message, chat);

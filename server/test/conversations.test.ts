@@ -193,6 +193,60 @@ describe('read state', () => {
     }
   });
 
+  test('rooms:read-all marks every room and conversation read for the user alone, and tells their other tabs', async () => {
+    const { url } = await startTestServer({ scryptCost: 10 });
+    const [ann, ben, cyd] = (await people(url, 'ann', 'ben', 'cyd')) as [
+      SignedIn,
+      SignedIn,
+      SignedIn,
+    ];
+    const a = await as(url, ann);
+    const b1 = await as(url, ben);
+    const b2 = await as(url, ben, 'polling');
+    const c = await as(url, cyd);
+    for (const s of [a, b1, b2, c]) await joinOk(s, 'general');
+    for (const s of [a, b1]) await joinOk(s, 'random');
+    await sendOk(a, 'general', 'one, @ben');
+    const inGeneral = await sendOk(a, 'general', 'two');
+    const inRandom = await sendOk(a, 'random', 'three');
+    const dm = await open(a, [ben.user.id]);
+    if (!dm.ok) throw new Error('not opened');
+    await joinOk(a, dm.room);
+    const inDm = await sendOk(a, dm.room, 'psst');
+
+    const told = collect<ReadResult>(b2, 'room:read');
+    const all = await request(b1, 'rooms:read-all', {});
+    if (!all.ok) throw new Error('refused');
+    // The conversation counts though no connection of ben's has opened it.
+    expect(new Map(all.rooms.map((r) => [r.room, r.id]))).toEqual(
+      new Map([
+        ['general', inGeneral.id],
+        ['random', inRandom.id],
+        [dm.room, inDm.id],
+      ]),
+    );
+    await roundTrip(b2);
+    expect(new Set(told.map((r) => r.room))).toEqual(new Set(['general', 'random', dm.room]));
+    const state = await request(b2, 'rooms:state', {});
+    expect(state.ok && state.rooms.map((r) => [r.room, r.unread, r.mentions])).toEqual(
+      expect.arrayContaining([
+        ['general', 0, 0],
+        ['random', 0, 0],
+        [dm.room, 0, 0],
+      ]),
+    );
+    // Nobody else's counts move: cyd still has both messages of #general unread.
+    await request(c, 'room:read', { room: 'general', id: '1-0' });
+    const theirs = await request(c, 'rooms:state', {});
+    expect(theirs.ok && theirs.rooms).toEqual([
+      { room: 'general', unread: 2, mentions: 0, read: '1-0' },
+    ]);
+    expect(await emitRaw(b1, 'rooms:read-all', 'everything')).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.BAD_REQUEST },
+    });
+  });
+
   test('a conversation never opened counts everything in it as unread, with its participants', async () => {
     const { url } = await startTestServer({ scryptCost: 10 });
     const [ann, ben] = (await people(url, 'ann', 'ben')) as [SignedIn, SignedIn];

@@ -371,6 +371,27 @@ export class Chat {
     );
   }
 
+  /**
+   * "Mark all as read": every room and conversation, here and on the server, so that the
+   * user's other tabs and devices clear their counts too. Resolves with the server's
+   * sentence when refused, or undefined (rejects with `NoAnswer`).
+   */
+  async markAllRead(): Promise<string | undefined> {
+    const ack = await this.request('rooms:read-all', {});
+    if (!ack.ok) return ack.error.message;
+    for (const { room: name, id } of ack.rooms) {
+      const room = this.rooms.get(name);
+      if (room) room.readUpTo = laterOf(room.readUpTo, id);
+    }
+    // Rooms with nothing in them yet have no marker, and nothing unread either.
+    for (const room of this.rooms.values()) {
+      room.unread = 0;
+      room.mentions = 0;
+    }
+    this.changed();
+    return undefined;
+  }
+
   /** The server's counts of what is unread, for every room and conversation of the user. */
   private refreshState(): void {
     if (!this.isConnected()) return;
@@ -539,6 +560,33 @@ export class Chat {
     } finally {
       state.loadingEarlier = false;
       this.changed();
+    }
+  }
+
+  /**
+   * Brings message `id` of `room` into the timeline for a link to it: waits for the join,
+   * then loads earlier history page by page until it is held. `refused` when the room could
+   * not be joined (a private room, a conversation of others), `missing` when the history
+   * ran out (deleted long ago, trimmed, or never there).
+   */
+  async findMessage(
+    room: string,
+    id: string,
+    maxPages = 40,
+  ): Promise<'found' | 'missing' | 'refused'> {
+    const state = this.rooms.get(room);
+    if (!state) return 'refused';
+    try {
+      await this.until(() => state.joined || this.rooms.get(room) !== state);
+    } catch {
+      return 'refused';
+    }
+    for (let page = 0; ; page++) {
+      if (this.rooms.get(room) !== state || !state.joined) return 'refused';
+      if (state.timeline.get(id)) return 'found';
+      if (!state.timeline.hasMore || page >= maxPages || this.current !== room) return 'missing';
+      if (state.loadingEarlier) await this.until(() => !state.loadingEarlier);
+      else await this.loadEarlier();
     }
   }
 

@@ -330,6 +330,15 @@ function actionsNode(message: Message, v: ActionValues, act: MessageCommands): H
       { className: 'link-button act-react', attrs: { 'aria-expanded': String(v.picking) } },
     ),
   );
+  bar.append(
+    button(
+      'Copy link',
+      () => {
+        act.copyLink(v.room, id);
+      },
+      { className: 'link-button act-link' },
+    ),
+  );
   if (v.own) {
     bar.append(
       button(

@@ -2,6 +2,7 @@ import type { Message } from '../../../common/contract.js';
 import type { Chat } from '../model/chat.js';
 import type { UiState } from './ui-state.js';
 import { failureText } from './notice-text.js';
+import { linkTo } from '../model/links.js';
 
 /** What the reporter is told once the report is filed. */
 export const REPORTED_NOTE = 'Reported. The people who run this room will look at it.';
@@ -167,6 +168,26 @@ export function createMessageCommands(ui: UiState, chat: Chat) {
         }
       });
       ui.redraw();
+    },
+    /** Puts a link to the message on the clipboard, and shows it (to copy by hand if refused). */
+    copyLink(room: string, id: string): void {
+      const link = linkTo(location.href, { room, message: id });
+      const say = (note: string) => {
+        state.notes.set(id, note);
+        update(id, '.act-link');
+      };
+      // The clipboard is there on secure pages only (HTTPS, localhost).
+      const copied = window.isSecureContext
+        ? navigator.clipboard.writeText(link)
+        : Promise.reject(new Error('no clipboard'));
+      copied.then(
+        () => {
+          say(`Link copied: ${link}`);
+        },
+        () => {
+          say(`Copy this link: ${link}`);
+        },
+      );
     },
     retry(clientId: string): void {
       chat.retry(clientId);

@@ -87,10 +87,28 @@ function wireJoin(chat: Chat): void {
   });
 }
 
+/** "Mark all as read": every room and conversation, on the server too; a refusal is said. */
+function wireMarkAllRead(chat: Chat): void {
+  const button = byId('mark-all-read', HTMLButtonElement);
+  const error = byId('mark-all-error');
+  button.addEventListener('click', () => {
+    error.textContent = '';
+    chat.markAllRead().then(
+      (refused) => {
+        if (refused !== undefined) error.textContent = refused;
+      },
+      () => {
+        error.textContent = 'No answer from the server: try again.';
+      },
+    );
+  });
+}
+
 /** The sidebar: the user's rooms and conversations, the directory, joining and creating. */
 export function createRoomList(chat: Chat): Panel {
   wireJoin(chat);
   wireCreateRoom(chat);
+  wireMarkAllRead(chat);
   const build = (v: RoomValues) => roomButton(v, chat);
   const joined = keyedList(byId('joined-rooms'), build);
   const direct = keyedList(byId('direct-list'), build);

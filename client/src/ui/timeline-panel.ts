@@ -24,6 +24,8 @@ interface MessageValues {
   status: 'sent' | 'pending' | 'failed';
   continued: boolean;
   mentionsMe: boolean;
+  /** The message a followed link named. */
+  linked: boolean;
   quote: QuoteValues | undefined;
   /** Held, undeleted messages only: rows of the timeline that can be acted on. */
   actions: ActionValues | undefined;
@@ -123,11 +125,17 @@ function messageNode(v: MessageValues, act: MessageCommands): HTMLElement {
   if (v.continued) classes.push('continued');
   if (message.deleted) classes.push('deleted');
   if (v.mentionsMe && !message.deleted) classes.push('mentions-me');
+  if (v.linked) classes.push('linked');
   const node = el('li', {
     className: classes.join(' '),
     // The roving tabindex (timeline-keys.ts) gives one row 0; a quote's click and a deletion
     // move focus to a row from script.
-    attrs: { 'data-status': v.status, 'data-testid': 'message', tabindex: '-1' },
+    attrs: {
+      'data-status': v.status,
+      'data-testid': 'message',
+      tabindex: '-1',
+      ...(v.linked ? { 'aria-current': 'true', title: 'The message the link names' } : {}),
+    },
   });
   const body = el('div', { className: 'msg-body' }, headNode(message, v.continued));
   node.append(body);
@@ -239,6 +247,7 @@ function timelineRows(room: Room, chat: Chat, ui: UiState): Row<RowValues>[] {
         status: 'sent',
         continued,
         mentionsMe: mentionsMe(message),
+        linked: ui.linked?.room === room.name && ui.linked.id === message.id,
         quote: message.replyTo && !message.deleted ? quoteValues(message.replyTo, room) : undefined,
         actions: message.deleted ? undefined : actionValues(message, own, room, chat, ui),
         pending: undefined,
@@ -269,6 +278,7 @@ function pendingRow(
       status: item.status,
       continued,
       mentionsMe: false,
+      linked: false,
       quote: original ? quoteValues(original, room) : undefined,
       actions: undefined,
       pending: { clientId: item.clientId, error: item.error },

@@ -18,6 +18,8 @@ export interface UiState {
   audit: AuditView | undefined;
   /** The room in view and the newest of its messages the reader has had in view. */
   reading: { room: string; seen: string | undefined } | undefined;
+  /** The message a followed link named: highlighted in its room until another link. */
+  linked: { room: string; id: string } | undefined;
   /** Redraws the page from the chat and this state. */
   readonly redraw: () => void;
 }
@@ -124,6 +126,7 @@ export function createUiState(options: { maxTextLength: number; redraw: () => vo
     header: { editing: undefined, deleting: undefined, switching: undefined },
     audit: undefined,
     reading: undefined,
+    linked: undefined,
     redraw: options.redraw,
   };
 }

@@ -109,6 +109,36 @@ export function createAuth(deps: AuthDeps) {
     return undefined;
   };
 
+  /**
+   * Checks a signed-in user's password again before a change to the account, counted with
+   * the sign-in failures (same username and address limits), so it is no way around them.
+   */
+  const confirmPassword = async (
+    account: Account,
+    password: unknown,
+    address: string,
+  ): Promise<AckFailure | undefined> => {
+    const name = account.username ?? '';
+    if (account.guest || name === '') {
+      return fail(ErrorCode.FORBIDDEN, 'guests have no password; sign up for an account');
+    }
+    const [nameOk, addressOk] = await Promise.all([
+      byUsername.allowed(name),
+      byAddress.allowed(address),
+    ]);
+    if (!nameOk || !addressOk) {
+      return fail(ErrorCode.RATE_LIMITED, 'too many wrong passwords; try again later');
+    }
+    const found = await accounts.findByUsername(name);
+    const given = typeof password === 'string' ? password : '';
+    if (found?.account.id !== account.id || !(await hasher.verify(given, found.passwordHash))) {
+      await Promise.all([byUsername.failed(name), byAddress.failed(address)]);
+      return fail(ErrorCode.UNAUTHORIZED, 'wrong password');
+    }
+    await byUsername.succeeded(name);
+    return undefined;
+  };
+
   const startSession = async (account: Account): Promise<SignedIn> => {
     const { token, session } = await sessions.create(account.id, config.sessionTtlMs);
     return { account, token, session };
@@ -229,6 +259,26 @@ export function createAuth(deps: AuthDeps) {
       if (!session) return undefined;
       const account = await accounts.findById(session.userId);
       return account && !account.suspended ? { account, session } : undefined;
+    },
+
+    /**
+     * Changes the password of the signed-in user, who gives the current one; every other
+     * session of the account ends (their ids are returned, to close their connections).
+     */
+    async changePassword(
+      signed: { account: Account; session: Session },
+      current: unknown,
+      next: unknown,
+      address: string,
+    ): Promise<{ ended: string[] } | AckFailure> {
+      const password = checkPassword(next);
+      if (typeof password !== 'string') return password;
+      const refused = await confirmPassword(signed.account, current, address);
+      if (refused) return refused;
+      if (!(await accounts.setPassword(signed.account.id, await hasher.hash(password)))) {
+        return fail(ErrorCode.UNAUTHORIZED, 'this account no longer exists');
+      }
+      return { ended: await sessions.revokeAll(signed.account.id, signed.session.id) };
     },
 
     logout: (sessionId: string) => sessions.revoke(sessionId),

@@ -54,6 +54,12 @@ export function createMemoryAccounts(now: () => number = Date.now): {
       entry.account = suspended ? { ...rest, suspended: true } : rest;
       return Promise.resolve(entry.account);
     },
+    setPassword(id, passwordHash) {
+      const entry = byId.get(id);
+      if (!entry || entry.account.guest) return Promise.resolve(false);
+      entry.passwordHash = passwordHash;
+      return Promise.resolve(true);
+    },
     rename(id, name) {
       const entry = byId.get(id);
       if (!entry) return Promise.resolve(undefined);
@@ -96,8 +102,10 @@ export function createMemoryAccounts(now: () => number = Date.now): {
       sessions.delete(sessionId);
       return Promise.resolve();
     },
-    revokeAll(userId) {
-      const ids = [...sessions.values()].filter((s) => s.userId === userId).map((s) => s.id);
+    revokeAll(userId, except) {
+      const ids = [...sessions.values()]
+        .filter((s) => s.userId === userId && s.id !== except)
+        .map((s) => s.id);
       for (const id of ids) sessions.delete(id);
       return Promise.resolve(ids);
     },

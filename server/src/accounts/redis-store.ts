@@ -96,6 +96,12 @@ export function createRedisAccounts(
       const { suspended: _was, ...rest } = account;
       return suspended ? { ...rest, suspended: true } : rest;
     },
+    async setPassword(id, passwordHash) {
+      const account = toAccount(await redis.hgetall(key.user(id)));
+      if (!account || account.guest) return false;
+      await redis.hset(key.user(id), 'hash', passwordHash);
+      return true;
+    },
     async rename(id, name) {
       const account = toAccount(await redis.hgetall(key.user(id)));
       if (!account) return undefined;
@@ -150,8 +156,8 @@ export function createRedisAccounts(
         await redis.srem(key.userSessions((JSON.parse(raw) as Session).userId), sessionId);
       }
     },
-    async revokeAll(userId) {
-      const ids = await redis.smembers(key.userSessions(userId));
+    async revokeAll(userId, except) {
+      const ids = (await redis.smembers(key.userSessions(userId))).filter((id) => id !== except);
       // One DEL per session: each session's key sits in a slot of its own on Redis Cluster.
       await Promise.all(ids.map((id) => redis.del(key.session(id))));
       if (ids.length > 0) await redis.srem(key.userSessions(userId), ...ids);

@@ -68,6 +68,12 @@ export function createSqliteAccounts(
     suspend: db.prepare<[number, string], UserRow>(
       'UPDATE users SET suspended = ? WHERE id = ? RETURNING *',
     ),
+    setPassword: db.prepare<[string, string]>(
+      'UPDATE users SET password_hash = ? WHERE id = ? AND guest = 0',
+    ),
+    otherSessions: db.prepare<[string, string], { id: string }>(
+      'DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING id',
+    ),
     rename: db.prepare<[string, string, string], UserRow>(
       'UPDATE users SET name = ?, name_key = ? WHERE id = ? RETURNING *',
     ),
@@ -122,6 +128,9 @@ export function createSqliteAccounts(
       const row = q.suspend.get(suspended ? 1 : 0, id);
       return Promise.resolve(row && toAccount(row));
     },
+    setPassword(id, passwordHash) {
+      return Promise.resolve(q.setPassword.run(passwordHash, id).changes > 0);
+    },
     rename(id, name) {
       const row = q.rename.get(name, nameKey(name), id);
       return Promise.resolve(row && toAccount(row));
@@ -149,8 +158,10 @@ export function createSqliteAccounts(
       q.deleteSession.run(sessionId);
       return Promise.resolve();
     },
-    revokeAll(userId) {
-      return Promise.resolve(q.userSessions.all(userId).map((r) => r.id));
+    revokeAll(userId, except) {
+      const rows =
+        except === undefined ? q.userSessions.all(userId) : q.otherSessions.all(userId, except);
+      return Promise.resolve(rows.map((r) => r.id));
     },
   };
   return { accounts, sessions };

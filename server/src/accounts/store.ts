@@ -34,6 +34,8 @@ export interface AccountStore {
   rename(id: string, name: string): Promise<Account | undefined>;
   /** Suspends an account, or lifts it; undefined when there is no such account. */
   setSuspended(id: string, suspended: boolean): Promise<Account | undefined>;
+  /** Replaces a registered account's password hash; false when there is no such account. */
+  setPassword(id: string, passwordHash: string): Promise<boolean>;
 }
 
 export interface Session {
@@ -53,8 +55,8 @@ export interface SessionStore {
   /** The live session as it is, without extending it; undefined when unknown, ended or expired. */
   find(sessionId: string): Promise<Session | undefined>;
   revoke(sessionId: string): Promise<void>;
-  /** Ends every session of a user; returns their ids. */
-  revokeAll(userId: string): Promise<string[]>;
+  /** Ends every session of a user but `except` (if given); returns the ids ended. */
+  revokeAll(userId: string, except?: string): Promise<string[]>;
 }
 
 export const sessionIdOf = (token: string): string =>

@@ -1,7 +1,13 @@
-import type { Member, RoomState, RequestOf, ResultOf } from '../../../common/contract.js';
+import type {
+  Member,
+  ReadResult,
+  RoomState,
+  RequestOf,
+  ResultOf,
+} from '../../../common/contract.js';
 import { memberOf } from '../accounts/auth.js';
 import { checkMember } from '../validation.js';
-import { userRoom } from '../rooms/membership.js';
+import { joinedRooms, userRoom } from '../rooms/membership.js';
 import { participantsOf } from './participants.js';
 import type { RequestContext } from '../deps.js';
 
@@ -19,6 +25,31 @@ export async function markRead(
   // The user's other tabs and devices clear their counts too.
   socket.to(userRoom(self)).emit('room:read', { room, id: marker });
   return { ok: true, room, id: marker };
+}
+
+/**
+ * "Mark all as read": every room the connection is in and every conversation of the user,
+ * up to its newest position. The user's other connections hear one `room:read` per room.
+ */
+export async function markAllRead({
+  actor,
+  socket,
+  deps,
+}: RequestContext): Promise<ResultOf<'rooms:read-all'>> {
+  const self = actor.member.id;
+  const rooms = [
+    ...new Set([...joinedRooms(socket), ...(await deps.conversations.conversationsOf(self))]),
+  ].slice(0, STATE_MAX);
+  const marked = await Promise.all(
+    rooms.map(async (room): Promise<ReadResult | undefined> => {
+      const head = (await deps.history.latest(room, 1)).head;
+      if (head === undefined) return undefined;
+      return { room, id: await deps.conversations.markRead(self, room, head) };
+    }),
+  );
+  const results = marked.filter((r): r is ReadResult => r !== undefined);
+  for (const read of results) socket.to(userRoom(self)).emit('room:read', read);
+  return { ok: true, rooms: results };
 }
 
 export async function roomsState({

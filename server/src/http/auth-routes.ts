@@ -182,6 +182,27 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
   );
 
   router.post(
+    '/api/auth/password',
+    route(async (req, res) => {
+      const signed = await signedInOr401(req, res);
+      if (!signed) return;
+      const b = body(req);
+      const result = await deps.auth.changePassword(
+        signed,
+        b.currentPassword,
+        b.newPassword,
+        req.ip ?? 'unknown',
+      );
+      if ('ok' in result) {
+        sendHttpError(res, result);
+        return;
+      }
+      for (const id of result.ended) deps.sessionsEnded(signed.account.id, id);
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
     '/api/auth/logout-all',
     route(async (req, res) => {
       const signed = await signedInOr401(req, res);

@@ -2,7 +2,7 @@ import { Connection } from './connection-limits.js';
 import { dispatch, type EventHandlers } from './dispatch.js';
 import { fetchHistory, sendMessage } from './handlers/messages.js';
 import { deleteRoom, suspend } from './handlers/admin.js';
-import { markRead, openDirect, roomsState } from './handlers/conversations.js';
+import { markAllRead, markRead, openDirect, roomsState } from './handlers/conversations.js';
 import {
   ban,
   createRoom,
@@ -40,6 +40,7 @@ const handlers: EventHandlers = {
   'invitation:decline': declineInvitation,
   'dm:open': openDirect,
   'room:read': markRead,
+  'rooms:read-all': markAllRead,
   'room:create': createRoom,
   'room:update': updateRoom,
   'room:role': setRole,

@@ -144,6 +144,22 @@ export function accountStoreSuite(name: string, create: () => Promise<AccountSto
       expect(await sessions.find(three.session.id)).toBeUndefined();
       expect(await sessions.find(other.session.id)).toBeDefined();
     });
+
+    test('revokeAll with `except` keeps that session; setPassword replaces the hash of users only', async () => {
+      const { accounts, sessions } = await create();
+      const a = await accounts.createUser({ username: 'iris', name: 'Iris', passwordHash: 'old' });
+      const guest = await accounts.createGuest('Passer');
+      if (!a) throw new Error('not created');
+      const kept = await sessions.create(a.id, 60_000);
+      const ended = await sessions.create(a.id, 60_000);
+      expect(await sessions.revokeAll(a.id, kept.session.id)).toEqual([ended.session.id]);
+      expect(await sessions.find(kept.session.id)).toBeDefined();
+      expect(await sessions.find(ended.session.id)).toBeUndefined();
+      expect(await accounts.setPassword(a.id, 'new')).toBe(true);
+      expect((await accounts.findByUsername('iris'))?.passwordHash).toBe('new');
+      expect(await accounts.setPassword(guest.id, 'x')).toBe(false);
+      expect(await accounts.setPassword('no-such-id', 'x')).toBe(false);
+    });
   });
 }
 

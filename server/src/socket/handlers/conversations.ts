@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   DirectOpenRequest,
+  ReadAllRequest,
   ReadRequest,
   RoomsStateRequest,
 } from '../../../../common/contract.js';
@@ -42,4 +43,14 @@ export const markRead: EventHandler<'room:read'> = {
 export const roomsState: EventHandler<'rooms:state'> = {
   schema: roomsStateSchema,
   handle: readState.roomsState,
+};
+
+export const readAllSchema = z
+  .object({})
+  .optional()
+  .transform((): ReadAllRequest => ({})) satisfies z.ZodType<ReadAllRequest>;
+
+export const markAllRead: EventHandler<'rooms:read-all'> = {
+  schema: readAllSchema,
+  handle: readState.markAllRead,
 };
