@@ -4,6 +4,7 @@ import type {
   GuestRequest,
   HttpErrorBody,
   LoginRequest,
+  PasswordChangeRequest,
   PublicUser,
   RenameRequest,
   SessionInfo,
@@ -65,6 +66,10 @@ export function createAuthApi(base = '', fetcher: typeof fetch = fetch.bind(glob
     },
     async logoutAll(): Promise<void> {
       await call('POST', 'logout-all');
+    },
+    /** Changes the password; the account's other sessions end, this one stays. */
+    async changePassword(request: PasswordChangeRequest): Promise<void> {
+      await call('POST', 'password', request);
     },
   };
 }
