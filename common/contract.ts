@@ -122,6 +122,11 @@ export interface AuthResponse {
 export interface RenameRequest {
   name: string;
 }
+/** `POST /api/auth/password`: the current password, and the one replacing it. */
+export interface PasswordChangeRequest {
+  currentPassword: string;
+  newPassword: string;
+}
 /**
  * `GET /api/auth/session`: what a page needs before it shows the chat or the sign-in screen,
  * always with status 200 (a page that loads signed out is not an error).

@@ -114,3 +114,37 @@ test.describe('links to messages', () => {
     );
   });
 });
+
+test('"Account": changing the password signs out the other browsers, not this one', async ({
+  user,
+}) => {
+  test.slow(); // two browsers and four password hashes
+  const account = { username: 'lena', password: 'first password' };
+  const laptop = await user('Lena', { account });
+  const phone = await user('Lena', { account: { ...account, existing: true } });
+  await laptop.page.getByRole('button', { name: 'Account' }).click();
+  const dialog = laptop.page.getByRole('dialog', { name: 'Account' });
+  await expect(dialog).toContainText('signs you out on your other devices and browsers');
+  await dialog.getByLabel('Current password').fill('not it at all');
+  await dialog.getByLabel('New password').fill('second password');
+  await dialog.getByRole('button', { name: 'Change password' }).click();
+  await expect(dialog.locator('#password-error')).toHaveText('wrong password');
+
+  await dialog.getByLabel('Current password').fill('first password');
+  await dialog.getByLabel('New password').fill('second password');
+  await dialog.getByRole('button', { name: 'Change password' }).click();
+  await expect(dialog.getByRole('status')).toContainText('Password changed.');
+  // The other browser is back at the sign-in screen; this one is still in.
+  await expect(phone.page.getByRole('dialog', { name: 'Sign in to chat' })).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await laptop.send('still here');
+  await expect(laptop.messages('still here')).toHaveAttribute('data-status', 'sent');
+
+  const signIn = phone.page.getByRole('dialog', { name: 'Sign in to chat' });
+  await signIn.locator('button.mode[data-mode="login"]').click();
+  await signIn.getByLabel('Username').fill('lena');
+  await signIn.getByLabel('Password').fill('second password');
+  await signIn.locator('#auth-submit').click();
+  await expect(phone.status).toHaveAttribute('data-state', 'connected');
+  expect(laptop.problems.filter((p) => !p.includes('401'))).toEqual([]);
+});

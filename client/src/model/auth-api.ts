@@ -5,6 +5,7 @@ import type {
   HttpErrorBody,
   LoginRequest,
   Member,
+  PasswordChangeRequest,
   PublicUser,
   RenameRequest,
   SessionInfo,
@@ -66,6 +67,10 @@ export function createAuthApi(base = '', fetcher: typeof fetch = fetch.bind(glob
     },
     async logoutAll(): Promise<void> {
       await call('POST', 'logout-all');
+    },
+    /** Changes the password; the account's other sessions end, this one stays. */
+    async changePassword(request: PasswordChangeRequest): Promise<void> {
+      await call('POST', 'password', request);
     },
   };
 }

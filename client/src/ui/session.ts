@@ -66,8 +66,47 @@ function askName(current: string, api: AuthApi, chat: Chat): void {
   input.focus();
 }
 
-/** The account's controls: rename, sign out here, sign out everywhere. */
+/** The "Account" dialog: change the password, which signs out the account's other sessions. */
+function wirePasswordForm(api: AuthApi): void {
+  const dialog = byId('account-dialog', HTMLDialogElement);
+  const current = byId('current-password', HTMLInputElement);
+  const next = byId('new-password', HTMLInputElement);
+  const error = byId('password-error');
+  const done = byId('password-done');
+  byId('account').addEventListener('click', () => {
+    error.textContent = '';
+    done.textContent = '';
+    dialog.showModal();
+    current.focus();
+  });
+  byId('account-close').addEventListener('click', () => {
+    dialog.close();
+  });
+  byId('password-form', HTMLFormElement).addEventListener('submit', (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    done.textContent = '';
+    api.changePassword({ currentPassword: current.value, newPassword: next.value }).then(
+      () => {
+        current.value = '';
+        next.value = '';
+        done.textContent =
+          'Password changed. Your other devices and browsers are signed out; this one stays signed in.';
+      },
+      (err: unknown) => {
+        error.textContent =
+          err instanceof AuthError ? err.message : 'Could not change the password.';
+        current.focus();
+      },
+    );
+  });
+}
+
+/** The account's controls: rename, the account dialog, sign out here, sign out everywhere. */
 export function wireAccount(api: AuthApi, chat: Chat): void {
+  // Guests have no password to change.
+  byId('account').hidden = chat.user.guest === true;
+  wirePasswordForm(api);
   byId('rename').addEventListener('click', () => {
     askName(chat.user.name, api, chat);
   });
