@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { MentionEvent } from '../../common/contract.js';
 import { mentionToken, mentionTokens } from '../../common/mentions.js';
 import { signInGuest, signUp, type SignedIn } from './support/accounts.js';
-import { collect, connect, joinOk, roundTrip, sendOk, waitFor } from './support/client.js';
+import { collect, connect, joinOk, request, roundTrip, sendOk, waitFor } from './support/client.js';
 import { startTestServer } from './support/server.js';
 
 const as = (url: string, who: SignedIn) => connect(url, { session: who.token });
@@ -73,5 +73,28 @@ describe('mentions by username and by guest name', () => {
     expect(own.mentions).toBeUndefined();
     await roundTrip(z);
     expect(heard.map((e) => e.message.id)).toEqual([m.id]);
+  });
+
+  test('in a private room only who may enter it is named: nobody outside hears what is said', async () => {
+    const { url } = await startTestServer({ scryptCost: 10 });
+    const [owner, guestOf, outsider] = await Promise.all([
+      signUp(url, 'owner'),
+      signUp(url, 'invited'),
+      signUp(url, 'outsider'),
+    ]);
+    const o = await as(url, owner);
+    const i = await as(url, guestOf);
+    const x = await as(url, outsider);
+    expect((await request(o, 'room:create', { room: 'den', private: true })).ok).toBe(true);
+    expect((await request(o, 'room:invite', { room: 'den', username: 'invited' })).ok).toBe(true);
+    await joinOk(o, 'den');
+    const outsiderHeard = collect<MentionEvent>(x, 'mention');
+
+    const next = waitFor<MentionEvent>(i, 'mention');
+    const m = await sendOk(o, 'den', 'secret plans for @invited and @outsider');
+    expect(m.mentions?.map((who) => who.id)).toEqual([guestOf.user.id]);
+    expect((await next).message.id).toBe(m.id);
+    await roundTrip(x);
+    expect(outsiderHeard).toEqual([]);
   });
 });

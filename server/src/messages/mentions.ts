@@ -3,12 +3,16 @@ import { mentionTokens, type MentionToken } from '../../../common/mentions.js';
 import { memberOf } from '../accounts/auth.js';
 import { participantsOf } from '../conversations/participants.js';
 import type { ChatDeps } from '../deps.js';
+import { refuseJoin } from '../rooms/access.js';
 import { guestNameRoom } from '../rooms/membership.js';
 
 /** Mentions resolved per message, at most; more names are left as text. */
 const MAX_MENTIONS = 10;
 
-type MentionDeps = Pick<ChatDeps, 'accounts' | 'conversations' | 'io'>;
+type MentionDeps = Pick<
+  ChatDeps,
+  'accounts' | 'conversations' | 'io' | 'moderation' | 'now' | 'operators'
+>;
 
 const sameName = (a: string, b: string): boolean =>
   a.normalize('NFKC').toLowerCase() === b.normalize('NFKC').toLowerCase();
@@ -33,9 +37,18 @@ async function resolve(deps: MentionDeps, token: MentionToken): Promise<Member |
 }
 
 /**
+ * True when this user may enter the room: a mention delivers the message to every tab of the
+ * one named, so naming someone outside a private room (or banned from it) must not show them
+ * what is said there.
+ */
+async function mayRead(deps: MentionDeps, room: string, member: Member): Promise<boolean> {
+  return (await refuseJoin(deps, { member, admin: false, address: '' }, room)) === undefined;
+}
+
+/**
  * The users a text names with `@username` or a guest's `@"Name"` (common/mentions.ts),
- * resolved by the server so that nobody is named by a look-alike: never the author, and in
- * a direct conversation only its participants.
+ * resolved by the server so that nobody is named by a look-alike: never the author, in a
+ * direct conversation only its participants, and elsewhere only who may enter the room.
  */
 export async function mentionsIn(
   deps: MentionDeps,
@@ -53,5 +66,9 @@ export async function mentionsIn(
     if (participants && !participants.includes(member.id)) continue;
     members.set(member.id, member);
   }
-  return [...members.values()];
+  if (participants) return [...members.values()];
+  const readers = await Promise.all(
+    [...members.values()].map(async (m) => ((await mayRead(deps, room, m)) ? [m] : [])),
+  );
+  return readers.flat();
 }
