@@ -769,11 +769,21 @@ export class Chat {
   private watchLiveness(): void {
     this.stopLiveness();
     const engine = this.socket.io.engine;
+    // Whatever the server sends shows the link alive: a server too busy to answer in time
+    // while it still sends is slow, not gone, and closing its connection would not help.
+    let heard = 0;
+    engine.on('packet', () => {
+      heard++;
+    });
     this.livenessTimer = this.timers.every(this.timings.livenessIntervalMs, () => {
       if (this.livenessWait || !this.isConnected()) return;
+      const heardBefore = heard;
       const wait = this.timers.after(this.timings.livenessTimeoutMs, () => {
         this.livenessWait = undefined;
-        if (this.isConnected() && this.socket.io.engine === engine) engine.close();
+        if (heard !== heardBefore || !this.isConnected() || this.socket.io.engine !== engine) {
+          return;
+        }
+        engine.close();
       });
       this.livenessWait = wait;
       this.socket.emit('alive', {}, () => {
