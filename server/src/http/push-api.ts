@@ -33,7 +33,16 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  */
 export type PushApiDeps = Pick<
   ChatDeps,
-  'io' | 'config' | 'history' | 'metrics' | 'logger' | 'now' | 'accounts' | 'conversations'
+  | 'io'
+  | 'config'
+  | 'history'
+  | 'metrics'
+  | 'logger'
+  | 'now'
+  | 'accounts'
+  | 'conversations'
+  | 'moderation'
+  | 'operators'
 >;
 
 // eslint-disable-next-line max-lines-per-function -- a factory of small closures (its routes), each well under the limit

@@ -52,7 +52,10 @@ export interface PostOptions {
   resolveMentions: boolean;
 }
 
-type PostDeps = Pick<ChatDeps, 'io' | 'history' | 'metrics' | 'accounts' | 'conversations'>;
+type PostDeps = Pick<
+  ChatDeps,
+  'io' | 'history' | 'metrics' | 'accounts' | 'conversations' | 'moderation' | 'now' | 'operators'
+>;
 
 /**
  * Stores a message, then tells the room and the people it names: the one path of the send
