@@ -392,8 +392,13 @@ export class Chat {
     return undefined;
   }
 
-  /** The server's counts of what is unread, for every room and conversation of the user. */
-  private refreshState(): void {
+  /**
+   * The server's counts of what is unread, for every room and conversation of the user. With
+   * `counts` false only who is in each conversation and the read markers are taken: a
+   * conversation first heard of by its live messages counts them as they come, and a
+   * snapshot taken between two of them would undo the later one.
+   */
+  private refreshState(counts = true): void {
     if (!this.isConnected()) return;
     this.request('rooms:state', {}).then(
       (ack) => {
@@ -408,6 +413,7 @@ export class Chat {
             this.markRead(room);
             continue;
           }
+          if (!counts) continue;
           room.unread = state.unread;
           room.mentions = state.mentions;
         }
@@ -987,7 +993,7 @@ export class Chat {
     // A conversation's messages reach every tab of its participants, opened or not.
     if (!known && !isDirectRoom(message.room)) return;
     const room = known ?? this.roomOf(message.room);
-    if (!known) this.refreshState(); // who is in it
+    if (!known) this.refreshState(false); // who is in it
     const own = this.isOwn(message);
     if (!room.joined && room.timeline.messageCount === 0) {
       // Not opened yet: only counted; joining brings it with the history before it.
