@@ -1,4 +1,5 @@
 import { expect, test } from './support/fixtures.js';
+import { shoot } from './support/shoot.js';
 
 test('two users chat in general: each message once on each side, pending mark cleared', async ({
   user,
@@ -232,6 +233,7 @@ test.describe('the text bound', () => {
       '60 characters: at most 50 can be sent. Shorten it, or split it in two.',
     );
     await expect(alice.composer).toHaveAttribute('aria-invalid', 'true');
+    await shoot(alice.page, 'text-bound');
     await alice.composer.press('Enter');
     await expect(alice.composer).toHaveValue('y'.repeat(60));
     await alice.composer.fill('y'.repeat(46));

@@ -1,4 +1,5 @@
 import { expect, problemsBesidesDowntime, signIn, test } from './support/fixtures.js';
+import { shoot } from './support/shoot.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -139,6 +140,7 @@ test('the sign-in screen stands alone, says a sign-out calmly, and offers an acc
   await expect(dialog).toBeVisible();
   const reason = dialog.locator('#auth-reason');
   await expect(reason).toHaveText('You signed out.');
+  await shoot(page, 'signed-out');
   const colour = (selector: string) =>
     dialog.locator(selector).evaluate((e) => getComputedStyle(e).color);
   expect(await colour('#auth-reason')).not.toBe(await colour('#auth-error'));

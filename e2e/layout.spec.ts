@@ -1,5 +1,6 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect, test, type ChatUser } from './support/fixtures.js';
+import { shoot } from './support/shoot.js';
 
 /** The height of `locator` on the page, in CSS pixels. */
 async function heightOf(locator: Locator): Promise<number> {
@@ -48,6 +49,7 @@ test('on a phone the top bar is one row, and joining a room closes the rooms pan
   await expect(toggle).toHaveAttribute('aria-expanded', 'false');
   await alice.send('hello from the phone');
   await expect(alice.messages('hello from the phone')).toBeInViewport();
+  await shoot(page, 'joined-on-phone');
 
   // Picking a room of one's own closes it as well.
   await toggle.click();
@@ -95,6 +97,7 @@ test('one-line messages take one compact row each; the actions show over a row o
   expect(height).toBeLessThanOrEqual(40);
   expect(first).toBeLessThanOrEqual(46);
   expect(fitting).toBeGreaterThanOrEqual(16);
+  await shoot(page, 'timeline');
 
   // The actions are hidden until the row is hovered or focused, and take no space.
   const actions = row.getByRole('toolbar', { name: 'Message actions' });
@@ -151,6 +154,7 @@ test('compact view is denser still, and the browser keeps it', async ({ user }) 
   expect(height).toBeLessThanOrEqual(30);
   expect(firstHeight).toBeLessThanOrEqual(30);
   expect(after).toBeGreaterThan(before);
+  await shoot(page, 'compact-view');
 
   await page.reload();
   await expect(alice.status).toHaveAttribute('data-state', 'connected');

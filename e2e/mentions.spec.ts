@@ -1,5 +1,6 @@
 import type { Locator } from '@playwright/test';
 import { expect, test, type ChatUser } from './support/fixtures.js';
+import { shoot } from './support/shoot.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -40,6 +41,7 @@ test('@ali suggests Alice as @alice1; Enter picks without sending, and the messa
   await bob.composer.press('ArrowDown');
   await expect(options.nth(1)).toHaveAttribute('aria-selected', 'true');
   await expect(bob.composer).toHaveAttribute('aria-activedescendant', 'mention-option-1');
+  await shoot(bob.page, 'mention-suggestions');
   await bob.composer.press('Enter');
   await expect(bob.composer).toHaveValue('hi @alice1 ');
   await expect(list).toBeHidden();
@@ -133,5 +135,6 @@ test('usernames show in the member list, the profile card and beside one’s own
   await memberRow(bob, 'Alibaba').getByRole('button', { name: 'Alibaba', exact: true }).click();
   const guestCard = bob.page.getByRole('group', { name: 'Profile of Alibaba' });
   await expect(guestCard.locator('.profile-username')).toHaveText('Guest, mentioned as @"Alibaba"');
+  await shoot(bob.page, 'profile-card');
   for (const u of [alice, bob, alibaba]) expect(u.problems).toEqual([]);
 });

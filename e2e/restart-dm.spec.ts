@@ -1,5 +1,6 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './support/fixtures.js';
+import { shoot } from './support/shoot.js';
 
 interface Shown {
   title: string;
@@ -140,6 +141,7 @@ test('a direct conversation’s header names the other person and where they are
   await expect(alice.page.getByRole('button', { name: 'Message bob' })).toHaveCount(0);
   await expect(bob.page.getByRole('button', { name: 'Message alice' })).toHaveCount(0);
   await expect(where).not.toContainText('member');
+  await shoot(alice.page, 'direct-header');
 
   // Bob goes: once the server says so, the header says when he was last seen.
   await bob.page.goto('about:blank');
@@ -186,6 +188,7 @@ test('a refused or dismissed question about notifications is answered in words',
   await expect(carol.page.locator('#notify-status')).toHaveText(
     'Notifications are blocked in this browser; allow them in the site settings to be told of mentions and direct messages.',
   );
+  await shoot(carol.page, 'notifications-blocked');
 
   const dan = await user('dan', { prepare: answerPermission('default') });
   const enable = dan.page.getByRole('button', { name: 'Enable notifications' });

@@ -1,4 +1,5 @@
 import { expect, test, type ChatUser } from './support/fixtures.js';
+import { shoot } from './support/shoot.js';
 
 const password = 'correct horse battery';
 
@@ -98,6 +99,7 @@ test('an invitation arrives live on every tab, is joined or declined there, and 
   for (const u of [bea, beaTab]) {
     await expect(invitation(u, 'den')).toContainText('olga invites you to #den');
   }
+  await shoot(bea.page, 'invitation');
 
   await invitation(bea, 'den').getByRole('button', { name: 'Join #den' }).click();
   await expect(bea.page.locator('#room-title')).toHaveText('#den');

@@ -1,5 +1,6 @@
 import type { WebSocketRoute } from '@playwright/test';
 import { expect, test } from './support/fixtures.js';
+import { shoot } from './support/shoot.js';
 
 const OFFLINE = /^Offline — messages will be sent when you[’']re back$/;
 
@@ -16,6 +17,7 @@ test('the network goes away: "Offline" within 5 s, a message typed meanwhile wai
   await expect(alice.status).toHaveAttribute('data-state', 'offline');
   await alice.send('typed offline');
   await expect(alice.messages('typed offline')).toHaveAttribute('data-status', 'pending');
+  await shoot(alice.page, 'offline');
   await expect(alice.page.locator('#status-text')).toHaveText(OFFLINE);
 
   await alice.context.setOffline(false);
