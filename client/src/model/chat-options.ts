@@ -46,7 +46,7 @@ export interface ChatOptions {
    * (`pingInterval` + `pingTimeout`, 45 s), with messages sitting unsent meanwhile.
    */
   livenessIntervalMs?: number;
-  /** No ack to `alive` within this long, in ms, and the connection counts as dead. Default 3000. */
+  /** No ack to `alive` within this long, in ms, and the connection counts as dead. Default 5000. */
   livenessTimeoutMs?: number;
   /** Retry policy of unacknowledged messages (see outbox.ts for the defaults). */
   outbox?: Partial<OutboxOptions>;
@@ -81,7 +81,7 @@ export const timingsOf = (options: ChatOptions): Timings => ({
   kickedReconnectMs: options.kickedReconnectMs ?? 5000,
   joinRetryMs: options.joinRetryMs ?? 2000,
   livenessIntervalMs: options.livenessIntervalMs ?? 3000,
-  livenessTimeoutMs: options.livenessTimeoutMs ?? 3000,
+  livenessTimeoutMs: options.livenessTimeoutMs ?? 5000,
 });
 
 export type ChatEvent =

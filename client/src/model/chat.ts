@@ -784,12 +784,17 @@ export class Chat {
     this.livenessTimer = this.timers.every(this.timings.livenessIntervalMs, () => {
       if (this.livenessWait || !this.isConnected()) return;
       const heardBefore = heard;
-      const wait = this.timers.after(this.timings.livenessTimeoutMs, () => {
+      const judge = () => {
         this.livenessWait = undefined;
-        if (heard !== heardBefore || !this.isConnected() || this.socket.io.engine !== engine) {
-          return;
-        }
+        if (this.stopped || heard !== heardBefore || !this.isConnected()) return;
+        if (this.socket.io.engine !== engine) return;
         engine.close();
+      };
+      const wait = this.timers.after(this.timings.livenessTimeoutMs, () => {
+        // A page or a process that was frozen (a busy machine, a throttled tab) runs its
+        // overdue timers before the packets that arrived meanwhile: judge once those are read,
+        // so that a stall on this side is not taken for a dead link.
+        globalThis.setTimeout(judge, 0);
       });
       this.livenessWait = wait;
       this.socket.emit('alive', {}, () => {
