@@ -108,7 +108,7 @@ test('the owner bans a spammer with a reason: the spammer is told why and until 
   for (const u of [olga, spam]) expect(u.problems).toEqual([]);
 });
 
-test('a muted user’s next message fails with the server’s sentence; unmuted, it goes', async ({
+test('a muted user whose page missed the mute: the send fails without Retry; unmuted, it goes', async ({
   user,
 }) => {
   const olga = await user('olga');
@@ -129,14 +129,24 @@ test('a muted user’s next message fails with the server’s sentence; unmuted,
   // The tools stay open on the owner's side, now offering to lift it.
   await expect(tools.getByRole('button', { name: 'Unmute' })).toBeVisible();
 
+  // A page opened after the mute has not heard of it: the server's refusal tells it.
+  await spam.page.reload();
+  await expect(spam.page.locator('#room-title')).toHaveText(`#${ROOM}`);
+  await expect(spam.status).toHaveAttribute('data-state', 'connected');
   await spam.send('buy cheap stuff');
   const failed = spam.messages('buy cheap stuff');
   await expect(failed).toHaveAttribute('data-status', 'failed');
-  await expect(failed.locator('.failed-mark')).toHaveText(/^You are muted here until .+\.$/);
+  await expect(failed.locator('.failed-mark')).toHaveText(
+    /^You are muted here until .*\d\d:\d\d.*, in [45] minutes\.$/,
+  );
+  // A retry cannot get past the mute: none is offered, and the composer is closed.
+  await expect(failed.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+  await expect(spam.composer).toBeDisabled();
   await expect(olga.messages('buy cheap stuff')).toHaveCount(0);
 
   await tools.getByRole('button', { name: 'Unmute' }).click();
   await expect(notice(spam, 'olga unmuted you')).toHaveCount(1);
+  await expect(spam.composer).toBeEnabled();
   await failed.getByRole('button', { name: 'Retry' }).click();
   await expect(spam.messages('buy cheap stuff')).toHaveAttribute('data-status', 'sent');
   await expect(olga.messages('buy cheap stuff')).toHaveCount(1);

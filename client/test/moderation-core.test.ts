@@ -8,7 +8,9 @@ import { ChatUser } from './support/chat-user.js';
 // Roles and moderation through the browser client's core, against a real server.
 
 const alertOf = (u: ChatUser): string | undefined =>
-  u.chat.joinError && joinProblemText(u.chat.joinError);
+  u.chat.joinError && joinProblemText(u.chat.joinError, Date.now());
+
+const ISO_TIME = /\d{4}-\d\d-\d\dT/;
 
 const noticesOf = (u: ChatUser): string[] =>
   (u.chat.rooms.get(u.room)?.timeline.items ?? []).flatMap((i) =>
@@ -38,11 +40,19 @@ test('an owner mutes, promotes and bans; each side sees the notices, the roles a
   // Muted: the next message fails with the server's sentence, and is not retried.
   expect(await olga.chat.moderation.mute(room, spamId, 10)).toBeUndefined();
   await spam.until(() => noticesOf(spam).includes('olga muted you for 10 minutes'));
+  // The muted user's client knows its own mute and its end (the composer says so).
+  const spamRoom = spam.chat.rooms.get(room);
+  const mutedUntil = spamRoom?.muteOf(spamId, Date.now())?.until ?? 0;
+  expect(mutedUntil - Date.now()).toBeGreaterThan(9 * 60_000);
   spam.send('buy now');
   await spam.until(() => spam.chat.outbox[0]?.status === 'failed', 15_000, 'the refusal');
-  expect(spam.chat.outbox[0]?.error).toMatch(/^You are muted here until .+\.$/);
+  // The server's sentence says how long, not a clock time in UTC; the end goes as data.
+  expect(spam.chat.outbox[0]?.error).toMatch(/^You are muted here for (9|10) more minutes\.$/);
+  expect(spam.chat.outbox[0]?.error).not.toMatch(ISO_TIME);
+  expect(spam.chat.outbox[0]?.refusal?.until).toBe(mutedUntil);
   expect(spam.chat.outbox[0]?.attempts).toBe(0);
   expect(await olga.chat.moderation.unmute(room, spamId)).toBeUndefined();
+  await spam.until(() => spamRoom?.muteOf(spamId, Date.now()) === undefined, 15_000, 'the unmute');
   spam.chat.retry(spam.chat.outbox[0]?.clientId ?? '');
   await spam.settled();
   const [spamMessage] = spam.acked;
@@ -78,7 +88,12 @@ test('an owner mutes, promotes and bans; each side sees the notices, the roles a
   await olga.until(() => noticesOf(olga).includes('mona banned spam for 10 minutes: flooding'));
   expect(olga.chat.rooms.get(room)?.banned.get(spamId)?.member.name).toBe('spam');
   await spam.chat.join(room);
-  expect(alertOf(spam)).toMatch(/^You are banned from this room until .+\.$/);
+  expect(alertOf(spam)).toMatch(
+    /^You are banned from this room until .*\d\d:\d\d.*, in (9|10) minutes\.$/,
+  );
+  expect(spam.chat.joinError?.type === 'refused' && spam.chat.joinError.message).toMatch(
+    /^You are banned from this room for (9|10) more minutes\.$/,
+  );
   expect(spam.chat.rooms.has(room)).toBe(false);
 
   expect(await olga.chat.moderation.unban(room, spamId)).toBeUndefined();

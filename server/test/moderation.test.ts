@@ -265,6 +265,9 @@ describe('kick, ban and mute', () => {
       ok: false,
       error: { code: ErrorCode.BANNED, until: time.now() + 600_000 },
     });
+    expect(!refused.ok && refused.error.message).toBe(
+      'You are banned from this room for 10 more minutes.',
+    );
     time.advance(600_001);
     await joinOk(spammer.socket, 'den');
 
@@ -273,6 +276,9 @@ describe('kick, ban and mute', () => {
     const forever = await request(spammer.socket, 'room:join', { room: 'den' });
     expect(forever).toMatchObject({ ok: false, error: { code: ErrorCode.BANNED } });
     expect(!forever.ok && forever.error.until).toBeUndefined();
+    expect(!forever.ok && forever.error.message).toBe(
+      'You are banned from this room until a moderator lifts it.',
+    );
     expect(
       (await request(owner.socket, 'room:unban', { room: 'den', userId: spammer.who.user.id })).ok,
     ).toBe(true);
@@ -300,7 +306,17 @@ describe('kick, ban and mute', () => {
     ];
     for (const r of refusals)
       expect(r).toMatchObject({ ok: false, error: { code: ErrorCode.MUTED, until } });
-    expect(!refusals[0]?.ok && refusals[0]?.error.message).toMatch(/muted/);
+    // How long in words, for clients that do not read `until`; never a clock time in UTC.
+    expect(!refusals[0]?.ok && refusals[0]?.error.message).toBe(
+      'You are muted here for 5 more minutes.',
+    );
+    time.advance(4 * 60_000 + 30_000);
+    const later = await request(loud.socket, 'reaction:add', {
+      room: 'den',
+      id: earlier.id,
+      emoji: '👍',
+    });
+    expect(!later.ok && later.error.message).toBe('You are muted here for 1 more minute.');
     expect((await request(loud.socket, 'message:delete', { room: 'den', id: earlier.id })).ok).toBe(
       true,
     );

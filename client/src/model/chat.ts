@@ -120,6 +120,8 @@ export class Chat {
   private browserOffline = false;
   private stopped = false;
   private livenessTimer: Timer | undefined;
+  /** Per room the user is muted in until a time: the next change of what the composer says. */
+  private readonly muteTimers = new Map<Room, Timer>();
   /** An `alive` request without its ack yet: the connection is closed if none comes in time. */
   private livenessWait: Timer | undefined;
 
@@ -149,6 +151,17 @@ export class Chat {
         const state = this.rooms.get(room);
         if (state) state.joined = false;
         void this.joinOnServer(room);
+      },
+      refused: (item, error) => {
+        // A mute this client had not heard of (given before it joined): the composer says so.
+        if (error.code !== ErrorCode.MUTED) return;
+        const room = this.rooms.get(item.room);
+        if (!room) return;
+        room.muted.set(this.user.id, {
+          member: this.user,
+          ...(error.until === undefined ? {} : { until: error.until }),
+        });
+        this.watchMute(room);
       },
       changed: () => {
         this.changed();
@@ -869,6 +882,7 @@ export class Chat {
       if (!room) return;
       const wasStaff = this.isStaff(event.room);
       room.applyModeration(event, this.user.id, Date.now());
+      if (event.target?.id === this.user.id) this.watchMute(room);
       // Made a moderator, the user sees the room's reports; no longer one, they go.
       // Unanswered, the list is fetched again at the next join.
       if (wasStaff !== this.isStaff(event.room)) {
@@ -934,7 +948,8 @@ export class Chat {
       if (RETRYABLE_CODES.includes(ack.error.code)) {
         this.timers.after(this.timings.joinRetryMs, () => void this.joinOnServer(room));
       } else {
-        this.joinError = { type: 'refused', message: ack.error.message };
+        const { message, until } = ack.error;
+        this.joinError = { type: 'refused', message, ...(until === undefined ? {} : { until }) };
         this.forget(room);
       }
       return;
@@ -954,8 +969,32 @@ export class Chat {
   }
 
   /** Drops a room and what waited to be sent there. */
+  /**
+   * While the user is muted in `room` until a time, a change each time the minutes left
+   * go down (the composer counts them) and one when it ends, when the composer opens again.
+   * On this client's clock: no event marks an expired mute.
+   */
+  private watchMute(room: Room): void {
+    this.muteTimers.get(room)?.cancel();
+    this.muteTimers.delete(room);
+    const until = room.muteOf(this.user.id, Date.now())?.until;
+    if (until === undefined) return;
+    const delay = (until - Date.now()) % 60_000 || 60_000;
+    const timer = this.timers.after(delay, () => {
+      this.muteTimers.delete(room);
+      this.changed();
+      this.watchMute(room);
+    });
+    this.muteTimers.set(room, timer);
+  }
+
   private forget(room: string): void {
-    this.rooms.get(room)?.disconnected();
+    const state = this.rooms.get(room);
+    if (state) {
+      this.muteTimers.get(state)?.cancel();
+      this.muteTimers.delete(state);
+      state.disconnected();
+    }
     this.rooms.delete(room);
     this.sends.dropRoom(room);
     if (this.current === room) this.current = this.rooms.keys().next().value;

@@ -32,7 +32,7 @@ export type Notice =
 /** Why the user is not in a room they asked for, or were in. */
 export type JoinProblem =
   /** The server refused the join; `message` is its sentence. */
-  | { type: 'refused'; message: string }
+  | { type: 'refused'; message: string; until?: number }
   /** A moderator or an operator took the user out; `self` is the user's id. */
   | { type: 'removed'; event: RemovedEvent; self: string };
 

@@ -24,6 +24,7 @@ function harness() {
       delivered.push(item.clientId);
     },
     notInRoom: () => undefined,
+    refused: () => undefined,
     changed: () => undefined,
   });
   /** Answers the latest attempt and lets the outbox act on it. */

@@ -1,6 +1,7 @@
 import {
   ErrorCode,
   RETRYABLE_CODES,
+  type AckError,
   type Message,
   type ResultOf,
 } from '../../../common/contract.js';
@@ -14,6 +15,8 @@ export interface OutgoingMessage {
   replyTo?: string;
   status: 'pending' | 'failed';
   error?: string;
+  /** The server's refusal that failed it, if one did (MUTED carries until when). */
+  refusal?: AckError;
   /** Failed attempts while connected (timeouts and retryable refusals but UNAVAILABLE). */
   attempts: number;
   /** Attempts refused UNAVAILABLE in a row: the server is up, its storage is failing over. */
@@ -54,6 +57,8 @@ export interface OutboxDeps {
   delivered(item: OutgoingMessage, message: Message): void;
   /** The server says this connection is not in the room: it must rejoin, then resume. */
   notInRoom(room: string): void;
+  /** The server refused the message for good (muted, too long…). */
+  refused(item: OutgoingMessage, error: AckError): void;
   changed(): void;
 }
 
@@ -101,6 +106,7 @@ export class Outbox {
     item.attempts = 0;
     item.unavailable = 0;
     delete item.error;
+    delete item.refusal;
     this.deps.changed();
     this.resume(item.room);
   }
@@ -161,6 +167,8 @@ export class Outbox {
       return;
     }
     if (ack && !RETRYABLE_CODES.includes(ack.error.code)) {
+      item.refusal = ack.error;
+      this.deps.refused(item, ack.error);
       this.fail(item, ack.error.message);
       return;
     }

@@ -94,6 +94,12 @@ export class Room {
     this.timeline.notice(notice);
   }
 
+  /** A user's mute here while it is in force at `now`, as far as this client saw it. */
+  muteOf(userId: string, now: number): { until?: number } | undefined {
+    const mute = this.muted.get(userId);
+    return mute && (mute.until === undefined || mute.until > now) ? mute : undefined;
+  }
+
   /** What the room is called on screen: a conversation by the others in it. */
   title(self: string): string {
     if (this.kind === 'room') return this.name;

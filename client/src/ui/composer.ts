@@ -4,7 +4,7 @@ import type { Chat } from '../model/chat.js';
 import type { TimelineItem } from '../model/timeline.js';
 import { plainText, renderMarkdown } from '../model/markdown.js';
 import { byId, el, sameValues } from './dom.js';
-import { roomLabel } from './format.js';
+import { roomLabel, sanctionText } from './format.js';
 import { createMentionPopup } from './mention-popup.js';
 import { cancelReply, replyingTo, startEditing } from './message-commands.js';
 import type { Panel, UiState } from './ui-state.js';
@@ -109,6 +109,28 @@ function createReplyBar(ui: UiState, chat: Chat): Panel {
 const CARET_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'Home', 'End']);
 
 /**
+ * While the user is muted in the room in view: the composer closed, and why and until when
+ * next to it. The chat changes when the minutes left go down and when the mute ends.
+ */
+function createMuteNote(chat: Chat): { update(): boolean } {
+  const note = byId('composer-muted');
+  const input = byId('composer-input', HTMLTextAreaElement);
+  const send = byId('send', HTMLButtonElement);
+  return {
+    update() {
+      const now = Date.now();
+      const mute = chat.currentRoom?.muteOf(chat.user.id, now);
+      const text = mute ? sanctionText('You are muted here', mute.until, now) : '';
+      if (note.textContent !== text) note.textContent = text;
+      note.hidden = mute === undefined;
+      send.disabled = mute !== undefined;
+      if (mute) input.disabled = true;
+      return mute !== undefined;
+    },
+  };
+}
+
+/**
  * The composer: Enter sends (Shift+Enter starts a line), Escape drops the reply, the field
  * grows with its text, and the room hears that the user is typing. After `@` and a letter
  * it suggests people to mention, and while it does, the suggestions take Up, Down, Enter,
@@ -131,6 +153,7 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
   const typing = typingSignal(chat);
   const replyBar = createReplyBar(ui, chat);
   const mentions = createMentionPopup(chat, input);
+  const muteNote = createMuteNote(chat);
   const autosize = () => {
     input.style.height = 'auto';
     input.style.height = `${Math.min(input.scrollHeight, COMPOSER_MAX_HEIGHT_PX)}px`;
@@ -187,6 +210,7 @@ export function createComposer(ui: UiState, chat: Chat): Panel {
       replyBar.update();
       const room = chat.currentRoom;
       input.disabled = room === undefined;
+      if (muteNote.update()) typing.stop();
       if (room) input.placeholder = `Message ${roomLabel(room, chat)}`;
     },
   };

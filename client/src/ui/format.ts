@@ -19,6 +19,30 @@ const dateWithYearFormat = new Intl.DateTimeFormat(undefined, {
   year: 'numeric',
 });
 
+const inWords = (n: number, unit: string): string => `in ${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** How far off `until` is, counted up to the next whole minute so that it never says "in 0". */
+function fromNow(ms: number): string {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  if (minutes < 120) return inWords(minutes, 'minute');
+  if (minutes < 2 * 1440) return inWords(Math.round(minutes / 60), 'hour');
+  return inWords(Math.round(minutes / 1440), 'day');
+}
+
+/**
+ * When a sanction ends, in the reader's local time: "until 00:29, in 9 minutes" today,
+ * with the date on a later day ("until Tuesday, December 8, 00:29, in 2 days").
+ */
+export function untilText(until: number, now: number): string {
+  const time = timeFormat.format(until);
+  const day = dayKey(until) === dayKey(now) ? '' : `${dayLabel(until, now)}, `;
+  return `until ${day}${time}, ${fromNow(until - now)}`;
+}
+
+/** A sanction in words: `what` ("You are muted here") and until when, or until lifted. */
+export const sanctionText = (what: string, until: number | undefined, now: number): string =>
+  until === undefined ? `${what} until a moderator lifts it.` : `${what} ${untilText(until, now)}.`;
+
 /** A message's author and time: all that grouping and day separators look at. */
 export interface Placed {
   authorId: string;

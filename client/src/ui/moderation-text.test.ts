@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ModerationEvent, RoomInfo } from '../../../common/contract.js';
 import { atLeast, outranks, roleIn } from '../../../common/roles.js';
-import { durationText, moderationNotice } from './notice-text.js';
+import { timeFormat } from './format.js';
+import { durationText, joinProblemText, moderationNotice } from './notice-text.js';
 import { auditText } from './moderation-text.js';
 
 const olga = { id: 'u-olga', name: 'olga' };
@@ -141,5 +142,38 @@ describe('the audit list in words', () => {
     expect(entry('update', { detail: '{"topic":""}' })).toBe('olga removed the topic');
     expect(entry('update', { detail: 'not json' })).toBe('olga changed the room’s settings');
     expect(entry('something-new', { target: spam.id })).toBe('olga: something-new spam');
+  });
+});
+
+describe('why the user is out of a room, in local time', () => {
+  const at = new Date(2026, 11, 7, 0, 20).getTime();
+  const until = at + 9 * 60_000;
+  const local = timeFormat.format(until);
+
+  it('words a refused rejoin from until, not the server’s sentence', () => {
+    const refused = {
+      type: 'refused',
+      message: 'You are banned from this room for 9 more minutes.',
+      until,
+    } as const;
+    expect(joinProblemText(refused, at)).toBe(
+      `You are banned from this room until ${local}, in 9 minutes.`,
+    );
+    // Without an end, the server's own sentence.
+    const plain = { type: 'refused', message: 'this room is private' } as const;
+    expect(joinProblemText(plain, at)).toBe('this room is private');
+  });
+
+  it('says a ban’s end in local time when the user is removed', () => {
+    const event = {
+      room: 'den',
+      reason: 'ban',
+      by: { id: 'u-olga', name: 'olga' },
+      until,
+      message: 'flooding',
+    } as const;
+    expect(joinProblemText({ type: 'removed', event, self: 'u-spam' }, at)).toBe(
+      `olga banned you from den until ${local}, in 9 minutes: flooding`,
+    );
   });
 });

@@ -6,6 +6,7 @@ import type {
   RoomInfo,
 } from '../../../common/contract.js';
 import { NoAnswer } from '../model/commands.js';
+import { sanctionText, untilText } from './format.js';
 import type { JoinProblem, Notice, SessionEnd } from '../model/notices.js';
 
 /**
@@ -126,12 +127,16 @@ export function noticeText(notice: Notice): string {
   }
 }
 
-/** Why the user was taken out of `room` (and until when, for a ban); `self` is their id. */
+/**
+ * Why the user was taken out of `room` (and until when, for a ban, in local time from `now`);
+ * `self` is their id.
+ */
 export function removalText(
   { room, reason, by, until, message }: RemovedEvent,
   self: string,
+  now: number,
 ): string {
-  const when = until === undefined ? '' : ` until ${new Date(until).toLocaleString()}`;
+  const when = until === undefined ? '' : ` ${untilText(until, now)}`;
   const who = by.id === self ? 'You' : by.name;
   if (reason === 'ban')
     return `${by.name} banned you from ${room}${when}${message ? `: ${message}` : '.'}`;
@@ -139,9 +144,15 @@ export function removalText(
   return `${by.name} removed you from ${room}.`;
 }
 
-/** The alert over the timeline: the server's refusal, or the removal in words. */
-export const joinProblemText = (problem: JoinProblem): string =>
-  problem.type === 'refused' ? problem.message : removalText(problem.event, problem.self);
+/**
+ * The alert over the timeline: the server's refusal (a ban's end in local time, from `now`,
+ * rather than the server's "for 9 more minutes"), or the removal in words.
+ */
+export function joinProblemText(problem: JoinProblem, now: number): string {
+  if (problem.type === 'removed') return removalText(problem.event, problem.self, now);
+  if (problem.until === undefined) return problem.message;
+  return sanctionText('You are banned from this room', problem.until, now);
+}
 
 /** Why the session ended, as the sign-in screen says it. */
 export function sessionEndText(end: SessionEnd): string {

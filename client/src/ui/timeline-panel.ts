@@ -1,8 +1,16 @@
-import type { Member, Message } from '../../../common/contract.js';
+import { ErrorCode, type Member, type Message } from '../../../common/contract.js';
 import type { Chat, Room } from '../model/chat.js';
 import { renderMarkdown, type Rendered } from '../model/markdown.js';
 import { button, byId, el, keyedList, type Row } from './dom.js';
-import { avatarNode, continues, dayKey, dayLabel, timeFormat, type Placed } from './format.js';
+import {
+  avatarNode,
+  continues,
+  dayKey,
+  dayLabel,
+  sanctionText,
+  timeFormat,
+  type Placed,
+} from './format.js';
 import {
   actionValues,
   messageExtras,
@@ -30,7 +38,7 @@ interface MessageValues {
   /** Held, undeleted messages only: rows of the timeline that can be acted on. */
   actions: ActionValues | undefined;
   /** This tab's unacknowledged messages only. */
-  pending: { clientId: string; error: string | undefined } | undefined;
+  pending: { clientId: string; error: string | undefined; retryable: boolean } | undefined;
 }
 
 type RowValues =
@@ -104,9 +112,13 @@ function pendingState(v: MessageValues, act: MessageCommands): HTMLElement {
   }
   state.append(
     el('span', { className: 'failed-mark', text: pending.error ?? 'Not delivered.' }),
-    button('Retry', () => {
-      act.retry(pending.clientId);
-    }),
+    ...(pending.retryable
+      ? [
+          button('Retry', () => {
+            act.retry(pending.clientId);
+          }),
+        ]
+      : []),
     button('Discard', () => {
       act.discard(pending.clientId);
     }),
@@ -258,8 +270,10 @@ function timelineRows(room: Room, chat: Chat, ui: UiState): Row<RowValues>[] {
   return rows;
 }
 
+type PendingItem = ReturnType<Chat['pendingFor']>[number];
+
 function pendingRow(
-  item: ReturnType<Chat['pendingFor']>[number],
+  item: PendingItem,
   room: Room,
   chat: Chat,
   days: ReturnType<typeof dayPlacer>,
@@ -281,9 +295,29 @@ function pendingRow(
       linked: false,
       quote: original ? quoteValues(original, room) : undefined,
       actions: undefined,
-      pending: { clientId: item.clientId, error: item.error },
+      pending: pendingValues(item, room, chat.user.id),
     },
   };
+}
+
+/**
+ * A failed message's sentence and whether Retry is offered: not after a mute while it is in
+ * force, since a retry cannot get past it (the composer says when it ends); a mute's end is
+ * said in local time.
+ */
+function pendingValues(
+  item: PendingItem,
+  room: Room,
+  self: string,
+): NonNullable<MessageValues['pending']> {
+  const { clientId, refusal } = item;
+  if (refusal?.code !== ErrorCode.MUTED) return { clientId, error: item.error, retryable: true };
+  const now = Date.now();
+  const error =
+    refusal.until === undefined
+      ? refusal.message
+      : sanctionText('You are muted here', refusal.until, now);
+  return { clientId, error, retryable: room.muteOf(self, now) === undefined };
 }
 
 /** Within this many pixels of the end, the reader counts as reading the newest messages. */

@@ -56,7 +56,7 @@ function createAlert(chat: Chat): Panel {
   });
   return {
     update() {
-      const text = chat.joinError ? joinProblemText(chat.joinError) : '';
+      const text = chat.joinError ? joinProblemText(chat.joinError, Date.now()) : '';
       if (line.textContent !== text) line.textContent = text;
       alert.hidden = text === '';
     },

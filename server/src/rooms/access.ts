@@ -33,16 +33,30 @@ export async function infoOf(deps: Deps, room: string): Promise<RoomInfo> {
 export const roleOf = (actor: Actor, info: RoomInfo): Role =>
   actor.admin ? 'operator' : roleIn(info, actor.member.id);
 
-const sentence = (until: number | undefined) =>
-  until === undefined ? 'until a moderator lifts it' : `until ${new Date(until).toISOString()}`;
+const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
-/** BANNED or MUTED with the time it ends. */
+/**
+ * How long a sanction still runs, in words. No clock time: the server cannot know the
+ * reader's time zone, so `until` goes along as data and clients word it in local time.
+ */
+function remaining(ms: number): string {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  if (minutes < 120) return plural(minutes, 'more minute');
+  if (minutes < 2 * 1440) return plural(Math.round(minutes / 60), 'more hour');
+  return plural(Math.round(minutes / 1440), 'more day');
+}
+
+const sentence = (until: number | undefined, now: number) =>
+  until === undefined ? 'until a moderator lifts it' : `for ${remaining(until - now)}`;
+
+/** BANNED or MUTED with the time it ends (`now` for how long it still runs). */
 export function sanctioned(
   code: typeof ErrorCode.BANNED | typeof ErrorCode.MUTED,
   until: number | null,
+  now: number,
 ): AckFailure {
   const what = code === ErrorCode.BANNED ? 'You are banned from this room' : 'You are muted here';
-  const failure = fail(code, `${what} ${sentence(until ?? undefined)}.`);
+  const failure = fail(code, `${what} ${sentence(until ?? undefined, now)}.`);
   return until === null ? failure : { ...failure, error: { ...failure.error, until } };
 }
 
@@ -61,7 +75,7 @@ export async function refuseJoin(
   // Who runs the room always may enter it.
   if (atLeast(roleOf(actor, info), 'moderator')) return undefined;
   const ban = await deps.moderation.banOf(room, userId, deps.now());
-  if (ban) return sanctioned(ErrorCode.BANNED, ban.until);
+  if (ban) return sanctioned(ErrorCode.BANNED, ban.until, deps.now());
   if (info.private && !(await deps.moderation.isInvited(room, userId))) {
     return fail(ErrorCode.NOT_ALLOWED, 'this room is private: ask its owner for an invitation');
   }
@@ -76,7 +90,7 @@ export async function refuseWrite(
 ): Promise<AckFailure | undefined> {
   if (isDirect(room)) return undefined;
   const mute = await deps.moderation.muteOf(room, actor.member.id, deps.now());
-  return mute ? sanctioned(ErrorCode.MUTED, mute.until) : undefined;
+  return mute ? sanctioned(ErrorCode.MUTED, mute.until, deps.now()) : undefined;
 }
 
 /** True for the rooms anyone may create by joining; `general` and conversations are not. */
