@@ -161,6 +161,10 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE rooms ADD COLUMN last_ms INTEGER;
   UPDATE rooms SET last_ms = (SELECT MAX(pos_ms) FROM messages WHERE messages.room = rooms.name);
   `,
+  // 10: an account deleted by its owner keeps its row (id only), so its messages can say so.
+  `
+  ALTER TABLE users ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
