@@ -127,6 +127,15 @@ export interface PasswordChangeRequest {
   currentPassword: string;
   newPassword: string;
 }
+/** `POST /api/auth/delete`: the account's password, to confirm that it goes for good. */
+export interface AccountDeleteRequest {
+  password: string;
+}
+/**
+ * The name a deleted account's messages are shown under: they stay in the rooms, and no
+ * one can sign up or rename to it.
+ */
+export const DELETED_USER_NAME = 'Deleted user';
 /**
  * `GET /api/auth/session`: what a page needs before it shows the chat or the sign-in screen,
  * always with status 200 (a page that loads signed out is not an error).

@@ -148,3 +148,46 @@ test('"Account": changing the password signs out the other browsers, not this on
   await expect(phone.status).toHaveAttribute('data-state', 'connected');
   expect(laptop.problems.filter((p) => !p.includes('401'))).toEqual([]);
 });
+
+test('"Account": deleting says what happens, signs out every browser, and the messages stay as from "Deleted user"', async ({
+  user,
+}) => {
+  test.slow(); // three browsers and several password hashes
+  const account = { username: 'mira', password: 'mira’s password' };
+  const laptop = await user('Mira', { account });
+  const phone = await user('Mira', { account: { ...account, existing: true } });
+  const otto = await user('Otto');
+  await laptop.send('written before leaving');
+  await expect(otto.messages('written before leaving').locator('.msg-author')).toHaveText('Mira');
+
+  await laptop.page.getByRole('button', { name: 'Account' }).click();
+  const dialog = laptop.page.getByRole('dialog', { name: 'Account' });
+  await expect(dialog.locator('#delete-what')).toHaveText(
+    'Your messages stay, shown as from “Deleted user”. Your username becomes free for anyone to sign up with. You are signed out everywhere. This cannot be undone.',
+  );
+  const password = dialog.getByRole('textbox', { name: 'Password', exact: true });
+  await password.fill('not it at all');
+  await dialog.getByRole('button', { name: 'Delete account' }).click();
+  await expect(dialog.locator('#delete-error')).toHaveText('wrong password');
+
+  await password.fill(account.password);
+  await dialog.getByRole('button', { name: 'Delete account' }).click();
+  const signIn = laptop.page.getByRole('dialog', { name: 'Sign in to chat' });
+  await expect(signIn).toBeVisible();
+  await expect(signIn.locator('#auth-reason')).toHaveText('Your account was deleted.');
+  // The other browser of the account is signed out too.
+  await expect(phone.page.getByRole('dialog', { name: 'Sign in to chat' })).toBeVisible();
+
+  // Otto, after a reload, sees the message kept, from "Deleted user".
+  await otto.page.reload();
+  await expect(otto.messages('written before leaving').locator('.msg-author')).toHaveText(
+    'Deleted user',
+  );
+  // The old password no longer signs in.
+  await signIn.locator('button.mode[data-mode="login"]').click();
+  await signIn.getByLabel('Username').fill(account.username);
+  await signIn.getByLabel('Password').fill(account.password);
+  await signIn.locator('#auth-submit').click();
+  await expect(signIn.locator('#auth-error')).not.toBeEmpty();
+  expect(laptop.problems.filter((p) => !p.includes('401'))).toEqual([]);
+});

@@ -11,7 +11,6 @@ import {
   wireAccount,
   wirePageSignals,
 } from './ui/session.js';
-import { sessionEndText } from './ui/notice-text.js';
 import { signIn } from './ui/sign-in.js';
 import { wireDensity } from './ui/density.js';
 import { createUiState } from './ui/ui-state.js';
@@ -71,10 +70,10 @@ async function main(): Promise<void> {
     } else if (event.type === 'mention') {
       notifyMention(chat, event.message);
     } else if (event.type === 'signed-out') {
-      backToSignIn(sessionEndText(event));
+      backToSignIn(account.signedOutText(event));
     }
   });
-  wireAccount(api, chat);
+  const account = wireAccount(api, chat);
   wirePageSignals(chat);
   wireNotifications();
 

@@ -20,6 +20,7 @@ import { clientAddressOf, createConnectionCaps } from './limits/connection-caps.
 import { memoryUserLimits, type UserLimits } from './limits/user-limits.js';
 import { createLogger, type Logger } from './logger.js';
 import { withCurrentQuotes } from './messages/quotes.js';
+import { withDeletedAuthors } from './accounts/deleted-authors.js';
 import type { HistoryStore } from './messages/store.js';
 import { createMetrics } from './metrics.js';
 import { createOperators } from './moderation/operators.js';
@@ -165,9 +166,11 @@ function storesOf(config: Config, deps: ServerDeps, now: () => number): Stores {
     given.history && given.accounts && given.conversations && given.moderation && given.memberships
       ? undefined
       : createMemoryStores(config, now);
+  const accounts = given.accounts ?? (memory as Stores).accounts;
+  const history = withCurrentQuotes(given.history ?? (memory as Stores).history);
   return {
-    history: withCurrentQuotes(given.history ?? (memory as Stores).history),
-    accounts: given.accounts ?? (memory as Stores).accounts,
+    history: withDeletedAuthors(history, accounts.accounts),
+    accounts,
     conversations: given.conversations ?? (memory as Stores).conversations,
     moderation: given.moderation ?? (memory as Stores).moderation,
     memberships: given.memberships ?? (memory as Stores).memberships,

@@ -97,6 +97,7 @@ test('a database from before room activity was kept gets it from the messages it
   const activity = await store.roomActivity();
   expect(Object.fromEntries(activity)).toEqual({ a: 9000, b: 7000 });
   // Back to schema 8, as a database written by the previous version is.
+  db.exec('ALTER TABLE users DROP COLUMN deleted');
   db.exec('ALTER TABLE rooms DROP COLUMN last_ms');
   db.exec('DROP TABLE user_rooms; DROP TABLE user_invitations');
   db.pragma('user_version = 8');

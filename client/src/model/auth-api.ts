@@ -1,4 +1,5 @@
 import type {
+  AccountDeleteRequest,
   AuthResponse,
   ErrorCode,
   GuestRequest,
@@ -71,6 +72,10 @@ export function createAuthApi(base = '', fetcher: typeof fetch = fetch.bind(glob
     /** Changes the password; the account's other sessions end, this one stays. */
     async changePassword(request: PasswordChangeRequest): Promise<void> {
       await call('POST', 'password', request);
+    },
+    /** Deletes the signed-in account for good; every session of it ends. */
+    async deleteAccount(request: AccountDeleteRequest): Promise<void> {
+      await call('POST', 'delete', request);
     },
   };
 }

@@ -1,6 +1,9 @@
 import { AuthError, memberOf, type AuthApi } from '../model/auth-api.js';
 import type { Chat } from '../model/chat.js';
+import type { SessionEnd } from '../model/notices.js';
+import { sessionEndText } from './notice-text.js';
 import { byId } from './dom.js';
+import { DELETED_USER_NAME } from '../../../common/contract.js';
 
 /** Why the last page was signed out, carried over the reload that follows. */
 const SIGNED_OUT_KEY = 'chat.signedOut';
@@ -102,11 +105,51 @@ function wirePasswordForm(api: AuthApi): void {
   });
 }
 
+const DELETED_TEXT = 'Your account was deleted.';
+
+/**
+ * The "Account" dialog's last part: deleting the account, after saying what that does.
+ * Returns whether a deletion is under way: this page's own `session:ended` may come before
+ * the answer, and must then read as the deletion, not as a plain sign-out.
+ */
+function wireDeleteForm(api: AuthApi, chat: Chat): () => boolean {
+  const password = byId('delete-password', HTMLInputElement);
+  const error = byId('delete-error');
+  let deleting = false;
+  byId('deleted-user-name').textContent = DELETED_USER_NAME;
+  byId('account').addEventListener('click', () => {
+    error.textContent = '';
+  });
+  byId('delete-form', HTMLFormElement).addEventListener('submit', (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    deleting = true;
+    api.deleteAccount({ password: password.value }).then(
+      () => {
+        if (chat.signedOut !== undefined) return;
+        chat.stop();
+        backToSignIn(DELETED_TEXT);
+      },
+      (err: unknown) => {
+        deleting = false;
+        error.textContent =
+          err instanceof AuthError ? err.message : 'Could not delete the account.';
+        password.focus();
+      },
+    );
+  });
+  return () => deleting;
+}
+
 /** The account's controls: rename, the account dialog, sign out here, sign out everywhere. */
-export function wireAccount(api: AuthApi, chat: Chat): void {
+export function wireAccount(
+  api: AuthApi,
+  chat: Chat,
+): { signedOutText: (end: SessionEnd) => string } {
   // Guests have no password to change.
   byId('account').hidden = chat.user.guest === true;
   wirePasswordForm(api);
+  const deleting = wireDeleteForm(api, chat);
   byId('rename').addEventListener('click', () => {
     askName(chat.user.name, api, chat);
   });
@@ -127,6 +170,9 @@ export function wireAccount(api: AuthApi, chat: Chat): void {
   byId('sign-out-all').addEventListener('click', () => {
     signOut(true);
   });
+  return {
+    signedOutText: (end) => (deleting() ? DELETED_TEXT : sessionEndText(end)),
+  };
 }
 
 /** The page's title counts what is unread in every room. */

@@ -258,7 +258,7 @@ export function createAuth(deps: AuthDeps) {
       const session = fresh ? found : await sessions.touch(id, config.sessionTtlMs);
       if (!session) return undefined;
       const account = await accounts.findById(session.userId);
-      return account && !account.suspended ? { account, session } : undefined;
+      return account && !account.suspended && !account.deleted ? { account, session } : undefined;
     },
 
     /**
@@ -279,6 +279,23 @@ export function createAuth(deps: AuthDeps) {
         return fail(ErrorCode.UNAUTHORIZED, 'this account no longer exists');
       }
       return { ended: await sessions.revokeAll(signed.account.id, signed.session.id) };
+    },
+
+    /**
+     * Deletes the signed-in user's own account, who gives its password: the username is free
+     * again and every session ends (their ids are returned, to close their connections).
+     */
+    async deleteAccount(
+      account: Account,
+      password: unknown,
+      address: string,
+    ): Promise<{ ended: string[] } | AckFailure> {
+      const refused = await confirmPassword(account, password, address);
+      if (refused) return refused;
+      if (!(await accounts.delete(account.id))) {
+        return fail(ErrorCode.UNAUTHORIZED, 'this account no longer exists');
+      }
+      return { ended: await sessions.revokeAll(account.id) };
     },
 
     logout: (sessionId: string) => sessions.revoke(sessionId),

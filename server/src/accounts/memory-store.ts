@@ -1,5 +1,6 @@
 import { nameKey } from './names.js';
 import {
+  deletedAccount,
   newAccount,
   newSession,
   type Account,
@@ -56,8 +57,20 @@ export function createMemoryAccounts(now: () => number = Date.now): {
     },
     setPassword(id, passwordHash) {
       const entry = byId.get(id);
-      if (!entry || entry.account.guest) return Promise.resolve(false);
+      if (!entry || entry.account.guest || entry.account.deleted) return Promise.resolve(false);
       entry.passwordHash = passwordHash;
+      return Promise.resolve(true);
+    },
+    delete(id) {
+      const entry = byId.get(id);
+      if (!entry || entry.account.deleted) return Promise.resolve(false);
+      const { account } = entry;
+      if (account.username !== undefined) {
+        byUsername.delete(account.username);
+        registeredKeys.delete(nameKey(account.name));
+        registeredKeys.delete(nameKey(account.username));
+      }
+      byId.set(id, { account: deletedAccount(account), passwordHash: undefined });
       return Promise.resolve(true);
     },
     rename(id, name) {

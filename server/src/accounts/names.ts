@@ -1,4 +1,4 @@
-import { ErrorCode, type AckFailure } from '../../../common/contract.js';
+import { DELETED_USER_NAME, ErrorCode, type AckFailure } from '../../../common/contract.js';
 import { fail } from '../errors.js';
 import { codePoints } from '../../../common/text.js';
 
@@ -34,6 +34,10 @@ export function checkDisplayName(raw: unknown): string | AckFailure {
   if (name.replace(INVISIBLE, '') === '') return fail(ErrorCode.INVALID_NAME, 'name is empty');
   if (codePoints(name) > DISPLAY_NAME_MAX) {
     return fail(ErrorCode.INVALID_NAME, `name is longer than ${DISPLAY_NAME_MAX} characters`);
+  }
+  // Nobody may pass for a deleted account, whose messages are shown under this name.
+  if (nameKey(name) === nameKey(DELETED_USER_NAME)) {
+    return fail(ErrorCode.INVALID_NAME, 'this name is kept for deleted accounts');
   }
   return name;
 }

@@ -2,6 +2,7 @@ import type { RedisClient } from '../storage/redis-client.js';
 import { redisCall } from '../storage/unavailable.js';
 import { nameKey } from './names.js';
 import {
+  deletedAccount,
   newAccount,
   newSession,
   type Account,
@@ -27,6 +28,7 @@ const toAccount = (h: Record<string, string>): Account | undefined =>
         guest: h.guest === '1',
         createdAt: Number(h.createdAt),
         ...(h.suspended === '1' ? { suspended: true } : {}),
+        ...(h.deleted === '1' ? { deleted: true } : {}),
       };
 
 /**
@@ -98,8 +100,22 @@ export function createRedisAccounts(
     },
     async setPassword(id, passwordHash) {
       const account = toAccount(await redis.hgetall(key.user(id)));
-      if (!account || account.guest) return false;
+      if (!account || account.guest || account.deleted) return false;
       await redis.hset(key.user(id), 'hash', passwordHash);
+      return true;
+    },
+    async delete(id) {
+      const account = toAccount(await redis.hgetall(key.user(id)));
+      if (!account || account.deleted) return false;
+      const left = deletedAccount(account);
+      await redis.hset(key.user(id), { username: '', name: left.name, deleted: '1' });
+      await redis.hdel(key.user(id), 'hash', 'suspended');
+      if (account.username !== undefined) {
+        // Only if the username still names this account (it always should).
+        const claimed = key.username(account.username);
+        if ((await redis.get(claimed)) === id) await redis.del(claimed);
+        await redis.srem(key.names, nameKey(account.name), nameKey(account.username));
+      }
       return true;
     },
     async rename(id, name) {

@@ -1,3 +1,4 @@
+import { DELETED_USER_NAME } from '../../../common/contract.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 import { nameKey } from './names.js';
 import {
@@ -17,6 +18,7 @@ interface UserRow {
   created_at: number;
   password_hash: string | null;
   suspended: number;
+  deleted: number;
 }
 
 const toAccount = (r: UserRow): Account => ({
@@ -26,6 +28,7 @@ const toAccount = (r: UserRow): Account => ({
   guest: r.guest === 1,
   createdAt: r.created_at,
   ...(r.suspended === 1 ? { suspended: true as const } : {}),
+  ...(r.deleted === 1 ? { deleted: true as const } : {}),
 });
 
 interface SessionRow {
@@ -69,10 +72,15 @@ export function createSqliteAccounts(
       'UPDATE users SET suspended = ? WHERE id = ? RETURNING *',
     ),
     setPassword: db.prepare<[string, string]>(
-      'UPDATE users SET password_hash = ? WHERE id = ? AND guest = 0',
+      'UPDATE users SET password_hash = ? WHERE id = ? AND guest = 0 AND deleted = 0',
     ),
     otherSessions: db.prepare<[string, string], { id: string }>(
       'DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING id',
+    ),
+    // The name key is emptied: no name is taken by a deleted account.
+    deleteUser: db.prepare<[string, string]>(
+      `UPDATE users SET username = NULL, username_key = NULL, name = ?, name_key = '',
+         password_hash = NULL, suspended = 0, deleted = 1 WHERE id = ? AND deleted = 0`,
     ),
     rename: db.prepare<[string, string, string], UserRow>(
       'UPDATE users SET name = ?, name_key = ? WHERE id = ? RETURNING *',
@@ -130,6 +138,9 @@ export function createSqliteAccounts(
     },
     setPassword(id, passwordHash) {
       return Promise.resolve(q.setPassword.run(passwordHash, id).changes > 0);
+    },
+    delete(id) {
+      return Promise.resolve(q.deleteUser.run(DELETED_USER_NAME, id).changes > 0);
     },
     rename(id, name) {
       const row = q.rename.get(name, nameKey(name), id);

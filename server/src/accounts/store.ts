@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { DELETED_USER_NAME } from '../../../common/contract.js';
 
 /** A person who can sign in, or a guest who chose a name for one session. */
 export interface Account {
@@ -12,6 +13,11 @@ export interface Account {
   createdAt: number;
   /** Suspended by an operator: no sign-in, no session. */
   suspended?: true;
+  /**
+   * Deleted by its owner: what is kept is the id only, named `DELETED_USER_NAME`, with no
+   * username, password or session, so that messages it wrote can say so.
+   */
+  deleted?: true;
 }
 
 export interface NewUser {
@@ -36,7 +42,23 @@ export interface AccountStore {
   setSuspended(id: string, suspended: boolean): Promise<Account | undefined>;
   /** Replaces a registered account's password hash; false when there is no such account. */
   setPassword(id: string, passwordHash: string): Promise<boolean>;
+  /**
+   * Deletes an account: its username and names are free again, its password is gone, and
+   * `findById` gives only `{ id, name: DELETED_USER_NAME, deleted: true }`. False when there
+   * is no such account or it was deleted already. Sessions are ended apart (`revokeAll`).
+   */
+  delete(id: string): Promise<boolean>;
 }
+
+/** What is left of a deleted account. */
+export const deletedAccount = (account: Account): Account => ({
+  id: account.id,
+  username: undefined,
+  name: DELETED_USER_NAME,
+  guest: account.guest,
+  createdAt: account.createdAt,
+  deleted: true,
+});
 
 export interface Session {
   /** The SHA-256 of the token, so that a copy of the store holds no usable credentials. */

@@ -202,6 +202,27 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Router {
     }),
   );
 
+  // Takes no user id: the account deleted is the session's own, whatever the body says.
+  router.post(
+    '/api/auth/delete',
+    route(async (req, res) => {
+      const signed = await signedInOr401(req, res);
+      if (!signed) return;
+      const result = await deps.auth.deleteAccount(
+        signed.account,
+        body(req).password,
+        req.ip ?? 'unknown',
+      );
+      if ('ok' in result) {
+        sendHttpError(res, result);
+        return;
+      }
+      deps.sessionsEnded(signed.account.id, undefined);
+      res.clearCookie(SESSION_COOKIE, { ...cookie(req), maxAge: undefined });
+      res.status(204).end();
+    }),
+  );
+
   router.post(
     '/api/auth/logout-all',
     route(async (req, res) => {

@@ -176,6 +176,10 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, room)
   ) WITHOUT ROWID;
   `,
+  // 11: an account deleted by its owner keeps its row (id only), so its messages can say so.
+  `
+  ALTER TABLE users ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

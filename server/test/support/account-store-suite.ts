@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { DELETED_USER_NAME } from '../../../common/contract.js';
 import type { ThrottleFactory } from '../../src/limits/login-throttle.js';
 import { nameKey } from '../../src/accounts/names.js';
 import { sessionIdOf, type AccountStore, type SessionStore } from '../../src/accounts/store.js';
@@ -159,6 +160,39 @@ export function accountStoreSuite(name: string, create: () => Promise<AccountSto
       expect((await accounts.findByUsername('iris'))?.passwordHash).toBe('new');
       expect(await accounts.setPassword(guest.id, 'x')).toBe(false);
       expect(await accounts.setPassword('no-such-id', 'x')).toBe(false);
+    });
+
+    test('delete frees the username and names, keeps only the id as “Deleted user”', async () => {
+      const { accounts } = await create();
+      const a = await accounts.createUser({ username: 'jana', name: 'Jana J', passwordHash: 'h' });
+      const b = await accounts.createUser({ username: 'kurt', name: 'Kurt', passwordHash: 'h' });
+      if (!a || !b) throw new Error('not created');
+      expect(await accounts.delete(a.id)).toBe(true);
+      expect(await accounts.findById(a.id)).toEqual({
+        id: a.id,
+        username: undefined,
+        name: DELETED_USER_NAME,
+        guest: false,
+        createdAt: a.createdAt,
+        deleted: true,
+      });
+      expect(await accounts.findByUsername('jana')).toBeUndefined();
+      expect(await accounts.isRegisteredName(nameKey('jana'))).toBe(false);
+      expect(await accounts.isRegisteredName(nameKey('Jana J'))).toBe(false);
+      expect(await accounts.isRegisteredName(nameKey(DELETED_USER_NAME))).toBe(false);
+      expect(await accounts.setPassword(a.id, 'x')).toBe(false);
+      expect(await accounts.delete(a.id)).toBe(false);
+      expect(await accounts.delete('no-such-id')).toBe(false);
+      // Someone else's account is untouched; the username can be signed up again.
+      expect((await accounts.findByUsername('kurt'))?.account.id).toBe(b.id);
+      expect(await accounts.isRegisteredName(nameKey('Kurt'))).toBe(true);
+      const again = await accounts.createUser({
+        username: 'jana',
+        name: 'Jana J',
+        passwordHash: 'n',
+      });
+      expect(again?.id).not.toBe(a.id);
+      expect((await accounts.findByUsername('jana'))?.passwordHash).toBe('n');
     });
   });
 }
