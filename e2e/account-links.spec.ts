@@ -1,4 +1,5 @@
 import { expect, test, type ChatUser } from './support/fixtures.js';
+import { shoot } from './support/shoot.js';
 
 const title = (u: ChatUser) => u.page.locator('#room-title');
 const joinRoom = async (u: ChatUser, room: string) => {
@@ -68,6 +69,7 @@ test('"Mark all as read" clears every badge, in the other tab too', async ({ use
     await expect(badge(u, 'first')).toHaveText('1');
     await expect(badge(u, 'second')).toHaveText('2');
   }
+  await shoot(alice.page, 'unread-badges');
   await alice.page.getByRole('button', { name: 'Mark all as read' }).click();
   await expect(badges(alice)).toHaveCount(0);
   await expect(badges(other)).toHaveCount(0);
@@ -103,6 +105,7 @@ test.describe('links to messages', () => {
     await expect(found).toHaveAttribute('aria-current', 'true');
     // Only the one message is marked.
     await expect(bob.page.locator('.msg.linked')).toHaveCount(1);
+    await shoot(bob.page, 'linked-message');
     expect(bob.problems).toEqual([]);
   });
 
@@ -169,6 +172,7 @@ test('"Account": deleting says what happens, signs out every browser, and the me
   await password.fill('not it at all');
   await dialog.getByRole('button', { name: 'Delete account' }).click();
   await expect(dialog.locator('#delete-error')).toHaveText('wrong password');
+  await shoot(laptop.page, 'account-dialog');
 
   await password.fill(account.password);
   await dialog.getByRole('button', { name: 'Delete account' }).click();

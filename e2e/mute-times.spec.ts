@@ -1,4 +1,5 @@
 import { expect, test, type ChatUser } from './support/fixtures.js';
+import { shoot } from './support/shoot.js';
 
 // A mute's end in the reader's local time, and a composer closed while it lasts.
 
@@ -55,6 +56,7 @@ test('muted: the composer is closed with the end in local time; unmuted, it open
   expect(expected.some((time) => said.includes(time))).toBe(true);
   // The composer names why it is closed.
   await expect(spam.composer).toHaveAccessibleDescription(/You are muted here until/);
+  await shoot(spam.page, 'muted-composer');
   await expect(spam.page.locator('body')).not.toContainText(ISO_TIME);
   await expect(spam.composer).toHaveValue('half a thought');
 
