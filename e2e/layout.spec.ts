@@ -58,7 +58,7 @@ test('on a phone the top bar is one row, and joining a room closes the rooms pan
   await expect(rooms).toBeHidden();
 
   // The name and the account's buttons are one tap away.
-  const account = page.getByRole('button', { name: 'Account' });
+  const account = page.getByRole('button', { name: 'Menu', exact: true });
   await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeHidden();
   await account.click();
   await expect(page.locator('#me-name')).toHaveText('alice');
