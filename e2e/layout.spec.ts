@@ -101,7 +101,13 @@ test('one-line messages take one compact row each; the actions show over a row o
 
   // The actions are hidden until the row is hovered or focused, and take no space.
   const actions = row.getByRole('toolbar', { name: 'Message actions' });
-  await expect(actions.getByRole('button')).toHaveText(['Reply', 'React', 'Edit', 'Delete']);
+  await expect(actions.getByRole('button')).toHaveText([
+    'Reply',
+    'React',
+    'Copy link',
+    'Edit',
+    'Delete',
+  ]);
   await page.mouse.move(0, 0);
   await expect(actions).toHaveCSS('opacity', '0');
   await row.hover();
@@ -267,6 +273,8 @@ test('the timeline is one stop of the Tab key; the arrow keys go from message to
   await alice.messages('line 49').focus();
   await page.keyboard.press('Enter');
   await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(alice.messages('line 49').getByRole('button', { name: 'Copy link' })).toBeFocused();
   await page.keyboard.press('ArrowRight');
   await expect(alice.messages('line 49').getByRole('button', { name: 'Edit' })).toBeFocused();
   await page.keyboard.press('Enter');
