@@ -45,6 +45,34 @@ export class Timers {
     return timer;
   }
 
+  /**
+   * Runs `fn` once `ms` milliseconds have passed in `steps` timer turns, so that a freeze of
+   * this side (a loaded machine, a throttled tab) counts as one step, not as all of `ms`:
+   * timers that fall due in a freeze run before the input that arrived meanwhile is read, and
+   * a wait that ended in one would be over before its answer, already there, was seen.
+   */
+  afterRunning(ms: number, fn: () => void, steps = 5): Timer {
+    let current: Timer | undefined;
+    const timer: Timer = {
+      cancel: () => {
+        current?.cancel();
+        this.live.delete(timer);
+      },
+    };
+    const step = (left: number) => {
+      current = this.after(ms / steps, () => {
+        if (left > 1) step(left - 1);
+        else {
+          this.live.delete(timer);
+          fn();
+        }
+      });
+    };
+    step(Math.max(1, steps));
+    this.live.add(timer);
+    return timer;
+  }
+
   /** Runs `fn` every `ms` milliseconds until cancelled. */
   every(ms: number, fn: () => void): Timer {
     let handle: unknown;

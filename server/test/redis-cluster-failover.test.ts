@@ -3,7 +3,8 @@ import { ChatUser } from '../../client/test/support/chat-user.js';
 import { RECONNECTION } from '../../client/src/model/chat-options.js';
 import type { RedisProcess } from '../../scripts/lib/processes.js';
 import { audit, keepWriting, TRANSPORT_MIX } from './support/chatting.js';
-import { connect, identity, joinOk, request } from './support/client.js';
+import { requestWithAck } from '../../common/request.js';
+import { connect, identity, joinOk } from './support/client.js';
 import { startDeployment, type Deployment } from './support/deployment.js';
 import { RedisCluster } from './support/redis-cluster.js';
 
@@ -56,12 +57,18 @@ test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes ov
     const killedAt = Date.now();
     await victim.stop('SIGKILL');
     const answers: string[] = [];
+    const tookMs: number[] = [];
     for (let i = 0; answers.at(-1) !== 'OK'; i++) {
-      const ack = await request(probe, 'message:send', {
-        room: 'room0',
-        text: `probe ${i}`,
-        clientId: `probe-${i}`,
-      });
+      const sentAt = Date.now();
+      // A loaded machine may take more than the usual 5 s to answer one send through the
+      // failover; what matters is how it is answered.
+      const ack = await requestWithAck(
+        probe,
+        'message:send',
+        { room: 'room0', text: `probe ${i}`, clientId: `probe-${i}` },
+        30_000,
+      );
+      tookMs.push(Date.now() - sentAt);
       answers.push(ack.ok ? 'OK' : ack.error.code);
       if (Date.now() - killedAt > 30_000) break;
     }
@@ -80,11 +87,16 @@ test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes ov
     faults.push(
       `primary SIGKILL: replica promoted in ${promoted} ms, first room0 delivery ` +
         `${firstAfter() - killedAt} ms after the kill, ${refused} sends refused UNAVAILABLE ` +
-        `(a probe's answers: ${answers.length - 1} UNAVAILABLE, then OK)`,
+        `(a probe's answers: ${answers.length - 1} UNAVAILABLE, then OK, ` +
+        `in ${tookMs.join(', ')} ms)`,
     );
-    // Refused as retryable while no primary held the slot, then stored.
-    expect(new Set(answers)).toEqual(new Set(['UNAVAILABLE', 'OK']));
+    // Refused as retryable while no primary held the slot, then stored. A send that spans
+    // the whole failover on a loaded machine (ioredis retrying until the replica is
+    // promoted) is stored at its first try, so the probe may see no refusal; the 200 clients'
+    // sends meanwhile are refused, never failed otherwise.
+    expect(answers.slice(0, -1).every((a) => a === 'UNAVAILABLE')).toBe(true);
     expect(answers.at(-1)).toBe('OK');
+    expect(refused).toBeGreaterThan(0);
     expect(await sendAcks(d, 'INTERNAL')).toBe(0);
     await writer.rounds(2);
 

@@ -803,10 +803,9 @@ export class Chat {
         if (this.socket.io.engine !== engine) return;
         engine.close();
       };
-      const wait = this.timers.after(this.timings.livenessTimeoutMs, () => {
-        // A page or a process that was frozen (a busy machine, a throttled tab) runs its
-        // overdue timers before the packets that arrived meanwhile: judge once those are read,
-        // so that a stall on this side is not taken for a dead link.
+      // Counted in steps, so that a freeze of this page or process is not taken for the
+      // server's silence; and judged once what arrived by the last step has been read.
+      const wait = this.timers.afterRunning(this.timings.livenessTimeoutMs, () => {
         globalThis.setTimeout(judge, 0);
       });
       this.livenessWait = wait;
