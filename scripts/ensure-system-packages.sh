@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests run for real, when they are missing:
-# redis-server (history and adapter tests), haproxy (cluster tests), chromium (browser tests).
+# redis-server (history and adapter tests), haproxy (cluster tests), chromium (browser tests),
+# postgresql-15 (the Postgres stores' tests start their own server with its initdb).
 set -euo pipefail
 
 declare -A wanted=(
@@ -14,6 +15,10 @@ for command in "${!wanted[@]}"; do
     missing+=("${wanted[$command]}")
   fi
 done
+# Debian keeps PostgreSQL's programs out of the PATH, under /usr/lib/postgresql/<version>/bin.
+if [ -z "${PG_BIN:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  missing+=(postgresql-15)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing missing packages: ${missing[*]}" >&2

@@ -1,7 +1,13 @@
-// Real processes of a local cluster: redis-server, chat nodes and HAProxy, each on loopback
+// Real processes of a local cluster: redis-server, PostgreSQL, chat nodes and HAProxy, each on loopback
 // ports, started and stopped by their own PIDs. Used by `npm run cluster` and by the tests.
-import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import {
+  execFile,
+  execFileSync,
+  spawn,
+  type ChildProcessByStdio,
+  type SpawnOptions,
+} from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,8 +67,13 @@ class Supervised {
   readonly lines: string[] = [];
   private waiters: { test: (line: string) => boolean; resolve: () => void }[] = [];
 
-  protected launch(command: string, args: string[], env: NodeJS.ProcessEnv): Child {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  protected launch(
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    as: Pick<SpawnOptions, 'uid' | 'gid'> = {},
+  ): Child {
+    const child = spawn(command, args, { env, ...as, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.lines.length = 0;
     for (const stream of [child.stdout, child.stderr]) {
@@ -186,6 +197,110 @@ export class RedisProcess extends Supervised {
       '--daemonize', 'no',
     ], process.env);
     await this.waitForLine((l) => l.includes('Ready to accept connections'), 'redis readiness');
+  }
+}
+
+/**
+ * The folder of PostgreSQL's programs: `PG_BIN`, else the newest of Debian's
+ * /usr/lib/postgresql/<version>/bin, else whatever `postgres` the PATH finds.
+ */
+export function postgresBin(): string {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'postgres')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  return versions[0] ? join(root, versions[0], 'bin') : '';
+}
+
+/**
+ * PostgreSQL refuses to run as root: as root, it runs as the `postgres` user that Debian's
+ * package creates, and its data folder is that user's.
+ */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+export interface PostgresProcessOptions {
+  port?: number;
+  /** The data folder; made with initdb when empty. Default: a new temporary folder. */
+  dir?: string;
+}
+
+/** A PostgreSQL server of its own: initdb'd data folder, loopback port, `trust` for `chat`. */
+export class PostgresProcess extends Supervised {
+  port = 0;
+  readonly dir: string;
+  private readonly user = postgresUser();
+
+  constructor(options: PostgresProcessOptions = {}) {
+    super();
+    this.port = options.port ?? 0;
+    this.dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chat-pg-'));
+  }
+
+  /** The URL of database `name` (default `chat`, made at the first start). */
+  url(name = 'chat'): string {
+    return `postgres://chat@127.0.0.1:${this.port}/${name}`;
+  }
+
+  private bin(program: string): string {
+    const dir = postgresBin();
+    return dir ? join(dir, program) : program;
+  }
+
+  /** Starts the server (on the same port after a stop); resolves once it takes connections. */
+  async start(): Promise<void> {
+    const fresh = !existsSync(join(this.dir, 'PG_VERSION'));
+    if (fresh) this.initdb();
+    if (this.port === 0) await onSomeFreePort((port) => this.launchAndWait(port));
+    else await this.launchAndWait(this.port);
+    if (fresh) await this.createDatabase('chat');
+  }
+
+  private initdb(): void {
+    if (this.user) chownSync(this.dir, this.user.uid, this.user.gid);
+    // prettier-ignore
+    execFileSync(this.bin('initdb'), [
+      '-D', this.dir, '-U', 'chat', '--auth=trust', '--encoding=UTF8', '--locale=C',
+      // A test's server is thrown away with its folder: nothing to gain from fsync here.
+      '--no-sync',
+    ], { stdio: 'pipe', ...(this.user ?? {}) });
+  }
+
+  private async launchAndWait(port: number): Promise<void> {
+    this.port = port;
+    // prettier-ignore
+    this.launch(this.bin('postgres'), [
+      '-D', this.dir,
+      '-p', String(port),
+      '-c', 'listen_addresses=127.0.0.1',
+      // Its socket in its own folder, not /var/run/postgresql, which may not exist or be ours.
+      '-c', `unix_socket_directories=${this.dir}`,
+      '-c', 'max_connections=300',
+    ], { ...process.env, LC_ALL: 'C' }, this.user ?? {});
+    await this.waitForLine(
+      (l) => l.includes('database system is ready to accept connections'),
+      'postgres readiness',
+    );
+  }
+
+  /** Creates database `name` (owned by `chat`) and returns its URL. */
+  async createDatabase(name: string): Promise<string> {
+    await promisify(execFile)(this.bin('createdb'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(this.port),
+      '-U',
+      'chat',
+      name,
+    ]);
+    return this.url(name);
   }
 }
 
