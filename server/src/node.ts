@@ -57,9 +57,11 @@ const pick = ({
   accounts,
   conversations,
   moderation,
+  memberships,
 }: Partial<Stores>): Partial<Stores> => ({
   ...(history ? { history } : {}),
   ...(accounts ? { accounts } : {}),
   ...(conversations ? { conversations } : {}),
   ...(moderation ? { moderation } : {}),
+  ...(memberships ? { memberships } : {}),
 });

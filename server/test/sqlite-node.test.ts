@@ -80,3 +80,19 @@ test('rooms created on SQLite stay in the directory across a restart, with no me
   );
   expect((await joinOk(bob, 'quiet-corner')).info).toMatchObject({ topic: 'hush' });
 });
+
+test("a user's rooms stay theirs across a restart on SQLite", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat-node-'));
+  const first = await startTestNode({ store: 'sqlite', dataDir });
+  const nina = await signUp(first.url, 'nina', 'Nina');
+  const socket = await connect(first.url, { session: nina.token });
+  await joinOk(socket, 'general');
+  await joinOk(socket, 'knitting');
+  await first.close();
+
+  const second = await startTestNode({ store: 'sqlite', dataDir });
+  const back = await connect(second.url, { session: nina.token });
+  const mine = await request(back, 'rooms:mine', {});
+  if (!mine.ok) throw new Error(mine.error.message);
+  expect([...mine.rooms].sort()).toEqual(['general', 'knitting']);
+});
