@@ -5,7 +5,11 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { createRedisModeration } from '../src/moderation/redis-store.js';
 import { createSqliteModeration } from '../src/moderation/sqlite-store.js';
-import { createMemoryModeration, type ModerationStore } from '../src/moderation/store.js';
+import {
+  createMemoryModeration,
+  REPORTS_MAX,
+  type ModerationStore,
+} from '../src/moderation/store.js';
 import { openDatabase } from '../src/storage/sqlite.js';
 import { MINUTE, moderationStoreSuite, NOW } from './support/moderation-store-suite.js';
 import { RedisProcess } from './support/redis.js';
@@ -64,5 +68,32 @@ describe('moderation store: redis keys', () => {
     await store.unban('general', 'dan');
     expect(await client.pexpiretime(bans)).toBe(expiry);
     expect(await client.hkeys(bans)).toEqual(['bob', 'cid']);
+  });
+
+  test('a report with a lone surrogate in its texts is forgotten like any other', async () => {
+    const store = createRedisModeration(await redisClient(), `m${prefixes++}:`);
+    const odd = 'lone \ud83d';
+    const quote = { author: { id: 'u1', name: odd }, text: odd };
+    await store.report('general', {
+      id: 'r0',
+      messageId: 'm0',
+      by: 'ann',
+      reason: odd,
+      at: NOW,
+      quote,
+    });
+    // Forgetting the oldest open report reads it in the script, which must not fail on it.
+    for (let n = 1; n <= REPORTS_MAX; n++) {
+      await store.report('general', {
+        id: `r${n}`,
+        messageId: `m${n}`,
+        by: 'ann',
+        reason: 'x',
+        at: NOW,
+      });
+    }
+    const open = await store.reports('general', true);
+    expect(open).toHaveLength(REPORTS_MAX);
+    expect(open.at(-1)?.id).toBe('r1');
   });
 });
