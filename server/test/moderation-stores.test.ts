@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import {
+  createPostgresModeration,
+  moderationMigrations,
+} from '../src/moderation/postgres-store.js';
 import { createRedisModeration } from '../src/moderation/redis-store.js';
 import { createSqliteModeration } from '../src/moderation/sqlite-store.js';
 import {
@@ -10,10 +14,13 @@ import {
   REPORTS_MAX,
   type ModerationStore,
 } from '../src/moderation/store.js';
+import { migrate, openPostgres, type PostgresPool } from '../src/storage/postgres.js';
 import { openDatabase } from '../src/storage/sqlite.js';
 import { MINUTE, moderationStoreSuite, NOW } from './support/moderation-store-suite.js';
+import { postgresForFile } from './support/postgres.js';
 import { RedisProcess } from './support/redis.js';
 
+const postgres = postgresForFile();
 const redis = new RedisProcess();
 let prefixes = 0;
 beforeAll(() => redis.start());
@@ -29,6 +36,14 @@ async function redisClient(): Promise<Redis> {
   return client;
 }
 
+/** A pool of a fresh, migrated database (or of `url`'s), ended when the test ends. */
+async function postgresPool(url?: string): Promise<PostgresPool> {
+  const pool = openPostgres(url ?? (await postgres.database()));
+  onTestFinished(() => pool.end());
+  await migrate(pool, moderationMigrations);
+  return pool;
+}
+
 const factories: [string, () => Promise<ModerationStore>][] = [
   ['memory', () => Promise.resolve(createMemoryModeration())],
   [
@@ -42,6 +57,7 @@ const factories: [string, () => Promise<ModerationStore>][] = [
     },
   ],
   ['redis', async () => createRedisModeration(await redisClient(), `m${prefixes++}:`)],
+  ['postgres', async () => createPostgresModeration(await postgresPool())],
 ];
 
 /** Bans and mutes behave alike: each kind through the same three calls. */
@@ -95,5 +111,71 @@ describe('moderation store: redis keys', () => {
     const open = await store.reports('general', true);
     expect(open).toHaveLength(REPORTS_MAX);
     expect(open.at(-1)?.id).toBe('r1');
+  });
+});
+
+describe('moderation store: postgres nodes', () => {
+  /** Two nodes of one deployment: a store each, on pools of their own, over one database. */
+  async function twoNodes(): Promise<[ModerationStore, ModerationStore]> {
+    const url = await postgres.database();
+    const [a, b] = await Promise.all([postgresPool(url), postgresPool(url)]);
+    return [createPostgresModeration(a), createPostgresModeration(b)];
+  }
+  const rounds = Array.from({ length: 20 }, (_, i) => i);
+
+  test('of two nodes creating one room at once, exactly one owns it', async () => {
+    const [one, two] = await twoNodes();
+    for (const i of rounds) {
+      const room = `race-${i}`;
+      const created = await Promise.all([
+        one.create(room, { owner: 'ann', private: false, createdAt: NOW }),
+        two.create(room, { owner: 'bob', private: true, createdAt: NOW + 1 }),
+      ]);
+      expect(created.filter(Boolean)).toHaveLength(1);
+      const owner = created[0] ? 'ann' : 'bob';
+      expect((await two.settings(room))?.owner).toBe(owner);
+      expect((await one.settings(room))?.owner).toBe(owner);
+    }
+    expect((await one.rooms()).sort()).toEqual(rounds.map((i) => `race-${i}`).sort());
+  });
+
+  test('of two nodes resolving one report at once, one resolution is recorded and both see it', async () => {
+    const [one, two] = await twoNodes();
+    for (const i of rounds) {
+      await one.report('general', {
+        id: `r${i}`,
+        messageId: `m${i}`,
+        by: 'ann',
+        reason: 'x',
+        at: NOW,
+      });
+    }
+    for (const i of rounds) {
+      const [a, b] = await Promise.all([
+        one.resolve('general', `r${i}`, 'mod-a', NOW + 1),
+        two.resolve('general', `r${i}`, 'mod-b', NOW + 2),
+      ]);
+      expect(a?.resolved).toBeDefined();
+      expect(b).toStrictEqual(a);
+    }
+    expect(await two.reports('general', true)).toEqual([]);
+    const resolved = await one.reports('general', false);
+    expect(resolved).toHaveLength(rounds.length);
+    // Listed most recently resolved first, each once.
+    expect(resolved.map((r) => r.id)).toEqual(rounds.map((i) => `r${i}`).reverse());
+  });
+
+  test('of two nodes filing one report at once, one is filed', async () => {
+    const [one, two] = await twoNodes();
+    for (const i of rounds) {
+      const filing = { messageId: `m${i}`, by: 'ann', reason: 'x', at: NOW };
+      const [a, b] = await Promise.all([
+        one.report('general', { ...filing, id: `a${i}` }),
+        two.report('general', { ...filing, id: `b${i}` }),
+      ]);
+      expect([a.created, b.created].filter(Boolean)).toHaveLength(1);
+      expect(b.report).toStrictEqual(a.report);
+    }
+    expect(await one.reports('general', true)).toHaveLength(rounds.length);
   });
 });
