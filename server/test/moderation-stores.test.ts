@@ -16,9 +16,10 @@ import {
 } from '../src/moderation/store.js';
 import { migrate, openPostgres, type PostgresPool } from '../src/storage/postgres.js';
 import { openDatabase } from '../src/storage/sqlite.js';
+import { StoreUnavailableError } from '../src/storage/unavailable.js';
 import { MINUTE, moderationStoreSuite, NOW } from './support/moderation-store-suite.js';
 import { postgresForFile } from './support/postgres.js';
-import { RedisProcess } from './support/redis.js';
+import { freePort, RedisProcess } from './support/redis.js';
 
 const postgres = postgresForFile();
 const redis = new RedisProcess();
@@ -121,6 +122,41 @@ describe('moderation store: postgres nodes', () => {
     const [a, b] = await Promise.all([postgresPool(url), postgresPool(url)]);
     return [createPostgresModeration(a), createPostgresModeration(b)];
   }
+  test("sanctions that ended by the database's clock are swept as others are set or lifted", async () => {
+    const pool = await postgresPool();
+    const store = createPostgresModeration(pool);
+    const held = async () =>
+      (
+        await pool.query<{ user_id: string }>(
+          'SELECT user_id FROM room_sanctions ORDER BY kind, user_id',
+        )
+      ).rows.map((r) => r.user_id);
+    await store.ban('general', 'ann', { until: 1000, by: 'mod' });
+    await store.mute('general', 'old', { until: 1000, by: 'mod' });
+    await store.ban('general', 'bob', { until: NOW, by: 'mod' });
+    await store.ban('dev', 'cid', { until: 1000, by: 'mod' });
+    // Ann's ended ban went with Bob's; her mute and Cid's ban in another room stay.
+    expect(await held()).toEqual(['bob', 'cid', 'old']);
+    await store.unmute('general', 'nobody');
+    expect(await held()).toEqual(['bob', 'cid']);
+    // One that ended moments ago is within the grace and kept.
+    await store.ban('dev', 'dan', { until: Date.now() - 1000, by: 'mod' });
+    await store.unban('dev', 'cid');
+    expect(await held()).toEqual(['bob', 'dan']);
+  });
+
+  test('a database that cannot be reached answers UNAVAILABLE', async () => {
+    const pool = openPostgres(`postgres://chat@127.0.0.1:${await freePort()}/chat`, {
+      connectTimeoutMs: 500,
+    });
+    onTestFinished(() => pool.end());
+    const store = createPostgresModeration(pool);
+    await expect(store.settings('general')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(
+      store.report('general', { id: 'r1', messageId: 'm1', by: 'ann', reason: 'x', at: NOW }),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
   const rounds = Array.from({ length: 20 }, (_, i) => i);
 
   test('of two nodes creating one room at once, exactly one owns it', async () => {

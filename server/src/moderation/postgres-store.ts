@@ -172,10 +172,19 @@ const SQL = {
            RETURNING owner, private, topic, created_at`,
   sanction: `SELECT until, by_user, reason FROM room_sanctions
              WHERE room = $1 AND kind = $2 AND user_id = $3`,
-  setSanction: `INSERT INTO room_sanctions (room, kind, user_id, until, by_user, reason)
-                VALUES ($1, $2, $3, $4, $5, $6)
+  // Setting or lifting one also sweeps the room's sanctions of that kind that ended more than
+  // $4 ms ago by the database's clock, as Redis lets them expire: whether one is in force is
+  // still decided on the caller's clock, and the grace keeps a node whose clock is a little
+  // behind from losing one early.
+  setSanction: `WITH swept AS (
+                  DELETE FROM room_sanctions WHERE room = $1 AND kind = $2 AND user_id <> $3
+                  AND until + $4 <= (extract(epoch FROM now()) * 1000)::bigint)
+                INSERT INTO room_sanctions (room, kind, user_id, until, by_user, reason)
+                VALUES ($1, $2, $3, $5, $6, $7)
                 ON CONFLICT (room, kind, user_id) DO UPDATE
                 SET until = excluded.until, by_user = excluded.by_user, reason = excluded.reason`,
+  liftSanction: `DELETE FROM room_sanctions WHERE room = $1 AND kind = $2 AND (user_id = $3
+                   OR until + $4 <= (extract(epoch FROM now()) * 1000)::bigint)`,
   record: `INSERT INTO room_audit (room, at, by_user, action, target, detail)
            VALUES ($1, $2, $3, $4, $5, $6)`,
   // Ids only grow, so every entry at or below the $2-th newest's (from 0) is older than it.
@@ -219,6 +228,9 @@ const SQL = {
 };
 
 type Kind = 'ban' | 'mute';
+
+/** How long after its end a sanction may still be held, in ms (as in Redis). */
+const SANCTION_GRACE_MS = 60_000;
 
 /** Files a report unless its user reported its message already, in one transaction. */
 async function fileReport(
@@ -274,14 +286,10 @@ export function createPostgresModeration(pool: PostgresPool): ModerationStore {
     pgCall(() => pool.query<R>(sql, values));
   const setSanction = async (kind: Kind, room: string, userId: string, s: Sanction) => {
     const reason = s.reason === undefined ? null : encodeText(s.reason);
-    await query(SQL.setSanction, [room, kind, userId, s.until, s.by, reason]);
+    await query(SQL.setSanction, [room, kind, userId, SANCTION_GRACE_MS, s.until, s.by, reason]);
   };
   const liftSanction = async (kind: Kind, room: string, userId: string) => {
-    await query('DELETE FROM room_sanctions WHERE room = $1 AND kind = $2 AND user_id = $3', [
-      room,
-      kind,
-      userId,
-    ]);
+    await query(SQL.liftSanction, [room, kind, userId, SANCTION_GRACE_MS]);
   };
   const sanctionOf = async (kind: Kind, room: string, userId: string, now: number) => {
     const row = (await query<SanctionRow>(SQL.sanction, [room, kind, userId])).rows[0];
