@@ -253,7 +253,7 @@ async function fileReport(
   }
   const held = await client.query<ReportRow>(SQL.reportOf, [room, filing.messageId, filing.by]);
   const row = held.rows[0];
-  // The report in the way was forgotten between the two statements: the caller files again.
+  // The report in the way was forgotten between the two statements: file it after all.
   if (!row) return fileReport(client, room, filing);
   return { report: toReport(row), created: false };
 }
