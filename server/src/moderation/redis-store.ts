@@ -1,6 +1,7 @@
 import type { RedisClient } from '../storage/redis-client.js';
-import type { Report } from '../../../common/contract.js';
+import type { Report, ReportQuote } from '../../../common/contract.js';
 import { redisCall } from '../storage/unavailable.js';
+import { decodeText, encodeText } from '../storage/text-codec.js';
 import {
   AUDIT_MAX,
   inForce,
@@ -161,8 +162,38 @@ end
 return out
 `;
 
+// The scripts read sanctions and filings with cjson, which refuses the escapes JSON.stringify
+// writes for a lone surrogate: their free texts go through the text codec, which leaves none.
+const sanctionJson = (s: Sanction): string =>
+  JSON.stringify(s.reason === undefined ? s : { ...s, reason: encodeText(s.reason) });
+const toSanction = (json: string): Sanction => {
+  const s = JSON.parse(json) as Sanction;
+  return s.reason === undefined ? s : { ...s, reason: decodeText(s.reason) };
+};
+const quoteThrough = (quote: ReportQuote, code: (text: string) => string): ReportQuote => ({
+  author: { ...quote.author, name: code(quote.author.name) },
+  text: code(quote.text),
+});
+const filingJson = (f: ReportFiling): string =>
+  JSON.stringify({
+    id: f.id,
+    messageId: f.messageId,
+    by: f.by,
+    reason: encodeText(f.reason),
+    at: f.at,
+    ...(f.quote ? { quote: quoteThrough(f.quote, encodeText) } : {}),
+  } satisfies ReportFiling);
+const toFiling = (json: string): ReportFiling => {
+  const f = JSON.parse(json) as ReportFiling;
+  return {
+    ...f,
+    reason: decodeText(f.reason),
+    ...(f.quote ? { quote: quoteThrough(f.quote, decodeText) } : {}),
+  };
+};
+
 const toReport = (room: string, filing: string, resolution: string | null | undefined): Report => ({
-  ...(JSON.parse(filing) as ReportFiling),
+  ...toFiling(filing),
   room,
   ...(resolution ? { resolved: JSON.parse(resolution) as { by: string; at: number } } : {}),
 });
@@ -176,7 +207,7 @@ const toSettings = (h: Record<string, string>): RoomSettings | undefined =>
     : {
         ...(h.owner === undefined ? {} : { owner: h.owner }),
         private: h.private === '1',
-        ...(h.topic === undefined ? {} : { topic: h.topic }),
+        ...(h.topic === undefined ? {} : { topic: decodeText(h.topic) }),
         createdAt: Number(h.createdAt),
       };
 
@@ -208,7 +239,7 @@ export function createRedisModeration(redis: RedisClient, prefix: string): Moder
   const sanctionOf = (kind: Kind, room: string, userId: string, now: number) =>
     redisCall(async () => {
       const json = await redis.hget(key(room, kind), userId);
-      return inForce(json === null ? undefined : (JSON.parse(json) as Sanction), now);
+      return inForce(json === null ? undefined : toSanction(json), now);
     });
 
   return {
@@ -220,7 +251,7 @@ export function createRedisModeration(redis: RedisClient, prefix: string): Moder
           'createdAt',
           String(s.createdAt),
           ...(s.owner === undefined ? [] : ['owner', s.owner]),
-          ...(s.topic === undefined ? [] : ['topic', s.topic]),
+          ...(s.topic === undefined ? [] : ['topic', encodeText(s.topic)]),
         ];
         // Listed first, created second: the set sits in another slot, so the two cannot be
         // one script, and a room listed without settings (a failed creation) is harmless
@@ -240,7 +271,7 @@ export function createRedisModeration(redis: RedisClient, prefix: string): Moder
           key(room, 'settings'),
           privacy,
           change.topic === undefined ? '0' : '1',
-          change.topic ?? '',
+          encodeText(change.topic ?? ''),
         )) as string[] | null;
         return reply === null ? undefined : toSettings(fromPairs(reply));
       }),
@@ -256,10 +287,10 @@ export function createRedisModeration(redis: RedisClient, prefix: string): Moder
       }),
     isInvited: (room, userId) =>
       redisCall(async () => (await redis.sismember(key(room, 'invited'), userId)) === 1),
-    ban: (room, userId, sanction) => setSanction('bans', room, userId, JSON.stringify(sanction)),
+    ban: (room, userId, sanction) => setSanction('bans', room, userId, sanctionJson(sanction)),
     unban: (room, userId) => setSanction('bans', room, userId, ''),
     banOf: (room, userId, now) => sanctionOf('bans', room, userId, now),
-    mute: (room, userId, sanction) => setSanction('mutes', room, userId, JSON.stringify(sanction)),
+    mute: (room, userId, sanction) => setSanction('mutes', room, userId, sanctionJson(sanction)),
     unmute: (room, userId) => setSanction('mutes', room, userId, ''),
     muteOf: (room, userId, now) => sanctionOf('mutes', room, userId, now),
     record: (room, entry) =>
@@ -283,21 +314,13 @@ export function createRedisModeration(redis: RedisClient, prefix: string): Moder
       }),
     report: (room, filing) =>
       redisCall(async () => {
-        const filed: ReportFiling = {
-          id: filing.id,
-          messageId: filing.messageId,
-          by: filing.by,
-          reason: filing.reason,
-          at: filing.at,
-          ...(filing.quote ? { quote: filing.quote } : {}),
-        };
         const [created, json, resolution] = (await redis.eval(
           FILE_REPORT,
           6,
           ...reportKeys(room),
           `${filing.messageId} ${filing.by}`,
           filing.id,
-          JSON.stringify(filed),
+          filingJson(filing),
           REPORTS_MAX,
         )) as [number, string, string | null | undefined];
         return { report: toReport(room, json, resolution), created: created === 1 };

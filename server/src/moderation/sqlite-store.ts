@@ -1,5 +1,6 @@
 import type { Report, ReportQuote } from '../../../common/contract.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
+import { decodeText, encodeText } from '../storage/text-codec.js';
 import {
   AUDIT_MAX,
   inForce,
@@ -21,7 +22,7 @@ interface SettingsRow {
 const toSettings = (r: SettingsRow): RoomSettings => ({
   ...(r.owner === null ? {} : { owner: r.owner }),
   private: r.private === 1,
-  ...(r.topic === null ? {} : { topic: r.topic }),
+  ...(r.topic === null ? {} : { topic: decodeText(r.topic) }),
   createdAt: r.created_at,
 });
 
@@ -42,7 +43,7 @@ const toReport = (r: ReportRow): Report => ({
   room: r.room,
   messageId: r.message_id,
   by: r.by_user,
-  reason: r.reason,
+  reason: decodeText(r.reason),
   at: r.at,
   ...(r.quote === null ? {} : { quote: JSON.parse(r.quote) as ReportQuote }),
   ...(r.resolved_by === null || r.resolved_at === null
@@ -155,7 +156,12 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
     const held = q.reportOf.get(room, filing.messageId, filing.by);
     if (held) return { report: toReport(held), created: false };
     const { quote, ...rest } = filing;
-    q.file.run({ room, ...rest, quote: quote ? JSON.stringify(quote) : null });
+    q.file.run({
+      room,
+      ...rest,
+      reason: encodeText(rest.reason),
+      quote: quote ? JSON.stringify(quote) : null,
+    });
     q.trimOpen.run({ room, keep: REPORTS_MAX });
     return { report: { ...filing, room }, created: true };
   });
@@ -199,8 +205,13 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
     create: (room, s) =>
       run(
         () =>
-          q.create.run(room, s.owner ?? null, s.private ? 1 : 0, s.topic ?? null, s.createdAt)
-            .changes === 1,
+          q.create.run(
+            room,
+            s.owner ?? null,
+            s.private ? 1 : 0,
+            s.topic === undefined ? null : encodeText(s.topic),
+            s.createdAt,
+          ).changes === 1,
       ),
     settings: (room) =>
       run(() => {
@@ -213,7 +224,7 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
         const row = q.update.get({
           room,
           private: change.private === undefined ? null : change.private ? 1 : 0,
-          topic: change.topic ?? null,
+          topic: change.topic === undefined ? null : encodeText(change.topic),
         });
         return row && toSettings(row);
       }),

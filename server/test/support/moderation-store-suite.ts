@@ -15,6 +15,19 @@ import {
 export const NOW = Date.UTC(2100, 0, 1);
 export const MINUTE = 60_000;
 
+/**
+ * Free texts a store must give back exactly: SQL-shaped, a NUL, lone surrogates (which UTF-8
+ * cannot hold), one that starts as the text codec's escaped form does, and a long emoji text.
+ */
+const AWKWARD_TEXTS = [
+  "'; DROP TABLE room_settings; --",
+  'nul \u0000 inside',
+  'lone high \ud83d end',
+  '\udc00 lone low first',
+  '\uffff starts with the mark',
+  '😀'.repeat(2000),
+];
+
 const kinds: [string, (store: ModerationStore) => SanctionCalls][] = [
   [
     'ban',
@@ -301,6 +314,60 @@ export function moderationStoreSuite(name: string, create: () => Promise<Moderat
         expect(resolved.at(-1)?.id).toBe(`r${total - 2}`);
         expect(await store.resolve('general', `r${total - 1}`, 'mod', NOW)).toBeUndefined();
       });
+    });
+
+    test('free texts come back exactly: SQL-shaped, a NUL, a lone surrogate, 2,000 emoji', async () => {
+      const store = await create();
+      for (const [i, text] of AWKWARD_TEXTS.entries()) {
+        const room = `awkward-${i}`;
+        const settings = { owner: 'ann', private: false, topic: text, createdAt: NOW };
+        expect(await store.create(room, settings)).toBe(true);
+        expect(await store.settings(room)).toStrictEqual(settings);
+        // Set by an update, over a plain topic.
+        await store.create(`later-${i}`, {
+          owner: 'ann',
+          private: false,
+          topic: 'plain',
+          createdAt: NOW,
+        });
+        expect((await store.update(`later-${i}`, { topic: text }))?.topic).toBe(text);
+        expect((await store.settings(`later-${i}`))?.topic).toBe(text);
+
+        const sanction = { until: null, by: 'mod', reason: text };
+        await store.ban(room, 'bob', sanction);
+        await store.mute(room, 'cid', sanction);
+        expect(await store.banOf(room, 'bob', NOW)).toStrictEqual(sanction);
+        expect(await store.muteOf(room, 'cid', NOW)).toStrictEqual(sanction);
+
+        const entry: AuditEntry = {
+          at: NOW,
+          by: 'mod',
+          action: 'update',
+          target: 'bob',
+          detail: text,
+        };
+        await store.record(room, entry);
+        expect(await store.audit(room, 10)).toStrictEqual([entry]);
+
+        const quote = { author: { id: 'u1', name: text }, text };
+        const filed: ReportFiling = {
+          id: 'r1',
+          messageId: 'm1',
+          by: 'dan',
+          reason: text,
+          at: NOW,
+          quote,
+        };
+        expect((await store.report(room, filed)).report).toStrictEqual({ ...filed, room });
+        expect(await store.reports(room, true)).toStrictEqual([{ ...filed, room }]);
+        const resolved = { ...filed, room, resolved: { by: 'mod', at: NOW + 1 } };
+        expect(await store.resolve(room, 'r1', 'mod', NOW + 1)).toStrictEqual(resolved);
+        expect(await store.reports(room, false)).toStrictEqual([resolved]);
+        expect(await store.report(room, { ...filed, id: 'r2' })).toStrictEqual({
+          report: resolved,
+          created: false,
+        });
+      }
     });
 
     test('every created room is listed until it is forgotten', async () => {
