@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { refreshSlots, type RedisClient } from '../storage/redis-client.js';
 import type { Member, Message } from '../../../common/contract.js';
+import { decodeText, encodeText } from '../storage/text-codec.js';
 import { redisCall } from '../storage/unavailable.js';
 import {
   applyChange,
@@ -231,12 +232,15 @@ export function createRedisHistoryStore(
   options: RedisStoreOptions,
 ): HistoryStore {
   const prefix = options.prefix ?? 'chat:';
-  const streamKey = (room: string) => `${prefix}{${room}}:log`;
-  const stateKey = (room: string) => `${prefix}{${room}}:state`;
-  const headKey = (room: string) => `${prefix}{${room}}:head`;
-  const changesKey = (room: string) => `${prefix}{${room}}:changes`;
+  // Redis sends key names as UTF-8, where a lone surrogate would turn into U+FFFD and two
+  // rooms could share keys; encoded, every room has keys of its own (most keep their name).
+  const tag = (room: string) => `${prefix}{${encodeText(room)}}`;
+  const streamKey = (room: string) => `${tag(room)}:log`;
+  const stateKey = (room: string) => `${tag(room)}:state`;
+  const headKey = (room: string) => `${tag(room)}:head`;
+  const changesKey = (room: string) => `${tag(room)}:changes`;
   const dedupKey = (room: string, author: string, clientId: string) =>
-    `${prefix}{${room}}:dedup:${clientId}:${encodeURIComponent(author)}`;
+    `${tag(room)}:dedup:${encodeText(clientId)}:${encodeURIComponent(author)}`;
   const roomsKey = `${prefix}rooms`;
   // Replays are bounded by what the stream holds; approximate trimming can leave a little more.
   const replayMax = options.limit * 2 + 100;
@@ -330,8 +334,8 @@ export function createRedisHistoryStore(
     let mentions: Member[] | undefined;
     for (let i = 0; i < fields.length; i += 2) {
       const value = fields[i + 1] ?? '';
-      if (fields[i] === 'a') name = value;
-      else if (fields[i] === 't') text = value;
+      if (fields[i] === 'a') name = decodeText(value);
+      else if (fields[i] === 't') text = decodeText(value);
       else if (fields[i] === 'b') bot = value === '1';
       else if (fields[i] === 'u') userId = value;
       else if (fields[i] === 'g') guest = value === '1';
@@ -431,9 +435,9 @@ export function createRedisHistoryStore(
           changesKey(input.room),
           options.limit,
           options.dedupTtlMs,
-          input.author.name,
-          input.text,
-          input.origin,
+          encodeText(input.author.name),
+          encodeText(input.text),
+          encodeText(input.origin),
           input.author.bot ? 1 : 0,
           input.author.id,
           input.author.guest ? 1 : 0,
@@ -441,7 +445,7 @@ export function createRedisHistoryStore(
           input.mentions?.length ? JSON.stringify(input.mentions) : '',
         )) as [number, string, string | undefined];
         if (fresh === 1 && !listedRooms.has(input.room)) {
-          await redis.sadd(roomsKey, input.room);
+          await redis.sadd(roomsKey, encodeText(input.room));
           listedRooms.add(input.room);
         }
         const json = JSON.parse(stored) as StoredJson;
@@ -451,17 +455,17 @@ export function createRedisHistoryStore(
             room: input.room,
             author: authorOf({
               id: json.u ?? '',
-              name: json.a,
+              name: decodeText(json.a),
               ...(json.b === '1' ? { bot: true } : {}),
               ...(json.g === '1' ? { guest: true } : {}),
             }),
-            text: json.t,
+            text: decodeText(json.t),
             ts: msOf(json.id),
             ...(json.q ? { replyTo: JSON.parse(json.q) as Message['replyTo'] } : {}),
             ...(json.x ? { mentions: JSON.parse(json.x) as Member[] } : {}),
           },
           duplicate: fresh !== 1,
-          origin: json.o,
+          origin: decodeText(json.o),
           ...(fresh === 1 && prev ? { prev } : {}),
         };
       }),
@@ -571,11 +575,11 @@ export function createRedisHistoryStore(
       return call(async () => page(room, await readBack(room, id, limit), limit));
     },
 
-    rooms: () => call(() => redis.smembers(roomsKey)),
+    rooms: () => call(async () => (await redis.smembers(roomsKey)).map(decodeText)),
     hasRoom: (room) => call(async () => (await redis.xlen(streamKey(room))) > 0),
     roomActivity: () =>
       call(async () => {
-        const rooms = await redis.smembers(roomsKey);
+        const rooms = (await redis.smembers(roomsKey)).map(decodeText);
         // One read per room, not one pipeline: on Redis Cluster the rooms sit in many slots.
         const newest = await Promise.all(
           rooms.map(
@@ -595,7 +599,7 @@ export function createRedisHistoryStore(
       call(async () => {
         // The room's keys share a slot; the list of rooms has one of its own.
         await redis.del(streamKey(room), stateKey(room), headKey(room), changesKey(room));
-        await redis.srem(roomsKey, room);
+        await redis.srem(roomsKey, encodeText(room));
         listedRooms.delete(room);
       }),
 

@@ -1,5 +1,6 @@
 import type { Message } from '../../../common/contract.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
+import { decodeText, encodeText } from '../storage/text-codec.js';
 import {
   applyChange,
   authorOf,
@@ -47,9 +48,9 @@ const toMessage = (r: Row): Message => {
   const changed = r.pos_ms !== r.ms || r.pos_seq !== r.seq;
   return {
     id: `${r.ms}-${r.seq}`,
-    room: r.room,
+    room: decodeText(r.room),
     author: authorOf(JSON.parse(r.author) as Message['author']),
-    text: r.text,
+    text: decodeText(r.text),
     ts: r.ms,
     ...(r.extra === null ? {} : (JSON.parse(r.extra) as Extra)),
     ...(changed ? { pos: `${r.pos_ms}-${r.pos_seq}` } : {}),
@@ -245,14 +246,15 @@ export function createSqliteHistoryStore(
     const seen = q.dedupGet.get(dedupKey, at);
     if (seen) {
       const message = JSON.parse(seen.message) as Message;
-      return { message, duplicate: true, origin: seen.origin };
+      return { message, duplicate: true, origin: decodeText(seen.origin) };
     }
-    const { room } = input;
+    // The room as its column holds it; the message keeps the room as it was sent.
+    const room = encodeText(input.room);
     const key = nextKey();
     const before = headOf(room);
     const message: Message = {
       id: idOf(key),
-      room,
+      room: input.room,
       author: authorOf(input.author),
       text: input.text,
       ts: key[0],
@@ -266,12 +268,17 @@ export function createSqliteHistoryStore(
       key[0],
       key[1],
       JSON.stringify(message.author),
-      message.text,
+      encodeText(message.text),
       extraOf(message),
     );
     const { count } = q.countUp.get(room, key[0]) as { count: number };
     trim(room, count, 'messages');
-    q.dedupPut.run(dedupKey, JSON.stringify(message), input.origin, at + options.dedupTtlMs);
+    q.dedupPut.run(
+      dedupKey,
+      JSON.stringify(message),
+      encodeText(input.origin),
+      at + options.dedupTtlMs,
+    );
     // Last, so that a statement failing above leaves the cached head as it was.
     heads.set(room, key);
     return {
@@ -298,7 +305,7 @@ export function createSqliteHistoryStore(
       seq: id[1],
       pms: key[0],
       pseq: key[1],
-      text: message.text,
+      text: encodeText(message.text),
       extra: extraOf(message),
     });
     q.insertChange.run(room, key[0], key[1]);
@@ -374,26 +381,31 @@ export function createSqliteHistoryStore(
     append: (input) =>
       new Promise<AppendResult>((resolve, reject) => {
         const author = authorOf(input.author);
-        const dedupKey = `${input.room}\n${dedupScope(author)}\n${input.clientId}`;
+        const dedupKey = [input.room, dedupScope(author), input.clientId]
+          .map(encodeText)
+          .join('\n');
         if (queued.length === 0) setImmediate(flush);
         queued.push({ input: { ...input, author }, dedupKey, resolve, reject });
       }),
 
-    latest: (room, limit) =>
+    latest: (name, limit) =>
       run(() => {
+        const room = encodeText(name);
         const head = headOf(room);
         const result = page(q.latest.all(room, limit + 1), limit);
         return head ? { ...result, head: idOf(head) } : result;
       }),
 
-    unread: (room, position, userId) =>
+    unread: (name, position, userId) =>
       run(() => {
+        const room = encodeText(name);
         const key = position === undefined ? [0, -1] : (parseId(position) ?? [0, -1]);
         return sumCounts(q.createdAfter.all(room, key[0], key[0], key[1]).map(toMessage), userId);
       }),
 
-    get: (room, id) =>
+    get: (name, id) =>
       run(() => {
+        const room = encodeText(name);
         const key = parseId(id);
         const row = key ? q.get.get(room, key[0], key[1]) : undefined;
         return row ? toMessage(row) : undefined;
@@ -402,11 +414,13 @@ export function createSqliteHistoryStore(
     change: (room, id, what) =>
       run((): ChangeOutcome => {
         const key = parseId(id);
-        return key ? change(room, key, what) : { status: 'refused', reason: 'not_found' };
+        if (!key) return { status: 'refused', reason: 'not_found' };
+        return change(encodeText(room), key, what);
       }),
 
-    after: (room, id) =>
+    after: (name, id) =>
       run(() => {
+        const room = encodeText(name);
         const key = parseId(id);
         const gap: Replay = { messages: [], gap: true, gapReason: 'unknown', hasMore: false };
         if (!key) return gap;
@@ -436,14 +450,16 @@ export function createSqliteHistoryStore(
     before: (room, id, limit) => {
       const key = parseId(id);
       if (!key) return Promise.reject(new InvalidCursorError());
-      return run(() => page(q.before.all(room, key[0], key[0], key[1], limit + 1), limit));
+      const at = encodeText(room);
+      return run(() => page(q.before.all(at, key[0], key[0], key[1], limit + 1), limit));
     },
 
-    rooms: () => run(() => q.rooms.all().map((r) => r.name)),
-    hasRoom: (room) => run(() => q.hasRoom.get(room) !== undefined),
-    roomActivity: () => run(() => new Map(q.activity.all().map((r) => [r.room, r.ms]))),
-    deleteRoom: (room) =>
+    rooms: () => run(() => q.rooms.all().map((r) => decodeText(r.name))),
+    hasRoom: (room) => run(() => q.hasRoom.get(encodeText(room)) !== undefined),
+    roomActivity: () => run(() => new Map(q.activity.all().map((r) => [decodeText(r.room), r.ms]))),
+    deleteRoom: (name) =>
       run(() => {
+        const room = encodeText(name);
         db.transaction(() => {
           q.deleteMessages.run(room);
           q.deleteChanges.run(room);

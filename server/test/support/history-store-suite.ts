@@ -543,5 +543,60 @@ export function historyStoreSuite(
         reason: 'not_found',
       });
     });
+
+    // Texts a database column cannot hold as they are: a NUL, a lone surrogate; and ones
+    // that would do harm if pasted into SQL, or are long and made of surrogate pairs.
+    const awkward = [
+      "'; DROP TABLE messages; --",
+      'a\u0000b',
+      'lone \ud800 surrogate',
+      '🙂'.repeat(2000),
+      '\uffff"not json',
+    ];
+
+    test('rooms, texts, names and quotes read back exactly, however awkward', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      for (const [i, odd] of awkward.entries()) {
+        const room = `room ${odd}`;
+        const writer = { id: `u-${i}`, name: odd };
+        const named = { id: `u-named-${i}`, name: odd };
+        const first = (
+          await store.append({ room, author: writer, text: odd, clientId: 'c0', origin: odd })
+        ).message;
+        const replyTo = { id: first.id, author: writer, text: odd };
+        const sent = {
+          room,
+          author: writer,
+          text: `${odd} again`,
+          clientId: odd,
+          origin: odd,
+          replyTo,
+          mentions: [named],
+        };
+        const reply = await store.append(sent);
+        expect(reply.message).toMatchObject({ room, author: writer, text: `${odd} again` });
+        expect(reply.message.replyTo).toEqual(replyTo);
+        expect(reply.message.mentions).toEqual([named]);
+        const retry = await store.append({ ...sent, origin: 'elsewhere' });
+        expect(retry).toEqual({ message: reply.message, duplicate: true, origin: odd });
+        expect(await store.get(room, reply.message.id)).toEqual(reply.message);
+        expect((await store.latest(room, 10)).messages).toEqual([first, reply.message]);
+        expect((await store.before(room, reply.message.id, 10)).messages).toEqual([first]);
+        expect((await store.after(room, first.id)).messages).toEqual([reply.message]);
+        const edited = await changed(store, room, first.id, edit(`${odd}!`, writer.id));
+        expect(edited.message.text).toBe(`${odd}!`);
+        const reacted = await changed(store, room, first.id, react(odd, named));
+        expect(reacted.message.reactions).toEqual([{ emoji: odd, users: [named] }]);
+        expect(await store.get(room, first.id)).toEqual(reacted.message);
+        expect(await store.unread(room, undefined, named.id)).toEqual({ unread: 2, mentions: 1 });
+        expect(await store.hasRoom(room)).toBe(true);
+      }
+      const rooms = awkward.map((odd) => `room ${odd}`).sort();
+      expect((await store.rooms()).sort()).toEqual(rooms);
+      expect([...(await store.roomActivity()).keys()].sort()).toEqual(rooms);
+      await store.deleteRoom(rooms[0] ?? '');
+      expect(await store.hasRoom(rooms[0] ?? '')).toBe(false);
+      expect((await store.rooms()).sort()).toEqual(rooms.slice(1));
+    });
   });
 }
