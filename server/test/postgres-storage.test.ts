@@ -27,7 +27,9 @@ const pool = async () => {
 test('three nodes starting together migrate once; a later start applies only what is new', async () => {
   const url = await postgres.database();
   const pools = [0, 1, 2].map(() => openPostgres(url));
-  onTestFinished(() => Promise.all(pools.map((p) => p.end())));
+  onTestFinished(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+  });
   const applied = await Promise.all(pools.map((p) => migrate(p, steps)));
   expect(applied.flat().sort()).toEqual(['things-1', 'things-2']);
   const [first] = pools;
