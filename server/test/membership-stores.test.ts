@@ -3,12 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
+import { createPostgresMemberships, roomsMigrations } from '../src/rooms/postgres-store.js';
 import { createRedisMemberships } from '../src/rooms/redis-store.js';
 import { createSqliteMemberships } from '../src/rooms/sqlite-store.js';
 import { createMemoryMemberships, type MembershipStore } from '../src/rooms/store.js';
+import { migrate, openPostgres } from '../src/storage/postgres.js';
 import { openDatabase } from '../src/storage/sqlite.js';
 import { membershipStoreSuite } from './support/membership-store-suite.js';
+import { postgresForFile } from './support/postgres.js';
 import { RedisProcess } from './support/redis.js';
+
+const postgres = postgresForFile();
 
 const redis = new RedisProcess();
 let prefixes = 0;
@@ -36,6 +41,15 @@ const factories: [string, () => Promise<MembershipStore>][] = [
       });
       await client.ping();
       return createRedisMemberships(client, `m${prefixes++}:`);
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      const pool = openPostgres(await postgres.database());
+      onTestFinished(() => pool.end());
+      await migrate(pool, roomsMigrations);
+      return createPostgresMemberships(pool);
     },
   ],
 ];

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../storage/redis-client.js';
+import { decodeText, encodeText } from '../storage/text-codec.js';
 import { redisCall } from '../storage/unavailable.js';
 import { nameKey } from './names.js';
 import {
@@ -17,14 +18,17 @@ import {
 //   names                set of the name keys of registered usernames and display names
 //   session:<id>         JSON of the session, expiring with it
 //   user:<id>:sessions   set of that user's session ids (some may have expired)
+// Usernames and names are written through the text codec: Redis holds UTF-8, where a lone
+// surrogate would turn into U+FFFD (and two usernames into one key).
 
 const toAccount = (h: Record<string, string>): Account | undefined =>
   h.id === undefined || h.name === undefined
     ? undefined
     : {
         id: h.id,
-        username: h.username === '' ? undefined : h.username,
-        name: h.name,
+        username:
+          h.username === undefined || h.username === '' ? undefined : decodeText(h.username),
+        name: decodeText(h.name),
         guest: h.guest === '1',
         createdAt: Number(h.createdAt),
         ...(h.suspended === '1' ? { suspended: true } : {}),
@@ -44,7 +48,7 @@ export function createRedisAccounts(
 ): { accounts: AccountStore; sessions: SessionStore } {
   const key = {
     user: (id: string) => `${prefix}user:${id}`,
-    username: (username: string) => `${prefix}username:${username}`,
+    username: (username: string) => `${prefix}username:${encodeText(username)}`,
     names: `${prefix}names`,
     session: (id: string) => `${prefix}session:${id}`,
     userSessions: (userId: string) => `${prefix}user:${userId}:sessions`,
@@ -53,8 +57,8 @@ export function createRedisAccounts(
   const save = (account: Account, passwordHash: string | undefined) =>
     redis.hset(key.user(account.id), {
       id: account.id,
-      username: account.username ?? '',
-      name: account.name,
+      username: account.username === undefined ? '' : encodeText(account.username),
+      name: encodeText(account.name),
       guest: account.guest ? '1' : '0',
       createdAt: String(account.createdAt),
       ...(passwordHash === undefined ? {} : { hash: passwordHash }),
@@ -121,7 +125,7 @@ export function createRedisAccounts(
     async rename(id, name) {
       const account = toAccount(await redis.hgetall(key.user(id)));
       if (!account) return undefined;
-      await redis.hset(key.user(id), 'name', name);
+      await redis.hset(key.user(id), 'name', encodeText(name));
       if (!account.guest) {
         // The account and the names set are in different slots on Redis Cluster, so two
         // writes: the names set's own change stays atomic (no moment with neither name).

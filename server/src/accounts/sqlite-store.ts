@@ -1,5 +1,6 @@
 import { DELETED_USER_NAME } from '../../../common/contract.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
+import { decodeText, encodeText } from '../storage/text-codec.js';
 import { nameKey } from './names.js';
 import {
   newAccount,
@@ -23,8 +24,8 @@ interface UserRow {
 
 const toAccount = (r: UserRow): Account => ({
   id: r.id,
-  username: r.username ?? undefined,
-  name: r.name,
+  username: r.username === null ? undefined : decodeText(r.username),
+  name: decodeText(r.name),
   guest: r.guest === 1,
   createdAt: r.created_at,
   ...(r.suspended === 1 ? { suspended: true as const } : {}),
@@ -98,9 +99,9 @@ export function createSqliteAccounts(
   const insert = (account: Account, passwordHash: string | undefined): boolean =>
     q.insertUser.run({
       id: account.id,
-      username: account.username ?? null,
+      username: account.username === undefined ? null : encodeText(account.username),
       usernameKey: account.username === undefined ? null : nameKey(account.username),
-      name: account.name,
+      name: encodeText(account.name),
       nameKey: nameKey(account.name),
       passwordHash: passwordHash ?? null,
       guest: account.guest ? 1 : 0,
@@ -122,7 +123,7 @@ export function createSqliteAccounts(
       return Promise.resolve(row && toAccount(row));
     },
     findByUsername(username) {
-      const row = q.byUsername.get(username);
+      const row = q.byUsername.get(encodeText(username));
       return Promise.resolve(
         row?.password_hash == null
           ? undefined
@@ -143,7 +144,7 @@ export function createSqliteAccounts(
       return Promise.resolve(q.deleteUser.run(DELETED_USER_NAME, id).changes > 0);
     },
     rename(id, name) {
-      const row = q.rename.get(name, nameKey(name), id);
+      const row = q.rename.get(encodeText(name), nameKey(name), id);
       return Promise.resolve(row && toAccount(row));
     },
   };

@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from '../storage/sqlite.js';
+import { decodeText, encodeText } from '../storage/text-codec.js';
 import { laterPosition, type ConversationStore } from './store.js';
 
 /** Conversations and read markers in the node's SQLite file (tables of migration 4). */
@@ -25,13 +26,16 @@ export function createSqliteConversations(db: SqliteDatabase): ConversationStore
       'SELECT room, position FROM read_marks WHERE user_id = ?',
     ),
   };
+  // Room names go through the text codec, so that any name reads back exactly.
   const open = db.transaction((room: string, participants: readonly string[]) => {
-    if (q.exists.get(room)) return;
-    for (const id of participants) q.add.run(room, id);
+    const key = encodeText(room);
+    if (q.exists.get(key)) return;
+    for (const id of participants) q.add.run(key, id);
   });
   const markRead = db.transaction((userId: string, room: string, position: string) => {
-    const now = laterPosition(q.mark.get(userId, room)?.position, position);
-    q.setMark.run(userId, room, now);
+    const key = encodeText(room);
+    const now = laterPosition(q.mark.get(userId, key)?.position, position);
+    q.setMark.run(userId, key, now);
     return now;
   });
   // Synchronous work wrapped so that a throw becomes a rejection, as in the other stores.
@@ -49,11 +53,12 @@ export function createSqliteConversations(db: SqliteDatabase): ConversationStore
       }),
     participants: (room) =>
       run(() => {
-        const rows = q.members.all(room);
+        const rows = q.members.all(encodeText(room));
         return rows.length > 0 ? rows.map((r) => r.user_id) : undefined;
       }),
-    conversationsOf: (userId) => run(() => q.ofUser.all(userId).map((r) => r.room)),
+    conversationsOf: (userId) => run(() => q.ofUser.all(userId).map((r) => decodeText(r.room))),
     markRead: (userId, room, position) => run(() => markRead(userId, room, position)),
-    readMarks: (userId) => run(() => new Map(q.marks.all(userId).map((r) => [r.room, r.position]))),
+    readMarks: (userId) =>
+      run(() => new Map(q.marks.all(userId).map((r) => [decodeText(r.room), r.position]))),
   };
 }

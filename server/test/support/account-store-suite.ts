@@ -4,6 +4,16 @@ import type { ThrottleFactory } from '../../src/limits/login-throttle.js';
 import { nameKey } from '../../src/accounts/names.js';
 import { sessionIdOf, type AccountStore, type SessionStore } from '../../src/accounts/store.js';
 
+/** Texts a database may mangle: SQL, a NUL, lone surrogates, a long run of emoji. */
+const AWKWARD = [
+  "'; DROP TABLE users; --",
+  'nul \u0000 inside',
+  'lone high \ud83d end',
+  '\udc00 lone low first',
+  '\uffff mark first',
+  '😀'.repeat(2000),
+];
+
 export interface AccountStores {
   accounts: AccountStore;
   sessions: SessionStore;
@@ -160,6 +170,23 @@ export function accountStoreSuite(name: string, create: () => Promise<AccountSto
       expect((await accounts.findByUsername('iris'))?.passwordHash).toBe('new');
       expect(await accounts.setPassword(guest.id, 'x')).toBe(false);
       expect(await accounts.setPassword('no-such-id', 'x')).toBe(false);
+    });
+
+    test('usernames and names come back exactly as they were given, whatever they hold', async () => {
+      const { accounts } = await create();
+      for (const [i, text] of AWKWARD.entries()) {
+        const user = await accounts.createUser({ username: text, name: text, passwordHash: 'h' });
+        if (!user) throw new Error(`not created: ${i}`);
+        expect(user).toMatchObject({ username: text, name: text });
+        expect(await accounts.findById(user.id)).toEqual(user);
+        expect(await accounts.findByUsername(text)).toEqual({ account: user, passwordHash: 'h' });
+        const renamed = AWKWARD[(i + 1) % AWKWARD.length] ?? '';
+        expect(await accounts.rename(user.id, renamed)).toEqual({ ...user, name: renamed });
+        expect((await accounts.findById(user.id))?.name).toBe(renamed);
+        const guest = await accounts.createGuest(text);
+        expect(await accounts.findById(guest.id)).toEqual({ ...guest, name: text });
+      }
+      expect(await accounts.findByUsername('lone high \ud83e end')).toBeUndefined();
     });
 
     test('delete frees the username and names, keeps only the id as “Deleted user”', async () => {

@@ -3,6 +3,17 @@ import type { MembershipStore } from '../../src/rooms/store.js';
 
 const by = { id: 'owner', name: 'Olga' };
 
+/** Texts a database may mangle: SQL, a NUL, lone surrogates, a long run of emoji. */
+const AWKWARD = [
+  "'; DROP TABLE user_rooms; --",
+  'nul \u0000 inside',
+  'lone high \ud83d end',
+  'lone high \ud83e end',
+  '\udc00 lone low first',
+  '\uffff mark first',
+  '😀'.repeat(2000),
+];
+
 /**
  * The behaviour every MembershipStore must have. Each implementation runs this suite with a
  * factory that returns a fresh, empty store (and cleans it up when the test finishes).
@@ -44,6 +55,27 @@ export function membershipStoreSuite(name: string, create: () => Promise<Members
       expect(await store.dropInvitation('a', 'first')).toBe(false);
       expect(await store.invitationsOf('a')).toEqual([{ room: 'later', by, at: 20 }]);
       expect(await store.invitationsOf('b')).toEqual([{ room: 'first', by, at: 5 }]);
+    });
+
+    test('room names and invitations come back exactly as they were given, whatever they hold', async () => {
+      const store = await create();
+      const invitations = AWKWARD.map((text, i) => ({
+        room: text,
+        by: { id: 'owner', name: text, username: text },
+        at: i,
+      }));
+      for (const invitation of invitations) {
+        expect(await store.add('a', invitation.room)).toBe(true);
+        await store.invite('a', invitation);
+      }
+      expect(await store.roomsOf('a')).toEqual([...AWKWARD].sort());
+      expect(await store.invitationsOf('a')).toEqual(invitations);
+      for (const room of AWKWARD) {
+        expect(await store.remove('a', room)).toBe(true);
+        expect(await store.dropInvitation('a', room)).toBe(true);
+      }
+      expect(await store.roomsOf('a')).toEqual([]);
+      expect(await store.invitationsOf('a')).toEqual([]);
     });
   });
 }
