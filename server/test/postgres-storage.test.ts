@@ -86,3 +86,18 @@ test('a transaction commits whole or not at all', async () => {
   // The pool is still usable: the failed transaction's connection was rolled back.
   expect((await p.query<{ n: number }>('SELECT 1 AS n')).rows[0]?.n).toBe(1);
 });
+
+test('a connection killed mid-transaction fails that transaction as UNAVAILABLE and leaves the pool working', async () => {
+  const p = await pool();
+  await migrate(p, steps);
+  const killed = inTransaction(p, async (c) => {
+    const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    // Another session ends this one, as a server restart would: the connection emits an
+    // error while checked out, which nobody listening to would end the process.
+    await p.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+    await c.query("INSERT INTO things (id, name) VALUES (1, 'lost')");
+  });
+  await expect(killed).rejects.toBeInstanceOf(StoreUnavailableError);
+  const rows = await p.query<{ n: string }>('SELECT count(*) AS n FROM things');
+  expect(rows.rows[0]?.n).toBe('0');
+});

@@ -42,6 +42,31 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
   return pool;
 }
 
+/**
+ * A connection from the pool with a listener for its `error` event while it is checked
+ * out: the pool listens only to idle ones, and a server that dies mid-transaction makes a
+ * busy connection emit one, which unheard would end the process. The query in flight fails
+ * too, and that failure is what the caller sees.
+ */
+async function checkOut(
+  pool: PostgresPool,
+): Promise<{ client: pg.PoolClient; done: (broken: boolean) => void }> {
+  const client = await pool.connect();
+  let lost = false;
+  const onError = () => {
+    lost = true;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    done: (broken) => {
+      client.off('error', onError);
+      // A connection that failed is closed, not given to the next request.
+      client.release(broken || lost);
+    },
+  };
+}
+
 /** The advisory lock that makes migrations one at a time across every node of a deployment. */
 const MIGRATION_LOCK = 4_318_702_211;
 
@@ -56,7 +81,7 @@ export async function migrate(pool: PostgresPool, steps: readonly Migration[]): 
     if (ids.has(step.id)) throw new Error(`migration ${step.id} is listed twice`);
     ids.add(step.id);
   }
-  const client = await pool.connect();
+  const { client, done } = await checkOut(pool);
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -85,8 +110,12 @@ export async function migrate(pool: PostgresPool, steps: readonly Migration[]): 
       applied.push(step.id);
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-    client.release();
+    const unlocked = await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).then(
+      () => true,
+      () => false,
+    );
+    // A session that kept the lock must end, or no node could ever migrate again.
+    done(!unlocked);
   }
   return applied;
 }
@@ -122,7 +151,7 @@ export function inTransaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   return pgCall(async () => {
-    const client = await pool.connect();
+    const { client, done } = await checkOut(pool);
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -135,8 +164,7 @@ export function inTransaction<T>(
       });
       throw err;
     } finally {
-      // A connection whose ROLLBACK failed is not given to the next request.
-      client.release(broken);
+      done(broken);
     }
   });
 }
