@@ -7,6 +7,7 @@ import { createAuth } from './accounts/auth.js';
 import { announceRename, listenForRenames } from './accounts/renames.js';
 import { createTokenVerifier } from './accounts/tokens.js';
 import { createMemoryStores } from './backends/memory.js';
+import type { DatabaseHealth } from './backends/postgres.js';
 import type { RedisServices } from './backends/redis.js';
 import type { Stores } from './backends/stores.js';
 import type { Config } from './config.js';
@@ -55,6 +56,10 @@ export interface ServerDeps extends Partial<Stores> {
    * server is one node on its own, with history in memory.
    */
   redis?: RedisServices;
+  /** The database of record's health, for /readyz (PostgreSQL; SQLite has no outage). */
+  database?: DatabaseHealth;
+  /** The database of record's size on disk, in bytes, for /metrics. */
+  databaseBytes?: () => Promise<number>;
   /** Timers for grace periods and session checks; tests pass a scheduler they drive. */
   scheduler?: Scheduler;
   /** How soon a token signed with an unknown key may refetch the JWKS, in ms. Default 30000. */
@@ -134,8 +139,11 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   const http = createHttpApp({
     ...chat,
     isServing: () => life.state === 'listening',
-    checks: redis ? { redis: redis.healthy } : {},
-    started: redis?.started ?? (() => true),
+    checks: {
+      ...(redis ? { redis: redis.healthy } : {}),
+      ...(deps.database ? { [deps.database.name]: deps.database.healthy } : {}),
+    },
+    started: () => (redis?.started() ?? true) && (deps.database?.started() ?? true),
     auth,
     allowedOrigins: origins,
     sessionsEnded: (userId, sessionId) => {
@@ -224,7 +232,12 @@ function createChatDeps(parts: ChatDepsParts): ChatDeps {
     accounts: stores.accounts.accounts,
     operators: createOperators(config.adminUsers ?? [], stores.accounts.accounts),
     logger,
-    metrics: createMetrics({ registry: parts.registry, io, internals }),
+    metrics: createMetrics({
+      registry: parts.registry,
+      io,
+      internals,
+      databaseBytes: parts.databaseBytes,
+    }),
     directory: createDirectory({ io, history, moderation }, DIRECTORY_TTL_MS, now),
     presence: redis ? redis.presence(io, logger) : localPresence,
     background,

@@ -82,6 +82,12 @@ export interface Config {
   /** `DATA_DIR`: folder of the SQLite database (`chat.db`), relative to the working directory. Default `./data`. */
   dataDir: string;
   /**
+   * `DATABASE_URL`: `postgres://user@host:port/db` of the PostgreSQL database that keeps the
+   * record (history, accounts, conversations, moderation, memberships) for every node. Unset:
+   * `STORE` decides, or Redis with `REDIS_URL` and no database.
+   */
+  databaseUrl: string | undefined;
+  /**
    * `REDIS_URL`: when set, history lives in Redis Streams and broadcasts go through the
    * Redis adapter, so several nodes serve one chat. Unset: in-memory, single node.
    */
@@ -185,6 +191,7 @@ export const defaultConfig: Config = {
   clientDir: 'dist/client',
   store: 'sqlite',
   dataDir: './data',
+  databaseUrl: undefined,
   redisUrl: undefined,
   redisClusterNodes: undefined,
   redisAdapter: 'classic',
@@ -276,6 +283,13 @@ const variables = {
   CLIENT_DIR: ['clientDir', z.string().trim().min(1)],
   STORE: ['store', z.enum(['sqlite', 'memory'])],
   DATA_DIR: ['dataDir', z.string().trim().min(1)],
+  DATABASE_URL: [
+    'databaseUrl',
+    z
+      .string()
+      .trim()
+      .regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must look like postgres://user@host:port/db' }),
+  ],
   REDIS_URL: [
     'redisUrl',
     z

@@ -43,7 +43,7 @@ process.on('unhandledRejection', (err) => {
   logger.error({ err }, 'unhandled rejection');
 });
 
-node.server.listen().catch((err: unknown) => {
+node.listen().catch((err: unknown) => {
   logger.fatal({ err }, 'could not listen');
   process.exit(1);
 });

@@ -9,6 +9,8 @@ export interface MetricsOptions {
   io: ChatIO;
   /** Counts the connections on the broadcast fast path at scrape time. */
   internals: EngineInternals;
+  /** The database of record's size on disk, in bytes, at scrape time (none in memory). */
+  databaseBytes?: (() => Promise<number>) | undefined;
 }
 
 /** Open connections by transport name (`polling`, `websocket`). */
@@ -22,6 +24,20 @@ function connectionsByTransport(io: ChatIO): Map<string, number> {
     counts.set(transport, (counts.get(transport) ?? 0) + 1);
   }
   return counts;
+}
+
+/** `chat_database_bytes`, read from the database at scrape time. */
+function databaseGauge(registry: Registry, databaseBytes: () => Promise<number>): void {
+  new Gauge({
+    name: 'chat_database_bytes',
+    help: 'Size of the database of record on disk (SQLite file and its WAL, or the PostgreSQL database); every node of a deployment reports the same database',
+    registers: [registry],
+    async collect() {
+      // An unreachable database leaves the last value rather than failing the scrape.
+      const bytes = await databaseBytes().catch(() => undefined);
+      if (bytes !== undefined) this.set(bytes);
+    },
+  });
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -53,6 +69,8 @@ export function createMetrics(options: MetricsOptions) {
       this.set(options.internals.fastPathConnections());
     },
   });
+
+  if (options.databaseBytes) databaseGauge(registry, options.databaseBytes);
 
   new Gauge({
     name: 'chat_event_loop_lag_seconds',

@@ -68,6 +68,7 @@ describe('loadConfig', () => {
       SCRYPT_COST: '12',
       PUBLIC_ORIGIN: 'https://chat.example',
       TRUST_PROXY: 'loopback',
+      DATABASE_URL: 'postgres://chat@db.internal:5432/chat',
       REDIS_URL: 'redis://127.0.0.1:6390',
       REDIS_ADAPTER: 'sharded',
       REDIS_ACK_REPLICAS: '2',
@@ -124,6 +125,7 @@ describe('loadConfig', () => {
       scryptCost: 12,
       publicOrigin: 'https://chat.example',
       trustProxy: 'loopback',
+      databaseUrl: 'postgres://chat@db.internal:5432/chat',
       redisUrl: 'redis://127.0.0.1:6390',
       redisClusterNodes: undefined,
       redisAdapter: 'sharded',
@@ -135,7 +137,7 @@ describe('loadConfig', () => {
       logFormat: 'pretty',
     });
     // REDIS_CLUSTER_NODES excludes REDIS_URL: it has a test of its own below.
-    expect(CONFIG_VARIABLES).toHaveLength(53);
+    expect(CONFIG_VARIABLES).toHaveLength(54);
   });
 
   test('REDIS_CLUSTER_NODES: a Redis Cluster, with the sharded adapter and one replica per ack by default', () => {
@@ -180,6 +182,7 @@ describe('loadConfig', () => {
     ['ALLOWED_ORIGINS', ' , '],
     ['LOG_LEVEL', 'loud'],
     ['CLIENT', 'webpack'],
+    ['DATABASE_URL', 'localhost:5432/chat'],
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_ADAPTER', 'cluster'],
     ['REDIS_CLUSTER_NODES', 'redis://127.0.0.1:7000'],

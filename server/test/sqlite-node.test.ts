@@ -96,3 +96,24 @@ test("a user's rooms stay theirs across a restart on SQLite", async () => {
   if (!mine.ok) throw new Error(mine.error.message);
   expect([...mine.rooms].sort()).toEqual(['general', 'knitting']);
 });
+
+test('/metrics exports the size of the SQLite database, which grows with what is stored', async () => {
+  const node = await startTestNode({
+    store: 'sqlite',
+    dataDir: mkdtempSync(join(tmpdir(), 'db-')),
+    messageRatePerSec: 1000,
+    messageBurst: 1000,
+    eventRatePerSec: 1000,
+  });
+  const bytes = async () => {
+    const text = await (await fetch(`${node.metricsUrl}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('chat_database_bytes '));
+    return Number(line?.split(' ')[1]);
+  };
+  const empty = await bytes();
+  expect(empty).toBeGreaterThan(0);
+  const alice = await connect(node.url, { name: 'alice' });
+  await joinOk(alice, 'general');
+  for (let i = 0; i < 50; i++) await sendOk(alice, 'general', `${i} ${'x'.repeat(1000)}`);
+  expect(await bytes()).toBeGreaterThan(empty + 50_000);
+});

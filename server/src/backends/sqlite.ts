@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSqliteAccounts } from '../accounts/sqlite-store.js';
 import type { Config } from '../config.js';
@@ -12,8 +13,11 @@ import type { Stores } from './stores.js';
 export function openSqliteStores(
   config: Config,
   now: (() => number) | undefined,
-): Stores & { close(): void } {
-  const db = openDatabase(join(config.dataDir, 'chat.db'));
+): Stores & { close(): void; sizeBytes(): Promise<number> } {
+  const file = join(config.dataDir, 'chat.db');
+  const db = openDatabase(file);
+  // The WAL holds what a checkpoint has not yet moved into the file: it is on disk too.
+  const size = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
   return {
     history: createSqliteHistoryStore(db, {
       limit: config.historyLimit,
@@ -23,6 +27,7 @@ export function openSqliteStores(
     conversations: createSqliteConversations(db),
     moderation: createSqliteModeration(db),
     memberships: createSqliteMemberships(db),
+    sizeBytes: () => Promise.resolve(size(file) + size(`${file}-wal`)),
     close: () => {
       db.close();
     },

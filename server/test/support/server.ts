@@ -70,7 +70,7 @@ export async function startTestNode(
   });
   onTestFinished(() => node.close());
   if (waitForRedis) await node.redis?.ready();
-  const { url, metricsUrl } = await node.server.listen();
+  const { url, metricsUrl } = await node.listen();
   if (metricsUrl === undefined) throw new Error('the metrics listener did not start');
   return { ...node, url, metricsUrl };
 }
