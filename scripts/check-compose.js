@@ -91,8 +91,19 @@ try {
   process.exit(1);
 }
 const services = compose?.services ?? {};
-for (const name of ['redis', ...APPS, 'haproxy']) {
+for (const name of ['postgres', 'redis', ...APPS, 'haproxy']) {
   if (!services[name]) problem(`service "${name}" is missing`);
+}
+
+// ---- postgres: the record, its data on a volume
+const postgres = services.postgres;
+if (postgres) {
+  if (!/^postgres:1[5-9]/.test(String(postgres.image ?? ''))) {
+    problem(`postgres: image must be postgres:15 or later (is: ${postgres.image})`);
+  }
+  if (!volumesOf(postgres).some((v) => v.target === '/var/lib/postgresql/data')) {
+    problem('postgres: /var/lib/postgresql/data must be on a volume, or the record dies with it');
+  }
 }
 
 // ---- redis: persistence on, data on a volume
@@ -126,6 +137,16 @@ for (const name of APPS) {
     problem(`${name}: REDIS_URL must point at the redis service (is: ${env.REDIS_URL})`);
   }
   if (!dependsOn(app).includes('redis')) problem(`${name}: must depend_on redis`);
+  let databaseHost;
+  try {
+    databaseHost = new URL(env.DATABASE_URL ?? '').hostname;
+  } catch {
+    databaseHost = undefined;
+  }
+  if (databaseHost !== 'postgres') {
+    problem(`${name}: DATABASE_URL must point at the postgres service (is: ${env.DATABASE_URL})`);
+  }
+  if (!dependsOn(app).includes('postgres')) problem(`${name}: must depend_on postgres`);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port <= 0)
     problem(`${name}: PORT must be a port (is: ${env.PORT})`);
@@ -209,5 +230,5 @@ if (problems.length > 0) {
 }
 print(
   process.stdout,
-  `check-compose: ${composePath} OK (redis with AOF, ${APPS.join(', ')} on Redis, haproxy in front)`,
+  `check-compose: ${composePath} OK (postgres on a volume, redis with AOF, ${APPS.join(', ')} on both, haproxy in front)`,
 );

@@ -1,6 +1,6 @@
 // The production topology on this machine, without Docker:
 //   npm run cluster [-- --nodes 3 --redis single|cluster --adapter classic|sharded …]
-// redis-server (AOF on) on 127.0.0.1:6390, or with `--redis cluster` a Redis Cluster of
+// PostgreSQL on 127.0.0.1:5433 (data in .cluster/postgres), redis-server (AOF on) on 127.0.0.1:6390, or with `--redis cluster` a Redis Cluster of
 // three primaries and three replicas on 6390..6395 (buses on 16390..16395); chat nodes on
 // 127.0.0.1:3001.. (metrics on 9465..), HAProxy on http://localhost:8080 (redirects) and
 // https://localhost:8443, stats on 127.0.0.1:8404. Every port is an option, or a CLUSTER_* variable (see README), so two
@@ -13,12 +13,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_VARIABLES } from '../server/src/config.js';
 import { onLauncherGone } from './lib/launcher.js';
-import { ChatNodeProcess, HaproxyProcess, RedisProcess } from './lib/processes.js';
+import { ChatNodeProcess, HaproxyProcess, PostgresProcess, RedisProcess } from './lib/processes.js';
 import { RedisCluster } from './lib/redis-cluster.js';
 
 /** Each port: its option, its environment variable, its default. */
 const PORT_SETTINGS = {
   redis: ['redis-port', 'CLUSTER_REDIS_PORT', 6390],
+  postgres: ['postgres-port', 'CLUSTER_POSTGRES_PORT', 5433],
   http: ['http-port', 'CLUSTER_HTTP_PORT', 8080],
   https: ['https-port', 'CLUSTER_HTTPS_PORT', 8443],
   stats: ['stats-port', 'CLUSTER_STATS_PORT', 8404],
@@ -101,6 +102,10 @@ const redis = onCluster
       nodeTimeoutMs: 1000,
     })
   : new RedisProcess({ appendonly: true, port: PORTS.redis, dir: redisDir });
+// The database of record: PostgreSQL, its data kept in .cluster/postgres across runs.
+const postgresDir = join(values.dir, 'postgres');
+mkdirSync(postgresDir, { recursive: true });
+const postgres = new PostgresProcess({ port: PORTS.postgres, dir: postgresDir });
 const redisEnv: Record<string, string> =
   redis instanceof RedisCluster ? { REDIS_CLUSTER_NODES: redis.seeds } : { REDIS_URL: redis.url };
 const nodes = Array.from(
@@ -113,6 +118,7 @@ const nodes = Array.from(
         PORT: String(PORTS.firstNode + i),
         METRICS_PORT: String(PORTS.firstMetrics + i),
         ...redisEnv,
+        DATABASE_URL: postgres.url(),
         REDIS_ADAPTER: adapter,
         CLIENT: 'static',
         SHUTDOWN_DRAIN_MS: '3000',
@@ -147,6 +153,7 @@ async function stopAll(code: number): Promise<void> {
   await haproxy.stop();
   await Promise.all(nodes.map((n) => n.stop('SIGTERM')));
   await redis.stop();
+  await postgres.stop();
   process.exit(code);
 }
 process.on('SIGINT', () => void stopAll(0));
@@ -154,7 +161,7 @@ process.on('SIGTERM', () => void stopAll(0));
 onLauncherGone(() => void stopAll(0));
 
 try {
-  await redis.start();
+  await Promise.all([redis.start(), postgres.start()]);
   await Promise.all(nodes.map((n) => n.start()));
   await haproxy.start();
 } catch (err) {
@@ -169,5 +176,6 @@ Chat cluster running (${count} node${count > 1 ? 's' : ''}, ${adapter} adapter):
   HAProxy stats http://127.0.0.1:${PORTS.stats}/stats
   nodes         ${nodes.map((n) => n.url).join('  ')}
   metrics       ${nodes.map((_, i) => `http://127.0.0.1:${PORTS.firstMetrics + i}/metrics`).join('  ')}
+  postgres      ${postgres.url()}   (data in ${postgresDir})
   redis         ${redis instanceof RedisCluster ? `cluster ${redis.seeds}` : redis.url}   (AOF in ${redisDir})
 Ctrl-C stops everything.`);

@@ -263,7 +263,15 @@ export class PostgresProcess extends Supervised {
   }
 
   private initdb(): void {
-    if (this.user) chownSync(this.dir, this.user.uid, this.user.gid);
+    if (this.user) {
+      chownSync(this.dir, this.user.uid, this.user.gid);
+      // Its parent folders must let that user through: say so rather than initdb's EACCES.
+      try {
+        execFileSync('test', ['-x', this.dir], { ...this.user, stdio: 'ignore' });
+      } catch {
+        throw new Error(`user postgres cannot reach ${this.dir}: open its parent folders to it`);
+      }
+    }
     // prettier-ignore
     execFileSync(this.bin('initdb'), [
       '-D', this.dir, '-U', 'chat', '--auth=trust', '--encoding=UTF8', '--locale=C',
@@ -287,6 +295,14 @@ export class PostgresProcess extends Supervised {
       (l) => l.includes('database system is ready to accept connections'),
       'postgres readiness',
     );
+  }
+
+  /**
+   * Stops the server: by default with SIGINT, PostgreSQL's fast shutdown, which ends the
+   * sessions still open (SIGTERM would wait for every client to leave first).
+   */
+  override stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+    return super.stop(signal);
   }
 
   /** Creates database `name` (owned by `chat`) and returns its URL. */

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -10,6 +10,16 @@ import { signInGuest } from './support/accounts.js';
 import { connect, joinOk, send } from './support/client.js';
 import { parseClusterNodes } from '../../scripts/lib/redis-cluster.js';
 import { freePort } from './support/redis.js';
+
+/**
+ * A folder for the cluster's data, open to other users: run as root, PostgreSQL runs as the
+ * `postgres` user, who must reach its data folder inside (mkdtemp makes folders 0700).
+ */
+const clusterDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-cluster-'));
+  chmodSync(dir, 0o755);
+  return dir;
+};
 
 /** Whether `port` can be bound on 127.0.0.1 right now. */
 const bindable = (port: number) =>
@@ -39,12 +49,13 @@ async function freeRedisClusterPorts(): Promise<number> {
 async function runCluster(
   env: Record<string, string>,
   args: string[] = [],
-  reuse?: Record<'redis' | 'http' | 'https' | 'stats' | 'node' | 'metrics', number>,
+  reuse?: Record<'redis' | 'postgres' | 'http' | 'https' | 'stats' | 'node' | 'metrics', number>,
   launcher: 'node' | 'npm' = 'node',
 ) {
   const onRedisCluster = args.includes('cluster');
   const ports = reuse ?? {
     redis: onRedisCluster ? await freeRedisClusterPorts() : await freePort(),
+    postgres: await freePort(),
     http: await freePort(),
     https: await freePort(),
     stats: await freePort(),
@@ -66,9 +77,11 @@ async function runCluster(
       '--nodes',
       '1',
       '--dir',
-      mkdtempSync(join(tmpdir(), 'chat-cluster-')),
+      clusterDir(),
       '--redis-port',
       String(ports.redis),
+      '--postgres-port',
+      String(ports.postgres),
       '--http-port',
       String(ports.http),
       '--stats-port',
@@ -166,7 +179,7 @@ test(
 test(
   'npm run cluster -- --redis cluster runs the nodes on a Redis Cluster of three primaries and three replicas, kept across runs',
   async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'chat-cluster-'));
+    const dir = clusterDir();
     const first = await runCluster({ GUESTS: 'true' }, ['--redis', 'cluster', '--dir', dir]);
     expect(first.output).toContain('sharded adapter');
     expect(first.output).toContain(`cluster 127.0.0.1:${first.ports.redis},`);

@@ -86,5 +86,7 @@ test('docker-compose.redis-cluster.yml puts the three nodes on a six-node Redis 
     );
     expect(config.redisAdapter).toBe('sharded');
     expect(config.redisAckReplicas).toBe(1);
+    // The record stays in PostgreSQL: Redis Cluster carries what Redis does.
+    expect(config.databaseUrl).toBe('postgres://chat:chat@postgres:5432/chat');
   }
 });
