@@ -7,6 +7,7 @@ import { createNode } from '../src/node.js';
 import { signUp } from './support/accounts.js';
 import { connect, joinOk, request, send, sendOk } from './support/client.js';
 import { postgresForFile } from './support/postgres.js';
+import { RedisProcess } from './support/redis.js';
 import { startTestNode, testConfig } from './support/server.js';
 
 const postgres = postgresForFile();
@@ -92,4 +93,43 @@ test('PostgreSQL down: the node stays up and degraded, sends are refused UNAVAIL
   expect(retried.ok).toBe(true);
   const bob = await connect(node.url, { name: 'bob' });
   expect((await joinOk(bob, 'general')).history.map((m) => m.text)).toEqual(['before', 'during']);
+});
+
+test('Redis down beside PostgreSQL: the record still reads, sends are refused UNAVAILABLE until Redis is back', async () => {
+  const redis = new RedisProcess({ appendonly: true });
+  await redis.start();
+  onTestFinished(async () => {
+    await redis.stop();
+  });
+  const databaseUrl = await postgres.database();
+  const node = await startTestNode({ databaseUrl, redisUrl: redis.url });
+  const alice = await connect(node.url, { name: 'alice' });
+  await joinOk(alice, 'general');
+  const first = await sendOk(alice, 'general', 'first');
+  const before = await sendOk(alice, 'general', 'before');
+
+  await redis.stop();
+  await expect
+    .poll(async () => (await readiness(node.url)).body, { timeout: 10_000 })
+    .toEqual({ status: 'degraded', checks: { redis: 'down', postgres: 'up' } });
+  // History comes from PostgreSQL; a send needs Redis for the user's allowance and the
+  // broadcast, and is refused as retryable rather than stored unannounced.
+  const fetched = await request(alice, 'history:fetch', { room: 'general', before: before.id });
+  expect(fetched).toMatchObject({ ok: true });
+  if (fetched.ok) expect(fetched.messages.map((m) => m.id)).toEqual([first.id]);
+  const during = await send(alice, 'general', 'during');
+  expect(during).toMatchObject({ ok: false, error: { code: ErrorCode.UNAVAILABLE } });
+
+  await redis.start();
+  await expect
+    .poll(async () => (await readiness(node.url)).body.status, { timeout: 15_000 })
+    .toBe('ready');
+  const after = await send(alice, 'general', 'during');
+  expect(after.ok).toBe(true);
+  const bob = await connect(node.url, { name: 'bob' });
+  expect((await joinOk(bob, 'general')).history.map((m) => m.text)).toEqual([
+    'first',
+    'before',
+    'during',
+  ]);
 });
