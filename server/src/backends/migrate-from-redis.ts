@@ -8,8 +8,9 @@
 // It reads Redis through the key layouts the Redis stores write (see each concern's
 // `redis-store.ts`) and writes the tables each `postgres-store.ts` creates, through the text
 // codec as those stores do. Every row is written with INSERT … ON CONFLICT DO NOTHING on its
-// natural key, and a room's history in one transaction, so that a second run, or a run resumed
-// after an interruption, ends with the same rows and no duplicates. It does not need the chat
+// natural key (a room's counters, in `history_rooms`, are counted again from the rows it
+// holds), and a room in one transaction, so that a second run, or a run resumed after an
+// interruption, ends with the same rows and no duplicates. It does not need the chat
 // stopped to be correct for what existed when it started: a room's history is read in one
 // MULTI (its keys share a hash tag, so one slot), and SCAN returns every key that exists for
 // its whole run. What is written meanwhile may be copied or not, and rows already copied are
