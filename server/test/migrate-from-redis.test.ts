@@ -307,7 +307,7 @@ test('npm run migrate:from-redis carries a deployment to PostgreSQL: ids, histor
   const caughtUp = await joinOk(a, 'busy', busyHead);
   expect(caughtUp.gap).toBe(false);
   expect(caughtUp.history.map((m) => m.id)).toEqual([next.id]);
-});
+}, 60_000);
 
 test('awkward texts (a NUL, a lone surrogate, SQL) come through the migration exactly', async () => {
   const prefix = `m${prefixes++}:`;
@@ -358,4 +358,68 @@ test('awkward texts (a NUL, a lone surrogate, SQL) come through the migration ex
   for (const [i, message] of sent.entries()) {
     expect(ok(await send(s, 'odd', 'retried', `odd-${i}`)).message).toEqual(message);
   }
-});
+}, 60_000);
+
+test('a run while the chat writes copies every message acknowledged before it began; a run after the nodes stopped copies the rest', async () => {
+  const prefix = `m${prefixes++}:`;
+  const databaseUrl = await postgres.database();
+  const limits = { ...SHARED, historyLimit: 100_000 };
+  const onRedis = await startTestNode({ ...limits, redisUrl: redis.url, redisPrefix: prefix });
+  const acked: { room: string; id: string; at: number }[] = [];
+  let writing = true;
+  const writers = ['w0', 'w1', 'w2'].map(async (room) => {
+    const socket = await connect(onRedis.url, { name: room });
+    await joinOk(socket, room);
+    for (let i = 0; writing; i++) {
+      const message = await sendOk(socket, room, `${room} ${i}`);
+      acked.push({ room, id: message.id, at: Date.now() });
+      // Paced, as people chat: the run is not to race an unbounded flood.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  });
+  while (acked.length < 60) await new Promise((resolve) => setTimeout(resolve, 20));
+  const env = { REDIS_URL: redis.url, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl };
+  const began = Date.now();
+  await migrateCommand(env);
+  const ended = Date.now();
+  const copied = await messageIds(databaseUrl);
+  const before = acked.filter((a) => a.at < began);
+  expect(before.filter((a) => !copied.has(`${a.room} ${a.id}`))).toEqual([]);
+  // Writes went on during the run.
+  expect(acked.filter((a) => a.at > began && a.at < ended).length).toBeGreaterThan(0);
+
+  writing = false;
+  await Promise.all(writers);
+  await onRedis.close();
+  await migrateCommand(env);
+  const all = await messageIds(databaseUrl);
+  expect(acked.filter((a) => !all.has(`${a.room} ${a.id}`))).toEqual([]);
+  expect(all.size).toBe(acked.length);
+
+  const onPostgres = await startTestNode({ ...limits, databaseUrl });
+  const socket = await connect(onPostgres.url, { name: 'reader' });
+  for (const room of ['w0', 'w1', 'w2']) {
+    const mine = acked.filter((a) => a.room === room).map((a) => a.id);
+    const resumed = await joinOk(socket, room, mine.at(-4));
+    expect(resumed.gap).toBe(false);
+    expect(resumed.history.map((m) => m.id)).toEqual(mine.slice(-3));
+    expect(resumed.position).toBe(mine.at(-1));
+    // The room's counters are those of the rows it holds: the next append is the next id.
+    const next = await sendOk(socket, room, 'after');
+    expect(next.id > (mine.at(-1) ?? '')).toBe(true);
+  }
+}, 60_000);
+
+/** `<room> <id>` of every message the database holds. */
+async function messageIds(databaseUrl: string): Promise<Set<string>> {
+  const client = new pg.Client(databaseUrl);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ room: string; ms: string; seq: string }>(
+      'SELECT room, ms, seq FROM messages',
+    );
+    return new Set(rows.map((r) => `${r.room} ${r.ms}-${r.seq}`));
+  } finally {
+    await client.end();
+  }
+}
