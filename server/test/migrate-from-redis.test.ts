@@ -2,26 +2,33 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JoinResult, Message } from '../../common/contract.js';
 import type { Config } from '../src/config.js';
 import { logIn, signInGuest, signUp, type SignedIn } from './support/accounts.js';
 import { connect, joinOk, request, send, sendOk, type ChatClient } from './support/client.js';
 import { postgresForFile } from './support/postgres.js';
 import { RedisProcess } from './support/redis.js';
-import { startTestNode } from './support/server.js';
+import { RedisCluster } from './support/redis-cluster.js';
+import { startTestNode, type TestNode } from './support/server.js';
 
 const postgres = postgresForFile();
 const redis = new RedisProcess();
 let prefixes = 0;
 
-beforeAll(async () => {
-  await redis.start();
-  // Streams are trimmed by whole nodes of entries (`MAXLEN ~`): small nodes make a room of a
-  // few dozen messages lose its oldest, as a busy room of a deployment does.
-  const admin = new Redis(redis.url);
+/**
+ * Streams are trimmed by whole nodes of entries (`MAXLEN ~`): small nodes make a room of a
+ * few dozen messages lose its oldest, as a busy room of a deployment does.
+ */
+async function smallStreamNodes(url: string): Promise<void> {
+  const admin = new Redis(url);
   await admin.config('SET', 'stream-node-max-entries', '4');
   admin.disconnect();
+}
+
+beforeAll(async () => {
+  await redis.start();
+  await smallStreamNodes(redis.url);
 });
 afterAll(() => redis.stop());
 
@@ -58,7 +65,7 @@ async function migrateCommand(env: Record<string, string>): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', 'scripts/migrate-from-redis.ts'],
-    { env: { ...process.env, REDIS_CLUSTER_NODES: '', ...env } },
+    { env: { ...process.env, REDIS_URL: '', REDIS_CLUSTER_NODES: '', ...env } },
   );
   return stdout;
 }
@@ -235,6 +242,22 @@ test('npm run migrate:from-redis carries a deployment to PostgreSQL: ids, histor
   const prefix = `m${prefixes++}:`;
   const databaseUrl = await postgres.database();
   const onRedis = await startTestNode({ ...SHARED, redisUrl: redis.url, redisPrefix: prefix });
+  await carriedOver(onRedis, databaseUrl, {
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: prefix,
+    DATABASE_URL: databaseUrl,
+  });
+}, 60_000);
+
+/**
+ * Fills the Redis-backed node `onRedis`, stops it, migrates with `env`, and checks that a
+ * node on `databaseUrl` shows the same record; then that a second run changes nothing.
+ */
+async function carriedOver(
+  onRedis: TestNode,
+  databaseUrl: string,
+  env: Record<string, string>,
+): Promise<void> {
   const { people, dm, cursors, replyClientId, reply } = await fill(onRedis.url);
   const before = await observe(onRedis.url, people, { dm, cursors });
   // The busy room lost its oldest messages: resuming from the first is a trimmed gap.
@@ -266,7 +289,6 @@ test('npm run migrate:from-redis carries a deployment to PostgreSQL: ids, histor
   expect(before.banned.ok).toBe(false);
   await onRedis.close();
 
-  const env = { REDIS_URL: redis.url, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl };
   const out = await migrateCommand(env);
   expect(out).toMatch(/^users: 5 read, 5 written$/m);
   expect(out).toMatch(/^reports: 2 read, 2 written$/m);
@@ -307,7 +329,32 @@ test('npm run migrate:from-redis carries a deployment to PostgreSQL: ids, histor
   const caughtUp = await joinOk(a, 'busy', busyHead);
   expect(caughtUp.gap).toBe(false);
   expect(caughtUp.history.map((m) => m.id)).toEqual([next.id]);
-}, 60_000);
+}
+
+describe('on Redis Cluster', () => {
+  const cluster = new RedisCluster();
+  beforeAll(async () => {
+    await cluster.start();
+    for (const node of cluster.nodes) await smallStreamNodes(node.url);
+  }, 60_000);
+  afterAll(() => cluster.stop());
+
+  test('every primary is read, each room and each user from its own slot', async () => {
+    const databaseUrl = await postgres.database();
+    const onRedis = await startTestNode({
+      ...SHARED,
+      redisClusterNodes: cluster.seeds,
+      redisAdapter: 'sharded',
+      redisPrefix: 'c:',
+    });
+    await carriedOver(onRedis, databaseUrl, {
+      REDIS_CLUSTER_NODES: cluster.seeds,
+      REDIS_URL: '',
+      REDIS_PREFIX: 'c:',
+      DATABASE_URL: databaseUrl,
+    });
+  }, 120_000);
+});
 
 test('awkward texts (a NUL, a lone surrogate, SQL) come through the migration exactly', async () => {
   const prefix = `m${prefixes++}:`;
