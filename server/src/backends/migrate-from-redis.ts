@@ -86,29 +86,58 @@ async function inBatches<T, R>(items: T[], work: (item: T) => Promise<R>): Promi
   return out;
 }
 
-/** Runs one idempotent insert per row, in transactions of a few hundred; returns rows added. */
-async function insertRows(pool: PostgresPool, sql: string, rows: unknown[][]): Promise<number> {
+/** An INSERT … ON CONFLICT DO NOTHING of many rows at once, into these columns. */
+interface BatchInsert {
+  table: string;
+  columns: readonly string[];
+  /** For identity columns (GENERATED ALWAYS), whose copied values are kept. */
+  overriding?: boolean;
+}
+
+/** Parameters per statement: well under Postgres's 65,535. */
+const MAX_PARAMETERS = 30_000;
+
+/** Inserts `rows`, many per statement, keeping rows already there; returns the rows added. */
+async function insertBatch(client: Queryable, insert: BatchInsert, rows: unknown[][]) {
+  const width = insert.columns.length;
+  const per = Math.floor(MAX_PARAMETERS / width);
   let written = 0;
-  for (let i = 0; i < rows.length; i += 500) {
-    written += await inTransaction(pool, (client) =>
-      insertEach(client, sql, rows.slice(i, i + 500)),
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    // Only placeholders are built here; every value is a parameter.
+    const tuples = chunk.map(
+      (_, r) => `(${insert.columns.map((_c, c) => `$${r * width + c + 1}`).join(', ')})`,
     );
+    const sql = `INSERT INTO ${insert.table} (${insert.columns.join(', ')})
+      ${insert.overriding ? 'OVERRIDING SYSTEM VALUE' : ''}
+      VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`;
+    written += (await client.query(sql, chunk.flat())).rowCount ?? 0;
   }
   return written;
 }
 
-async function insertEach(client: Queryable, sql: string, rows: unknown[][]): Promise<number> {
-  let written = 0;
-  for (const row of rows) written += (await client.query(sql, row)).rowCount ?? 0;
-  return written;
-}
+/** `insertBatch` in a transaction of its own. */
+const insertRows = (pool: PostgresPool, insert: BatchInsert, rows: unknown[][]) =>
+  inTransaction(pool, (client) => insertBatch(client, insert, rows));
 
 // ---------------------------------------------------------------------------------------
 // Accounts and sessions: `user:<id>` hashes and `session:<id>` JSON (accounts/redis-store.ts).
 
-const INSERT_USER = `INSERT INTO users (id, username, username_key, name, name_key, password_hash,
-    guest, created_at, suspended, deleted)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`;
+const INSERT_USER: BatchInsert = {
+  table: 'users',
+  columns: [
+    'id',
+    'username',
+    'username_key',
+    'name',
+    'name_key',
+    'password_hash',
+    'guest',
+    'created_at',
+    'suspended',
+    'deleted',
+  ],
+};
 
 // A session whose user is gone is not copied (the table's foreign key would refuse it).
 const INSERT_SESSION = `INSERT INTO sessions (id, user_id, created_at, expires_at)
@@ -162,7 +191,12 @@ async function migrateSessions(
     .map((json) => JSON.parse(json) as Session)
     .filter((s) => s.expiresAt > now)
     .map((s) => [s.id, s.userId, s.createdAt, s.expiresAt]);
-  count('sessions', rows.length, await insertRows(pool, INSERT_SESSION, rows));
+  const written = await inTransaction(pool, async (client) => {
+    let added = 0;
+    for (const row of rows) added += (await client.query(INSERT_SESSION, row)).rowCount ?? 0;
+    return added;
+  });
+  count('sessions', rows.length, written);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -322,13 +356,27 @@ const newestOf = (ids: (string | undefined)[]): IdKey | undefined => {
   return newest;
 };
 
-const INSERT_MESSAGE = `INSERT INTO messages (room, ms, seq, pos_ms, pos_seq, author_id,
-    author_name, guest, bot, text, extra)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`;
-const INSERT_CHANGE = `INSERT INTO message_changes (room, ms, seq) VALUES ($1, $2, $3)
-  ON CONFLICT DO NOTHING`;
-const INSERT_DEDUP = `INSERT INTO message_dedup (room, scope, client_id, origin, message)
-  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`;
+const INSERT_MESSAGE: BatchInsert = {
+  table: 'messages',
+  columns: [
+    'room',
+    'ms',
+    'seq',
+    'pos_ms',
+    'pos_seq',
+    'author_id',
+    'author_name',
+    'guest',
+    'bot',
+    'text',
+    'extra',
+  ],
+};
+const INSERT_CHANGE: BatchInsert = { table: 'message_changes', columns: ['room', 'ms', 'seq'] };
+const INSERT_DEDUP: BatchInsert = {
+  table: 'message_dedup',
+  columns: ['room', 'scope', 'client_id', 'origin', 'message'],
+};
 
 // The room's row, with its counts taken from the rows it holds now; a later run keeps the
 // newer head and the edges already recorded (what Postgres holds goes back to them).
@@ -380,10 +428,10 @@ async function writeRoom(
     const counts = {
       messages: {
         read: messages.length,
-        written: await insertEach(client, INSERT_MESSAGE, messages),
+        written: await insertBatch(client, INSERT_MESSAGE, messages),
       },
-      changes: { read: changes.length, written: await insertEach(client, INSERT_CHANGE, changes) },
-      dedup: { read: dedup.length, written: await insertEach(client, INSERT_DEDUP, dedup) },
+      changes: { read: changes.length, written: await insertBatch(client, INSERT_CHANGE, changes) },
+      dedup: { read: dedup.length, written: await insertBatch(client, INSERT_DEDUP, dedup) },
     };
     const upserted = await client.query(UPSERT_ROOM, [
       ...[key, head?.[0] ?? null, head?.[1] ?? null],
@@ -446,14 +494,11 @@ type UserKind = 'conversations' | 'read' | 'rooms' | 'invitations';
 const roomText = (stored: string): string => encodeText(decodeText(stored));
 
 const USER_SQL = {
-  conversations: `INSERT INTO user_conversations (user_id, room) VALUES ($1, $2)
-    ON CONFLICT DO NOTHING`,
-  read: `INSERT INTO read_marks (user_id, room, position, pos_ms, pos_seq)
-    VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-  rooms: 'INSERT INTO user_rooms (user_id, room) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-  invitations: `INSERT INTO user_invitations (user_id, room, invitation) VALUES ($1, $2, $3)
-    ON CONFLICT DO NOTHING`,
-} satisfies Record<UserKind, string>;
+  conversations: { table: 'user_conversations', columns: ['user_id', 'room'] },
+  read: { table: 'read_marks', columns: ['user_id', 'room', 'position', 'pos_ms', 'pos_seq'] },
+  rooms: { table: 'user_rooms', columns: ['user_id', 'room'] },
+  invitations: { table: 'user_invitations', columns: ['user_id', 'room', 'invitation'] },
+} satisfies Record<UserKind, BatchInsert>;
 
 const USER_COUNTED: Record<UserKind, Kind> = {
   conversations: 'userConversations',
@@ -481,8 +526,10 @@ async function userRows(redis: RedisClient, kind: UserKind, userId: string, key:
   });
 }
 
-const INSERT_CONVERSATION = `INSERT INTO conversations (room, participants) VALUES ($1, $2)
-  ON CONFLICT DO NOTHING`;
+const INSERT_CONVERSATION: BatchInsert = {
+  table: 'conversations',
+  columns: ['room', 'participants'],
+};
 
 async function migrateUserKeys(
   redis: RedisClient,
@@ -581,20 +628,39 @@ async function readModeration(redis: RedisClient, prefix: string, room: string) 
 }
 
 const MODERATION_SQL = {
-  roomSettings: `INSERT INTO room_settings (room, owner, private, topic, created_at)
-    VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-  moderators: `INSERT INTO room_moderators (room, user_id) VALUES ($1, $2)
-    ON CONFLICT DO NOTHING`,
-  invites: 'INSERT INTO room_invites (room, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-  sanctions: `INSERT INTO room_sanctions (room, kind, user_id, until, by_user, reason)
-    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-  audit: `INSERT INTO room_audit (room, id, at, by_user, action, target, detail)
-    OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-  reports: `INSERT INTO room_reports (room, id, seq, message_id, by_user, reason, at, quote,
-      resolved_by, resolved_at, resolved_seq)
-    OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-    ON CONFLICT DO NOTHING`,
-} as const;
+  roomSettings: {
+    table: 'room_settings',
+    columns: ['room', 'owner', 'private', 'topic', 'created_at'],
+  },
+  moderators: { table: 'room_moderators', columns: ['room', 'user_id'] },
+  invites: { table: 'room_invites', columns: ['room', 'user_id'] },
+  sanctions: {
+    table: 'room_sanctions',
+    columns: ['room', 'kind', 'user_id', 'until', 'by_user', 'reason'],
+  },
+  audit: {
+    table: 'room_audit',
+    columns: ['room', 'id', 'at', 'by_user', 'action', 'target', 'detail'],
+    overriding: true,
+  },
+  reports: {
+    table: 'room_reports',
+    columns: [
+      'room',
+      'id',
+      'seq',
+      'message_id',
+      'by_user',
+      'reason',
+      'at',
+      'quote',
+      'resolved_by',
+      'resolved_at',
+      'resolved_seq',
+    ],
+    overriding: true,
+  },
+} satisfies Record<string, BatchInsert>;
 type ModerationKind = keyof typeof MODERATION_SQL;
 
 const scores = (flat: string[]): Map<string, number> => {
@@ -724,7 +790,7 @@ async function migrateModeration(
     const written = await inTransaction(pool, async (client) => {
       const done: Partial<Record<ModerationKind, number>> = {};
       for (const kind of Object.keys(MODERATION_SQL) as ModerationKind[]) {
-        done[kind] = await insertEach(client, MODERATION_SQL[kind], rows[kind]);
+        done[kind] = await insertBatch(client, MODERATION_SQL[kind], rows[kind]);
       }
       return done;
     });
