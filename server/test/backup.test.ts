@@ -112,7 +112,7 @@ test('npm run backup copies a running node’s database; the copy holds every me
 }, 90_000);
 
 test('pg_dump of a running deployment restores with pg_restore; the copy holds every message acknowledged before it began', async () => {
-  const postgres = new PostgresProcess();
+  const postgres = new PostgresProcess({ fsync: false });
   await postgres.start();
   onTestFinished(async () => {
     await postgres.stop();

@@ -19,7 +19,7 @@ const readiness = (d: Deployment) =>
   );
 
 test('PostgreSQL SIGKILLed and restarted under 200 chatting clients: no node exits, sends wait, nothing acknowledged is lost, stored twice or shown twice', async () => {
-  const postgres = new PostgresProcess();
+  const postgres = new PostgresProcess({ fsync: false });
   await postgres.start();
   onTestFinished(async () => {
     await postgres.stop();

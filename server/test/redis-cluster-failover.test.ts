@@ -92,11 +92,11 @@ test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes ov
     );
     // Refused as retryable while no primary held the slot, then stored. A send that spans
     // the whole failover on a loaded machine (ioredis retrying until the replica is
-    // promoted) is stored at its first try, so the probe may see no refusal; the 200 clients'
-    // sends meanwhile are refused, never failed otherwise.
+    // promoted) is stored at its first try, so how many are refused depends on the machine:
+    // none was, in one run under two busy loops. What holds every time is that each send
+    // is refused as retryable or stored, never failed otherwise.
     expect(answers.slice(0, -1).every((a) => a === 'UNAVAILABLE')).toBe(true);
     expect(answers.at(-1)).toBe('OK');
-    expect(refused).toBeGreaterThan(0);
     expect(await sendAcks(d, 'INTERNAL')).toBe(0);
     await writer.rounds(2);
 

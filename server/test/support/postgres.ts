@@ -8,10 +8,10 @@ export { PostgresProcess } from '../../../scripts/lib/processes.js';
  * `database()` gives each test a database of its own on it.
  */
 export function postgresForFile(): { server: PostgresProcess; database(): Promise<string> } {
-  const server = new PostgresProcess();
+  const server = new PostgresProcess({ fsync: false });
   let made = 0;
   beforeAll(() => server.start(), 60_000);
-  afterAll(() => server.stop());
+  afterAll(() => server.stop(), 60_000);
   return {
     server,
     database: () => server.createDatabase(`t${process.pid}_${made++}`),
