@@ -39,6 +39,13 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
   });
   // An idle connection that the server closes emits here; unhandled, it would end the process.
   pool.on('error', (err) => options.onIdleError?.(err));
+  // And every connection keeps a listener of its own for its whole life: the pool listens
+  // to a busy one only once (its query's `once('error')`) and to a discarded one not at all,
+  // while a server that dies can make a connection emit twice (its FATAL message, then the
+  // socket's reset), which unheard would end the process.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.onIdleError?.(err));
+  });
   return pool;
 }
 
