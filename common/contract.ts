@@ -169,6 +169,8 @@ export const Limits = {
   reasonMaxLength: 300,
   /** Longest ban or mute with a length, in minutes (a year); longer ones are until lifted. */
   sanctionMinutesMax: 525_600,
+  /** Longest retention a room may set, in days (100 years). */
+  retentionDaysMax: 36_500,
 } as const;
 
 export const DEFAULT_ROOM = 'general';
@@ -298,6 +300,12 @@ export interface RoomUpdateRequest {
   room: string;
   topic?: string;
   private?: boolean;
+  /**
+   * Days this room keeps a message before deleting it, 1 to `Limits.retentionDaysMax`; null
+   * keeps them as the server does. Owners and operators only; never longer than the server's
+   * own retention (`RETENTION_DAYS`) when it has one.
+   */
+  retentionDays?: number | null;
 }
 /** Makes a user a moderator of the room, or a member again; owners only. */
 export interface RoomRoleRequest {
@@ -417,9 +425,11 @@ export interface JoinResult {
    */
   gap: boolean;
   /**
-   * Why continuity broke, when `gap` is true: `trimmed` — more messages were posted since
-   * than the server keeps per room (`HISTORY_LIMIT`), and the oldest of them are gone;
-   * `unknown` — the server does not know `since` at all (it lost its history, for example a
+   * Why continuity broke, when `gap` is true: `trimmed` — messages after `since` are gone
+   * (older than the room's retention, or, on a server that holds history in memory, more were
+   * posted than it keeps per room); `too_many` — more changed since than a rejoin replays
+   * (`HISTORY_LIMIT`): they are all still held, and `history` is the newest page, from which
+   * `history:fetch` pages back; `unknown` — the server does not know `since` at all (it lost its history, for example a
    * restart with `STORE=memory`, or the id is not one of its).
    */
   gapReason?: GapReason;
@@ -430,7 +440,7 @@ export interface JoinResult {
   /** The user is an operator (`ADMIN_USERS`): they rank above the room's owner. */
   operator?: true;
 }
-export type GapReason = 'trimmed' | 'unknown';
+export type GapReason = 'trimmed' | 'too_many' | 'unknown';
 export interface LeaveResult {
   room: string;
 }
@@ -487,6 +497,11 @@ export interface RoomInfo {
   operators: string[];
   private: boolean;
   topic?: string;
+  /**
+   * How long the room's messages are kept: deleted `days` after they were sent, by the room's
+   * own setting (`room`) or the server's (`server`), whichever is shorter. Absent: kept for good.
+   */
+  retention?: { days: number; by: 'room' | 'server' };
 }
 export interface RoomInfoResult {
   info: RoomInfo;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Limits } from '../../common/contract.js';
 
 /** Server configuration. Every field maps to one environment variable (see README). */
 export interface Config {
@@ -6,8 +7,20 @@ export interface Config {
   port: number;
   /** `HOST`: address to bind. Default all interfaces. */
   host: string | undefined;
-  /** `HISTORY_LIMIT`: messages kept per room, in messages. Default 1000. */
+  /**
+   * `HISTORY_LIMIT`: most messages a rejoin replays; past it the client gets the newest page
+   * and pages back (`gap`, `too_many`). With `STORE=memory` or the Redis store, also how many
+   * each room keeps (SQLite and PostgreSQL keep everything a retention does not delete).
+   * In messages. Default 1000.
+   */
   historyLimit: number;
+  /**
+   * `RETENTION_DAYS`: messages are deleted this many days after they were sent, in every
+   * room (a room may keep them less long). Unset: kept for good. SQLite or PostgreSQL only.
+   */
+  retentionDays: number | undefined;
+  /** `RETENTION_SWEEP_MS`: how often old messages are looked for and deleted, in ms. Default 3600000. */
+  retentionSweepMs: number;
   /** `HISTORY_PAGE`: messages replayed on join, and default `history:fetch` page. Default 50. */
   historyPage: number;
   /** `MAX_TEXT_LENGTH`: message text, in characters after trimming. Default 2000. */
@@ -165,6 +178,8 @@ export const defaultConfig: Config = {
   port: 3000,
   host: undefined,
   historyLimit: 1000,
+  retentionDays: undefined,
+  retentionSweepMs: 3_600_000,
   historyPage: 50,
   maxTextLength: 2000,
   maxPayloadBytes: 64 * 1024,
@@ -258,6 +273,8 @@ const variables = {
   PORT: ['port', int(0, 65535)],
   HOST: ['host', z.string().trim().min(1)],
   HISTORY_LIMIT: ['historyLimit', positive(1_000_000)],
+  RETENTION_DAYS: ['retentionDays', positive(Limits.retentionDaysMax)],
+  RETENTION_SWEEP_MS: ['retentionSweepMs', int(1000, 7 * 24 * 3_600_000)],
   HISTORY_PAGE: ['historyPage', positive(100)],
   MAX_TEXT_LENGTH: ['maxTextLength', positive(100_000)],
   MAX_PAYLOAD_BYTES: ['maxPayloadBytes', int(1024, 100 * 1024 * 1024)],

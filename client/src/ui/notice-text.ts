@@ -107,6 +107,8 @@ export function moderationNotice(
 const GAP_TEXT: Record<GapReason, string> = {
   trimmed:
     'Some messages are missing: more were posted while you were away than this room keeps, and the oldest of them are gone.',
+  too_many:
+    'More was posted while you were away than can be shown at once: these are the newest messages, and older ones load as you scroll up.',
   unknown:
     'Some messages may be missing: the server no longer has the history you last saw (it may have restarted without keeping it).',
 };

@@ -35,8 +35,8 @@ export function withDeletedAuthors(store: HistoryStore, accounts: AccountStore):
       const page = await store.before(room, id, limit);
       return { ...page, messages: await resolve(page.messages) };
     },
-    after: async (room, id) => {
-      const replay = await store.after(room, id);
+    after: async (room, id, limit) => {
+      const replay = await store.after(room, id, limit);
       return { ...replay, messages: await resolve(replay.messages) };
     },
     get: async (room, id) => {

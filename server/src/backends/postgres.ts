@@ -84,8 +84,8 @@ export function openPostgresStores(
   probe.unref();
   const now = deps.now;
   return {
+    // History is kept until a retention deletes it: no limit.
     history: createPostgresHistoryStore(pool, {
-      limit: config.historyLimit,
       dedupTtlMs: config.dedupTtlMs,
       ...(now ? { now } : {}),
     }),

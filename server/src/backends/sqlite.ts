@@ -19,8 +19,8 @@ export function openSqliteStores(
   // The WAL holds what a checkpoint has not yet moved into the file: it is on disk too.
   const size = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
   return {
+    // On disk, history is kept until a retention deletes it: no limit.
     history: createSqliteHistoryStore(db, {
-      limit: config.historyLimit,
       dedupTtlMs: config.dedupTtlMs,
     }),
     accounts: createSqliteAccounts(db, now),

@@ -22,6 +22,8 @@ import {
 } from './store.js';
 
 export interface MemoryStoreOptions extends HistoryStoreOptions {
+  /** Memory is bounded: a room keeps at most this many entries (see HistoryStoreOptions). */
+  limit: number;
   /** Cap on remembered clientIds across rooms, so a flood cannot grow memory without bound. */
   dedupMaxEntries?: number;
 }

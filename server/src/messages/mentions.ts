@@ -11,7 +11,7 @@ const MAX_MENTIONS = 10;
 
 type MentionDeps = Pick<
   ChatDeps,
-  'accounts' | 'conversations' | 'io' | 'moderation' | 'now' | 'operators'
+  'accounts' | 'config' | 'conversations' | 'io' | 'moderation' | 'now' | 'operators'
 >;
 
 const sameName = (a: string, b: string): boolean =>

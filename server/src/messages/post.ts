@@ -54,7 +54,15 @@ export interface PostOptions {
 
 type PostDeps = Pick<
   ChatDeps,
-  'io' | 'history' | 'metrics' | 'accounts' | 'conversations' | 'moderation' | 'now' | 'operators'
+  | 'io'
+  | 'history'
+  | 'metrics'
+  | 'accounts'
+  | 'config'
+  | 'conversations'
+  | 'moderation'
+  | 'now'
+  | 'operators'
 >;
 
 /**

@@ -220,9 +220,9 @@ async function trim(
   room: string,
   kind: keyof typeof TRIM,
   count: number,
-  limit: number,
+  limit: number | undefined,
 ): Promise<void> {
-  if (count <= limit) return;
+  if (limit === undefined || count <= limit) return;
   await client.query(TRIM[kind], [room, count - limit]);
 }
 

@@ -43,8 +43,8 @@ export function withCurrentQuotes(store: HistoryStore): HistoryStore {
       const page = await store.before(room, id, limit);
       return { ...page, messages: await resolve(room, page.messages) };
     },
-    after: async (room, id) => {
-      const replay = await store.after(room, id);
+    after: async (room, id, limit) => {
+      const replay = await store.after(room, id, limit);
       return { ...replay, messages: await resolve(room, replay.messages) };
     },
     get: async (room, id) => {

@@ -23,6 +23,8 @@ import {
 
 /** Redis keeps time and trims approximately (`MAXLEN ~`), so `now` is not used. */
 export interface RedisStoreOptions extends Omit<HistoryStoreOptions, 'now'> {
+  /** Memory is bounded: a room keeps at most this many entries (see HistoryStoreOptions). */
+  limit: number;
   /** Key prefix, so that several deployments or test runs can share one Redis. */
   prefix?: string;
   /**

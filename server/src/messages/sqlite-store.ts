@@ -224,6 +224,7 @@ export function createSqliteHistoryStore(
 
   /** Drops the oldest messages, or change positions, past the limit. */
   const trim = (room: string, count: number, kind: 'messages' | 'changes'): void => {
+    if (options.limit === undefined) return;
     const excess = count - options.limit;
     if (excess <= 0) return;
     const oldest = kind === 'messages' ? q.oldestMessages : q.oldestChanges;

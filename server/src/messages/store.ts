@@ -84,7 +84,8 @@ export interface Page {
 export interface Replay {
   /**
    * Every held message created or changed after the given position, as it is now, in the
-   * order of its latest position. Empty when `gap` is true.
+   * order of its latest position; at most the limit asked for (past it, `gap` with
+   * `too_many`). Empty when `gap` is true.
    */
   messages: Message[];
   /** The messages right after the given id are no longer held (trimmed or lost). */
@@ -180,9 +181,9 @@ export interface HistoryStore {
   change(room: string, id: string, change: MessageChange): Promise<ChangeOutcome>;
   /**
    * Every held message created or changed after position `id`, or `gap` when continuity from
-   * `id` cannot be proved.
+   * `id` cannot be proved, or (`too_many`) when more than `limit` were.
    */
-  after(room: string, id: string): Promise<Replay>;
+  after(room: string, id: string, limit?: number): Promise<Replay>;
   /** The newest `limit` messages older than `id`. Throws InvalidCursorError for a malformed id. */
   before(room: string, id: string, limit: number): Promise<Page>;
   /** Rooms that hold at least one message. */
@@ -193,7 +194,21 @@ export interface HistoryStore {
   roomActivity(): Promise<Map<string, number>>;
   /** Forgets a room: its messages and what its retries would match. */
   deleteRoom(room: string): Promise<void>;
+  /**
+   * Deletes at most `max` of the room's oldest messages sent before `beforeMs` (ms since the
+   * epoch), with what is theirs: their reactions and edits, their clientIds, their words in
+   * the quotes of replies; and at most `max` positions of changes made before `beforeMs`.
+   * A client resuming from a deleted position is then told `gap` (`trimmed`). Stores that
+   * bound what they keep by count (Redis) have none, and no retention.
+   */
+  purge?(room: string, beforeMs: number, max: number): Promise<Purged>;
   close(): Promise<void>;
+}
+
+/** What one `purge` call deleted. */
+export interface Purged {
+  messages: number;
+  changes: number;
 }
 
 export class InvalidCursorError extends Error {
@@ -227,9 +242,10 @@ export const positionOf = (message: Message): string => message.pos ?? message.i
 export interface HistoryStoreOptions {
   /**
    * Entries kept per room: messages and the changes after them. The oldest go first, so a
-   * room holds at most this many messages, fewer when some were changed since.
+   * room holds at most this many messages, fewer when some were changed since. Absent (the
+   * stores on disk): everything is kept until purged.
    */
-  limit: number;
+  limit?: number;
   /** How long a clientId is remembered for dedup, in milliseconds. */
   dedupTtlMs: number;
   /** Clock for ids and dedup expiry, in ms. Default `Date.now`. */

@@ -86,6 +86,10 @@ export const moderationMigrations: readonly Migration[] = [
       CREATE SEQUENCE room_reports_resolution;
     `,
   },
+  {
+    id: 'moderation-2',
+    sql: 'ALTER TABLE room_settings ADD COLUMN retention_days INTEGER',
+  },
 ];
 
 // BIGINT columns come back from pg as strings (they may exceed a double); ours are ms times.
@@ -95,6 +99,7 @@ interface SettingsRow {
   owner: string | null;
   private: boolean;
   topic: string | null;
+  retention_days: number | null;
   created_at: Big;
 }
 
@@ -102,6 +107,7 @@ const toSettings = (r: SettingsRow): RoomSettings => ({
   ...(r.owner === null ? {} : { owner: r.owner }),
   private: r.private,
   ...(r.topic === null ? {} : { topic: decodeText(r.topic) }),
+  ...(r.retention_days === null ? {} : { retentionDays: r.retention_days }),
   createdAt: Number(r.created_at),
 });
 
@@ -161,15 +167,18 @@ const toReport = (r: ReportRow): Report => ({
 const REPORT_COLUMNS = 'room, id, message_id, by_user, reason, at, quote, resolved_by, resolved_at';
 
 const SQL = {
-  create: `INSERT INTO room_settings (room, owner, private, topic, created_at)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room) DO NOTHING`,
-  settings: 'SELECT owner, private, topic, created_at FROM room_settings WHERE room = $1',
-  // NULL leaves a column as it is; an empty topic removes it.
+  create: `INSERT INTO room_settings (room, owner, private, topic, created_at, retention_days)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (room) DO NOTHING`,
+  settings: `SELECT owner, private, topic, retention_days, created_at FROM room_settings
+             WHERE room = $1`,
+  // NULL leaves a column as it is; an empty topic and a retention of 0 remove them.
   update: `UPDATE room_settings SET
              private = coalesce($2, private),
-             topic = CASE WHEN $3::text IS NULL THEN topic ELSE nullif($3, '') END
+             topic = CASE WHEN $3::text IS NULL THEN topic ELSE nullif($3, '') END,
+             retention_days = CASE WHEN $4::integer IS NULL THEN retention_days
+               ELSE nullif($4, 0) END
            WHERE room = $1
-           RETURNING owner, private, topic, created_at`,
+           RETURNING owner, private, topic, retention_days, created_at`,
   sanction: `SELECT until, by_user, reason FROM room_sanctions
              WHERE room = $1 AND kind = $2 AND user_id = $3`,
   // Setting or lifting one also sweeps the room's sanctions of that kind that ended more than
@@ -298,7 +307,14 @@ export function createPostgresModeration(pool: PostgresPool): ModerationStore {
   return {
     create: async (room, s) => {
       const topic = s.topic === undefined ? null : encodeText(s.topic);
-      const values = [room, s.owner ?? null, s.private, topic, s.createdAt];
+      const values = [
+        room,
+        s.owner ?? null,
+        s.private,
+        topic,
+        s.createdAt,
+        s.retentionDays ?? null,
+      ];
       return (await query(SQL.create, values)).rowCount === 1;
     },
     settings: async (room) => {
@@ -309,8 +325,9 @@ export function createPostgresModeration(pool: PostgresPool): ModerationStore {
       (await query<{ room: string }>('SELECT room FROM room_settings', [])).rows.map((r) => r.room),
     update: async (room, change) => {
       const topic = change.topic === undefined ? null : encodeText(change.topic);
-      const row = (await query<SettingsRow>(SQL.update, [room, change.private ?? null, topic]))
-        .rows[0];
+      const retention = change.retentionDays === undefined ? null : (change.retentionDays ?? 0);
+      const values = [room, change.private ?? null, topic, retention];
+      const row = (await query<SettingsRow>(SQL.update, values)).rows[0];
       return row && toSettings(row);
     },
     moderators: async (room) =>

@@ -14,7 +14,7 @@ import {
 } from './store.js';
 
 // Keys (under the deployment's prefix), all of one room sharing its hash tag:
-//   {room}:settings    hash: owner, private ('1' or '0'), topic, createdAt
+//   {room}:settings    hash: owner, private ('1' or '0'), topic, retention (days), createdAt
 //   {room}:moderators  set of user ids
 //   {room}:invited     set of user ids
 //   {room}:bans        hash: user id → the sanction as JSON
@@ -39,7 +39,8 @@ return 1
 
 // Changes existing settings only (HSET alone would create a room without its owner).
 // KEYS: settings. ARGV: private ('1', '0', or '' to keep), '1' to change the topic, topic
-// ('' removes it). Returns the settings as they are now, or nil when there are none.
+// ('' removes it), retention in days ('' to keep, '0' removes it). Returns the settings as
+// they are now, or nil when there are none.
 const UPDATE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], 'private', ARGV[1]) end
@@ -49,6 +50,11 @@ if ARGV[2] == '1' then
   else
     redis.call('HSET', KEYS[1], 'topic', ARGV[3])
   end
+end
+if ARGV[4] == '0' then
+  redis.call('HDEL', KEYS[1], 'retention')
+elseif ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[1], 'retention', ARGV[4])
 end
 return redis.call('HGETALL', KEYS[1])
 `;
@@ -208,6 +214,7 @@ const toSettings = (h: Record<string, string>): RoomSettings | undefined =>
         ...(h.owner === undefined ? {} : { owner: h.owner }),
         private: h.private === '1',
         ...(h.topic === undefined ? {} : { topic: decodeText(h.topic) }),
+        ...(h.retention === undefined ? {} : { retentionDays: Number(h.retention) }),
         createdAt: Number(h.createdAt),
       };
 
@@ -250,6 +257,7 @@ export function createRedisModeration(redis: RedisClient, prefix: string): Moder
           s.private ? '1' : '0',
           'createdAt',
           String(s.createdAt),
+          ...(s.retentionDays === undefined ? [] : ['retention', String(s.retentionDays)]),
           ...(s.owner === undefined ? [] : ['owner', s.owner]),
           ...(s.topic === undefined ? [] : ['topic', encodeText(s.topic)]),
         ];
@@ -272,6 +280,7 @@ export function createRedisModeration(redis: RedisClient, prefix: string): Moder
           privacy,
           change.topic === undefined ? '0' : '1',
           encodeText(change.topic ?? ''),
+          change.retentionDays === undefined ? '' : String(change.retentionDays ?? 0),
         )) as string[] | null;
         return reply === null ? undefined : toSettings(fromPairs(reply));
       }),

@@ -1,4 +1,11 @@
-import { ErrorCode, type RequestOf, type ResultOf } from '../../../common/contract.js';
+import {
+  ErrorCode,
+  type AckFailure,
+  type RequestOf,
+  type ResultOf,
+} from '../../../common/contract.js';
+import { refuseRetention } from '../messages/retention.js';
+import type { SettingsChange } from './store.js';
 import { memberOf } from '../accounts/auth.js';
 import { fail } from '../errors.js';
 import { checkRoom } from '../validation.js';
@@ -46,15 +53,39 @@ export async function createRoom(
   return { ok: true, info: await infoOf(deps, room) };
 }
 
+/** Why this retention may not be set by this actor here, or undefined when it may. */
+async function refuseRetentionChange(
+  ctx: RequestContext,
+  room: string,
+  days: number | null,
+): Promise<AckFailure | undefined> {
+  // How long a room's words last is the owner's to say (operators rank above), not a
+  // moderator's: they may shorten the room's memory for everyone in it.
+  const owner = await authority(ctx, room, 'owner');
+  if ('ok' in owner) return owner;
+  if (!ctx.deps.history.purge)
+    return fail(
+      ErrorCode.BAD_REQUEST,
+      'this server’s store keeps no retention (use SQLite or PostgreSQL)',
+    );
+  const refused = days === null ? undefined : refuseRetention(days, ctx.deps.config.retentionDays);
+  return refused === undefined ? undefined : fail(ErrorCode.BAD_REQUEST, refused);
+}
+
 export async function updateRoom(
   ctx: RequestContext,
-  { room, private: isPrivate, topic: text }: RequestOf<'room:update'>,
+  { room, private: isPrivate, topic: text, retentionDays }: RequestOf<'room:update'>,
 ): Promise<ResultOf<'room:update'>> {
   const granted = await authority(ctx, room, 'moderator');
   if ('ok' in granted) return granted;
-  const change = {
+  if (retentionDays !== undefined) {
+    const refused = await refuseRetentionChange(ctx, room, retentionDays);
+    if (refused) return refused;
+  }
+  const change: SettingsChange = {
     ...(isPrivate === undefined ? {} : { private: isPrivate }),
     ...(text === undefined ? {} : { topic: text.trim() }),
+    ...(retentionDays === undefined ? {} : { retentionDays }),
   };
   const updated = await ctx.deps.moderation.update(room, change);
   if (!updated) {
@@ -62,6 +93,7 @@ export async function updateRoom(
     await ctx.deps.moderation.create(room, {
       private: change.private ?? false,
       ...(change.topic ? { topic: change.topic } : {}),
+      ...(typeof change.retentionDays === 'number' ? { retentionDays: change.retentionDays } : {}),
       createdAt: ctx.deps.now(),
     });
   }

@@ -16,6 +16,7 @@ interface SettingsRow {
   owner: string | null;
   private: number;
   topic: string | null;
+  retention_days: number | null;
   created_at: number;
 }
 
@@ -23,6 +24,7 @@ const toSettings = (r: SettingsRow): RoomSettings => ({
   ...(r.owner === null ? {} : { owner: r.owner }),
   private: r.private === 1,
   ...(r.topic === null ? {} : { topic: decodeText(r.topic) }),
+  ...(r.retention_days === null ? {} : { retentionDays: r.retention_days }),
   createdAt: r.created_at,
 });
 
@@ -63,23 +65,26 @@ type Kind = 'ban' | 'mute';
 export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
   const q = {
     create: db.prepare(
-      `INSERT INTO room_settings (room, owner, private, topic, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (room) DO NOTHING`,
+      `INSERT INTO room_settings (room, owner, private, topic, created_at, retention_days)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (room) DO NOTHING`,
     ),
     settings: db.prepare<[string], SettingsRow>(
-      'SELECT owner, private, topic, created_at FROM room_settings WHERE room = ?',
+      'SELECT owner, private, topic, retention_days, created_at FROM room_settings WHERE room = ?',
     ),
     rooms: db.prepare<[], { room: string }>('SELECT room FROM room_settings'),
     // NULL leaves a column as it is; an empty topic removes it.
+    // A retention of 0 removes the room's own.
     update: db.prepare<
-      [{ room: string; private: number | null; topic: string | null }],
+      [{ room: string; private: number | null; topic: string | null; retention: number | null }],
       SettingsRow
     >(
       `UPDATE room_settings SET
          private = coalesce(@private, private),
-         topic = CASE WHEN @topic IS NULL THEN topic ELSE nullif(@topic, '') END
+         topic = CASE WHEN @topic IS NULL THEN topic ELSE nullif(@topic, '') END,
+         retention_days = CASE WHEN @retention IS NULL THEN retention_days
+           ELSE nullif(@retention, 0) END
        WHERE room = @room
-       RETURNING owner, private, topic, created_at`,
+       RETURNING owner, private, topic, retention_days, created_at`,
     ),
     moderators: db.prepare<[string], { user_id: string }>(
       'SELECT user_id FROM room_moderators WHERE room = ? ORDER BY rowid',
@@ -211,6 +216,7 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
             s.private ? 1 : 0,
             s.topic === undefined ? null : encodeText(s.topic),
             s.createdAt,
+            s.retentionDays ?? null,
           ).changes === 1,
       ),
     settings: (room) =>
@@ -225,6 +231,7 @@ export function createSqliteModeration(db: SqliteDatabase): ModerationStore {
           room,
           private: change.private === undefined ? null : change.private ? 1 : 0,
           topic: change.topic === undefined ? null : encodeText(change.topic),
+          retention: change.retentionDays === undefined ? null : (change.retentionDays ?? 0),
         });
         return row && toSettings(row);
       }),

@@ -13,8 +13,17 @@ export interface RoomSettings {
   owner?: string;
   private: boolean;
   topic?: string;
+  /** Days a message is kept in the room before it is deleted; absent: as the server keeps them. */
+  retentionDays?: number;
   /** When it was created, in ms since the epoch. */
   createdAt: number;
+}
+
+/** A change to a room's settings: what is absent stays; a null retention removes the room's own. */
+export interface SettingsChange {
+  topic?: string;
+  private?: boolean;
+  retentionDays?: number | null;
 }
 
 /** A ban or a mute: until when, in ms since the epoch, or null for until lifted. */
@@ -56,11 +65,11 @@ export interface ModerationStore {
    * exist (and are listed) until forgotten, whether or not they hold a message.
    */
   rooms(): Promise<string[]>;
-  /** Changes the topic (an empty string removes it) and privacy; undefined if no settings. */
-  update(
-    room: string,
-    change: { topic?: string; private?: boolean },
-  ): Promise<RoomSettings | undefined>;
+  /**
+   * Changes the topic (an empty string removes it), privacy and retention; undefined if no
+   * settings.
+   */
+  update(room: string, change: SettingsChange): Promise<RoomSettings | undefined>;
   /** Moderators of a room, in no particular order (owners are in the settings). */
   moderators(room: string): Promise<string[]>;
   /** Makes a user a moderator, or takes it back (`member`). */
@@ -161,6 +170,8 @@ export function createMemoryModeration(): ModerationStore {
         if (change.topic === '') delete s.topic;
         else s.topic = change.topic;
       }
+      if (change.retentionDays === null) delete s.retentionDays;
+      else if (change.retentionDays !== undefined) s.retentionDays = change.retentionDays;
       return Promise.resolve({ ...s });
     },
     moderators: (room) => Promise.resolve([...(moderators.get(room) ?? [])]),

@@ -8,9 +8,10 @@ import { atLeast, roleIn, type Role } from '../../../common/roles.js';
 import { isDirect } from '../conversations/store.js';
 import { fail } from '../errors.js';
 import type { Actor } from '../accounts/actor.js';
+import { retentionOf } from '../messages/retention.js';
 import type { ChatDeps } from '../deps.js';
 
-type Deps = Pick<ChatDeps, 'moderation' | 'now' | 'operators'>;
+type Deps = Pick<ChatDeps, 'moderation' | 'now' | 'operators' | 'config'>;
 
 /** What everyone may know of a room; rooms nobody created have no owner and are public. */
 export async function infoOf(deps: Deps, room: string): Promise<RoomInfo> {
@@ -26,8 +27,11 @@ export async function infoOf(deps: Deps, room: string): Promise<RoomInfo> {
     private: settings?.private ?? false,
     ...(settings?.owner === undefined ? {} : { owner: settings.owner }),
     ...(settings?.topic === undefined ? {} : { topic: settings.topic }),
+    ...retained(retentionOf(settings?.retentionDays, deps.config.retentionDays)),
   };
 }
+
+const retained = (retention: RoomInfo['retention']) => (retention ? { retention } : {});
 
 /** The role of a connection's user; its `admin` flag stands even before the info names it. */
 export const roleOf = (actor: Actor, info: RoomInfo): Role =>

@@ -27,7 +27,9 @@ async function historyOnJoin(
     };
   };
   if (since === undefined) return { ...(await latest()), gap: false };
-  const replay = await deps.history.after(room, since);
+  // A long absence is not replayed whole: past HISTORY_LIMIT the client gets the newest page
+  // and pages back from it (gap, `too_many`).
+  const replay = await deps.history.after(room, since, deps.config.historyLimit);
   if (!replay.gap) {
     return {
       history: replay.messages,

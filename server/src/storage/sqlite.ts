@@ -180,6 +180,20 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
   `,
+  // 12: a room's own retention, in days; and the message a reply quotes, by key, so that
+  // purging a message finds the replies that still hold its words.
+  `
+  ALTER TABLE room_settings ADD COLUMN retention_days INTEGER;
+  ALTER TABLE messages ADD COLUMN reply_ms INTEGER;
+  ALTER TABLE messages ADD COLUMN reply_seq INTEGER;
+  UPDATE messages SET
+    reply_ms = CAST(substr(json_extract(extra, '$.replyTo.id'), 1,
+      instr(json_extract(extra, '$.replyTo.id'), '-') - 1) AS INTEGER),
+    reply_seq = CAST(substr(json_extract(extra, '$.replyTo.id'),
+      instr(json_extract(extra, '$.replyTo.id'), '-') + 1) AS INTEGER)
+  WHERE json_extract(extra, '$.replyTo.id') IS NOT NULL;
+  CREATE INDEX messages_reply ON messages (room, reply_ms, reply_seq) WHERE reply_ms IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -100,6 +100,30 @@ export function moderationStoreSuite(name: string, create: () => Promise<Moderat
       expect(await store.settings('nowhere')).toBeUndefined();
     });
 
+    test('a room keeps its own retention until it is removed, and other changes leave it', async () => {
+      const store = await create();
+      await store.create('general', { owner: 'ann', private: false, createdAt: NOW });
+      const kept = { owner: 'ann', private: false, retentionDays: 30, createdAt: NOW };
+      expect(await store.update('general', { retentionDays: 30 })).toStrictEqual(kept);
+      expect(await store.update('general', { topic: 'news' })).toStrictEqual({
+        ...kept,
+        topic: 'news',
+      });
+      expect(await store.settings('general')).toStrictEqual({ ...kept, topic: 'news' });
+      expect(await store.update('general', { retentionDays: null, topic: '' })).toStrictEqual({
+        owner: 'ann',
+        private: false,
+        createdAt: NOW,
+      });
+      // Given when created (as a move from another store does), it is kept as given.
+      await store.create('news', { private: true, retentionDays: 7, createdAt: NOW });
+      expect(await store.settings('news')).toStrictEqual({
+        private: true,
+        retentionDays: 7,
+        createdAt: NOW,
+      });
+    });
+
     test('moderators are made and taken back per room', async () => {
       const store = await create();
       expect(await store.moderators('general')).toEqual([]);

@@ -29,6 +29,7 @@ export const roomUpdateSchema = z.object({
   room: z.string(),
   private: z.boolean().optional(),
   topic: topic.optional(),
+  retentionDays: z.int().min(1).max(Limits.retentionDaysMax).nullable().optional(),
 }) satisfies z.ZodType<RoomUpdateRequest>;
 
 export const roomRoleSchema = z.object({
