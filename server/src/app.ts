@@ -1,3 +1,4 @@
+import { scheduleRetention, sweepRetention } from './messages/retention.js';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
@@ -91,6 +92,11 @@ export interface ChatServer {
    * (the server also does this every `SESSION_CHECK_MS`).
    */
   checkSessions(): Promise<void>;
+  /**
+   * Deletes now what the retentions say is too old (the server also does this every
+   * `RETENTION_SWEEP_MS`); resolves to the number of messages deleted.
+   */
+  sweepRetention(): Promise<number>;
 }
 
 export function createServer(config: Config, deps: ServerDeps = {}): ChatServer {
@@ -98,6 +104,10 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   const now = deps.now ?? Date.now;
   const { redis } = deps;
   const stores = storesOf(config, deps, now);
+  if (config.retentionDays !== undefined && !stores.history.purge)
+    throw new Error(
+      'RETENTION_DAYS needs a store that deletes: SQLite or PostgreSQL (DATABASE_URL)',
+    );
   const userLimits = userLimitsOf(config, now, redis);
   const life: Life = { state: 'created', port: undefined, quiescing: false };
   // Engine.IO wraps the server's request listeners when Socket.IO attaches, so the listener
@@ -135,6 +145,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): ChatServer 
   });
   io.on('connection', onConnection(chat));
   if (redis) listenToCluster(chat, redis);
+  scheduleRetention(chat);
   if (config.adminUi) instrumentAdmin(io, { config, auth, logger });
   const http = createHttpApp({
     ...chat,
@@ -328,6 +339,7 @@ function lifecycle(parts: {
       return closing;
     },
     checkSessions: () => chat.sessions.check(),
+    sweepRetention: () => sweepRetention(chat),
   };
 }
 

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       HISTORY_LIMIT: '10',
+      RETENTION_DAYS: '90',
+      RETENTION_SWEEP_MS: '60000',
       HISTORY_PAGE: '5',
       MAX_TEXT_LENGTH: '100',
       MAX_PAYLOAD_BYTES: '2048',
@@ -86,6 +88,8 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       historyLimit: 10,
+      retentionDays: 90,
+      retentionSweepMs: 60_000,
       historyPage: 5,
       maxTextLength: 100,
       maxPayloadBytes: 2048,
@@ -137,7 +141,7 @@ describe('loadConfig', () => {
       logFormat: 'pretty',
     });
     // REDIS_CLUSTER_NODES excludes REDIS_URL: it has a test of its own below.
-    expect(CONFIG_VARIABLES).toHaveLength(54);
+    expect(CONFIG_VARIABLES).toHaveLength(56);
   });
 
   test('REDIS_CLUSTER_NODES: a Redis Cluster, with the sharded adapter and one replica per ack by default', () => {

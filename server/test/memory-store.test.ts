@@ -1,8 +1,12 @@
 import { expect, test } from 'vitest';
 import { createMemoryHistoryStore } from '../src/messages/memory-store.js';
 import { historyStoreSuite } from './support/history-store-suite.js';
+import { purgeSuite } from './support/purge-suite.js';
 
 historyStoreSuite('memory', (options) => Promise.resolve(createMemoryHistoryStore(options)));
+purgeSuite('memory', (options) =>
+  Promise.resolve(createMemoryHistoryStore({ ...options, limit: 1000 })),
+);
 
 test('memory store forgets a clientId after the dedup window', async () => {
   let now = 1_000_000;

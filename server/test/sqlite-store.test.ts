@@ -5,6 +5,7 @@ import { expect, onTestFinished, test } from 'vitest';
 import { createSqliteHistoryStore } from '../src/messages/sqlite-store.js';
 import { openDatabase, SCHEMA_VERSION } from '../src/storage/sqlite.js';
 import { historyStoreSuite } from './support/history-store-suite.js';
+import { purgeSuite } from './support/purge-suite.js';
 
 /** A database file in a fresh temporary folder, closed when the test finishes. */
 function tempDatabase(path = join(mkdtempSync(join(tmpdir(), 'chat-sqlite-')), 'chat.db')) {
@@ -16,6 +17,9 @@ function tempDatabase(path = join(mkdtempSync(join(tmpdir(), 'chat-sqlite-')), '
 }
 
 historyStoreSuite('sqlite', (options) =>
+  Promise.resolve(createSqliteHistoryStore(tempDatabase().db, options)),
+);
+purgeSuite('sqlite', (options) =>
   Promise.resolve(createSqliteHistoryStore(tempDatabase().db, options)),
 );
 
@@ -97,6 +101,9 @@ test('a database from before room activity was kept gets it from the messages it
   const activity = await store.roomActivity();
   expect(Object.fromEntries(activity)).toEqual({ a: 9000, b: 7000 });
   // Back to schema 8, as a database written by the previous version is.
+  db.exec('DROP INDEX messages_reply');
+  db.exec('ALTER TABLE messages DROP COLUMN reply_ms; ALTER TABLE messages DROP COLUMN reply_seq');
+  db.exec('ALTER TABLE room_settings DROP COLUMN retention_days');
   db.exec('ALTER TABLE users DROP COLUMN deleted');
   db.exec('ALTER TABLE rooms DROP COLUMN last_ms');
   db.exec('DROP TABLE user_rooms; DROP TABLE user_invitations');

@@ -1,4 +1,5 @@
 import type { Message } from '../../../common/contract.js';
+import { goneQuote } from './quotes.js';
 import {
   applyChange,
   authorOf,
@@ -106,6 +107,18 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
     return entry && compareIdKeys(entry.key, key) === 0 ? entry : undefined;
   };
 
+  /** What outlives messages up to `edge` once purged: their clientIds and their words in quotes. */
+  const forgetPurged = (room: string, log: RoomLog, edge: IdKey): void => {
+    const purged = (id: string) => compareIdKeys(parseId(id) ?? [0, 0], edge) <= 0;
+    for (const [key, entry] of dedup)
+      if (entry.message.room === room && purged(entry.message.id)) dedup.delete(key);
+    for (const entry of log.entries) {
+      const quote = entry.message.replyTo;
+      if (quote && !quote.deleted && purged(quote.id))
+        entry.message = { ...entry.message, replyTo: goneQuote(quote) };
+    }
+  };
+
   const pageEnding = (entries: Entry[], end: number, limit: number): Page => {
     const start = Math.max(0, end - limit);
     return {
@@ -206,7 +219,7 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
       });
     },
 
-    after(room: string, id: string): Promise<Replay> {
+    after(room: string, id: string, limit?: number): Promise<Replay> {
       const key = parseId(id);
       const log = rooms.get(room);
       const unknown: Replay = { messages: [], gap: true, gapReason: 'unknown', hasMore: false };
@@ -232,6 +245,8 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
         .filter((e, i) => i >= index || (e.message.pos !== undefined && isAfter(e.message, key)))
         .map((e) => e.message)
         .sort((a, b) => compareIdKeys(keyOfPosition(a), keyOfPosition(b)));
+      if (limit !== undefined && messages.length > limit)
+        return Promise.resolve({ ...unknown, gapReason: 'too_many' });
       return Promise.resolve({
         messages,
         gap: false,
@@ -267,6 +282,23 @@ export function createMemoryHistoryStore(options: MemoryStoreOptions): HistorySt
     },
     rooms(): Promise<string[]> {
       return Promise.resolve([...rooms.keys()]);
+    },
+    purge(room, beforeMs, max) {
+      const log = rooms.get(room);
+      let messages = 0;
+      let changes = 0;
+      if (!log) return Promise.resolve({ messages, changes });
+      for (let e = log.entries[0]; e && e.key[0] < beforeMs && messages < max; e = log.entries[0]) {
+        log.lastTrimmed = log.entries.shift()?.key;
+        messages++;
+      }
+      for (let c = log.changes[0]; c && c[0] < beforeMs && changes < max; c = log.changes[0]) {
+        log.lastChangeTrimmed = log.changes.shift();
+        changes++;
+      }
+      const edge = log.lastTrimmed;
+      if (messages > 0 && edge) forgetPurged(room, log, edge);
+      return Promise.resolve({ messages, changes });
     },
 
     close(): Promise<void> {

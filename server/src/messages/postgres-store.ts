@@ -8,6 +8,7 @@ import {
   type Queryable,
 } from '../storage/postgres.js';
 import { decodeText, encodeText } from '../storage/text-codec.js';
+import { goneQuote } from './quotes.js';
 import {
   applyChange,
   authorOf,
@@ -25,6 +26,7 @@ import {
   type IdKey,
   type MessageChange,
   type Page,
+  type Purged,
   type Replay,
   sumCounts,
 } from './store.js';
@@ -40,8 +42,11 @@ import {
  *   client may still resume from).
  * - `messages`: a message as it is now, with the position of its latest change (`pos`).
  * - `message_changes`: the positions of changes, so that a client resuming from one is known.
- * - `message_dedup`: every clientId an author sent to a room, with the message it stored and
- *   the connection that stored it: a retry, however late, gets that message back.
+ * - `message_dedup`: every clientId an author sent to a room, with the key of the message it
+ *   stored and the connection that stored it: a retry, however late, gets that message back.
+ *   (`messages-2`; `messages-1` kept a copy of the whole message, twice its size on disk.)
+ * - `messages.reply_ms/reply_seq` (`messages-2`): the message a reply quotes, so that purging
+ *   a message finds the replies that still hold its words.
  */
 export const messagesMigrations: readonly Migration[] = [
   {
@@ -88,6 +93,27 @@ export const messagesMigrations: readonly Migration[] = [
         message TEXT NOT NULL,
         PRIMARY KEY (room, scope, client_id)
       );
+    `,
+  },
+  {
+    id: 'messages-2',
+    // Ids are JSON's first key in both (`{"id":"<ms>-<seq>"`), so a pattern reads them: a
+    // cast to json could refuse the escapes that keep NUL and lone surrogates.
+    sql: `
+      ALTER TABLE messages ADD COLUMN reply_ms BIGINT, ADD COLUMN reply_seq BIGINT;
+      UPDATE messages SET
+        reply_ms = substring(extra from '"replyTo":[{]"id":"([0-9]+)-')::bigint,
+        reply_seq = substring(extra from '"replyTo":[{]"id":"[0-9]+-([0-9]+)"')::bigint
+      WHERE extra LIKE '%"replyTo":{"id":"%';
+      CREATE INDEX messages_reply ON messages (room, reply_ms, reply_seq)
+        WHERE reply_ms IS NOT NULL;
+      ALTER TABLE message_dedup ADD COLUMN ms BIGINT, ADD COLUMN seq BIGINT;
+      UPDATE message_dedup SET
+        ms = substring(message from '^[{]"id":"([0-9]+)-')::bigint,
+        seq = substring(message from '^[{]"id":"[0-9]+-([0-9]+)"')::bigint;
+      ALTER TABLE message_dedup ALTER COLUMN ms SET NOT NULL, ALTER COLUMN seq SET NOT NULL,
+        DROP COLUMN message;
+      CREATE INDEX message_dedup_message ON message_dedup (room, ms, seq);
     `,
   },
 ];
@@ -172,20 +198,22 @@ const LOCK_ROOM = `INSERT INTO history_rooms (room) VALUES ($1)
 // else is written and no row comes back. The room's row is locked, so no other node is
 // between this and the commit.
 const INSERT_MESSAGE = `WITH d AS (
-    INSERT INTO message_dedup (room, scope, client_id, origin, message)
-    VALUES ($1, $10, $11, $12, $13) ON CONFLICT DO NOTHING RETURNING 1
+    INSERT INTO message_dedup (room, scope, client_id, origin, ms, seq)
+    VALUES ($1, $10, $11, $12, $2, $3) ON CONFLICT DO NOTHING RETURNING 1
   ), m AS (
     INSERT INTO messages (room, ms, seq, pos_ms, pos_seq, author_id, author_name, guest, bot,
-      text, extra)
+      text, extra, reply_ms, reply_seq)
     SELECT $1, $2::bigint, $3::bigint, $2::bigint, $3::bigint, $4::text, $5::text,
-      $6::boolean, $7::boolean, $8::text, $9::text
+      $6::boolean, $7::boolean, $8::text, $9::text, $13::bigint, $14::bigint
     WHERE EXISTS (SELECT 1 FROM d)
   )
   UPDATE history_rooms SET head_ms = $2, head_seq = $3, messages = messages + 1, last_ms = $2
   WHERE room = $1 AND EXISTS (SELECT 1 FROM d) RETURNING messages AS count`;
 
-const STORED = `SELECT message, origin FROM message_dedup
-  WHERE room = $1 AND scope = $2 AND client_id = $3`;
+// The message as it is now (a retry after an edit gets the edited one).
+const STORED = `SELECT ${COLUMNS}, d.origin FROM message_dedup d
+  JOIN messages m ON m.room = d.room AND m.ms = d.ms AND m.seq = d.seq
+  WHERE d.room = $1 AND d.scope = $2 AND d.client_id = $3`;
 
 const UPDATE_MESSAGE = `WITH m AS (
     UPDATE messages SET pos_ms = $4, pos_seq = $5, text = $6, extra = $7
@@ -206,6 +234,66 @@ const trimSql = (table: string, count: string, edge: string) => `WITH gone AS (
     ${edge}_ms = newest.ms, ${edge}_seq = newest.seq
   FROM newest WHERE room = $1`;
 
+/**
+ * Deletes the room's oldest `$3` rows of a table made before `$2` ms, records the newest
+ * deleted as its edge and returns it, with how many went.
+ */
+const purgeSql = (table: string, count: string, edge: string) => `WITH gone AS (
+    DELETE FROM ${table} WHERE room = $1 AND (ms, seq) IN (
+      SELECT ms, seq FROM ${table} WHERE room = $1 AND ms < $2 ORDER BY ms, seq LIMIT $3
+    ) RETURNING ms, seq
+  ), newest AS (SELECT ms, seq FROM gone ORDER BY ms DESC, seq DESC LIMIT 1)
+  UPDATE history_rooms SET ${count} = ${count} - (SELECT count(*) FROM gone),
+    ${edge}_ms = newest.ms, ${edge}_seq = newest.seq
+  FROM newest WHERE room = $1
+  RETURNING newest.ms, newest.seq, (SELECT count(*) FROM gone) AS n`;
+
+const PURGE = {
+  messages: purgeSql('messages', 'messages', 'trimmed'),
+  changes: purgeSql('message_changes', 'changes', 'changes_trimmed'),
+  dedup: 'DELETE FROM message_dedup WHERE room = $1 AND (ms, seq) <= ($2, $3)',
+  quoting: `SELECT ${COLUMNS} FROM messages m WHERE room = $1 AND reply_ms IS NOT NULL
+    AND (reply_ms, reply_seq) <= ($2, $3)`,
+  unquote: `UPDATE messages SET extra = $4, reply_ms = NULL, reply_seq = NULL
+    WHERE room = $1 AND ms = $2 AND seq = $3`,
+} as const;
+
+interface PurgedRow {
+  ms: string;
+  seq: string;
+  n: string;
+}
+
+/** Deletes what a retention says is too old, in the transaction that holds the room's row. */
+async function purgeIn(
+  client: Queryable,
+  room: string,
+  beforeMs: number,
+  max: number,
+): Promise<Purged> {
+  const locked = await client.query('SELECT 1 FROM history_rooms WHERE room = $1 FOR UPDATE', [
+    room,
+  ]);
+  if (locked.rows.length === 0) return { messages: 0, changes: 0 };
+  const gone = (await client.query<PurgedRow>(PURGE.messages, [room, beforeMs, max])).rows[0];
+  if (gone) {
+    const edge = [room, gone.ms, gone.seq];
+    await client.query(PURGE.dedup, edge);
+    for (const row of (await client.query<Row>(PURGE.quoting, edge)).rows) {
+      const reply = toMessage(row);
+      if (!reply.replyTo) continue;
+      const extra = extraOf({ ...reply, replyTo: goneQuote(reply.replyTo) });
+      await client.query(PURGE.unquote, [room, row.ms, row.seq, extra]);
+    }
+  }
+  const changes = (await client.query<PurgedRow>(PURGE.changes, [room, beforeMs, max])).rows[0];
+  return { messages: Number(gone?.n ?? 0), changes: Number(changes?.n ?? 0) };
+}
+
+/** The clientIds of messages trimmed away: they must not answer a retry with nothing. */
+const FORGET_TRIMMED = `DELETE FROM message_dedup WHERE room = $1 AND (ms, seq) <=
+  (SELECT trimmed_ms, trimmed_seq FROM history_rooms WHERE room = $1)`;
+
 const TRIM = {
   messages: trimSql('messages', 'messages', 'trimmed'),
   changes: trimSql('message_changes', 'changes', 'changes_trimmed'),
@@ -224,6 +312,7 @@ async function trim(
 ): Promise<void> {
   if (limit === undefined || count <= limit) return;
   await client.query(TRIM[kind], [room, count - limit]);
+  if (kind === 'messages') await client.query(FORGET_TRIMMED, [room]);
 }
 
 // The head in the same statement as the messages, so in the same snapshot: a head read
@@ -328,18 +417,15 @@ export function createPostgresHistoryStore(
     const { rows } = await client.query<{ count: number }>(INSERT_MESSAGE, [
       ...[room, key[0], key[1], encodeText(author.id), encodeText(author.name)],
       ...[author.guest === true, author.bot === true, encodeText(message.text), extraOf(message)],
-      ...[dedup[1], dedup[2], encodeText(input.origin), JSON.stringify(message)],
+      ...[dedup[1], dedup[2], encodeText(input.origin)],
+      ...(parseId(message.replyTo?.id ?? '') ?? [null, null]),
     ]);
     const stored = rows[0];
     if (!stored) {
-      const seen = (await client.query<{ message: string; origin: string }>(STORED, dedup)).rows;
+      const seen = (await client.query<Row & { origin: string }>(STORED, dedup)).rows;
       const first = seen[0];
       if (!first) throw new Error('a clientId conflicted but is not stored');
-      return {
-        message: JSON.parse(first.message) as Message,
-        duplicate: true,
-        origin: decodeText(first.origin),
-      };
+      return { message: toMessage(first), duplicate: true, origin: decodeText(first.origin) };
     }
     await trim(client, room, 'messages', stored.count, options.limit);
     return {
@@ -397,7 +483,7 @@ export function createPostgresHistoryStore(
     return first ? { ...result, head: `${first.head_ms}-${first.head_seq}` } : result;
   };
 
-  const after = async (name: string, id: string): Promise<Replay> => {
+  const after = async (name: string, id: string, limit?: number): Promise<Replay> => {
     const key = parseId(id);
     if (!key) return GAP;
     await written(name);
@@ -410,11 +496,14 @@ export function createPostgresHistoryStore(
       if (!state) return GAP;
       const gap = gapAfter(key, state);
       if (gap) return gap;
+      // One more than may be shown, to tell; LIMIT NULL is none.
       const changed = await client.query<Row>(
         `SELECT ${COLUMNS} FROM messages m WHERE room = $1 AND (pos_ms, pos_seq) > ($2, $3)
-         ORDER BY pos_ms, pos_seq`,
-        [room, key[0], key[1]],
+         ORDER BY pos_ms, pos_seq LIMIT $4`,
+        [room, key[0], key[1], limit === undefined ? null : limit + 1],
       );
+      if (limit !== undefined && changed.rows.length > limit)
+        return { ...GAP, gapReason: 'too_many' };
       const head = keyOf({ ms: state.head_ms, seq: state.head_seq });
       return {
         messages: changed.rows.map(toMessage),
@@ -514,6 +603,11 @@ export function createPostgresHistoryStore(
             [room],
           );
         }),
+      ),
+
+    purge: (name, beforeMs, max) =>
+      inTurn(name, () =>
+        inTransaction(pool, (client) => purgeIn(client, encodeText(name), beforeMs, max)),
       ),
 
     close: () => written(),

@@ -13,10 +13,21 @@ export function quoteOf(original: Message): ReplyQuote {
 }
 
 /**
+ * A quote of a message no longer held (purged by a retention, or trimmed): who wrote it, none
+ * of its words, as for a deleted one.
+ */
+export const goneQuote = (quote: ReplyQuote): ReplyQuote => ({
+  id: quote.id,
+  author: quote.author,
+  text: '',
+  deleted: true,
+});
+
+/**
  * A history store whose reads show every reply's quote as the original is now: edited text,
  * or no text at all once it was deleted (a deleted message's words must not live on in the
- * quotes of its replies). An original no longer held keeps the quote taken when the reply
- * was sent. Originals in the same page are used as they are; others are read one by one.
+ * quotes of its replies), nor those of one no longer held (purged: its words outlive it in no
+ * quote). Originals in the same page are used as they are; others are read one by one.
  */
 export function withCurrentQuotes(store: HistoryStore): HistoryStore {
   const resolve = async (room: string, messages: Message[]): Promise<Message[]> => {
@@ -29,8 +40,9 @@ export function withCurrentQuotes(store: HistoryStore): HistoryStore {
     const found = await Promise.all(missing.map((id) => store.get(room, id)));
     for (const original of found) if (original) held.set(original.id, original);
     return messages.map((m) => {
-      const original = m.replyTo && held.get(m.replyTo.id);
-      return original ? { ...m, replyTo: quoteOf(original) } : m;
+      if (!m.replyTo) return m;
+      const original = held.get(m.replyTo.id);
+      return { ...m, replyTo: original ? quoteOf(original) : goneQuote(m.replyTo) };
     });
   };
   return {

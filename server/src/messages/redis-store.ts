@@ -530,7 +530,7 @@ export function createRedisHistoryStore(
         throw new Error(`message ${id} kept changing under ${CHANGE_ATTEMPTS} attempts`);
       }),
 
-    after: (room: string, id: string) =>
+    after: (room: string, id: string, limit?: number) =>
       call(async (): Promise<Replay> => {
         if (!parseId(id)) return { messages: [], gap: true, gapReason: 'unknown', hasMore: false };
         const [known, created, changes, olderCount, trimmed, head] = (await afterScript(
@@ -568,6 +568,8 @@ export function createRedisHistoryStore(
             [...entries.values()].map((e) => toMessage(room, e)),
           )
         ).sort((a, b) => compareIdKeys(order(a), order(b)));
+        if (limit !== undefined && messages.length > limit)
+          return { messages: [], gap: true, gapReason: 'too_many', hasMore: false };
         const newest = head || created.at(-1)?.[0] || id;
         return { messages, gap: false, hasMore: olderCount > 0, head: newest };
       }),

@@ -1,6 +1,7 @@
 import type { Message } from '../../../common/contract.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 import { decodeText, encodeText } from '../storage/text-codec.js';
+import { goneQuote } from './quotes.js';
 import {
   applyChange,
   authorOf,
@@ -19,6 +20,7 @@ import {
   type IdKey,
   type MessageChange,
   type Page,
+  type Purged,
   type Replay,
   sumCounts,
 } from './store.js';
@@ -102,8 +104,8 @@ export function createSqliteHistoryStore(
          UNION ALL SELECT ms, seq FROM changes) ORDER BY ms DESC, seq DESC LIMIT 1`,
     ),
     insert: db.prepare(
-      `INSERT INTO messages (room, ms, seq, pos_ms, pos_seq, author, text, extra)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (room, ms, seq, pos_ms, pos_seq, author, text, extra, reply_ms,
+         reply_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     update: db.prepare(
       `UPDATE messages SET pos_ms = @pms, pos_seq = @pseq, text = @text, extra = @extra
@@ -170,9 +172,11 @@ export function createSqliteHistoryStore(
       `SELECT ${COLUMNS} FROM messages
        WHERE room = ? AND (ms > ? OR (ms = ? AND seq > ?)) ORDER BY ms, seq`,
     ),
-    changedAfter: db.prepare<[string, number, number, number], Row>(
+    // A LIMIT of -1 is none; a replay asks for one more than it may show, to tell.
+    changedAfter: db.prepare<[string, number, number, number, number], Row>(
       `SELECT ${COLUMNS} FROM messages
-       WHERE room = ? AND (pos_ms > ? OR (pos_ms = ? AND pos_seq > ?)) ORDER BY pos_ms, pos_seq`,
+       WHERE room = ? AND (pos_ms > ? OR (pos_ms = ? AND pos_seq > ?)) ORDER BY pos_ms, pos_seq
+       LIMIT ?`,
     ),
     held: db.prepare<[string, number, number], { n: number }>(
       'SELECT 1 AS n FROM messages WHERE room = ? AND ms = ? AND seq = ?',
@@ -200,6 +204,27 @@ export function createSqliteHistoryStore(
     deleteChanges: db.prepare('DELETE FROM changes WHERE room = ?'),
     deleteRoomRow: db.prepare('DELETE FROM rooms WHERE name = ?'),
     deleteDedup: db.prepare('DELETE FROM dedup WHERE key >= ? AND key < ?'),
+    oldestBefore: db.prepare<[string, number, number], { ms: number; seq: number }>(
+      'SELECT ms, seq FROM messages WHERE room = ? AND ms < ? ORDER BY ms, seq LIMIT ?',
+    ),
+    oldestChangesBefore: db.prepare<[string, number, number], { ms: number; seq: number }>(
+      'SELECT ms, seq FROM changes WHERE room = ? AND ms < ? ORDER BY ms, seq LIMIT ?',
+    ),
+    // The room's clientIds whose message is at or before the edge.
+    forgetDedup: db.prepare(
+      `DELETE FROM dedup WHERE key >= @from AND key < @to AND (
+         json_extract(message, '$.ts') < @ms OR (json_extract(message, '$.ts') = @ms AND
+           CAST(substr(json_extract(message, '$.id'), instr(json_extract(message, '$.id'), '-') + 1)
+             AS INTEGER) <= @seq))`,
+    ),
+    quotingUpTo: db.prepare<[{ room: string; ms: number; seq: number }], Row>(
+      `SELECT ${COLUMNS} FROM messages WHERE room = @room AND reply_ms IS NOT NULL
+         AND (reply_ms < @ms OR (reply_ms = @ms AND reply_seq <= @seq))`,
+    ),
+    unquote: db.prepare(
+      `UPDATE messages SET extra = @extra, reply_ms = NULL, reply_seq = NULL
+       WHERE room = @room AND ms = @ms AND seq = @seq`,
+    ),
   };
 
   const nextKey = createIdClock(now, keyOf(q.newest.get()));
@@ -271,6 +296,7 @@ export function createSqliteHistoryStore(
       JSON.stringify(message.author),
       encodeText(message.text),
       extraOf(message),
+      ...(parseId(message.replyTo?.id ?? '') ?? [null, null]),
     );
     const { count } = q.countUp.get(room, key[0]) as { count: number };
     trim(room, count, 'messages');
@@ -288,6 +314,32 @@ export function createSqliteHistoryStore(
       origin: input.origin,
       ...(before ? { prev: idOf(before) } : {}),
     };
+  });
+
+  /** Deletes the oldest messages and change positions before `beforeMs`, `max` of each at most. */
+  const purge = db.transaction((room: string, beforeMs: number, max: number): Purged => {
+    const messages = q.oldestBefore.all(room, beforeMs, max);
+    const edge = messages.at(-1);
+    if (edge) {
+      const at = { room, n: messages.length, ms: edge.ms, seq: edge.seq };
+      q.trimMessagesTo.run(at);
+      q.setTrimmed.run(at);
+      q.forgetDedup.run({ from: `${room}\n`, to: `${room}\u000b`, ms: edge.ms, seq: edge.seq });
+      for (const row of q.quotingUpTo.all(at)) {
+        const reply = toMessage(row);
+        if (!reply.replyTo) continue;
+        const extra = extraOf({ ...reply, replyTo: goneQuote(reply.replyTo) });
+        q.unquote.run({ room, ms: row.ms, seq: row.seq, extra });
+      }
+    }
+    const changes = q.oldestChangesBefore.all(room, beforeMs, max);
+    const changesEdge = changes.at(-1);
+    if (changesEdge) {
+      const at = { room, n: changes.length, ms: changesEdge.ms, seq: changesEdge.seq };
+      q.trimChangesTo.run(at);
+      q.setChangesTrimmed.run(at);
+    }
+    return { messages: messages.length, changes: changes.length };
   });
 
   const change = db.transaction((room: string, id: IdKey, what: MessageChange): ChangeOutcome => {
@@ -419,7 +471,7 @@ export function createSqliteHistoryStore(
         return change(encodeText(room), key, what);
       }),
 
-    after: (name, id) =>
+    after: (name, id, limit) =>
       run(() => {
         const room = encodeText(name);
         const key = parseId(id);
@@ -440,8 +492,16 @@ export function createSqliteHistoryStore(
           q.heldChange.get(room, key[0], key[1]) !== undefined;
         if (!known) return olderThan(changesEdge) ? { ...gap, gapReason: 'trimmed' } : gap;
         const head = headOf(room);
+        const rows = q.changedAfter.all(
+          room,
+          key[0],
+          key[0],
+          key[1],
+          limit === undefined ? -1 : limit + 1,
+        );
+        if (limit !== undefined && rows.length > limit) return { ...gap, gapReason: 'too_many' };
         return {
-          messages: q.changedAfter.all(room, key[0], key[0], key[1]).map(toMessage),
+          messages: rows.map(toMessage),
           gap: false,
           hasMore: q.heldUpTo.get(room, key[0], key[0], key[1]) !== undefined,
           ...(head ? { head: idOf(head) } : {}),
@@ -470,6 +530,8 @@ export function createSqliteHistoryStore(
         })();
         heads.delete(room);
       }),
+
+    purge: (room, beforeMs, max) => run(() => purge(encodeText(room), beforeMs, max)),
 
     close: () => run(() => undefined),
   };

@@ -280,6 +280,25 @@ export function historyStoreSuite(
       expect(upToDate).toMatchObject({ messages: [], gap: false });
     });
 
+    test('a replay of more than its limit is a gap of too_many, and everything stays held', async () => {
+      const store = await create({ limit: 100, dedupTtlMs: 60_000 });
+      const ids = await fill(store, 'r1', 8);
+      // Five created after ids[2]: a limit of five replays them, of four does not.
+      const replay = await store.after('r1', ids[2] ?? '', 5);
+      expect(replay.gap).toBe(false);
+      expect(replay.messages.map((m) => m.id)).toEqual(ids.slice(3));
+      expect(await store.after('r1', ids[2] ?? '', 4)).toMatchObject({
+        messages: [],
+        gap: true,
+        gapReason: 'too_many',
+      });
+      // A change counts as one more to replay.
+      await store.change('r1', ids[0] ?? '', { kind: 'edit', by: author.id, text: 'x', at: 1 });
+      expect(await store.after('r1', ids[2] ?? '', 5)).toMatchObject({ gapReason: 'too_many' });
+      expect((await store.after('r1', ids[2] ?? '', 6)).messages).toHaveLength(6);
+      expect((await store.latest('r1', 100)).messages).toHaveLength(8);
+    });
+
     test('after reports a gap when the messages after the id were trimmed', async () => {
       const store = await create({ limit: 5, dedupTtlMs: 60_000 });
       const ids = await fill(store, 'r1', 5 + trimSlack + 20);
