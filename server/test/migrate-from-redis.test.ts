@@ -263,7 +263,12 @@ async function carriedOver(
   // The busy room lost its oldest messages: resuming from the first is a trimmed gap.
   expect(before.resumed[2]).toMatchObject({ gap: true, gapReason: 'trimmed' });
   expect(before.resumed[3]).toMatchObject({ gap: false });
-  expect(before.resumed[4]).toMatchObject({ gap: false });
+  // From the edge nothing was lost: everything held follows; unless Redis's approximate trim
+  // holds more than a rejoin replays (HISTORY_LIMIT), when the rejoin gets the newest page.
+  const held = (before.joins['busy true'] as { history: unknown[] }).history.length;
+  expect(before.resumed[4]).toMatchObject(
+    held > (SHARED.historyLimit ?? 0) ? { gap: true, gapReason: 'too_many' } : { gap: false },
+  );
   expect(before.resumed[5]).toMatchObject({ gap: false, history: [] });
   expect(before.joins['general true']).toMatchObject({
     history: [
@@ -399,11 +404,14 @@ test('awkward texts (a NUL, a lone surrogate, SQL) come through the migration ex
   await migrateCommand({ REDIS_URL: redis.url, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl });
   const onPostgres = await startTestNode({ ...SHARED, databaseUrl });
   expect(await look(onPostgres.url)).toEqual(before);
-  // Their clientIds are remembered too: a retry gets each message back, its text exactly.
+  // Their clientIds are remembered too: a retry gets each message back as it is now (the
+  // first one edited), its text exactly.
   const s = await connect(onPostgres.url, { session: ann.token });
-  await joinOk(s, 'odd');
+  const now = (await joinOk(s, 'odd')).history;
   for (const [i, message] of sent.entries()) {
-    expect(ok(await send(s, 'odd', 'retried', `odd-${i}`)).message).toEqual(message);
+    const retried = ok(await send(s, 'odd', 'retried', `odd-${i}`)).message;
+    expect(retried).toEqual(now.find((m) => m.id === message.id));
+    expect(retried.text).toBe(i === 0 ? texts[1] : message.text);
   }
 }, 60_000);
 

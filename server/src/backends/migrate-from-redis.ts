@@ -277,42 +277,21 @@ function messageRow(room: string, [id, raw]: StreamEntry, stateJson: string | un
   };
   const [ms, seq] = keyStrings(id);
   const [posMs, posSeq] = keyStrings(state?.pos ?? id);
+  const quoted = extra.replyTo ? parseId(extra.replyTo.id) : undefined;
   return [
     ...[room, ms, seq, posMs, posSeq, encodeText(author.id), encodeText(author.name)],
     ...[author.guest === true, author.bot === true],
     encodeText(state?.text ?? decodeText(f.get('t') ?? '')),
     Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
+    ...(quoted ?? [null, null]),
   ];
 }
 
 /** The JSON a dedup key holds (APPEND in the Redis store). */
 interface DedupJson {
   id: string;
-  a: string;
-  t: string;
   o: string;
-  b?: string;
-  u?: string;
-  g?: string;
-  q?: string;
-  x?: string;
 }
-
-/** The message a retry gets back, exactly as the Redis store builds it from a dedup entry. */
-const dedupMessage = (room: string, json: DedupJson): Message => ({
-  id: json.id,
-  room,
-  author: authorOf({
-    id: json.u ?? '',
-    name: decodeText(json.a),
-    ...(json.b === '1' ? { bot: true } : {}),
-    ...(json.g === '1' ? { guest: true } : {}),
-  }),
-  text: decodeText(json.t),
-  ts: Number(keyStrings(json.id)[0]),
-  ...(json.q ? { replyTo: JSON.parse(json.q) as Message['replyTo'] } : {}),
-  ...(json.x ? { mentions: JSON.parse(json.x) as Member[] } : {}),
-});
 
 /** A `message_dedup` row for one dedup key of the room; undefined once it expired. */
 async function dedupRow(
@@ -329,13 +308,12 @@ async function dedupRow(
   const clientId = decodeText(rest.slice(0, at));
   const scope = decodeURIComponent(rest.slice(at + 1));
   const json = JSON.parse(raw) as DedupJson;
-  const message = dedupMessage(room, json);
   return [
     encodeText(room),
     encodeText(scope),
     encodeText(clientId),
     encodeText(decodeText(json.o)),
-    JSON.stringify(message),
+    ...keyStrings(json.id),
   ];
 }
 
@@ -370,12 +348,14 @@ const INSERT_MESSAGE: BatchInsert = {
     'bot',
     'text',
     'extra',
+    'reply_ms',
+    'reply_seq',
   ],
 };
 const INSERT_CHANGE: BatchInsert = { table: 'message_changes', columns: ['room', 'ms', 'seq'] };
 const INSERT_DEDUP: BatchInsert = {
   table: 'message_dedup',
-  columns: ['room', 'scope', 'client_id', 'origin', 'message'],
+  columns: ['room', 'scope', 'client_id', 'origin', 'ms', 'seq'],
 };
 
 // The room's row, with its counts taken from the rows it holds now; a later run keeps the
@@ -416,6 +396,10 @@ async function writeRoom(
 ): Promise<RoomCounts> {
   const key = encodeText(room);
   const messages = snapshot.log.map((e) => messageRow(key, e, snapshot.states[e[0]]));
+  // A retry record of a message Redis trimmed away has nothing to answer with: PostgreSQL
+  // keeps one only beside its message.
+  const held = new Set(snapshot.log.map(([id]) => id));
+  const retries = dedup.filter((row) => held.has(`${String(row[4])}-${String(row[5])}`));
   const changes = snapshot.changes.map(([id]) => [key, ...keyStrings(id)]);
   // Rooms written before positions had a head: their newest entry is it.
   const head =
@@ -431,7 +415,7 @@ async function writeRoom(
         written: await insertBatch(client, INSERT_MESSAGE, messages),
       },
       changes: { read: changes.length, written: await insertBatch(client, INSERT_CHANGE, changes) },
-      dedup: { read: dedup.length, written: await insertBatch(client, INSERT_DEDUP, dedup) },
+      dedup: { read: dedup.length, written: await insertBatch(client, INSERT_DEDUP, retries) },
     };
     const upserted = await client.query(UPSERT_ROOM, [
       ...[key, head?.[0] ?? null, head?.[1] ?? null],
