@@ -11,6 +11,9 @@ import { createMemoryHistoryStore } from '../src/messages/memory-store.js';
 import { createSqliteHistoryStore } from '../src/messages/sqlite-store.js';
 import type { HistoryStore } from '../src/messages/store.js';
 import { openDatabase } from '../src/storage/sqlite.js';
+import { migrate, openPostgres } from '../src/storage/postgres.js';
+import { createPostgresHistoryStore, messagesMigrations } from '../src/messages/postgres-store.js';
+import { postgresForFile } from './support/postgres.js';
 import { signUp, type SignedIn } from './support/accounts.js';
 import { connect, joinOk, request, sendOk, waitFor } from './support/client.js';
 import { startTestServer, testConfig } from './support/server.js';
@@ -141,8 +144,19 @@ function listeningLogger() {
   };
 }
 
-const stores: [string, (now: () => number) => HistoryStore][] = [
+const postgres = postgresForFile();
+
+const stores: [string, (now: () => number) => Promise<HistoryStore> | HistoryStore][] = [
   ['memory', (now) => createMemoryHistoryStore({ limit: 10_000, dedupTtlMs: 60_000, now })],
+  [
+    'postgres',
+    async (now) => {
+      const pool = openPostgres(await postgres.database());
+      onTestFinished(() => pool.end());
+      await migrate(pool, messagesMigrations);
+      return createPostgresHistoryStore(pool, { dedupTtlMs: 60_000, now });
+    },
+  ],
   [
     'sqlite',
     (now) => {
@@ -162,7 +176,7 @@ describe.each(stores)('purging what is too old (%s)', (_name, store) => {
     const { logger, line } = listeningLogger();
     const { named } = await chat(
       { retentionSweepMs: 3_600_000 },
-      { now: time.now, scheduler, logger, history: store(time.now) },
+      { now: time.now, scheduler, logger, history: await store(time.now) },
     );
     const owner = await named('olga');
     const reader = await named('rita');
@@ -197,7 +211,7 @@ describe.each(stores)('purging what is too old (%s)', (_name, store) => {
 
   test('RETENTION_DAYS reaches every room, conversations too, and a sweep deletes in batches', async () => {
     const time = clock();
-    const history = store(time.now);
+    const history = await store(time.now);
     const started = await chat({ retentionDays: 1 }, { now: time.now, history });
     const owner = await started.named('olga');
     const other = await started.named('otto');
