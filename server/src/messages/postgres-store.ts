@@ -9,6 +9,7 @@ import {
 } from '../storage/postgres.js';
 import { decodeText, encodeText } from '../storage/text-codec.js';
 import { goneQuote } from './quotes.js';
+import { extraOf, fromExtra } from './message-extra.js';
 import {
   applyChange,
   authorOf,
@@ -139,12 +140,6 @@ interface Row {
   extra: string | null;
 }
 
-/** What a message holds besides its id, author and text, as the `extra` column keeps it. */
-type Extra = Pick<
-  Message,
-  'editedAt' | 'deleted' | 'removedByModerator' | 'reactions' | 'replyTo' | 'mentions'
->;
-
 const COLUMNS =
   'm.room, m.ms, m.seq, m.pos_ms, m.pos_seq, m.author_id, m.author_name, m.guest, m.bot, m.text, m.extra';
 
@@ -161,21 +156,9 @@ const toMessage = (r: Row): Message => {
     }),
     text: decodeText(r.text),
     ts: Number(r.ms),
-    ...(r.extra === null ? {} : (JSON.parse(r.extra) as Extra)),
+    ...fromExtra(r.extra),
     ...(changed ? { pos: `${r.pos_ms}-${r.pos_seq}` } : {}),
   };
-};
-
-const extraOf = (m: Message): string | null => {
-  const extra: Extra = {
-    ...(m.editedAt === undefined ? {} : { editedAt: m.editedAt }),
-    ...(m.deleted ? { deleted: true } : {}),
-    ...(m.removedByModerator ? { removedByModerator: true } : {}),
-    ...(m.reactions ? { reactions: m.reactions } : {}),
-    ...(m.replyTo ? { replyTo: m.replyTo } : {}),
-    ...(m.mentions ? { mentions: m.mentions } : {}),
-  };
-  return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
 };
 
 interface KeyRow {

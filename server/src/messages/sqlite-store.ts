@@ -2,6 +2,7 @@ import type { Message } from '../../../common/contract.js';
 import type { SqliteDatabase } from '../storage/sqlite.js';
 import { decodeText, encodeText } from '../storage/text-codec.js';
 import { goneQuote } from './quotes.js';
+import { extraOf, fromExtra } from './message-extra.js';
 import {
   applyChange,
   authorOf,
@@ -38,12 +39,6 @@ interface Row {
   extra: string | null;
 }
 
-/** What a message holds besides its id, author and text, as the `extra` column keeps it. */
-type Extra = Pick<
-  Message,
-  'editedAt' | 'deleted' | 'removedByModerator' | 'reactions' | 'replyTo' | 'mentions'
->;
-
 const COLUMNS = 'room, ms, seq, pos_ms, pos_seq, author, text, extra';
 
 const toMessage = (r: Row): Message => {
@@ -54,21 +49,9 @@ const toMessage = (r: Row): Message => {
     author: authorOf(JSON.parse(r.author) as Message['author']),
     text: decodeText(r.text),
     ts: r.ms,
-    ...(r.extra === null ? {} : (JSON.parse(r.extra) as Extra)),
+    ...fromExtra(r.extra),
     ...(changed ? { pos: `${r.pos_ms}-${r.pos_seq}` } : {}),
   };
-};
-
-const extraOf = (m: Message): string | null => {
-  const extra: Extra = {
-    ...(m.editedAt === undefined ? {} : { editedAt: m.editedAt }),
-    ...(m.deleted ? { deleted: true } : {}),
-    ...(m.removedByModerator ? { removedByModerator: true } : {}),
-    ...(m.reactions ? { reactions: m.reactions } : {}),
-    ...(m.replyTo ? { replyTo: m.replyTo } : {}),
-    ...(m.mentions ? { mentions: m.mentions } : {}),
-  };
-  return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
 };
 
 interface Key {
