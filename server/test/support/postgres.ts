@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { PostgresProcess } from '../../../scripts/lib/processes.js';
 
@@ -16,4 +17,21 @@ export function postgresForFile(): { server: PostgresProcess; database(): Promis
     server,
     database: () => server.createDatabase(`t${process.pid}_${made++}`),
   };
+}
+
+/**
+ * The rows of `messages` in the database at `url`, read from PostgreSQL itself, and how
+ * many distinct (room, text) pairs they hold.
+ */
+export async function messageRows(url: string): Promise<{ rows: number; distinct: number }> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ rows: string; distinct: string }>(
+      'SELECT count(*) AS rows, count(DISTINCT (room, text)) AS distinct FROM messages',
+    );
+    return { rows: Number(rows[0]?.rows), distinct: Number(rows[0]?.distinct) };
+  } finally {
+    await client.end();
+  }
 }
