@@ -1,7 +1,8 @@
 import { ChatUser, type ChatUserOptions } from '../../../client/test/support/chat-user.js';
 import type { Transport } from '../../../client/src/model/chat.js';
 import { RECONNECTION } from '../../../client/src/model/chat-options.js';
-import { identity } from './client.js';
+import { Limits, type Message } from '../../../common/contract.js';
+import { connect, identity, joinOk, request } from './client.js';
 
 /**
  * 200 clients as the fault tests have them: 120 on WebSocket, 30 starting on polling and
@@ -132,4 +133,48 @@ export async function settleAndAudit(users: ChatUser[]) {
   const before = audit(users);
   await Promise.all(users.map((u) => u.hasShown(before.ackedIn.get(u.room) ?? [])));
   return { ...audit(users), missingBefore: before.missing };
+}
+
+/**
+ * Every message the store holds in each of `rooms`, oldest first, as a member who joins
+ * now reads it through the node at `url`: the join's page, then history:fetch back to the
+ * first.
+ */
+export async function storedHistory(url: string, rooms: string[]): Promise<Message[][]> {
+  const reader = await connect(url, { name: 'history reader' });
+  try {
+    return await Promise.all(
+      rooms.map(async (room) => {
+        const joined = await joinOk(reader, room);
+        const messages = [...joined.history];
+        for (let more = joined.hasMore; more && messages[0];) {
+          const page = await request(reader, 'history:fetch', {
+            room,
+            before: messages[0].id,
+            limit: Limits.historyFetchMaxLimit,
+          });
+          if (!page.ok) throw new Error(`history:fetch failed: ${page.error.code}`);
+          messages.unshift(...page.messages);
+          more = page.hasMore;
+        }
+        return messages;
+      }),
+    );
+  } finally {
+    reader.disconnect();
+  }
+}
+
+/**
+ * What the store holds, read back through the node at `url`, against what `users` were
+ * acknowledged: messages stored, those whose text was stored before (stored twice: each
+ * text is unique), and acknowledged ids that it lacks.
+ */
+export async function storedAgainstAcked(url: string, users: ChatUser[]) {
+  const rooms = [...new Set(users.map((u) => u.room))];
+  const stored = (await storedHistory(url, rooms)).flat();
+  const ids = new Set(stored.map((m) => m.id));
+  const texts = new Set(stored.map((m) => `${m.room}\n${m.text}`));
+  const lost = users.flatMap((u) => u.acked).filter((m) => !ids.has(m.id)).length;
+  return { stored: stored.length, twice: stored.length - texts.size, lost };
 }

@@ -35,3 +35,17 @@ export async function messageRows(url: string): Promise<{ rows: number; distinct
     await client.end();
   }
 }
+
+/**
+ * Where the fault tests keep the record: in Redis (REDIS_URL alone), or in PostgreSQL
+ * (DATABASE_URL), Redis then holding only broadcasts, presence and limits. The Redis
+ * variant stays as long as deployments can keep their record there.
+ */
+export const STORES = ['redis', 'postgres'] as const;
+export type Store = (typeof STORES)[number];
+
+/** A database of its own on `postgres` for the PostgreSQL store; none for the Redis one. */
+export const databaseFor = async (
+  store: Store,
+  postgres: { database(): Promise<string> },
+): Promise<string | undefined> => (store === 'postgres' ? await postgres.database() : undefined);
