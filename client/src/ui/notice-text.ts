@@ -106,9 +106,9 @@ export function moderationNotice(
 /** What the timeline says when the server could not replay everything since the last visit. */
 const GAP_TEXT: Record<GapReason, string> = {
   trimmed:
-    'Some messages are missing: more were posted while you were away than this room keeps, and the oldest of them are gone.',
+    'Some messages are missing: some of those posted while you were away are no longer kept (too old, or more than this room holds), and are gone.',
   too_many:
-    'More was posted while you were away than can be shown at once: these are the newest messages, and older ones load as you scroll up.',
+    'More was posted while you were away than can be caught up at once: below are the newest messages, and “Load earlier messages” brings the ones before them.',
   unknown:
     'Some messages may be missing: the server no longer has the history you last saw (it may have restarted without keeping it).',
 };
