@@ -4,7 +4,7 @@ import type { HistoryStore } from '../../server/src/messages/store.js';
 import { connect, identity, joinOk, sendOk } from '../../server/test/support/client.js';
 import { startTestServer } from '../../server/test/support/server.js';
 import { ConnectionState } from '../src/model/connection-state.js';
-import { noticeText } from '../src/ui/notice-text.js';
+import { noticeText, retentionText } from '../src/ui/notice-text.js';
 import { ChatUser } from './support/chat-user.js';
 
 // How long rooms keep their messages, and the return after a long absence, through the
@@ -80,4 +80,49 @@ test('back after more than a rejoin replays: only the newest page, then every ol
   expect(pages).toEqual([3, 3, 1]);
   expect(textsOf(alice)).toEqual(['b1', 'b2', ...missed.map((m) => m.text), 'written while away']);
   expect(alice.duplicateReceipts).toBe(0);
+});
+
+test('an owner sets how long the room keeps messages; the room is told, and a moderator may not', async () => {
+  const { url } = await startTestServer({}, { history: diskLikeHistory() });
+  const room = 'archive';
+  const olga = new ChatUser(url, await identity(url, 'olga'), room);
+  await olga.ready();
+  const mona = new ChatUser(url, await identity(url, 'mona'), room);
+  await mona.ready();
+  expect(await olga.chat.moderation.setRole(room, mona.chat.user.id, 'moderator')).toBeUndefined();
+  await mona.until(() => mona.chat.isStaff(room));
+
+  expect(await mona.chat.moderation.setRetention(room, 7)).toMatch(/owner/);
+  expect(await olga.chat.moderation.setRetention(room, 7)).toBeUndefined();
+  const monaRoom = mona.chat.rooms.get(room);
+  await mona.until(() => monaRoom?.info?.retention !== undefined);
+  expect(monaRoom?.info?.retention).toEqual({ days: 7, by: 'room' });
+  expect(retentionText(monaRoom?.info?.retention)).toBe(
+    'Messages are deleted 7 days after they are sent (this room’s setting).',
+  );
+  expect(noticesOf(mona)).toContain('olga set messages to be deleted after 7 days');
+
+  expect(await olga.chat.moderation.setRetention(room, null)).toBeUndefined();
+  await mona.until(() => monaRoom?.info?.retention === undefined);
+  expect(noticesOf(mona)).toContain('olga set messages to be kept for good');
+  expect(noticesOf(olga)).toContain('You set messages to be kept for good');
+});
+
+test('with the server’s own retention, the room shows it, and a room may not keep messages longer', async () => {
+  const { url } = await startTestServer({ retentionDays: 30 }, { history: diskLikeHistory() });
+  const olga = new ChatUser(url, await identity(url, 'olga'), 'longroom');
+  await olga.ready();
+  const info = () => olga.chat.rooms.get('longroom')?.info;
+  expect(info()?.retention).toEqual({ days: 30, by: 'server' });
+  expect(await olga.chat.moderation.setRetention('longroom', 31)).toBe(
+    'this server deletes messages after 30 days; a room may keep them less long only',
+  );
+  expect(await olga.chat.moderation.setRetention('longroom', 10)).toBeUndefined();
+  await olga.until(() => info()?.retention?.by === 'room');
+  expect(info()?.retention).toEqual({ days: 10, by: 'room' });
+  expect(await olga.chat.moderation.setRetention('longroom', null)).toBeUndefined();
+  await olga.until(() => info()?.retention?.by === 'server');
+  expect(noticesOf(olga)).toContain(
+    'You set messages to be deleted after 30 days, as the server does',
+  );
 });
