@@ -11,10 +11,10 @@ import { ChatUser } from './support/chat-user.js';
 // browser client's core against a real server.
 
 /**
- * The memory store, with what the stores on disk add: a purge (so that rooms may take a
- * retention; no sweep runs within a test), and rejoins whose replay is bounded by the limit
- * the server asks for (`HISTORY_LIMIT`): past it, `gap` with `too_many`, as the store
- * contract says.
+ * History as the stores that take a retention keep it, over the memory store whatever that
+ * does itself: a purge (so that rooms may take a retention; no sweep runs within a test), and
+ * rejoins whose replay is bounded by the limit the server asks for (`HISTORY_LIMIT`): past
+ * it, `gap` with `too_many`, as the store contract says.
  */
 function diskLikeHistory(): HistoryStore {
   const inner = createMemoryHistoryStore({ limit: 10_000, dedupTtlMs: 600_000 });
