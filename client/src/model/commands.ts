@@ -75,6 +75,12 @@ export function createModeration(request: Request) {
     /** Changes the room's topic (`''` removes it) or privacy. */
     updateRoom: (room: string, change: { topic?: string; private?: boolean }) =>
       moderate('room:update', { room, ...change }),
+    /**
+     * Keeps the room's messages `days` days before they are deleted, or (null) drops the
+     * room's own retention, leaving the server's; owners and operators only.
+     */
+    setRetention: (room: string, days: number | null) =>
+      moderate('room:update', { room, retentionDays: days }),
     /** Lets a user, named by id or by username, join the room while it is private. */
     invite: (room: string, who: { userId: string } | { username: string }) =>
       moderate('room:invite', { room, ...who }),

@@ -153,17 +153,30 @@ export class Room {
     return this.resume.since;
   }
 
-  /** A join was acknowledged: members and continuity are updated; returns the messages to show. */
+  /**
+   * A join was acknowledged: members and continuity are updated; returns the messages to show.
+   * After a long absence (`too_many`) the timeline starts again from the newest page, so that
+   * "load earlier" pages back through everything missed: kept, the old messages would leave
+   * a hole between them and the page that paging back from the oldest could never reach.
+   * Messages waiting to be sent are the outbox's, not the timeline's, and stay.
+   */
   applyJoin(ack: JoinResult): Message[] {
     this.joined = true;
     this.resume = undefined;
     this.info = ack.info;
+    const restart = ack.gap && ack.gapReason === 'too_many' && this.timeline.messageCount > 0;
+    if (restart) {
+      this.timeline.restartAt(ack.history[0]?.id);
+      this.timeline.hasMore = ack.hasMore;
+      // Before the page (and before live messages kept): older pages load above it.
+      this.timeline.notice({ type: 'gap', reason: 'too_many' }, 'warning', true);
+    }
     this.presence.joined(ack.members, (member) => {
       this.timeline.notice({ type: 'left', name: member.name });
     });
     const first = this.timeline.messageCount === 0;
     if (ack.gap) this.timeline.breakContinuity();
-    if (ack.gap && !first) {
+    if (ack.gap && !first && !restart) {
       this.timeline.notice({ type: 'gap', reason: ack.gapReason ?? 'unknown' }, 'warning');
     }
     if (first) this.timeline.hasMore = ack.hasMore;

@@ -129,3 +129,38 @@ test('replies held follow their original: its edited text, then no text once del
     deleted: true,
   });
 });
+
+const kinds = (t: Timeline) => t.items.map((i) => (i.kind === 'message' ? i.message.id : 'notice'));
+
+test('starting again from a page forgets what is older, and keeps what came since', () => {
+  const t = new Timeline();
+  t.append(msg('1-0'), false);
+  t.notice({ type: 'joined', name: 'bob' });
+  t.append(msg('2-0'), false);
+  // A live message that came while the join was answered, newer than the page.
+  t.append(msg('9-0'), false);
+  t.restartAt('5-0');
+  expect(kinds(t)).toEqual(['9-0']);
+  expect(t.has('1-0')).toBe(false);
+  expect(t.messageCount).toBe(1);
+  // The page goes before it, edited messages included: they are not older than the page.
+  expect(t.append({ ...msg('5-0'), pos: '8-0' }, false)).toBe('new');
+  expect(t.append(msg('6-0'), false)).toBe('new');
+  expect(kinds(t)).toEqual(['5-0', '6-0', '9-0']);
+  expect(t.oldestId()).toBe('5-0');
+  // A change to a message before the page is only noted, as before any other page.
+  expect(t.append({ ...msg('3-0'), pos: '9-5' }, false)).toBe('held');
+  t.prepend([msg('3-0'), msg('4-0')], () => false);
+  expect(kinds(t)).toEqual(['3-0', '4-0', '5-0', '6-0', '9-0']);
+});
+
+test('starting again from an empty page forgets everything', () => {
+  const t = new Timeline();
+  t.append(msg('1-0'), false);
+  t.notice({ type: 'joined', name: 'bob' });
+  t.hasMore = true;
+  t.restartAt(undefined);
+  expect(t.items).toEqual([]);
+  expect(t.messageCount).toBe(0);
+  expect(t.hasMore).toBe(false);
+});

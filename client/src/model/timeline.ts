@@ -54,6 +54,11 @@ export class Timeline {
   private readonly recent: Seen[] = [];
   /** Older messages can be fetched. */
   hasMore = false;
+  /**
+   * The first message of the page the timeline last started again from (`restartAt`): the
+   * page's changed messages belong before the live ones kept, not among the older ones.
+   */
+  private pageStart: string | undefined;
 
   get messageCount(): number {
     return this.ids.size;
@@ -140,6 +145,27 @@ export class Timeline {
     this.recent.length = 0;
   }
 
+  /**
+   * Starts again from a page the server sends after a long absence: forgets every message
+   * older than `oldest` (the page's first, or every message when undefined) and the notices
+   * among them. Kept, they would leave a hole before the page that "load earlier", paging
+   * back from the oldest message held, could never fill. Messages from `oldest` on stay:
+   * live ones that came while the join was answered may be newer than the page.
+   */
+  restartAt(oldest: string | undefined): void {
+    const kept =
+      oldest === undefined
+        ? -1
+        : this.items.findIndex(
+            (item) => item.kind === 'message' && compareIds(item.message.id, oldest) >= 0,
+          );
+    const dropped = this.items.splice(0, kept < 0 ? this.items.length : kept);
+    for (const item of dropped) if (item.kind === 'message') this.ids.delete(item.key);
+    this.recent.length = 0;
+    this.hasMore = false;
+    this.pageStart = oldest;
+  }
+
   /** The oldest message held, the cursor for "load earlier". */
   oldestId(): string | undefined {
     for (const item of this.items) if (item.kind === 'message') return item.message.id;
@@ -163,7 +189,9 @@ export class Timeline {
       return 'updated';
     }
     const oldest = this.oldestId();
-    if (message.pos !== undefined && oldest !== undefined && compareIds(message.id, oldest) < 0) {
+    const older = oldest !== undefined && compareIds(message.id, oldest) < 0;
+    const inPage = this.pageStart !== undefined && compareIds(message.id, this.pageStart) >= 0;
+    if (message.pos !== undefined && older && !inPage) {
       this.reached(message.pos);
       return 'held';
     }
@@ -195,7 +223,10 @@ export class Timeline {
     );
   }
 
-  notice(notice: Notice, tone: 'info' | 'warning' = 'info'): void {
-    this.items.push({ kind: 'notice', key: `notice-${this.noticeSeq++}`, notice, tone });
+  /** Adds a notice after everything held, or with `first` before it. */
+  notice(notice: Notice, tone: 'info' | 'warning' = 'info', first = false): void {
+    const item = { kind: 'notice', key: `notice-${this.noticeSeq++}`, notice, tone } as const;
+    if (first) this.items.unshift(item);
+    else this.items.push(item);
   }
 }

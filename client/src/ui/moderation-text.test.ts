@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { ModerationEvent, RoomInfo } from '../../../common/contract.js';
 import { atLeast, outranks, roleIn } from '../../../common/roles.js';
 import { timeFormat } from './format.js';
-import { durationText, joinProblemText, moderationNotice } from './notice-text.js';
+import {
+  durationText,
+  joinProblemText,
+  moderationNotice,
+  noticeText,
+  retentionText,
+} from './notice-text.js';
 import { auditText } from './moderation-text.js';
 
 const olga = { id: 'u-olga', name: 'olga' };
@@ -100,6 +106,47 @@ describe('moderation notices', () => {
     );
   });
 
+  it('tells how long messages are now kept when the retention changed', () => {
+    const kept = (days: number, by: 'room' | 'server') => ({ ...info, retention: { days, by } });
+    const set = (after: RoomInfo, before: RoomInfo) =>
+      moderationNotice(event({ action: 'update', info: after }), before, '', now);
+    expect(set(kept(30, 'room'), info)).toBe('olga set messages to be deleted after 30 days');
+    expect(set(kept(1, 'room'), kept(30, 'room'))).toBe(
+      'olga set messages to be deleted after 1 day',
+    );
+    expect(set(info, kept(30, 'room'))).toBe('olga set messages to be kept for good');
+    // The room's own removed, the server's applies again.
+    expect(set(kept(30, 'server'), kept(7, 'room'))).toBe(
+      'olga set messages to be deleted after 30 days, as the server does',
+    );
+    expect(set({ ...kept(7, 'room'), topic: 'x' }, info)).toBe(
+      'olga changed the topic to “x” and set messages to be deleted after 7 days',
+    );
+    // Unchanged, it is not mentioned; nor when the settings before are not known.
+    expect(set({ ...kept(7, 'room'), private: true }, kept(7, 'room'))).toBe(
+      'olga made the room private',
+    );
+    expect(
+      moderationNotice(event({ action: 'update', info: kept(7, 'room') }), undefined, '', now),
+    ).toBe('olga updated the room’s settings');
+  });
+
+  it('says how long the room keeps its messages, and by whose setting', () => {
+    expect(retentionText(undefined)).toBeUndefined();
+    expect(retentionText({ days: 30, by: 'server' })).toBe(
+      'Messages are deleted 30 days after they are sent (this server’s setting).',
+    );
+    expect(retentionText({ days: 1, by: 'room' })).toBe(
+      'Messages are deleted 1 day after they are sent (this room’s setting).',
+    );
+  });
+
+  it('says the newest page follows after a long absence', () => {
+    expect(noticeText({ type: 'gap', reason: 'too_many' })).toMatch(
+      /^More was posted while you were away than can be caught up at once: below are the newest messages/,
+    );
+  });
+
   it('gives lengths in whole days, hours or minutes', () => {
     expect(durationText(60_000)).toBe('1 minute');
     expect(durationText(90 * 60_000)).toBe('90 minutes');
@@ -140,6 +187,12 @@ describe('the audit list in words', () => {
       'olga set the topic to “Plans” and made the room private',
     );
     expect(entry('update', { detail: '{"topic":""}' })).toBe('olga removed the topic');
+    expect(entry('update', { detail: '{"retentionDays":30}' })).toBe(
+      'olga set messages to be deleted after 30 days',
+    );
+    expect(entry('update', { detail: '{"retentionDays":null}' })).toBe(
+      'olga set messages to be kept as long as the server keeps them',
+    );
     expect(entry('update', { detail: 'not json' })).toBe('olga changed the room’s settings');
     expect(entry('something-new', { target: spam.id })).toBe('olga: something-new spam');
   });

@@ -14,13 +14,22 @@ function updateWords(detail: string | undefined): string[] {
     return [];
   }
   if (typeof change !== 'object' || change === null) return [];
-  const { topic, private: isPrivate } = change as { topic?: unknown; private?: unknown };
+  const {
+    topic,
+    private: isPrivate,
+    retentionDays: days,
+  } = change as { topic?: unknown; private?: unknown; retentionDays?: unknown };
   const words: string[] = [];
   if (typeof topic === 'string') {
     words.push(topic === '' ? 'removed the topic' : `set the topic to “${topic}”`);
   }
   if (typeof isPrivate === 'boolean') {
     words.push(isPrivate ? 'made the room private' : 'made the room public');
+  }
+  if (typeof days === 'number') {
+    words.push(`set messages to be deleted after ${days} ${days === 1 ? 'day' : 'days'}`);
+  } else if (days === null) {
+    words.push('set messages to be kept as long as the server keeps them');
   }
   return words;
 }

@@ -32,6 +32,31 @@ export function durationText(ms: number): string {
 const capitalised = (text: string): string =>
   /^(you|someone) /.test(text) ? text.charAt(0).toUpperCase() + text.slice(1) : text;
 
+type Retention = RoomInfo['retention'];
+
+/**
+ * How long the room keeps its messages, as its header says it, such as "Messages are deleted
+ * 30 days after they are sent (this room’s setting)"; undefined when they are kept for good.
+ */
+export function retentionText(retention: Retention): string | undefined {
+  if (!retention) return undefined;
+  const whose = retention.by === 'room' ? 'this room’s setting' : 'this server’s setting';
+  return `Messages are deleted ${plural(retention.days, 'day')} after they are sent (${whose}).`;
+}
+
+const sameRetention = (a: Retention, b: Retention): boolean =>
+  a?.days === b?.days && a?.by === b?.by;
+
+/** A change of how long messages are kept, as a verb phrase, from the retention it left. */
+function retentionChange(after: Retention): string {
+  if (!after) return 'set messages to be kept for good';
+  const length = plural(after.days, 'day');
+  // The room's own retention is gone, and the server's applies.
+  if (after.by === 'server')
+    return `set messages to be deleted after ${length}, as the server does`;
+  return `set messages to be deleted after ${length}`;
+}
+
 /** What the room's settings changes from `before` to `after` say, as verb phrases. */
 function settingChanges(before: RoomInfo | undefined, after: RoomInfo): string[] {
   const changes: string[] = [];
@@ -44,6 +69,9 @@ function settingChanges(before: RoomInfo | undefined, after: RoomInfo): string[]
   }
   if (before !== undefined && before.private !== after.private) {
     changes.push(after.private ? 'made the room private' : 'made the room public');
+  }
+  if (before !== undefined && !sameRetention(before.retention, after.retention)) {
+    changes.push(retentionChange(after.retention));
   }
   return changes;
 }
@@ -106,9 +134,9 @@ export function moderationNotice(
 /** What the timeline says when the server could not replay everything since the last visit. */
 const GAP_TEXT: Record<GapReason, string> = {
   trimmed:
-    'Some messages are missing: more were posted while you were away than this room keeps, and the oldest of them are gone.',
+    'Some messages are missing: some of those posted while you were away are no longer kept (too old, or more than this room holds), and are gone.',
   too_many:
-    'More was posted while you were away than can be shown at once: these are the newest messages, and older ones load as you scroll up.',
+    'More was posted while you were away than can be caught up at once: below are the newest messages, and “Load earlier messages” brings the ones before them.',
   unknown:
     'Some messages may be missing: the server no longer has the history you last saw (it may have restarted without keeping it).',
 };

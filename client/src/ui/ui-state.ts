@@ -85,6 +85,8 @@ export interface HeaderState {
   deleting: { room: string; busy: boolean } | undefined;
   /** The room whose privacy is being changed. */
   switching: string | undefined;
+  /** The room whose retention is being set, and whether the change is on its way. */
+  retention: { room: string; saving: boolean } | undefined;
 }
 
 /** The audit list of one room, as fetched. */
@@ -123,7 +125,7 @@ export function createUiState(options: { maxTextLength: number; redraw: () => vo
     },
     reports: { open: undefined, view: 'open', busy: new Set(), focus: undefined },
     invite: { open: undefined, busy: false },
-    header: { editing: undefined, deleting: undefined, switching: undefined },
+    header: { editing: undefined, deleting: undefined, switching: undefined, retention: undefined },
     audit: undefined,
     reading: undefined,
     linked: undefined,

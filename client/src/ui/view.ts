@@ -11,6 +11,7 @@ import { createMemberPanel, restoreMemberFocus } from './member-panel.js';
 import { restoreMessageFocus } from './message-actions.js';
 import { createOperatorTools } from './operator-tools.js';
 import { createReportsPanel } from './reports-panel.js';
+import { createRetentionPanel } from './retention-panel.js';
 import { createRoomHeader } from './room-header.js';
 import { createRoomList } from './room-list.js';
 import { createInvitations } from './invitations.js';
@@ -157,6 +158,7 @@ export function createView(ui: UiState, chat: Chat): Panel {
     createRoomBar(chat),
     createComposer(ui, chat),
     createRoomHeader(ui, chat),
+    createRetentionPanel(ui, chat),
     createInvitePanel(ui, chat),
     createAuditPanel(ui, chat),
     createReportsPanel(ui, chat),
