@@ -1,6 +1,7 @@
 // `npm run bench:cluster [-- --quick]`: two chat nodes on a real three-primary Redis Cluster,
-// the same load with REDIS_ACK_REPLICAS=1 and =0 in alternation (bench/lib/cluster-bench.ts),
-// and the capacity model's prediction for this layout set against what was measured.
+// the same load with the record in Redis (REDIS_ACK_REPLICAS=1 and =0), in PostgreSQL (fsync
+// on), and on one node with SQLite, in rotation (bench/lib/cluster-bench.ts), and the capacity
+// model's prediction for this layout set against what was measured.
 // Written to bench/results/cluster.json (a --quick run to bench/results/cluster-quick.json).
 import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,27 +1,34 @@
 // Two chat nodes on a real three-primary Redis Cluster (each primary with a replica), as
-// deployed: the sharded adapter, messages stored by Lua and, with REDIS_ACK_REPLICAS=1, acked
-// only once a replica holds them (WAIT). The same load runs with REDIS_ACK_REPLICAS=1 and =0,
-// alternately, for several rounds: the difference is what the acknowledgement policy costs.
-// Around each measured step: the sender's ack latency, the chat nodes' and redis-servers' CPU
-// (/proc), Redis commands and bytes (INFO, net of an idle window's background), and the bytes
-// each node's sharded subscriber read (the cross-node traffic).
+// deployed: the sharded adapter and, with the record in Redis, messages stored by Lua and,
+// with REDIS_ACK_REPLICAS=1, acked only once a replica holds them (WAIT). The same load runs
+// in several steps, in rotation for several rounds: the record in Redis with
+// REDIS_ACK_REPLICAS=1 and =0; the record in PostgreSQL (DATABASE_URL, fsync on) with the
+// adapter still on the cluster; and one node alone on SQLite. Around each measured step: the
+// sender's ack latency, the chat nodes' CPU (/proc), and what the servers behind them did
+// (bench/lib/cluster-windows.ts): the redis-servers' CPU, commands and bytes, the bytes each
+// node's sharded subscriber read, and PostgreSQL's CPU and WAL.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
+import pg from 'pg';
+import { PostgresProcess } from '../../scripts/lib/processes.js';
 import { RedisCluster } from '../../scripts/lib/redis-cluster.js';
 import type { BenchClient } from '../load/client.js';
 import { dialects } from '../load/dialect.js';
-import { Fleet, type ClientSpec } from '../load/fleet.js';
-import { CpuMeter, round, type LatencySummary } from './measure.js';
-import { hasTaskset, pinPid, pinSelf, stopAll } from './processes.js';
+import { Fleet, type ClientSpec, type LoadReport } from '../load/fleet.js';
 import {
-  RedisProbe,
-  bytesReceivedByPid,
-  diffCounters,
-  sumCounters,
-  totalCalls,
-  type RedisCounters,
-} from './redis-stats.js';
+  postgresWindow,
+  redisWindow,
+  streamBytesPerMessage,
+  type PostgresRig,
+  type PostgresWindow,
+  type RedisRig,
+  type RedisWindow,
+} from './cluster-windows.js';
+import { CpuMeter, round, type LatencySummary } from './measure.js';
+import { STATEMENT_STATS, postgresSettings, type PostgresSettings } from './postgres-stats.js';
+import { hasTaskset, pinPid, pinSelf, pinTree, stopAll } from './processes.js';
+import { RedisProbe } from './redis-stats.js';
 import { guestSessions } from './sign-in.js';
 import { startChatNode } from './targets.js';
 
@@ -39,7 +46,7 @@ export interface ClusterProfile {
   warmupSeconds: number;
   /** An idle window before each step, to measure Redis's background traffic, in seconds. */
   idleSeconds: number;
-  /** Pairs of runs (REDIS_ACK_REPLICAS=1, then =0, or the other way round). */
+  /** Rounds of every step (REDIS_ACK_REPLICAS=1 and =0, PostgreSQL, SQLite), in rotation. */
   rounds: number;
   sampleStride: number;
 }
@@ -85,9 +92,27 @@ export const clusterProfiles: Record<ClusterProfile['name'], ClusterProfile> = {
   },
 };
 
-export interface ClusterRun {
+/** One measured step: which store holds the record, and on how many nodes. */
+export type StepName = 'ack1' | 'ack0' | 'postgres' | 'sqlite';
+
+/** What each step runs; the results file repeats it. */
+export const STEPS: Record<StepName, string> = {
+  ack1: 'two nodes, the record in the Redis Cluster (Lua), REDIS_ACK_REPLICAS=1: WAIT 1 before each ack',
+  ack0: 'two nodes, the record in the Redis Cluster (Lua), REDIS_ACK_REPLICAS=0',
+  postgres:
+    'two nodes, the record in PostgreSQL (DATABASE_URL, a fresh database per step; fsync as recorded), adapter and presence still on the Redis Cluster',
+  sqlite:
+    'one node, STORE=sqlite on a temporary file, no Redis: node A with its half of each room and every sender; node B and its clients left out',
+};
+
+/** The order of the steps in the first round; each later round starts one step further on. */
+const ORDER: readonly StepName[] = ['ack1', 'ack0', 'postgres', 'sqlite'];
+
+/** What every step measures: the load, the sender's acks, the chat nodes' CPU. */
+export interface StepRun {
+  step: StepName;
   round: number;
-  ackReplicas: 0 | 1;
+  nodes: 1 | 2;
   sent: number;
   acked: number;
   refused: number;
@@ -103,45 +128,67 @@ export interface ClusterRun {
   ack: LatencySummary;
   /** Send to receipt, sampled recipients. */
   delivery: LatencySummary;
-  /** CPU used over the step, in µs: each chat node, and the primaries and replicas together. */
-  cpuMicros: { nodeA: number; nodeB: number; primaries: number; replicas: number };
-  /** Both nodes' CPU per delivery, µs. */
+  /** CPU used over the step by each chat node, in µs (node B 0 when there is one node). */
+  cpuMicros: { nodeA: number; nodeB: number };
+  /** The nodes' CPU per delivery, µs. */
   nodeMicrosPerDelivery: number;
   /** Each node's CPU per message, µs (node A holds every sender). */
   nodeMicrosPerMessage: { nodeA: number; nodeB: number };
   /** Recipients of each message on each node. */
   membersPerMessage: { nodeA: number; nodeB: number };
-  redisMicrosPerMessage: { primaries: number; replicas: number };
-  /** Redis commands per message, net of the idle background; primaries by command too. */
-  opsPerMessage: { primaries: number; replicas: number; byCommand: Record<string, number> };
-  /** Bytes per message in and out of all six redis-servers, net of background; replication's share. */
-  bytesPerMessage: { in: number; out: number; replicationIn: number; replicationOut: number };
-  /** The primaries' `used_memory` growth per stored message, bytes (expiring dedup keys and allocator noise included). */
-  memoryPerMessage: number;
-  /** MEMORY USAGE of rooms' message streams over their lengths, bytes: a stored message. */
-  storedBytesPerMessage: number;
-  /** Bytes each node's sharded subscriber read per message: the cross-node traffic. */
-  subscriberBytesPerMessage: { nodeA: number; nodeB: number };
-  /** Redis's background while idle: commands and bytes (in + out) per second, all six. */
-  background: { opsPerSec: number; bytesPerSec: number };
   /** The machine's 1-minute load average before and after the run (other work shows here). */
   loadAverage: [number, number];
 }
 
+/** A step with the record in the Redis Cluster. */
+export interface ClusterRun extends StepRun, RedisWindow {
+  step: 'ack1' | 'ack0';
+  ackReplicas: 0 | 1;
+  /** MEMORY USAGE of rooms' message streams over their lengths, bytes: a stored message. */
+  storedBytesPerMessage: number;
+}
+
+/** The record in PostgreSQL; Redis still carries the broadcasts and presence. */
+export interface PostgresRun extends StepRun, RedisWindow {
+  step: 'postgres';
+  postgres: PostgresWindow;
+}
+
+export interface SqliteRun extends StepRun {
+  step: 'sqlite';
+}
+
+export type AnyRun = ClusterRun | PostgresRun | SqliteRun;
+
 export interface ClusterBenchResults {
   profile: ClusterProfile['name'];
   date: string;
-  machine: { cpu: string; cores: number; node: string; redis: string; pinned: boolean };
+  machine: {
+    cpu: string;
+    cores: number;
+    node: string;
+    redis: string;
+    postgres: string;
+    pinned: boolean;
+  };
   layout: Omit<ClusterProfile, 'name'> & { nodes: 2; primaries: 3; replicasPerPrimary: 1 };
-  runs: ClusterRun[];
+  steps: Record<StepName, string>;
+  /** The PostgreSQL server's settings, as it reported them (SHOW). */
+  postgres: Omit<PostgresSettings, 'version'>;
+  runs: AnyRun[];
   /** A stored message's memory, the median of the runs' `storedBytesPerMessage`, bytes. */
   storedBytesPerMessage: number;
-  /** Medians over the rounds, per policy. */
-  summary: Record<'ack1' | 'ack0', ClusterSummary>;
+  /** Medians over the rounds, per step. */
+  summary: {
+    ack1: ClusterSummary;
+    ack0: ClusterSummary;
+    postgres: PostgresSummary;
+    sqlite: StepSummary;
+  };
   seconds: number;
 }
 
-export interface ClusterSummary {
+export interface StepSummary {
   runs: number;
   ackP50Ms: number;
   ackP99Ms: number;
@@ -150,13 +197,27 @@ export interface ClusterSummary {
   deliveredPerSec: number;
   nodeMicrosPerDelivery: number;
   nodeMicrosPerMessage: { nodeA: number; nodeB: number };
+  lost: number;
+  refused: number;
+}
+
+export interface ClusterSummary extends StepSummary {
   redisMicrosPerMessage: { primaries: number; replicas: number };
   opsPerMessage: { primaries: number; replicas: number };
   bytesPerMessage: { in: number; out: number; replicationIn: number; replicationOut: number };
   memoryPerMessage: number;
   subscriberBytesPerMessage: { nodeA: number; nodeB: number };
-  lost: number;
-  refused: number;
+}
+
+export interface PostgresSummary extends ClusterSummary {
+  postgres: {
+    microsPerMessage: number;
+    walBytesPerMessage: number;
+    walRecordsPerMessage: number;
+    commitsPerMessage: number;
+    fpiBytesPerMessage: number;
+    statementsPerMessage: number;
+  };
 }
 
 export interface ClusterBenchOptions {
@@ -178,18 +239,17 @@ export const median = (xs: number[]): number => {
       : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 };
 
-/** The load: half of each room on each node, the senders on node A. */
-function layout(profile: ClusterProfile, endpoints: ClientSpec['endpoint'][], sessions: string[]) {
+/** The load: half of each room on each node (node A only, for one node), the senders on node A. */
+function layout(profile: ClusterProfile, endpoints: ClientSpec['endpoint'][]): ClientSpec[] {
   const count = profile.rooms * profile.members;
-  return Array.from({ length: count }, (_, i): ClientSpec => {
+  const specs: ClientSpec[] = [];
+  for (let i = 0; i < count; i++) {
     const node = Math.floor(i / profile.rooms) % 2;
-    return {
-      room: `room${i % profile.rooms}`,
-      group: node === 0 ? 'a' : 'b',
-      endpoint: endpoints[node] as ClientSpec['endpoint'],
-      ...(sessions[i] === undefined ? {} : { session: sessions[i] }),
-    };
-  });
+    const endpoint = endpoints[node];
+    if (endpoint === undefined) continue;
+    specs.push({ room: `room${i % profile.rooms}`, group: node === 0 ? 'a' : 'b', endpoint });
+  }
+  return specs;
 }
 
 function pickSenders(clients: BenchClient[], perRoom: number): BenchClient[] {
@@ -203,168 +263,142 @@ function pickSenders(clients: BenchClient[], perRoom: number): BenchClient[] {
   return [...byRoom.values()].flat();
 }
 
-async function oneRun(
-  cluster: RedisCluster,
-  roles: { primaries: number[]; replicas: number[] },
-  probe: RedisProbe,
-  ackReplicas: 0 | 1,
+/** Everything the steps share: the Redis Cluster, the PostgreSQL server, the pinning. */
+interface Rig {
+  redis: RedisRig;
+  postgres: PostgresRig;
+  options: ClusterBenchOptions;
+}
+
+/** The environment of a step's nodes (for PostgreSQL, a fresh database of its own). */
+async function stepEnv(rig: Rig, step: StepName, pass: number): Promise<Record<string, string>> {
+  if (step === 'sqlite') return { STORE: 'sqlite' };
+  const redis = { REDIS_CLUSTER_NODES: rig.redis.cluster.seeds, REDIS_ADAPTER: 'sharded' };
+  if (step === 'postgres') {
+    return { ...redis, DATABASE_URL: await rig.postgres.server.createDatabase(databaseOf(pass)) };
+  }
+  return { ...redis, REDIS_ACK_REPLICAS: step === 'ack1' ? '1' : '0' };
+}
+
+/** The database of a round's PostgreSQL step. */
+const databaseOf = (pass: number) => `bench${pass}`;
+
+/** Connects the step's clients (signed in as guests) and warms the nodes up. */
+async function connectAndWarm(fleet: Fleet, profile: ClusterProfile, ports: number[]) {
+  const endpoints = ports.map((port) => ({ host: '127.0.0.1', port, tls: false }));
+  const specs = layout(profile, endpoints);
+  const sessions = await guestSessions(`http://127.0.0.1:${ports[0] ?? 0}`, specs.length);
+  const connect = await fleet.connect(
+    specs.map((spec, i) => ({ ...spec, session: sessions[i] as string })),
+    100,
+  );
+  if (connect.failed > 0) {
+    throw new Error(
+      `${connect.failed} of ${specs.length} clients failed: ${connect.firstError ?? ''}`,
+    );
+  }
+  const senders = pickSenders(fleet.clients, profile.sendersPerRoom);
+  await fleet.load(senders, profile.rate / 2, profile.warmupSeconds);
+  return senders;
+}
+
+/** The figures every step has, from the load's report and the nodes' CPU. */
+function stepRun(
+  step: StepName,
   pass: number,
-  options: ClusterBenchOptions,
-): Promise<ClusterRun> {
-  const { profile } = options;
-  const loadBefore = loadAverage();
-  const env = {
-    REDIS_CLUSTER_NODES: cluster.seeds,
-    REDIS_ADAPTER: 'sharded',
-    REDIS_ACK_REPLICAS: String(ackReplicas),
+  nodes: 1 | 2,
+  report: LoadReport,
+  fleet: Fleet,
+  cpu: { nodeA: number; nodeB: number },
+  profile: ClusterProfile,
+): Omit<StepRun, 'loadAverage'> {
+  const messages = Math.max(1, report.sent - report.refused);
+  const perMessage = (x: number) => round(x / messages, 1);
+  const half = profile.members / 2;
+  const acked = report.sent - report.refused - report.unacked;
+  return {
+    step,
+    round: pass,
+    nodes,
+    sent: report.sent,
+    acked,
+    refused: report.refused,
+    unacked: report.unacked,
+    expectedDeliveries: report.expectedDeliveries,
+    deliveries: report.deliveries,
+    lost: report.lost,
+    seconds: report.seconds,
+    ackedPerSec: Math.round(acked / report.seconds),
+    deliveredPerSec: report.deliveredPerSec,
+    ack: fleet.ackLatency(),
+    delivery: fleet.latency(),
+    cpuMicros: cpu,
+    nodeMicrosPerDelivery: round((cpu.nodeA + cpu.nodeB) / Math.max(1, report.deliveries), 2),
+    nodeMicrosPerMessage: { nodeA: perMessage(cpu.nodeA), nodeB: perMessage(cpu.nodeB) },
+    // The sender is one of node A's half of its room.
+    membersPerMessage: { nodeA: Math.ceil(half) - 1, nodeB: nodes === 2 ? Math.floor(half) : 0 },
   };
-  const start = { core: options.cores.server, built: options.built };
-  const [a, b] = await Promise.all([
-    startChatNode('T-a', start, env),
-    startChatNode('T-b', start, env),
-  ]);
+}
+
+async function oneRun(rig: Rig, step: StepName, pass: number): Promise<AnyRun> {
+  const { profile } = rig.options;
+  const loadBefore = loadAverage();
+  const env = await stepEnv(rig, step, pass);
+  const start = { core: rig.options.cores.server, built: rig.options.built };
+  const names = step === 'sqlite' ? ['T-a'] : ['T-a', 'T-b'];
+  const nodes = await Promise.all(names.map((name) => startChatNode(name, start, env)));
   const fleet = new Fleet(dialects.chat, profile.sampleStride);
   try {
-    const endpoints = [a.port, b.port].map((port) => ({ host: '127.0.0.1', port, tls: false }));
-    const count = profile.rooms * profile.members;
-    const sessions = await guestSessions(`http://127.0.0.1:${a.port}`, count);
-    const connect = await fleet.connect(layout(profile, endpoints, sessions), 100);
-    if (connect.failed > 0) {
-      throw new Error(`${connect.failed} of ${count} clients failed: ${connect.firstError ?? ''}`);
-    }
-    const senders = pickSenders(fleet.clients, profile.sendersPerRoom);
-    await fleet.load(senders, profile.rate / 2, profile.warmupSeconds);
-
-    // Background: what Redis does with no message sent (cluster gossip is on its own bus
-    // and not counted; ioredis's slot refreshes and presence heartbeats are).
-    // Each reading's own reply (INFO's text) lands in the next window: two readings back to
-    // back measure it, and it is taken off every window once.
-    const delta = (
-      from: Map<number, RedisCounters>,
-      to: Map<number, RedisCounters>,
-      ports = [...roles.primaries, ...roles.replicas],
-    ) =>
-      sumCounters(
-        ports.map((p) => diffCounters(from.get(p) as RedisCounters, to.get(p) as RedisCounters)),
-      );
-    const probe0 = await probe.counters();
-    const idle0 = await probe.counters();
-    const own = delta(probe0, idle0);
-    const idleStarted = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, profile.idleSeconds * 1000));
-    const idle1 = await probe.counters();
-    const idleSeconds = (performance.now() - idleStarted) / 1000;
-    const idleAll = delta(idle0, idle1);
-    const idle = {
-      ...idleAll,
-      netIn: Math.max(0, idleAll.netIn - own.netIn),
-      netOut: Math.max(0, idleAll.netOut - own.netOut),
-    };
-
-    const subscribers = await probe.subscriberPorts(roles.primaries);
-    const pidA = a.process.pid;
-    const pidB = b.process.pid;
-    const redisPid = (port: number): number => cluster.nodes.find((n) => n.port === port)?.pid ?? 0;
-    const meter = new CpuMeter({
-      nodeA: pidA,
-      nodeB: pidB,
-      ...Object.fromEntries(roles.primaries.map((p) => [`p${p}`, redisPid(p)])),
-      ...Object.fromEntries(roles.replicas.map((p) => [`r${p}`, redisPid(p)])),
-    });
-    const subBefore = await bytesReceivedByPid(subscribers);
-    const before = await probe.counters();
+    const senders = await connectAndWarm(
+      fleet,
+      profile,
+      nodes.map((n) => n.port),
+    );
+    const pids = { nodeA: nodes[0]?.process.pid ?? 0, nodeB: nodes[1]?.process.pid ?? 0 };
+    const redis =
+      step === 'sqlite' ? undefined : await redisWindow(rig.redis, profile.idleSeconds, pids);
+    const postgres =
+      step === 'postgres' ? await postgresWindow(rig.postgres, databaseOf(pass)) : undefined;
+    const meter = new CpuMeter(step === 'sqlite' ? { nodeA: pids.nodeA } : pids);
     fleet.resetLatency();
-    const windowStarted = performance.now();
     meter.start();
     const report = await fleet.load(senders, profile.rate, profile.seconds);
-    const cpu = meter.stop();
-    const after = await probe.counters();
-    const windowSeconds = (performance.now() - windowStarted) / 1000;
-    const subAfter = await bytesReceivedByPid(subscribers);
-    for (const p of [a.process, b.process]) {
+    const used = meter.stop();
+    const messages = report.sent - report.refused;
+    const redisFigures = await redis?.stop(messages);
+    const postgresFigures = await postgres?.stop(messages);
+    for (const { process: p } of nodes) {
       if (!p.running) throw new Error(`${p.name} exited during the step:\n${p.tail()}`);
     }
-    const storedBytesPerMessage = await streamBytesPerMessage(cluster, probe, profile.rooms);
-
-    const primaries = delta(before, after, roles.primaries);
-    const replicas = delta(before, after, roles.replicas);
-    const all = sumCounters([primaries, replicas]);
-    all.netIn -= own.netIn;
-    all.netOut -= own.netOut;
-    const scale = windowSeconds / idleSeconds;
-    const messages = Math.max(1, report.sent - report.refused);
-    const perMessage = (x: number, digits = 1) => round(x / messages, digits);
-    const idleShare = (ports: number[]) => totalCalls(delta(idle0, idle1, ports)) * scale;
-    const byCommand: Record<string, number> = {};
-    for (const [name, n] of Object.entries(primaries.calls)) {
-      const net = n - (idle.calls[name] ?? 0) * scale;
-      if (net / messages >= 0.005) byCommand[name] = perMessage(net, 2);
+    const cpu = { nodeA: used.nodeA?.cpuMicros ?? 0, nodeB: used.nodeB?.cpuMicros ?? 0 };
+    const base = {
+      ...stepRun(step, pass, step === 'sqlite' ? 1 : 2, report, fleet, cpu, profile),
+      loadAverage: [loadBefore, loadAverage()] as [number, number],
+    };
+    if (step === 'sqlite' || !redisFigures) return { ...base, step: 'sqlite' };
+    if (step === 'postgres' && postgresFigures) {
+      return { ...base, ...redisFigures, step, postgres: postgresFigures };
     }
-    const cpuOf = (prefix: string) =>
-      Object.entries(cpu)
-        .filter(([k]) => k.startsWith(prefix))
-        .reduce((n, [, c]) => n + c.cpuMicros, 0);
-    const nodeA = cpu.nodeA?.cpuMicros ?? 0;
-    const nodeB = cpu.nodeB?.cpuMicros ?? 0;
-    const half = profile.members / 2;
     return {
-      round: pass,
-      ackReplicas,
-      sent: report.sent,
-      acked: report.sent - report.refused - report.unacked,
-      refused: report.refused,
-      unacked: report.unacked,
-      expectedDeliveries: report.expectedDeliveries,
-      deliveries: report.deliveries,
-      lost: report.lost,
-      seconds: report.seconds,
-      ackedPerSec: Math.round((report.sent - report.refused - report.unacked) / report.seconds),
-      deliveredPerSec: report.deliveredPerSec,
-      ack: fleet.ackLatency(),
-      delivery: fleet.latency(),
-      cpuMicros: { nodeA, nodeB, primaries: cpuOf('p'), replicas: cpuOf('r') },
-      nodeMicrosPerDelivery: round((nodeA + nodeB) / Math.max(1, report.deliveries), 2),
-      nodeMicrosPerMessage: { nodeA: perMessage(nodeA), nodeB: perMessage(nodeB) },
-      // The sender is one of node A's half of its room.
-      membersPerMessage: { nodeA: Math.ceil(half) - 1, nodeB: Math.floor(half) },
-      redisMicrosPerMessage: {
-        primaries: perMessage(cpuOf('p')),
-        replicas: perMessage(cpuOf('r')),
-      },
-      opsPerMessage: {
-        primaries: perMessage(Math.max(0, totalCalls(primaries) - idleShare(roles.primaries)), 2),
-        replicas: perMessage(Math.max(0, totalCalls(replicas) - idleShare(roles.replicas)), 2),
-        byCommand,
-      },
-      bytesPerMessage: {
-        in: perMessage(Math.max(0, all.netIn - idle.netIn * scale)),
-        out: perMessage(Math.max(0, all.netOut - idle.netOut * scale)),
-        replicationIn: perMessage(Math.max(0, all.replIn - idle.replIn * scale)),
-        replicationOut: perMessage(Math.max(0, all.replOut - idle.replOut * scale)),
-      },
-      memoryPerMessage: perMessage(primaries.usedMemory),
-      storedBytesPerMessage,
-      subscriberBytesPerMessage: {
-        nodeA: perMessage((subAfter.get(pidA) ?? 0) - (subBefore.get(pidA) ?? 0)),
-        nodeB: perMessage((subAfter.get(pidB) ?? 0) - (subBefore.get(pidB) ?? 0)),
-      },
-      background: {
-        opsPerSec: round(totalCalls(idle) / idleSeconds),
-        bytesPerSec: round((idle.netIn + idle.netOut) / idleSeconds),
-      },
-      loadAverage: [loadBefore, loadAverage()],
+      ...base,
+      ...redisFigures,
+      step: step === 'ack1' ? 'ack1' : 'ack0',
+      ackReplicas: step === 'ack1' ? 1 : 0,
+      storedBytesPerMessage: await streamBytesPerMessage(rig.redis, profile.rooms),
     };
   } finally {
     fleet.close();
-    await Promise.all([a.process.stop(), b.process.stop()]);
+    await Promise.all(nodes.map((n) => n.process.stop()));
     // Every run starts from an empty cluster: no accounts, rooms or presence of the nodes
     // before it (whose members the next nodes would otherwise announce as gone, mid-step).
-    for (const port of roles.primaries) await probe.call(port, 'FLUSHALL');
+    if (step !== 'sqlite') {
+      for (const port of rig.redis.roles.primaries) await rig.redis.probe.call(port, 'FLUSHALL');
+    }
   }
 }
 
-function summarise(runs: ClusterRun[]): ClusterSummary {
-  const m = (f: (r: ClusterRun) => number, digits = 1) => round(median(runs.map(f)), digits);
+function summariseSteps(runs: StepRun[]): StepSummary {
+  const m = (f: (r: StepRun) => number, digits = 1) => round(median(runs.map(f)), digits);
   return {
     runs: runs.length,
     ackP50Ms: m((r) => r.ack.p50, 2),
@@ -377,6 +411,15 @@ function summarise(runs: ClusterRun[]): ClusterSummary {
       nodeA: m((r) => r.nodeMicrosPerMessage.nodeA),
       nodeB: m((r) => r.nodeMicrosPerMessage.nodeB),
     },
+    lost: runs.reduce((n, r) => n + r.lost, 0),
+    refused: runs.reduce((n, r) => n + r.refused, 0),
+  };
+}
+
+function summarise(runs: (StepRun & RedisWindow)[]): ClusterSummary {
+  const m = (f: (r: RedisWindow) => number, digits = 1) => round(median(runs.map(f)), digits);
+  return {
+    ...summariseSteps(runs),
     redisMicrosPerMessage: {
       primaries: m((r) => r.redisMicrosPerMessage.primaries),
       replicas: m((r) => r.redisMicrosPerMessage.replicas),
@@ -396,8 +439,22 @@ function summarise(runs: ClusterRun[]): ClusterSummary {
       nodeA: m((r) => r.subscriberBytesPerMessage.nodeA),
       nodeB: m((r) => r.subscriberBytesPerMessage.nodeB),
     },
-    lost: runs.reduce((n, r) => n + r.lost, 0),
-    refused: runs.reduce((n, r) => n + r.refused, 0),
+  };
+}
+
+function summarisePostgres(runs: PostgresRun[]): PostgresSummary {
+  const m = (f: (r: PostgresWindow) => number | null, digits = 1) =>
+    round(median(runs.map((r) => f(r.postgres)).filter((x): x is number => x !== null)), digits);
+  return {
+    ...summarise(runs),
+    postgres: {
+      microsPerMessage: m((p) => p.microsPerMessage),
+      walBytesPerMessage: m((p) => p.walBytesPerMessage),
+      walRecordsPerMessage: m((p) => p.walRecordsPerMessage, 2),
+      commitsPerMessage: m((p) => p.commitsPerMessage, 2),
+      fpiBytesPerMessage: m((p) => p.fpiBytesPerMessage),
+      statementsPerMessage: m((p) => p.statementsPerMessage, 2),
+    },
   };
 }
 
@@ -406,32 +463,29 @@ function redisVersion(): string {
   return /v=(\S+)/.exec(text)?.[1] ?? 'unknown';
 }
 
-async function streamBytesPerMessage(
-  cluster: RedisCluster,
-  probe: RedisProbe,
-  rooms: number,
-): Promise<number> {
-  let bytes = 0;
-  let entries = 0;
-  for (let i = 0; i < Math.min(rooms, 10); i++) {
-    const key = `chat:{room${i}}:log`;
-    const { port } = await cluster.primaryOf(key);
-    bytes += Number(await probe.call(port, 'MEMORY', 'USAGE', key, 'SAMPLES', 0));
-    entries += Number(await probe.call(port, 'XLEN', key));
+const describe = (run: AnyRun): string => {
+  const common =
+    `round ${run.round} ${run.step}: ack p50 ${run.ack.p50} ms p99 ${run.ack.p99} ms, ` +
+    `node A ${run.nodeMicrosPerMessage.nodeA} µs/message, lost ${run.lost}`;
+  if (run.step === 'postgres') {
+    return `${common}, postgres ${run.postgres.microsPerMessage} µs/message, WAL ${run.postgres.walBytesPerMessage} B/message, ${run.postgres.commitsPerMessage ?? '?'} commits/message`;
   }
-  return round(bytes / Math.max(1, entries));
-}
+  if (run.step === 'sqlite') return common;
+  return `${common}, ${run.opsPerMessage.primaries} ops/message, subscriber ${run.subscriberBytesPerMessage.nodeB} B/message`;
+};
 
-export async function runClusterBench(options: ClusterBenchOptions): Promise<ClusterBenchResults> {
-  const { profile, log } = options;
-  const started = performance.now();
-  const pinned = options.cores.generator !== undefined && pinSelf(options.cores.generator);
-  const cores = pinned ? options.cores : { server: undefined, generator: undefined };
+/** The Redis Cluster and PostgreSQL server of a bench run, started and pinned. */
+async function startRig(options: ClusterBenchOptions): Promise<Rig> {
   // No AOF: persistence is not what is measured, and its fsyncs would add noise to both sides.
   const cluster = new RedisCluster({ appendonly: false });
-  await cluster.start();
-  for (const n of cluster.nodes) {
-    if (n.pid !== undefined && cores.server !== undefined) pinPid(n.pid, cores.server);
+  // fsync on, as a deployment runs it: a commit waits for the WAL to reach the disk. And
+  // pg_stat_statements, to count what each message runs.
+  const server = new PostgresProcess({ fsync: true, settings: STATEMENT_STATS });
+  await Promise.all([cluster.start(), server.start()]);
+  const core = options.cores.server;
+  if (core !== undefined) {
+    for (const n of cluster.nodes) if (n.pid !== undefined) pinPid(n.pid, core);
+    if (server.pid !== undefined) pinTree(server.pid, core);
   }
   const topology = await cluster.topology();
   const roles = {
@@ -441,27 +495,47 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Clu
     replicas: topology.filter((n) => n.role === 'replica').map((n) => n.port),
   };
   const probe = new RedisProbe(cluster.nodes.map((n) => n.port));
-  const runs: ClusterRun[] = [];
+  const client = new pg.Client({ connectionString: server.url() });
+  await client.connect();
+  await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  return { redis: { cluster, roles, probe }, postgres: { server, client }, options };
+}
+
+async function stopRig(rig: Rig): Promise<void> {
+  await rig.redis.probe.close();
+  await rig.postgres.client.end().catch(() => undefined);
+  await stopAll();
+  await rig.redis.cluster.stop();
+  await rig.postgres.server.stop();
+  rmSync(rig.postgres.server.dir, { recursive: true, force: true });
+}
+
+export async function runClusterBench(options: ClusterBenchOptions): Promise<ClusterBenchResults> {
+  const { profile, log } = options;
+  const started = performance.now();
+  const pinned = options.cores.generator !== undefined && pinSelf(options.cores.generator);
+  const cores = pinned ? options.cores : { server: undefined, generator: undefined };
+  const rig = await startRig({ ...options, cores });
+  const runs: AnyRun[] = [];
+  let settings: PostgresSettings;
   try {
+    settings = await postgresSettings(rig.postgres.client);
     for (let pass = 1; pass <= profile.rounds; pass++) {
-      // Alternate which policy goes first, so that neither always runs on a warmer cluster.
-      const order: (0 | 1)[] = pass % 2 ? [1, 0] : [0, 1];
-      for (const ack of order) {
-        const run = await oneRun(cluster, roles, probe, ack, pass, { ...options, cores });
+      // Each round starts one step further on, so that no step always runs on a warmer rig.
+      const order = ORDER.map((_, i) => ORDER[(i + pass - 1) % ORDER.length] as StepName);
+      for (const step of order) {
+        const run = await oneRun(rig, step, pass);
         runs.push(run);
-        log(
-          `round ${pass} REDIS_ACK_REPLICAS=${ack}: ack p50 ${run.ack.p50} ms p99 ${run.ack.p99} ms, ` +
-            `${run.nodeMicrosPerDelivery} µs/delivery, ${run.opsPerMessage.primaries} ops/message, ` +
-            `subscriber ${run.subscriberBytesPerMessage.nodeB} B/message, lost ${run.lost}`,
-        );
+        log(describe(run));
       }
     }
   } finally {
-    await probe.close();
-    await stopAll();
-    await cluster.stop();
+    await stopRig(rig);
   }
+  const { version, ...postgres } = settings;
   const { name: _name, ...rest } = profile;
+  const redisRuns = runs.filter((r): r is ClusterRun => r.step === 'ack1' || r.step === 'ack0');
+  const postgresRuns = runs.filter((r): r is PostgresRun => r.step === 'postgres');
   return {
     profile: profile.name,
     date: new Date().toISOString(),
@@ -470,14 +544,19 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Clu
       cores: cpus().length,
       node: process.version,
       redis: redisVersion(),
+      postgres: version,
       pinned: pinned && hasTaskset,
     },
     layout: { ...rest, nodes: 2, primaries: 3, replicasPerPrimary: 1 },
+    steps: STEPS,
+    postgres,
     runs,
-    storedBytesPerMessage: median(runs.map((r) => r.storedBytesPerMessage)),
+    storedBytesPerMessage: median(redisRuns.map((r) => r.storedBytesPerMessage)),
     summary: {
-      ack1: summarise(runs.filter((r) => r.ackReplicas === 1)),
-      ack0: summarise(runs.filter((r) => r.ackReplicas === 0)),
+      ack1: summarise(redisRuns.filter((r) => r.step === 'ack1')),
+      ack0: summarise(redisRuns.filter((r) => r.step === 'ack0')),
+      postgres: summarisePostgres(postgresRuns),
+      sqlite: summariseSteps(runs.filter((r) => r.step === 'sqlite')),
     },
     seconds: Math.round((performance.now() - started) / 1000),
   };

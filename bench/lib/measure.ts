@@ -1,6 +1,6 @@
 // Process CPU time and memory, read from outside the processes measured, and latency
 // summaries from HDR histograms.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { build, type Histogram } from 'hdr-histogram-js';
 
 const TICKS_PER_SECOND = 100; // sysconf(_SC_CLK_TCK) on Linux
@@ -11,6 +11,55 @@ export function cpuMicros(pid: number): number {
   // Fields after the parenthesised command name, which may itself contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / TICKS_PER_SECOND;
+}
+
+/** One /proc/<pid>/stat: the parent, and the CPU of the process and of its reaped children, in ticks. */
+function statOf(pid: number): { ppid: number; own: number; children: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // exited since the listing
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    ppid: Number(fields[1]),
+    own: Number(fields[11]) + Number(fields[12]),
+    children: Number(fields[13]) + Number(fields[14]),
+  };
+}
+
+/** A process and all its descendants, with their /proc/<pid>/stat, by pid. */
+function treeStats(rootPid: number): Map<number, NonNullable<ReturnType<typeof statOf>>> {
+  const all = new Map<number, NonNullable<ReturnType<typeof statOf>>>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = statOf(Number(name));
+    if (s) all.set(Number(name), s);
+  }
+  const tree = new Map<number, NonNullable<ReturnType<typeof statOf>>>();
+  const queue = [rootPid];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    const s = all.get(pid);
+    if (!s) continue;
+    tree.set(pid, s);
+    for (const [child, c] of all) if (c.ppid === pid) queue.push(child);
+  }
+  return tree;
+}
+
+/** The pids of a process and all its descendants (a forking server's workers). */
+export const processTree = (rootPid: number): number[] => [...treeStats(rootPid).keys()];
+
+/**
+ * User + system CPU of a process and all its descendants, in microseconds: a server that
+ * forks a process per connection (PostgreSQL). A child that exited since an earlier reading
+ * still counts: once reaped, its time is in its parent's cutime/cstime, which are summed too.
+ */
+export function treeCpuMicros(rootPid: number): number {
+  let ticks = 0;
+  for (const s of treeStats(rootPid).values()) ticks += s.own + s.children;
   return (ticks * 1_000_000) / TICKS_PER_SECOND;
 }
 

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
+import { processTree } from './measure.js';
 
 export const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 
@@ -27,6 +28,14 @@ export function pinSelf(core: number): boolean {
 export function pinPid(pid: number, core: number): boolean {
   if (!hasTaskset) return false;
   return spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)]).status === 0;
+}
+
+/**
+ * Pins a process and every descendant it has now to one core; those it forks later inherit
+ * the pinning (PostgreSQL's postmaster and its backends).
+ */
+export function pinTree(pid: number, core: number): boolean {
+  return processTree(pid).every((p) => pinPid(p, core));
 }
 
 export interface MemoryReading {

@@ -235,6 +235,8 @@ export interface PostgresProcessOptions {
    * crash of the machine would. Default true.
    */
   fsync?: boolean;
+  /** Server settings on top of these (`-c name=value`), such as shared_preload_libraries. */
+  settings?: Record<string, string>;
 }
 
 /** A PostgreSQL server of its own: initdb'd data folder, loopback port, `trust` for `chat`. */
@@ -244,12 +246,14 @@ export class PostgresProcess extends Supervised {
   private readonly user = postgresUser();
 
   private readonly fsync: boolean;
+  private readonly settings: Record<string, string>;
 
   constructor(options: PostgresProcessOptions = {}) {
     super();
     this.port = options.port ?? 0;
     this.dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chat-pg-'));
     this.fsync = options.fsync ?? true;
+    this.settings = options.settings ?? {};
   }
 
   /** The URL of database `name` (default `chat`, made at the first start). */
@@ -301,6 +305,7 @@ export class PostgresProcess extends Supervised {
       '-c', 'max_connections=300',
       // Without fsync a loaded machine's shutdown checkpoint takes a moment, not many seconds.
       ...(this.fsync ? [] : ['-c', 'fsync=off']),
+      ...Object.entries(this.settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ], { ...process.env, LC_ALL: 'C' }, this.user ?? {});
     await this.waitForLine(
       (l) => l.includes('database system is ready to accept connections'),
