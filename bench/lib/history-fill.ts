@@ -98,8 +98,10 @@ const PG_MESSAGES = `INSERT INTO messages (room, ms, seq, pos_ms, pos_seq, autho
   FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[], $6::boolean[],
     $7::text[]) AS t (room, ms, author_id, author_name, guest, bot, text)`;
 
-const PG_DEDUP = `INSERT INTO message_dedup (room, scope, client_id, origin, message)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`;
+const PG_DEDUP = `INSERT INTO message_dedup (room, scope, client_id, origin, ms, seq)
+  SELECT room, scope, client_id, origin, ms, 0
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+    AS t (room, scope, client_id, origin, ms)`;
 
 // A room's row as the store leaves it: its head at its newest message, its count, and no
 // change or trim yet. A room already there (an earlier batch) adds to its count.
@@ -128,7 +130,7 @@ export function fillPostgres(pool: PostgresPool, batch: Sent[]): Promise<void> {
       col((s) => encodeText(dedupScope(authorOf(s.author)))),
       col((s) => encodeText(s.clientId)),
       col((s) => encodeText(s.origin)),
-      col((s) => JSON.stringify(messageOf(s))),
+      col((s) => s.ms),
     ]);
     await client.query(PG_ROOMS, [
       [...rooms.keys()].map(encodeText),
