@@ -1,13 +1,14 @@
+import pg from 'pg';
 import { expect, onTestFinished, test } from 'vitest';
-import {
-  firstDelivery,
-  keepWriting,
-  settleAndAudit,
-  THROUGH_HAPROXY,
-  twoHundredMembers,
-} from './support/chatting.js';
+import { ChatUser } from '../../client/test/support/chat-user.js';
+import { RECONNECTION } from '../../client/src/model/chat-options.js';
+import { audit, keepWriting, TRANSPORT_MIX } from './support/chatting.js';
+import { identity } from './support/client.js';
 import { startDeployment, type Deployment } from './support/deployment.js';
-import { messageRows, PostgresProcess } from './support/postgres.js';
+import { PostgresProcess } from './support/postgres.js';
+
+const ROOMS = 10;
+const msOf = (id: string) => Number(id.slice(0, id.indexOf('-')));
 
 /** /readyz of every node, as HAProxy would see it. */
 const readiness = (d: Deployment) =>
@@ -24,7 +25,16 @@ test('PostgreSQL SIGKILLed and restarted under 200 chatting clients: no node exi
     await postgres.stop();
   });
   const d = await startDeployment({ env: { DATABASE_URL: postgres.url() } });
-  const users = await twoHundredMembers(() => d.url, { socket: THROUGH_HAPROXY });
+  const users = await Promise.all(
+    TRANSPORT_MIX.map(
+      async (transports, i) =>
+        new ChatUser(d.url, await identity(d.url, `user${i}`), `room${i % ROOMS}`, {
+          ...(transports ? { transports } : {}),
+          socket: { withCredentials: true, rejectUnauthorized: false, ...RECONNECTION },
+        }),
+    ),
+  );
+  await Promise.all(users.map((u) => u.ready(60_000)));
   const connects = users.map((u) => u.connectedAt.length);
 
   // Every member writes every 2 s (about 100 messages/s in all) through the outage.
@@ -45,25 +55,43 @@ test('PostgreSQL SIGKILLed and restarted under 200 chatting clients: no node exi
     await postgres.start();
     const answering = Date.now();
     // The first message stored after Postgres answers again, as a member received it.
-    backAfterMs = (await firstDelivery(users, answering)) - answering;
+    const firstAfter = () => {
+      let first = Infinity;
+      for (const u of users) {
+        for (const [id, at] of u.receivedAt) if (msOf(id) >= answering) first = Math.min(first, at);
+      }
+      return first;
+    };
+    await users[0]?.until(() => firstAfter() < Infinity, 30_000, 'a delivery after the restart');
+    backAfterMs = firstAfter() - answering;
     await writer.rounds(2);
   } finally {
     writer.stop();
   }
+  await Promise.all(users.map((u) => u.settled()));
 
-  const after = await settleAndAudit(users);
-  const { rows, distinct } = await messageRows(postgres.url());
+  const { ackedIn, acked, receipts, missing } = audit(users);
+  await Promise.all(users.map((u) => u.hasShown(ackedIn.get(u.room) ?? [])));
+  const after = audit(users);
+  const check = new pg.Client(postgres.url());
+  await check.connect();
+  onTestFinished(() => check.end());
+  const stored = await check.query<{ rows: string; distinct: string }>(
+    'SELECT count(*) AS rows, count(DISTINCT (room, text)) AS distinct FROM messages',
+  );
+  const rows = Number(stored.rows[0]?.rows);
+  const distinctTexts = Number(stored.rows[0]?.distinct);
   console.info(
     `postgres SIGKILL: down ${downMs} ms, first delivery ${backAfterMs} ms after it answered again; ` +
-      `${after.acked} acknowledged, ${rows} stored (${rows - distinct} twice), ${after.receipts} receipts due, ` +
-      `${after.missing} missing (${after.missingBefore} before waiting), ${after.twice} shown twice; ` +
+      `${acked} acknowledged, ${rows} stored (${rows - distinctTexts} twice), ${receipts} receipts due, ` +
+      `${after.missing} missing (${missing} before waiting), ${after.twice} shown twice; ` +
       `${d.nodes.filter((n) => !n.running).length} nodes exited`,
   );
   expect(after.missing).toBe(0);
   expect(after.twice).toBe(0);
   // Each text is unique (name and round): one row each, and each acknowledged one is there.
-  expect(rows).toBe(distinct);
-  expect(rows).toBe(after.acked);
+  expect(rows).toBe(distinctTexts);
+  expect(rows).toBe(acked);
   expect(d.nodes.every((n) => n.running)).toBe(true);
   expect(users.map((u) => u.connectedAt.length)).toEqual(connects);
   expect(backAfterMs).toBeLessThan(5000);

@@ -1,16 +1,15 @@
 import { expect, onTestFinished, test } from 'vitest';
+import { ChatUser } from '../../client/test/support/chat-user.js';
+import { RECONNECTION } from '../../client/src/model/chat-options.js';
 import type { RedisProcess } from '../../scripts/lib/processes.js';
-import {
-  firstDelivery,
-  keepWriting,
-  settleAndAudit,
-  THROUGH_HAPROXY,
-  twoHundredMembers,
-} from './support/chatting.js';
+import { audit, keepWriting, TRANSPORT_MIX } from './support/chatting.js';
 import { requestWithAck } from '../../common/request.js';
-import { connect, joinOk } from './support/client.js';
+import { connect, identity, joinOk } from './support/client.js';
 import { startDeployment, type Deployment } from './support/deployment.js';
 import { RedisCluster } from './support/redis-cluster.js';
+
+const ROOMS = 10;
+const msOf = (id: string) => Number(id.slice(0, id.indexOf('-')));
 
 /** `chat_acks_total` of message:send with `code`, summed over the nodes' /metrics. */
 async function sendAcks(d: Deployment, code: string): Promise<number> {
@@ -30,7 +29,16 @@ test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes ov
   await cluster.start();
   onTestFinished(() => cluster.stop());
   const d = await startDeployment({ redisCluster: cluster });
-  const users = await twoHundredMembers(() => d.url, { socket: THROUGH_HAPROXY });
+  const users = await Promise.all(
+    TRANSPORT_MIX.map(
+      async (transports, i) =>
+        new ChatUser(d.url, await identity(d.url, `user${i}`), `room${i % ROOMS}`, {
+          ...(transports ? { transports } : {}),
+          socket: { withCredentials: true, rejectUnauthorized: false, ...RECONNECTION },
+        }),
+    ),
+  );
+  await Promise.all(users.map((u) => u.ready(60_000)));
   const connects = users.map((u) => u.connectedAt.length);
 
   // Every member writes every 2 s (about 100 messages/s in all) through every fault.
@@ -67,11 +75,18 @@ test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes ov
     await cluster.failedOver(victim);
     const promoted = Date.now() - killedAt;
     // The first message of room0 stored after the kill, as its members received it.
-    const firstAfter = await firstDelivery(busy, killedAt + 1);
+    const firstAfter = () => {
+      let first = Infinity;
+      for (const u of busy) {
+        for (const [id, at] of u.receivedAt) if (msOf(id) > killedAt) first = Math.min(first, at);
+      }
+      return first;
+    };
+    await busy[0]?.until(() => firstAfter() < Infinity, 30_000, 'a delivery in room0');
     const refused = (await sendAcks(d, 'UNAVAILABLE')) - refusedBefore;
     faults.push(
       `primary SIGKILL: replica promoted in ${promoted} ms, first room0 delivery ` +
-        `${firstAfter - killedAt} ms after the kill, ${refused} sends refused UNAVAILABLE ` +
+        `${firstAfter() - killedAt} ms after the kill, ${refused} sends refused UNAVAILABLE ` +
         `(a probe's answers: ${answers.length - 1} UNAVAILABLE, then OK, ` +
         `in ${tookMs.join(', ')} ms)`,
     );
@@ -107,11 +122,15 @@ test('a Redis primary SIGKILLed under 200 chatting clients: its replica takes ov
   } finally {
     writer.stop();
   }
-  const after = await settleAndAudit(users);
+  await Promise.all(users.map((u) => u.settled()));
+
+  const { ackedIn, acked, receipts, missing, twice } = audit(users);
+  await Promise.all(users.map((u) => u.hasShown(ackedIn.get(u.room) ?? [])));
+  const after = audit(users);
   const downs = d.haproxy.lines.filter((l) => / is DOWN/.test(l));
   console.info(
-    `${faults.join('; ')}. ${after.acked} acknowledged, ${after.receipts} receipts due, ` +
-      `${after.missing} missing (${after.missingBefore} before waiting), ${after.twice} shown twice; ` +
+    `${faults.join('; ')}. ${acked} acknowledged, ${receipts} receipts due, ` +
+      `${after.missing} missing (${missing} before waiting), ${twice} shown twice; ` +
       `${d.nodes.filter((n) => !n.running).length} nodes exited, ${downs.length} marked down`,
   );
   expect(after.missing).toBe(0);

@@ -19,10 +19,7 @@ import {
   identity,
 } from './support/client.js';
 import { health, newDeployment, startNode, startNodes } from './support/cluster.js';
-import { databaseFor, postgresForFile, STORES, type Store } from './support/postgres.js';
-import { freePort, RedisProcess, streamsIn } from './support/redis.js';
-
-const postgres = postgresForFile();
+import { freePort, RedisProcess } from './support/redis.js';
 
 /** Orders message ids (`<ms>-<seq>`) as the store does. */
 const byId = (a: string, b: string) => {
@@ -31,13 +28,9 @@ const byId = (a: string, b: string) => {
   return am - bm || as - bs;
 };
 
-/**
- * A redis-server of the calling test's own, stopped when it finishes: with AOF on where it
- * keeps the record; beside PostgreSQL, without (no AOF, no snapshot), so that it comes back
- * from a restart empty and history must be whole all the same.
- */
-async function ownRedis(store: Store = 'redis'): Promise<RedisProcess> {
-  const redis = new RedisProcess({ appendonly: store === 'redis' });
+/** A redis-server (AOF on) of the calling test's own, stopped when it finishes. */
+async function ownRedis(): Promise<RedisProcess> {
+  const redis = new RedisProcess({ appendonly: true });
   await redis.start();
   onTestFinished(async () => {
     await redis.stop();
@@ -53,26 +46,16 @@ async function threeNodes(redis: RedisProcess, overrides: Partial<Config> = {}) 
   return { nodes, deployment };
 }
 
-/** Each store of the record, with each adapter. */
-const VARIANTS = STORES.flatMap((store) =>
-  (['classic', 'sharded'] as const).map((adapter) => [store, adapter] as const),
-);
-
-describe.each(VARIANTS)(
-  'Redis restart with the record in %s, with the %s adapter',
-  (store, redisAdapter) => {
-    /** The nodes' settings: the adapter, and the database with the PostgreSQL store. */
-    const settings = async (): Promise<Partial<Config>> => {
-      const databaseUrl = await databaseFor(store, postgres);
-      return { redisAdapter, ...(databaseUrl ? { databaseUrl } : {}) };
-    };
-    /** What /readyz checks: PostgreSQL too where it keeps the record. */
-    const checks = (redis: 'up' | 'down') =>
-      store === 'postgres' ? { redis, postgres: 'up' } : { redis };
-
+describe.each(['classic', 'sharded'] as const)(
+  'Redis restart with the %s adapter',
+  (redisAdapter) => {
     test('no node exits, sends fail fast meanwhile, delivery resumes, nothing acknowledged is lost', async () => {
-      const redis = await ownRedis(store);
-      const [n1, n2] = await startNodes(2, redis.url, await settings());
+      const redis = new RedisProcess({ appendonly: true });
+      await redis.start();
+      onTestFinished(async () => {
+        await redis.stop();
+      });
+      const [n1, n2] = await startNodes(2, redis.url, { redisAdapter });
       if (!n1 || !n2) throw new Error('nodes did not start');
       const alice = await connect(n1.url, { name: 'alice' });
       const bob = await connect(n2.url, { name: 'bob' });
@@ -93,7 +76,7 @@ describe.each(VARIANTS)(
         // Reported, but the node stays in rotation: Redis is down for every node alike.
         const ready = await fetch(`${node.url}/readyz`);
         expect(ready.status).toBe(200);
-        expect(await ready.json()).toEqual({ status: 'degraded', checks: checks('down') });
+        expect(await ready.json()).toEqual({ status: 'degraded', checks: { redis: 'down' } });
         expect(node.server.state).toBe('listening');
       }
       // A send during the outage is refused at once, with a code that says retry.
@@ -106,7 +89,7 @@ describe.each(VARIANTS)(
       await Promise.all([health(n1.redis, true), health(n2.redis, true)]);
       expect(await (await fetch(`${n1.url}/readyz`)).json()).toEqual({
         status: 'ready',
-        checks: checks('up'),
+        checks: { redis: 'up' },
       });
 
       // The client's retry loop: the same clientId until the server acknowledges it.
@@ -120,9 +103,7 @@ describe.each(VARIANTS)(
       if (ack.ok) acked.push(ack.message);
       await delivered;
       const resumedAfterMs = Date.now() - restarted;
-      console.info(
-        `${store}, ${redisAdapter}: delivery resumed ${resumedAfterMs} ms after Redis restarted`,
-      );
+      console.info(`${redisAdapter}: delivery resumed ${resumedAfterMs} ms after Redis restarted`);
       expect(resumedAfterMs).toBeLessThan(5000);
 
       await carol.settled();
@@ -134,9 +115,6 @@ describe.each(VARIANTS)(
       const ids = acked.map((m) => m.id).sort(byId);
       const history = await joinOk(bob, 'general');
       expect(history.history.map((m) => m.id)).toEqual(ids);
-      // Beside PostgreSQL, that history was read from it: Redis came back empty, and holds
-      // no message.
-      if (store === 'postgres') expect(await streamsIn(redis.url)).toBe(0);
       await carol.hasShown(ids);
       expect(carol.shown.size).toBe(ids.length);
       const bobIds = bobGot.map((m) => m.id);
@@ -145,8 +123,8 @@ describe.each(VARIANTS)(
     });
 
     test('members who stay connected through a Redis restart receive every acknowledged message', async () => {
-      const redis = await ownRedis(store);
-      const { nodes } = await threeNodes(redis, await settings());
+      const redis = await ownRedis();
+      const { nodes } = await threeNodes(redis, { redisAdapter });
       const users: ChatUser[] = [];
       for (const [i, node] of nodes.entries()) {
         for (const j of [0, 1]) {
@@ -184,7 +162,7 @@ describe.each(VARIANTS)(
       await Promise.all(users.map((u) => u.hasShown(acked)));
       const missing = users.reduce((n, u) => n + acked.filter((id) => !u.shown.has(id)).length, 0);
       console.info(
-        `${store}, ${redisAdapter}: ${acked.length} acknowledged × ${users.length} members, ${missing} receipts missing`,
+        `${redisAdapter}: ${acked.length} acknowledged × ${users.length} members, ${missing} receipts missing`,
       );
       expect(missing).toBe(0);
       // Nobody reconnected: the repair reached members whose connection never dropped.
@@ -192,13 +170,16 @@ describe.each(VARIANTS)(
     }, 60_000);
 
     test('when one node’s link to Redis comes back late, its members still get what others sent meanwhile', async () => {
-      const redis = await ownRedis();
+      const redis = new RedisProcess({ appendonly: true });
+      await redis.start();
+      onTestFinished(async () => {
+        await redis.stop();
+      });
       // Node B reaches Redis through a link the test can cut; node A directly.
       const link = await tcpLink(new URL(redis.url).port);
       const deployment = newDeployment();
-      const overrides = await settings();
-      const a = await startNode(redis.url, deployment, overrides);
-      const b = await startNode(`redis://127.0.0.1:${link.port}`, deployment, overrides);
+      const a = await startNode(redis.url, deployment, { redisAdapter });
+      const b = await startNode(`redis://127.0.0.1:${link.port}`, deployment, { redisAdapter });
       const onA = await Promise.all(
         ['a0', 'a1'].map(async (n) => new ChatUser(a.url, await identity(a.url, n), 'general')),
       );
@@ -221,9 +202,7 @@ describe.each(VARIANTS)(
       const acked = users.flatMap((u) => u.acked.map((m) => m.id));
       await Promise.all(users.map((u) => u.hasShown(acked)));
       const missing = onB.reduce((n, u) => n + acked.filter((id) => !u.shown.has(id)).length, 0);
-      console.info(
-        `${store}, ${redisAdapter}: B's members missed ${missing} of ${acked.length} messages`,
-      );
+      console.info(`${redisAdapter}: B's members missed ${missing} of ${acked.length} messages`);
       expect(missing).toBe(0);
       expect(onB.map((u) => u.connectedAt.length)).toEqual([1, 1]);
     }, 60_000);
