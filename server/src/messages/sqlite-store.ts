@@ -230,15 +230,14 @@ export function createSqliteHistoryStore(
     return head;
   };
 
-  /** Drops the oldest messages, or change positions, past the limit. */
-  const trim = (room: string, count: number, kind: 'messages' | 'changes'): void => {
-    if (options.limit === undefined) return;
-    const excess = count - options.limit;
-    if (excess <= 0) return;
-    const oldest = kind === 'messages' ? q.oldestMessages : q.oldestChanges;
-    const edge = oldest.all(room, excess).at(-1);
-    if (!edge) return;
-    const at = { room, n: excess, ms: edge.ms, seq: edge.seq };
+  /** Drops a room's messages, or change positions, up to `edge`, `n` of them, and records the edge. */
+  const dropThrough = (
+    room: string,
+    kind: 'messages' | 'changes',
+    n: number,
+    edge: { ms: number; seq: number },
+  ): void => {
+    const at = { room, n, ms: edge.ms, seq: edge.seq };
     if (kind === 'messages') {
       q.trimMessagesTo.run(at);
       q.setTrimmed.run(at);
@@ -246,6 +245,17 @@ export function createSqliteHistoryStore(
       q.trimChangesTo.run(at);
       q.setChangesTrimmed.run(at);
     }
+  };
+
+  /** Drops the oldest messages, or change positions, past the limit. */
+  const trim = (room: string, count: number, kind: 'messages' | 'changes'): void => {
+    if (options.limit === undefined) return;
+    const excess = count - options.limit;
+    if (excess <= 0) return;
+    const oldest = kind === 'messages' ? q.oldestMessages : q.oldestChanges;
+    const edge = oldest.all(room, excess).at(-1);
+    if (edge?.ms != null && edge.seq != null)
+      dropThrough(room, kind, excess, { ms: edge.ms, seq: edge.seq });
   };
 
   // Each append is a savepoint of its own: the dedup check, the insert, the trim and the dedup
@@ -304,9 +314,8 @@ export function createSqliteHistoryStore(
     const messages = q.oldestBefore.all(room, beforeMs, max);
     const edge = messages.at(-1);
     if (edge) {
-      const at = { room, n: messages.length, ms: edge.ms, seq: edge.seq };
-      q.trimMessagesTo.run(at);
-      q.setTrimmed.run(at);
+      dropThrough(room, 'messages', messages.length, edge);
+      const at = { room, ms: edge.ms, seq: edge.seq };
       q.forgetDedup.run({ from: `${room}\n`, to: `${room}\u000b`, ms: edge.ms, seq: edge.seq });
       for (const row of q.quotingUpTo.all(at)) {
         const reply = toMessage(row);
@@ -317,11 +326,7 @@ export function createSqliteHistoryStore(
     }
     const changes = q.oldestChangesBefore.all(room, beforeMs, max);
     const changesEdge = changes.at(-1);
-    if (changesEdge) {
-      const at = { room, n: changes.length, ms: changesEdge.ms, seq: changesEdge.seq };
-      q.trimChangesTo.run(at);
-      q.setChangesTrimmed.run(at);
-    }
+    if (changesEdge) dropThrough(room, 'changes', changes.length, changesEdge);
     return { messages: messages.length, changes: changes.length };
   });
 
